@@ -1,0 +1,133 @@
+"""Working out a DDS file's CSV dialect from its first bytes.
+
+DDS lets each job choose a delimiter (``, ; .``), an enclosure (``" ' [ /``), line endings
+(unix / windows / mac) and whether a header row is written (off by default). Files carry no
+marker of these choices, so we try every combination on a sample and keep the one under which
+the sample parses into a consistent number of fields that matches what we know of the object.
+Settings can pin any of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+LineEnding = Literal["unix", "windows", "mac"]
+
+DELIMITERS = (",", ";", ".", "\t", "|")
+ENCLOSURES = ('"', "'", "[", "/")
+UTF8_BOM = b"\xef\xbb\xbf"
+SAMPLE_BYTES = 256 * 1024
+SAMPLE_RECORDS = 50
+# Columns every DDS file carries; seeing them in the first row means it is a header.
+DDS_STANDARD_COLUMNS = frozenset({"ddsreadtime", "ddschangetype"})
+
+
+class DialectError(ValueError):
+    """No dialect parses the file's first records consistently."""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    delimiter: str = ","
+    enclosure: str = '"'
+    line_ending: LineEnding = "unix"
+    has_header: bool = True
+    bom: bool = False
+
+
+@dataclass(frozen=True)
+class DialectHints:
+    """Settings that pin parts of the dialect (None = detect)."""
+
+    delimiter: str | None = None
+    enclosure: str | None = None
+    has_header: bool | None = None
+
+
+def detect_line_ending(sample: bytes) -> LineEnding:
+    """The end of the first line tells: values further down may hold other line breaks."""
+    for index, byte in enumerate(sample):
+        if byte == 0x0A:
+            return "unix"
+        if byte == 0x0D:
+            return "windows" if sample[index + 1:index + 2] == b"\n" else "mac"
+    return "unix"
+
+
+def _records(text: str, delimiter: str, enclosure: str, limit: int) -> list[list[str]] | None:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=enclosure,
+                        doublequote=True, strict=True)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+            if len(records) >= limit:
+                break
+    except csv.Error:
+        return None
+    return records
+
+
+def _complete_records(sample: bytes, truncated: bool, eol: str) -> str:
+    """The sample as text, without the last (possibly cut) line when the file is longer."""
+    text = sample.decode("utf-8", errors="replace")
+    if truncated and eol in text:
+        text = text[: text.rfind(eol) + 1]
+    return text
+
+
+def _still_enclosed(records: list[list[str]], enclosure: str) -> int:
+    """Fields that still look enclosed by another character: a sign of the wrong enclosure."""
+    others = set(ENCLOSURES) - {enclosure}
+    return sum(1 for record in records for field in record
+               if len(field) >= 2 and field[0] == field[-1] and field[0] in others)
+
+
+def _score(records: list[list[str]], enclosure: str, known_columns: set[str], expected_width: int | None,
+           has_header: bool | None) -> tuple[float, ...] | None:
+    """Higher is better: header names recognized, DDL width matched, consistent widths."""
+    if not records:
+        return None
+    first = {field.strip().lower() for field in records[0]}
+    header_hits = len(first & known_columns)
+    body = records[1:] if (has_header or (has_header is None and header_hits)) else records
+    widths = Counter(len(record) for record in body if record) or Counter(len(records[0]) for _ in [0])
+    width, count = widths.most_common(1)[0]
+    consistency = round(count / sum(widths.values()), 1)
+    width_matches = int(expected_width is not None and width == expected_width)
+    return (header_hits, width_matches, consistency, -_still_enclosed(records, enclosure), int(width > 1))
+
+
+def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[str] = (),
+                   expected_width: int | None = None, hints: DialectHints = DialectHints()) -> Dialect:
+    """Choose delimiter, enclosure and header presence that make the sample parse consistently.
+
+    ``known_columns`` are names the object is known to have (catalog, DDL, DDS standard columns):
+    a first record that contains them is a header. ``expected_width`` is the DDL column count,
+    used when the file has no header.
+    """
+    bom = sample.startswith(UTF8_BOM)
+    body = sample[len(UTF8_BOM):] if bom else sample
+    line_ending = detect_line_ending(body[:SAMPLE_BYTES])
+    text = _complete_records(body, truncated, "\r" if line_ending == "mac" else "\n")
+    known = {name.lower() for name in known_columns} | DDS_STANDARD_COLUMNS
+    best: tuple[tuple[float, ...], Dialect] | None = None
+    for delimiter in [hints.delimiter] if hints.delimiter else DELIMITERS:
+        for enclosure in [hints.enclosure] if hints.enclosure else ENCLOSURES:
+            records = _records(text, delimiter, enclosure, SAMPLE_RECORDS)
+            score = _score(records or [], enclosure, known, expected_width, hints.has_header) if records is not None else None
+            if score is not None and (best is None or score > best[0]):
+                has_header = hints.has_header if hints.has_header is not None else score[0] > 0
+                best = (score, Dialect(delimiter, enclosure, line_ending, has_header, bom))
+    if best is None:
+        raise DialectError("no delimiter/enclosure combination parses the first records of the file consistently")
+    return best[1]
+
+
+def with_header(dialect: Dialect, has_header: bool) -> Dialect:
+    return replace(dialect, has_header=has_header)

@@ -1,0 +1,330 @@
+"""Loading DDS files into the warehouse: download → parse (polars) → newest-wins merge (DuckDB).
+
+Each file is one DuckDB transaction holding its rows, its rejected records, its ledger row and,
+when it completes an ``all`` delivery, the absence tombstones; a crash leaves the previous state
+and re-running the file converges. Files already loaded (same key and ETag) are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from intacct_assets.catalog import CatalogObject
+from intacct_assets.dds.ddl import DdlError, DdsTableDdl, parse_ddl
+from intacct_assets.dds.dialect import DialectError
+from intacct_assets.dds.filenames import DdsFileName
+from intacct_assets.dds.reader import LINE_COLUMN, ROW_COLUMN, FileRejectedError, ParsedFile, ReadOptions, read_dds_file
+from intacct_assets.dds.s3 import S3Object, download
+from intacct_assets.dds.settings import DdsSettings
+from intacct_assets.warehouse import ledger
+from intacct_assets.warehouse.connection import Warehouse, transaction
+from intacct_assets.warehouse.merge import (
+    DELETED,
+    MODIFIED,
+    POSITION,
+    READ,
+    BatchOrigin,
+    MergeCounts,
+    TargetTable,
+    Tombstone,
+    merge_batch,
+    tombstone_absent,
+)
+
+log = logging.getLogger(__name__)
+
+DDS_SCHEMA = "dds"
+READ_TIME = "ddsReadTime"
+CHANGE_TYPE = "ddsChangeType"
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file, for run metadata and the UI."""
+
+    key: str
+    etag: str | None
+    outcome: str
+    message: str = ""
+    records: int = 0
+    rejected: int = 0
+    counts: MergeCounts = field(default_factory=MergeCounts)
+    size_bytes: int = 0
+    seconds: float = 0.0
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """Warehouse timestamps are UTC without a zone (DuckDB TIMESTAMP)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def snapshot_id(name: DdsFileName) -> str:
+    """Sortable id of an ``all`` delivery: its timestamp first, then its name."""
+    return f"{name.delivered_at:%Y%m%dT%H%M%S}|{name.delivery}"
+
+
+def target_table(obj: CatalogObject, columns: dict[str, str]) -> TargetTable:
+    return TargetTable(schema=DDS_SCHEMA, name=obj.table_name, key=obj.key, column_types=columns)
+
+
+def reader_types(obj: CatalogObject) -> dict[str, str]:
+    """Catalog types (they win over DDL types); the modified and read times are always timestamps."""
+    return {obj.modified: "timestamp", READ_TIME: "timestamp", **obj.columns}
+
+
+def versioned_batch(parsed: ParsedFile, name: DdsFileName, obj: CatalogObject) -> pl.DataFrame:
+    """The parsed records with their modified and read times, position and delete flag.
+
+    The effective modified time falls back to ``ddsReadTime`` (delete files may lack
+    WHENMODIFIED); the merge falls back further to the delivery time.
+    """
+    frame = parsed.frame
+    columns = set(frame.columns)
+    read = pl.col(READ_TIME) if READ_TIME in columns else pl.lit(None, pl.Datetime("us"))
+    modified = pl.coalesce(pl.col(obj.modified), read) if obj.modified in columns else read
+    deleted = pl.lit(name.job == "delete")
+    if CHANGE_TYPE in columns:
+        deleted = deleted | (pl.col(CHANGE_TYPE).str.to_lowercase() == "delete").fill_null(False)
+    position = LINE_COLUMN if LINE_COLUMN in columns else ROW_COLUMN
+    return frame.with_columns(
+        modified.alias(MODIFIED), read.alias(READ), pl.col(position).cast(pl.Int64).alias(POSITION),
+        deleted.alias(DELETED),
+    ).drop(ROW_COLUMN, *([LINE_COLUMN] if LINE_COLUMN in columns else []))
+
+
+def batch_origin(name: DdsFileName, file: S3Object) -> BatchOrigin:
+    delivered = utc_naive(name.delivered_at or file.last_modified)
+    return BatchOrigin(source=file.key, delivered=delivered, snapshot=snapshot_id(name) if name.is_snapshot else None)
+
+
+def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> bool:
+    """Whether every file of an ``all`` delivery has been loaded.
+
+    An unsplit file is complete by itself. Split parts must be contiguous from 0 or 1, and the
+    last one must be short: DDS fills every part to the split size except the last, so a part
+    with fewer records than the largest (or than the configured split size) ends the delivery.
+    """
+    if any(part is None for part, _ in parts):
+        return True
+    if not parts:
+        return False
+    numbers = sorted(part for part, _ in parts)
+    if numbers[0] not in (0, 1) or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return False
+    records = dict(parts)
+    last = records[numbers[-1]]
+    if split_size:
+        return last < split_size
+    return len(numbers) > 1 and last < max(records.values())
+
+
+class DdlLoader:
+    """Finds ``getDdsDdl`` output for headerless files: a local folder first, then the bucket."""
+
+    def __init__(self, settings: DdsSettings, s3_client):
+        self._settings = settings
+        self._s3 = s3_client
+        self._cache: dict[str, DdsTableDdl | None] = {}
+
+    def __call__(self, object_name: str) -> DdsTableDdl | None:
+        if object_name not in self._cache:
+            self._cache[object_name] = self._load(object_name)
+        return self._cache[object_name]
+
+    def _load(self, object_name: str) -> DdsTableDdl | None:
+        text = self._local(object_name) or self._from_bucket(object_name)
+        if text is None:
+            return None
+        try:
+            return parse_ddl(text)
+        except DdlError as error:
+            raise FileRejectedError(f"the DDL found for {object_name} cannot be used: {error}") from error
+
+    def _local(self, object_name: str) -> str | None:
+        if not self._settings.ddl_dir:
+            return None
+        for candidate in (f"{object_name}.sql", f"{object_name.lower()}.sql"):
+            path = Path(self._settings.ddl_dir) / candidate
+            if path.is_file():
+                return path.read_text()
+        return None
+
+    def _from_bucket(self, object_name: str) -> str | None:
+        key = f"{self._settings.prefix}{self._settings.ddl_prefix}{object_name}.sql"
+        try:
+            return self._s3.get_object(Bucket=self._settings.bucket, Key=key)["Body"].read().decode("utf-8")
+        except self._s3.exceptions.NoSuchKey:
+            return None
+        except Exception as error:  # botocore ClientError for 404 on some servers
+            if "NoSuchKey" in str(error) or "404" in str(error):
+                return None
+            raise
+
+
+class DdsIngest:
+    """Loads files of one catalog object into ``dds.<object>``."""
+
+    def __init__(self, warehouse: Warehouse, s3_client, settings: DdsSettings, run_id: str | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.warehouse = warehouse
+        self.s3 = s3_client
+        self.settings = settings
+        self.run_id = run_id
+        self.clock = clock
+        self.ddl = DdlLoader(settings, s3_client)
+        self.parser = settings.file_name_parser()
+
+    def pending(self, obj: CatalogObject, candidates: Iterable[S3Object]) -> list[S3Object]:
+        """Candidates of this object that are not yet loaded (by key and ETag)."""
+        mine = [c for c in candidates if self._name_of(c.key) and self._name_of(c.key).object == obj.name]
+        with self.warehouse.connect() as connection:
+            ledger.ensure_meta_tables(connection)
+            done = ledger.finished_files(connection, [c.key for c in mine])
+        return [c for c in mine if (c.key, c.etag) not in done]
+
+    def _name_of(self, key: str) -> DdsFileName | None:
+        if self.settings.is_ddl_key(key):
+            return None
+        return self.parser.parse(self.settings.relative_key(key))
+
+    def ingest(self, obj: CatalogObject, files: list[S3Object]) -> list[FileOutcome]:
+        """Load files in delivery order; a failing file does not stop the others."""
+        names = {f.key: self._name_of(f.key) for f in files}
+
+        def delivery_order(file: S3Object) -> tuple:
+            name = names[file.key]
+            return (name.delivered_at if name and name.delivered_at else file.last_modified,
+                    name.part or 0 if name else 0, file.key)
+
+        with self.warehouse.connect() as connection:
+            ledger.ensure_meta_tables(connection)
+            done = ledger.finished_files(connection, [f.key for f in files])
+        outcomes = []
+        with tempfile.TemporaryDirectory(prefix="intacct-dds-") as workdir:
+            for file in sorted(files, key=delivery_order):
+                if (file.key, file.etag) in done:
+                    outcomes.append(FileOutcome(file.key, file.etag, "skipped", "already loaded", size_bytes=file.size))
+                    continue
+                outcomes.append(self._ingest_one(obj, file, names[file.key], Path(workdir)))
+        return outcomes
+
+    def _ingest_one(self, obj: CatalogObject, file: S3Object, name: DdsFileName | None, workdir: Path) -> FileOutcome:
+        started = time.perf_counter()
+        if name is None or name.object != obj.name:
+            return self._finish_unloaded(file, name, "unrecognized", "the file name is not a DDS file of " + obj.name,
+                                         started)
+        local = workdir / "current.csv"
+        try:
+            etag, size = download(self.s3, self.settings.bucket, file.key, local)
+            file = S3Object(file.key, etag, size, file.last_modified)
+            parsed = self._parse(obj, local)
+        except (FileRejectedError, DialectError) as error:
+            return self._finish_unloaded(file, name, "rejected", str(error), started)
+        except Exception as error:
+            log.exception("DDS file %s failed", file.key)
+            return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
+        try:
+            return self._merge(obj, file, name, parsed, started)
+        except Exception as error:
+            log.exception("DDS file %s failed to merge", file.key)
+            return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
+        finally:
+            local.unlink(missing_ok=True)
+
+    def _parse(self, obj: CatalogObject, local: Path) -> ParsedFile:
+        def load_ddl() -> list[tuple[str, str]] | None:
+            ddl = self.ddl(obj.name)
+            return list(ddl.columns) if ddl else None
+
+        hint = (f"save the getDdsDdl output for {obj.name} as "
+                f"{self.settings.prefix}{self.settings.ddl_prefix}{obj.name}.sql in the bucket (or in "
+                "INTACCT_DDS_DDL_DIR), or turn on includeHeaders for the DDS job")
+        options = ReadOptions(key=obj.key, column_types=reader_types(obj), load_ddl=load_ddl, missing_ddl_hint=hint,
+                              hints=self.settings.dialect_hints(), max_rejected_stored=self.settings.max_rejected_stored)
+        return read_dds_file(local, options)
+
+    def _merge(self, obj: CatalogObject, file: S3Object, name: DdsFileName, parsed: ParsedFile,
+               started: float) -> FileOutcome:
+        batch = versioned_batch(parsed, name, obj)
+        target = target_table(obj, parsed.columns)
+        now = utc_naive(self.clock())
+        with self.warehouse.connect() as connection, transaction(connection):
+            ledger.ensure_meta_tables(connection)
+            snapshot = ledger.latest_snapshot(connection, obj.name)
+            floor = Tombstone(moment=snapshot[0], source=snapshot[1]) if snapshot else None
+            counts = merge_batch(connection, target, batch, batch_origin(name, file), now, floor)
+            ledger.replace_rejected_rows(connection, file.key, file.etag,
+                                         [(r.line, r.reason, r.raw) for r in parsed.rejected], self.run_id, now)
+            outcome = "ingested" if (counts.inserted or counts.updated or counts.deleted) else "unchanged"
+            if parsed.frame.is_empty() and parsed.rejected_count:
+                outcome = "rejected"
+            seconds = time.perf_counter() - started
+            ledger.record_file(connection, self._ledger_row(file, name, outcome, "", parsed, counts, seconds, now))
+            if name.is_snapshot:
+                counts.deleted += self._complete_snapshot(connection, obj, target, name, now)
+        return FileOutcome(file.key, file.etag, outcome, records=parsed.records, rejected=parsed.rejected_count,
+                           counts=counts, size_bytes=file.size, seconds=time.perf_counter() - started,
+                           columns=parsed.columns)
+
+    def _complete_snapshot(self, connection, obj: CatalogObject, target: TargetTable, name: DdsFileName,
+                           now: datetime) -> int:
+        """Tombstone records absent from an ``all`` delivery once all of its parts are loaded."""
+        if ledger.snapshot_recorded(connection, obj.name, name.delivery):
+            return 0
+        parts = ledger.delivery_parts(connection, obj.name, name.delivery)
+        if not delivery_complete(parts, self.settings.split_size):
+            return 0
+        tombstone = Tombstone(moment=utc_naive(name.delivered_at), source=name.delivery)
+        deleted = tombstone_absent(connection, target, snapshot_id(name), tombstone, now)
+        ledger.record_snapshot(connection, obj.name, name.delivery, snapshot_id(name), tombstone.moment,
+                               len(parts), deleted, now)
+        log.info("%s: delivery %s complete (%d parts); %d absent records tombstoned", obj.name, name.delivery,
+                 len(parts), deleted)
+        return deleted
+
+    def _ledger_row(self, file: S3Object, name: DdsFileName | None, outcome: str, message: str,
+                    parsed: ParsedFile | None, counts: MergeCounts | None, seconds: float,
+                    now: datetime) -> ledger.FileRecord:
+        return ledger.FileRecord(
+            key=file.key, etag=file.etag, outcome=outcome, message=message or None,
+            object=name.object if name else None, job_type=name.job if name else None,
+            delivery=name.delivery if name else None,
+            delivered_at=utc_naive(name.delivered_at) if name and name.delivered_at else None,
+            part=name.part if name else None, size_bytes=file.size, last_modified=utc_naive(file.last_modified),
+            records=parsed.records if parsed else None,
+            inserted=counts.inserted if counts else None, updated=counts.updated if counts else None,
+            deleted=counts.deleted if counts else None, unchanged=counts.unchanged if counts else None,
+            rejected=parsed.rejected_count if parsed else None, seconds=round(seconds, 3), run_id=self.run_id,
+            processed_at=now,
+        )
+
+    def _finish_unloaded(self, file: S3Object, name: DdsFileName | None, outcome: str, message: str,
+                         started: float) -> FileOutcome:
+        """Record a file that loaded nothing (its own small transaction, after any rollback)."""
+        seconds = time.perf_counter() - started
+        with self.warehouse.connect() as connection, transaction(connection):
+            ledger.ensure_meta_tables(connection)
+            ledger.record_file(connection, self._ledger_row(file, name, outcome, message, None, None, seconds,
+                                                            utc_naive(self.clock())))
+        return FileOutcome(file.key, file.etag, outcome, message, size_bytes=file.size, seconds=seconds)
+
+
+def record_unrecognized(warehouse: Warehouse, files: list[S3Object], reason: str, run_id: str | None,
+                        clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    """Ledger rows for files no catalog object claims, so they are visible in the warehouse too."""
+    now = utc_naive(clock())
+    with warehouse.connect() as connection, transaction(connection):
+        ledger.ensure_meta_tables(connection)
+        for file in files:
+            ledger.record_file(connection, ledger.FileRecord(
+                key=file.key, etag=file.etag, outcome="unrecognized", message=reason, size_bytes=file.size,
+                last_modified=utc_naive(file.last_modified), run_id=run_id, processed_at=now))

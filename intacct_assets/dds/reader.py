@@ -1,0 +1,343 @@
+"""Reading one DDS CSV file into a typed polars frame, setting malformed records aside.
+
+Fast path: polars parses every field as text (no inference), then each declared column is cast
+exactly — a value that does not parse, or a decimal that would lose digits, rejects its record
+instead of being changed. When polars cannot parse the file at all (a record with too many
+fields, a broken enclosure, invalid UTF-8), the slow path walks the records with the standard
+``csv`` module, keeps the good ones and records the bad ones with their physical line and text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from intacct_assets.dds.dialect import SAMPLE_BYTES, Dialect, DialectHints, detect_dialect
+from intacct_assets.warehouse.sql import UnsafeIdentifierError, quote
+
+LINE_COLUMN = "_line"
+ROW_COLUMN = "_row"
+_TYPED_PREFIX = "__typed__"
+DECIMAL = pl.Decimal(38, 10)
+# A wider decimal used only to notice values that DECIMAL(38,10) would silently truncate.
+_DECIMAL_PROBE = pl.Decimal(38, 18)
+# Plain formats first: they parse several times faster than ``%.f`` (which also matches no
+# fraction); records the chosen format misses get a second, lenient try before being rejected.
+_TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f",
+                      "%m/%d/%Y %H:%M:%S", "%Y-%m-%d")
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%SZ")
+_BOOLEANS = {"true": True, "false": False, "t": True, "f": False, "1": True, "0": False, "yes": True, "no": False}
+# Columns that every DDS record has: a record without them was cut short.
+_ALWAYS_PRESENT = ("ddsReadTime",)
+
+
+class FileRejectedError(ValueError):
+    """The whole file cannot be loaded (no header and no DDL, duplicate column names, …)."""
+
+
+@dataclass(frozen=True)
+class RejectedRecord:
+    line: int
+    reason: str
+    raw: str
+
+
+@dataclass
+class ParsedFile:
+    """Good records as typed columns, plus what was set aside."""
+
+    frame: pl.DataFrame
+    columns: dict[str, str]
+    dialect: Dialect
+    records: int
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    rejected_count: int = 0
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the reader knows about the object before opening the file.
+
+    ``load_ddl`` is called only for a file without a header row; it returns the object's
+    columns in file order with their types, or None (the file is then rejected with
+    ``missing_ddl_hint`` telling the user where to put the DDL).
+    """
+
+    key: tuple[str, ...]
+    column_types: Mapping[str, str]
+    load_ddl: Callable[[], Sequence[tuple[str, str]] | None] = lambda: None
+    missing_ddl_hint: str = "turn on includeHeaders for the DDS job or provide the object's getDdsDdl output"
+    hints: DialectHints = DialectHints()
+    max_rejected_stored: int = 10_000
+
+
+def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
+    """Parse a local, decompressed DDS file."""
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    truncated = path.stat().st_size > len(sample)
+    known = [*options.key, *options.column_types]
+    dialect = detect_dialect(sample, truncated=truncated, known_columns=known, hints=options.hints)
+    column_types = dict(options.column_types)
+    ddl_columns: list[str] | None = None
+    if not dialect.has_header:
+        ddl = options.load_ddl()
+        if not ddl:
+            raise FileRejectedError(f"the file has no header row and no DDL is known: {options.missing_ddl_hint}")
+        ddl_columns = [name for name, _ in ddl]
+        column_types = {**dict(ddl), **column_types}
+        dialect = detect_dialect(sample, truncated=truncated, known_columns=[*known, *ddl_columns],
+                                 expected_width=len(ddl_columns), hints=options.hints)
+    names = _column_names(path, dialect, ddl_columns)
+    types = {name: column_types.get(name, "string") for name in names}
+    absent_keys = [k for k in options.key if k not in types]
+    if absent_keys:
+        raise FileRejectedError(f"the file has no key column {', '.join(absent_keys)} (columns: {', '.join(names)})")
+    try:
+        return _typed(_scan_text_columns(path, dialect, names), types, dialect, options, [])
+    except pl.exceptions.PolarsError:
+        salvaged, structural = _salvage_records(path, dialect, names)
+        return _typed(salvaged.lazy().with_row_index(ROW_COLUMN), types, dialect, options, structural)
+
+
+def _column_names(path: Path, dialect: Dialect, ddl_columns: list[str] | None) -> list[str]:
+    if dialect.has_header:
+        with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+            header = next(csv.reader(handle, delimiter=dialect.delimiter, quotechar=dialect.enclosure), [])
+        names = [name.strip() for name in header]
+    else:
+        names = list(ddl_columns or [])
+    _check_names(names)
+    return names
+
+
+def _check_names(names: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for name in names:
+        try:
+            quote(name)
+        except UnsafeIdentifierError as error:
+            raise FileRejectedError(str(error)) from error
+        if name.startswith("_intacct_") or name in (LINE_COLUMN, ROW_COLUMN):
+            raise FileRejectedError(f"column name {name!r} is reserved for bookkeeping")
+        if name.lower() in seen:
+            raise FileRejectedError(f"columns {seen[name.lower()]!r} and {name!r} differ only by case")
+        seen[name.lower()] = name
+
+
+def _scan_text_columns(path: Path, dialect: Dialect, names: list[str]) -> pl.LazyFrame:
+    """Every field as text, with the record's position; nothing is inferred."""
+    return pl.scan_csv(
+        path,
+        has_header=dialect.has_header,
+        new_columns=names,
+        schema={name: pl.String for name in names},
+        separator=dialect.delimiter,
+        quote_char=dialect.enclosure,
+        infer_schema=False,
+        encoding="utf8",
+        truncate_ragged_lines=False,
+        raise_if_empty=False,
+        row_index_name=ROW_COLUMN,
+        eol_char="\r" if dialect.line_ending == "mac" else "\n",
+    )
+
+
+class _RecordingLines:
+    """Feeds lines to csv.reader and remembers them, so a bad record's exact text is known."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self.taken: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        return line
+
+
+def _salvage_records(path: Path, dialect: Dialect, names: list[str]) -> tuple[pl.DataFrame, list[RejectedRecord]]:
+    """Slow path: keep well-formed records (with their first line number), describe the others."""
+    rejected: list[RejectedRecord] = []
+    good: list[list[str | None]] = []
+    lines_of_good: list[int] = []
+    width = len(names)
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        recorder = _RecordingLines(iter(handle))
+        reader = csv.reader(recorder, delimiter=dialect.delimiter, quotechar=dialect.enclosure,
+                            doublequote=True, strict=True)
+        line = 1
+        if dialect.has_header:
+            next(reader, None)
+            line += len(recorder.taken)
+        while True:
+            recorder.taken = []
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                rejected.append(RejectedRecord(line, f"malformed CSV: {error}", _text(recorder.taken)))
+                line += len(recorder.taken)
+                continue
+            start, line = line, line + len(recorder.taken)
+            if not record or record == [""]:
+                continue
+            reason = _structural_problem(record, width)
+            if reason:
+                rejected.append(RejectedRecord(start, reason, _text(recorder.taken)))
+                continue
+            good.append([value if value != "" else None for value in record])
+            lines_of_good.append(start)
+    frame = pl.DataFrame(good, schema={name: pl.String for name in names}, orient="row")
+    return frame.with_columns(pl.Series(LINE_COLUMN, lines_of_good, dtype=pl.Int64)), rejected
+
+
+def _text(lines: list[str]) -> str:
+    return "".join(lines).rstrip("\r\n").encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+
+
+def _structural_problem(record: list[str], width: int) -> str | None:
+    if len(record) != width:
+        return f"expected {width} fields, found {len(record)}"
+    if any("\udc80" <= char <= "\udcff" for value in record for char in value):
+        return "invalid UTF-8"
+    return None
+
+
+# --- typing ------------------------------------------------------------------------------------
+
+
+def _pick_format(sample: pl.Series, formats: Sequence[str], to: str) -> str:
+    """The first format that parses the column's first non-empty values."""
+    values = sample.drop_nulls().head(20)
+    if values.is_empty():
+        return formats[0]
+    for fmt in formats:
+        parsed = values.str.to_date(fmt, strict=False) if to == "date" else values.str.to_datetime(
+            fmt, strict=False, time_unit="us")
+        if parsed.null_count() == 0:
+            return fmt
+    return formats[0]
+
+
+def _cast(column: str, kind: str, sample: pl.DataFrame, lenient: bool = False) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, is-bad flag) for one declared column.
+
+    Dates and timestamps use the one format that fits the file's first values; ``lenient`` tries
+    every known format instead (slower, used only for records the first pass could not parse).
+    """
+    text = pl.col(column)
+    if kind == "decimal":
+        typed = text.cast(DECIMAL, strict=False)
+        probe = text.cast(_DECIMAL_PROBE, strict=False)
+        return typed, text.is_not_null() & (typed.is_null() | (probe != typed.cast(_DECIMAL_PROBE)))
+    if kind == "integer":
+        typed = text.cast(pl.Int64, strict=False)
+    elif kind in ("timestamp", "date"):
+        formats = _TIMESTAMP_FORMATS if kind == "timestamp" else _DATE_FORMATS
+        chosen = formats if lenient else [_pick_format(sample[column], formats, kind)]
+        parsed = [text.str.to_datetime(fmt, strict=False, time_unit="us") if kind == "timestamp"
+                  else text.str.to_date(fmt, strict=False) for fmt in chosen]
+        typed = pl.coalesce(parsed) if len(parsed) > 1 else parsed[0]
+    elif kind == "boolean":
+        typed = text.str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
+    else:
+        return text, pl.lit(False)
+    return typed, text.is_not_null() & typed.is_null()
+
+
+def _checked(source: pl.LazyFrame, types: dict[str, str], key: tuple[str, ...], sample: pl.DataFrame,
+             lenient: bool) -> pl.DataFrame:
+    """Typed columns in place of their text, and a ``_bad`` flag for records that did not fit."""
+    casts, flags = {}, []
+    for name, kind in types.items():
+        if kind != "string":
+            casts[name], bad = _cast(name, kind, sample, lenient)
+            flags.append(bad)
+    flags += [pl.col(k).is_null() | (pl.col(k) == "") for k in key]
+    flags += [pl.col(c).is_null() for c in _ALWAYS_PRESENT if c in types]
+    return source.with_columns(
+        _bad=pl.any_horizontal(flags) if flags else pl.lit(False),
+    ).with_columns(**casts).collect(engine="streaming")
+
+
+def _typed(source: pl.LazyFrame, types: dict[str, str], dialect: Dialect, options: ReadOptions,
+           structural: list[RejectedRecord]) -> ParsedFile:
+    """Type every record in one streaming pass; look again (leniently) only at those that failed."""
+    sample = source.head(200).collect()
+    checked = _checked(source, types, options.key, sample, lenient=False)
+    rejected = list(structural)
+    if checked["_bad"].any():
+        bad_rows = checked.filter(pl.col("_bad"))[ROW_COLUMN]
+        raw_bad = source.filter(pl.col(ROW_COLUMN).is_in(bad_rows.implode())).collect()
+        second_try = _checked(raw_bad.lazy(), types, options.key, sample, lenient=True)
+        still_bad = raw_bad.filter(second_try["_bad"])
+        rejected += _describe_bad(still_bad, source, types, options, dialect, sample)
+        checked = pl.concat([checked.filter(~pl.col("_bad")), second_try.filter(~pl.col("_bad"))])
+    good = checked.drop("_bad")
+    return ParsedFile(frame=good, columns=types, dialect=dialect, records=checked.height + len(rejected),
+                      rejected=sorted(rejected, key=lambda r: r.line)[: options.max_rejected_stored],
+                      rejected_count=len(rejected))
+
+
+def _describe_bad(bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str], options: ReadOptions,
+                  dialect: Dialect, sample: pl.DataFrame) -> list[RejectedRecord]:
+    """Reasons, physical line numbers and text for records whose values failed their types."""
+    rows = bad[ROW_COLUMN].to_list()
+    if LINE_COLUMN in bad.columns:
+        lines = bad[LINE_COLUMN].to_list()
+    else:
+        lines = _physical_lines(source, rows, first_line=2 if dialect.has_header else 1,
+                                eol="\r" if dialect.line_ending == "mac" else "\n")
+    fields = [name for name in bad.columns if name not in (ROW_COLUMN, LINE_COLUMN)]
+    described = []
+    for position, (record, line) in enumerate(zip(bad.select(fields).iter_rows(named=True), lines, strict=True)):
+        if position >= options.max_rejected_stored:
+            described.append(RejectedRecord(line, "rejected (details not stored: too many rejected rows)", ""))
+            continue
+        described.append(RejectedRecord(line, _reason(record, types, options, sample), _as_csv(record, dialect)))
+    return described
+
+
+def _physical_lines(source: pl.LazyFrame, rows: list[int], first_line: int, eol: str) -> list[int]:
+    """Line numbers counting line breaks inside enclosed values of earlier records."""
+    breaks = source.select(
+        pl.sum_horizontal(pl.all().exclude(ROW_COLUMN).str.count_matches(eol, literal=True).fill_null(0))
+    ).collect(engine="streaming").to_series()
+    starts = breaks.cum_sum() - breaks + pl.int_range(0, breaks.len(), eager=True) + first_line
+    return [int(starts[row]) for row in rows]
+
+
+def _reason(record: dict[str, str | None], types: dict[str, str], options: ReadOptions, sample: pl.DataFrame) -> str:
+    for key in options.key:
+        if not record.get(key):
+            return f"record key {key} is empty"
+    for column in _ALWAYS_PRESENT:
+        if column in record and record[column] is None:
+            return f"{column} is empty: the record was cut short (fewer fields than the header)"
+    for name, kind in types.items():
+        value = record.get(name)
+        if kind == "string" or value is None:
+            continue
+        _, bad = _cast(name, kind, sample, lenient=True)
+        if pl.DataFrame({name: [value]}).select(bad).item():
+            numeric = kind == "decimal" and pl.Series([value]).cast(pl.Float64, strict=False).item() is not None
+            detail = " (more than 10 decimal places or 28 integer digits)" if numeric else ""
+            return f"{name}: {value!r} is not a valid {kind}{detail}"
+    return "rejected"
+
+
+def _as_csv(record: dict[str, str | None], dialect: Dialect) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=dialect.delimiter, quotechar=dialect.enclosure, lineterminator="").writerow(
+        ["" if value is None else value for value in record.values()])
+    return buffer.getvalue()

@@ -1,0 +1,135 @@
+"""One asset per catalog object: ``["intacct", "dds", <object>]`` → table ``dds.<object>``.
+
+A run loads the files named in its config (the sensor fills it in); launched by hand with no
+config, it loads every file of the object in the bucket that is not loaded yet.
+"""
+
+from datetime import datetime
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from intacct_assets.catalog import CatalogObject, load_catalog
+from intacct_assets.dds.ingest import DDS_SCHEMA, DdsIngest, FileOutcome
+from intacct_assets.dds.s3 import S3Object, list_objects
+from intacct_assets.defs.metadata import table_metadata
+from intacct_assets.defs.resources import DdsResource, WarehouseResource
+from intacct_assets.warehouse.stats import table_report
+
+DDS_GROUP = "dds"
+KEY_UNIQUE_CHECK = "key_unique"
+REJECTED_ROWS_CHECK = "no_rejected_rows"
+
+
+class DdsFile(dg.Config):
+    key: str
+    etag: str
+    size: int = 0
+    last_modified: str = ""
+
+
+class DdsIngestConfig(dg.Config):
+    """Files to load; empty means every file of this object not loaded yet."""
+
+    files: list[DdsFile] = []
+
+
+def dds_asset_key(obj: CatalogObject) -> dg.AssetKey:
+    return dg.AssetKey(["intacct", "dds", obj.table_name])
+
+
+def _requested_files(config: DdsIngestConfig) -> list[S3Object]:
+    return [S3Object(f.key, f.etag, f.size, datetime.fromisoformat(f.last_modified) if f.last_modified
+                     else datetime.fromtimestamp(0).astimezone()) for f in config.files]
+
+
+def _files_table(outcomes: list[FileOutcome]) -> dg.TableMetadataValue:
+    schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in [
+        ("key", "string"), ("outcome", "string"), ("records", "int"), ("inserted", "int"), ("updated", "int"),
+        ("deleted", "int"), ("unchanged", "int"), ("rejected", "int"), ("message", "string")]])
+    records = [dg.TableRecord({
+        "key": o.key, "outcome": o.outcome, "records": o.records, "inserted": o.counts.inserted,
+        "updated": o.counts.updated, "deleted": o.counts.deleted, "unchanged": o.counts.unchanged,
+        "rejected": o.rejected, "message": o.message[:500]}) for o in outcomes]
+    return dg.MetadataValue.table(records, schema)
+
+
+def build_dds_asset(obj: CatalogObject) -> dg.AssetsDefinition:
+    key = dds_asset_key(obj)
+
+    @dg.asset(
+        name=obj.table_name,
+        key_prefix=["intacct", "dds"],
+        group_name=DDS_GROUP,
+        kinds={"s3", "polars", "duckdb"},
+        description=f"Intacct {obj.name} from DDS deliveries, one row per {', '.join(obj.key)} "
+                    f"(newest version wins; deletes kept as `_intacct_deleted`). Table `{DDS_SCHEMA}.{obj.table_name}`.",
+        metadata={"dagster/table_name": f"{DDS_SCHEMA}.{obj.table_name}", "intacct/object": obj.name,
+                  "intacct/key": ", ".join(obj.key)},
+        check_specs=[
+            dg.AssetCheckSpec(KEY_UNIQUE_CHECK, asset=key, description="Exactly one row per record key."),
+            dg.AssetCheckSpec(REJECTED_ROWS_CHECK, asset=key,
+                              description="Records of this run's files that could not be loaded "
+                                          "(see intacct_meta.rejected_rows)."),
+        ],
+    )
+    def dds_table(context: dg.AssetExecutionContext, config: DdsIngestConfig, s3: S3Resource,
+                  warehouse: WarehouseResource, dds: DdsResource):
+        settings = dds.settings()
+        client = s3.get_client()
+        ingest = DdsIngest(warehouse.warehouse(), client, settings, run_id=context.run_id)
+        files = _requested_files(config)
+        if not files:
+            files = ingest.pending(obj, list_objects(client, settings.bucket, settings.prefix))
+            context.log.info(f"no files in config: loading {len(files)} pending {obj.name} file(s) from the bucket")
+        outcomes = ingest.ingest(obj, files)
+        for outcome in outcomes:
+            log = context.log.warning if outcome.outcome in ("failed", "rejected", "unrecognized") else context.log.info
+            log(f"{outcome.key}: {outcome.outcome} {outcome.message}".rstrip())
+        report = table_report(warehouse.warehouse(), DDS_SCHEMA, obj.table_name, obj.key,
+                              sources=[o.key for o in outcomes])
+        yield dg.MaterializeResult(
+            metadata={
+                **table_metadata(report),
+                **_run_totals(outcomes),
+                "files": _files_table(outcomes),
+            },
+            check_results=[
+                dg.AssetCheckResult(check_name=KEY_UNIQUE_CHECK, passed=report.duplicate_keys == 0,
+                                    metadata={"duplicate_keys": report.duplicate_keys}),
+                dg.AssetCheckResult(check_name=REJECTED_ROWS_CHECK, passed=report.rejected_rows == 0,
+                                    severity=dg.AssetCheckSeverity.WARN,
+                                    metadata={"rejected_rows": report.rejected_rows,
+                                              "rejected_files": sum(o.outcome == "rejected" for o in outcomes)}),
+            ],
+        )
+        failed = [o for o in outcomes if o.outcome == "failed"]
+        if failed:
+            raise dg.Failure(
+                description=f"{len(failed)} of {len(outcomes)} {obj.name} file(s) failed to load and will be "
+                            f"retried: " + "; ".join(f"{o.key}: {o.message}" for o in failed[:5]),
+                metadata={"failed_files": [o.key for o in failed]},
+            )
+
+    return dds_table
+
+
+def _run_totals(outcomes: list[FileOutcome]) -> dict[str, object]:
+    seconds = sum(o.seconds for o in outcomes)
+    records = sum(o.records for o in outcomes)
+    return {
+        "inserted": sum(o.counts.inserted for o in outcomes),
+        "updated": sum(o.counts.updated for o in outcomes),
+        "deleted": sum(o.counts.deleted for o in outcomes),
+        "unchanged": sum(o.counts.unchanged for o in outcomes),
+        "rejected": sum(o.rejected for o in outcomes),
+        "files_loaded": sum(o.outcome in ("ingested", "unchanged") for o in outcomes),
+        "files_skipped": sum(o.outcome == "skipped" for o in outcomes),
+        "files_failed": sum(o.outcome in ("failed", "rejected", "unrecognized") for o in outcomes),
+        "bytes": sum(o.size_bytes for o in outcomes),
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(records / seconds) if seconds else 0,
+    }
+
+
+DDS_ASSETS = [build_dds_asset(obj) for obj in load_catalog().dds_objects()]

@@ -1,0 +1,63 @@
+"""The DDS sensor: one listing of the prefix per tick, bounded runs for new or re-delivered files."""
+
+import hashlib
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from intacct_assets.catalog import load_catalog
+from intacct_assets.dds.discovery import DiscoveryCursor, FileBatch, plan_discovery
+from intacct_assets.dds.s3 import list_objects
+from intacct_assets.dds.settings import DdsSettings
+from intacct_assets.defs.dds.assets import DDS_ASSETS
+from intacct_assets.defs.dds.jobs import dds_ingest_job, dds_unrecognized_files_job
+from intacct_assets.defs.resources import DdsResource
+
+_ASSETS_BY_OBJECT = {asset.metadata_by_key[asset.key]["intacct/object"]: asset for asset in DDS_ASSETS}
+RETRIES_TAG = {"dagster/max_retries": "3", "dagster/retry_strategy": "FROM_FAILURE"}
+
+
+def _ingest_request(batch: FileBatch) -> dg.RunRequest:
+    asset = _ASSETS_BY_OBJECT[batch.object]
+    files = [{"key": f.key, "etag": f.etag, "size": f.size, "last_modified": f.last_modified.isoformat()}
+             for f in batch.files]
+    return dg.RunRequest(
+        run_key=batch.run_key,
+        job_name=dds_ingest_job.name,
+        asset_selection=[asset.key],
+        run_config={"ops": {asset.op.name: {"config": {"files": files}}}},
+        tags={"intacct/dds_object": batch.object, "intacct/dds_files": str(len(files)), **RETRIES_TAG},
+    )
+
+
+def _unrecognized_request(unrecognized) -> dg.RunRequest:
+    files = [{"key": f.key, "etag": f.etag, "size": f.size, "last_modified": f.last_modified.isoformat(),
+              "reason": reason} for f, reason in unrecognized]
+    digest = hashlib.sha1("\n".join(f"{f['key']}@{f['etag']}" for f in files).encode()).hexdigest()[:20]
+    return dg.RunRequest(run_key=f"dds:unrecognized:{digest}", job_name=dds_unrecognized_files_job.name,
+                         run_config={"ops": {"record_unrecognized_dds_files": {"config": {"files": files}}}},
+                         tags=RETRIES_TAG)
+
+
+@dg.sensor(
+    name="dds_sensor",
+    description="Lists the DDS prefix and launches bounded runs for new or re-delivered files "
+                "(INTACCT_DDS_BUCKET / INTACCT_DDS_PREFIX).",
+    jobs=[dds_ingest_job, dds_unrecognized_files_job],
+    minimum_interval_seconds=DdsSettings.from_env().sensor_interval_seconds,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def dds_sensor(context: dg.SensorEvaluationContext, s3: S3Resource, dds: DdsResource):
+    settings = dds.settings()
+    if not settings.bucket:
+        return dg.SkipReason("INTACCT_DDS_BUCKET is not set: no DDS bucket to watch")
+    plan = plan_discovery(list_objects(s3.get_client(), settings.bucket, settings.prefix),
+                          DiscoveryCursor.load(context.cursor), load_catalog(), settings)
+    requests = [_ingest_request(batch) for batch in plan.batches]
+    for file, reason in plan.unrecognized:
+        context.log.warning(f"DDS file {file.key} is not loaded: {reason}")
+    if plan.unrecognized:
+        requests.append(_unrecognized_request(plan.unrecognized))
+    if plan.deferred:
+        context.log.info(f"{plan.deferred} more file(s) wait for the next tick (INTACCT_DDS_MAX_RUNS_PER_TICK)")
+    return dg.SensorResult(run_requests=requests, cursor=plan.cursor.dump())

@@ -1,0 +1,179 @@
+"""``intacct-sandbox``: start the emulator on loopback, print its URLs and ``export`` lines, serve until
+Ctrl-C, or run ``-- COMMAND...`` as a child with the environment set and stop when it exits.
+
+Knob options are generated from :class:`Knobs` and DDS format options from :class:`DdsFormat`, so every
+runtime knob is also a CLI flag without a second list to maintain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+
+import click
+
+from intacct_assets.sandbox.sandbox import Sandbox
+from intacct_assets.sandbox.settings import DdsFormat, Knobs, SandboxSettings
+
+REALISTIC = {"latency_ms": 150, "concurrency_limit": 2}
+
+
+def _option_type(default: object) -> object:
+    if isinstance(default, bool):
+        return bool
+    if isinstance(default, tuple):
+        return str
+    return type(default) if default is not None else int
+
+
+def _knob_options(command):
+    for field in reversed(dataclasses.fields(Knobs)):
+        default = field.default
+        flag = "--" + field.name.replace("_", "-")
+        if isinstance(default, bool):
+            flag = f"{flag}/--no-{field.name.replace('_', '-')}"
+        command = click.option(
+            flag, field.name, type=_option_type(default), default=None, help=f"knob {field.name} (default {default!r})"
+        )(command)
+    for field in reversed(dataclasses.fields(DdsFormat)):
+        default = field.default
+        flag = "--dds-" + field.name.replace("_", "-")
+        kwargs: dict = {"default": None, "help": f"DDS file format {field.name} (default {default!r})"}
+        if isinstance(default, bool):
+            flag = f"{flag}/--no-dds-{field.name.replace('_', '-')}"
+        elif field.name == "line_ending":
+            kwargs["type"] = click.Choice(["unix", "windows", "mac"])
+        elif field.name == "split_size":
+            kwargs["type"] = int
+        command = click.option(flag, "dds_" + field.name, **kwargs)(command)
+    return command
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--host", default="127.0.0.1", show_default=True, help="bind address (loopback unless given)")
+@click.option("--port", default=0, show_default=True, help="port for REST + XML + admin (0 = any free port)")
+@click.option("--seed", default=1, show_default=True, help="seed of the fake company")
+@click.option("--scale", default=1.0, show_default=True, help="multiplier on the default record counts")
+@click.option("--count", "counts", multiple=True, metavar="OBJECT=N", help="record count, e.g. CUSTOMER=200000")
+@click.option(
+    "--dds-interval",
+    "dds_interval",
+    type=float,
+    default=None,
+    help="automatic DDS delivery every N seconds (alias of --dds-interval-seconds)",
+)
+@click.option("--initial-delivery", is_flag=True, help="deliver an `all` job of every DDS object at start")
+@click.option("--s3-endpoint", default=None, help="use this S3 endpoint instead of starting a local one")
+@click.option("--bucket", default="intacct-dds", show_default=True)
+@click.option("--prefix", default="dds/", show_default=True)
+@click.option("--no-s3", is_flag=True, help="no DDS bucket at all")
+@click.option("--realistic", is_flag=True, help=f"turn on realistic limits {REALISTIC}")
+@_knob_options
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def main(
+    host,
+    port,
+    seed,
+    scale,
+    counts,
+    dds_interval,
+    initial_delivery,
+    s3_endpoint,
+    bucket,
+    prefix,
+    no_s3,
+    realistic,
+    command,
+    **options,
+) -> None:
+    """Run a local Sage Intacct sandbox (OAuth2, REST, XML gateway, DDS into S3).
+
+    Examples: `intacct-sandbox --realistic` or `intacct-sandbox --dds-interval 30 -- dagster dev`.
+    """
+    knobs = Knobs()
+    knob_changes = {
+        **(REALISTIC if realistic else {}),
+        **{k: v for k, v in options.items() if not k.startswith("dds_") and v is not None},
+    }
+    if dds_interval is not None:
+        knob_changes["dds_interval_seconds"] = dds_interval
+    try:
+        knobs.update(**knob_changes)
+        dds = DdsFormat().with_changes(**{k[4:]: v for k, v in options.items() if k.startswith("dds_")})
+        settings = SandboxSettings(
+            seed=seed,
+            scale=scale,
+            counts=_counts(counts),
+            host=host,
+            port=port,
+            s3_endpoint=s3_endpoint,
+            bucket=bucket,
+            prefix=prefix,
+            dds=dds,
+            initial_delivery=initial_delivery,
+            knobs=knobs,
+            start_s3=not no_s3,
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    sandbox = Sandbox(settings)
+    try:
+        sandbox.start()
+    except (ValueError, RuntimeError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    out = sys.stderr if command else sys.stdout
+    _announce(sandbox, out)
+    try:
+        code = _run_child(command, sandbox.env) if command else _serve()
+    finally:
+        sandbox.stop()
+    sys.exit(code)
+
+
+def _counts(pairs: tuple[str, ...]) -> dict[str, int]:
+    counts = {}
+    for pair in pairs:
+        name, _, number = pair.partition("=")
+        if not number.isdigit():
+            raise ValueError(f"--count expects OBJECT=N, got {pair!r}")
+        counts[name.upper()] = int(number)
+    return counts
+
+
+def _announce(sb: Sandbox, out) -> None:
+    print(f"Intacct sandbox ready in {sb.startup_seconds:.2f}s", file=out)
+    print(f"  REST API   {sb.rest_url}", file=out)
+    print(f"  XML API    {sb.xml_url}", file=out)
+    print(f"  admin      {sb.admin_url}/stats", file=out)
+    if sb.s3_endpoint:
+        print(f"  DDS bucket s3://{sb.bucket}/{sb.prefix} at {sb.s3_endpoint}", file=out)
+    print("# paste into your shell:", file=out)
+    for name, value in sb.env.items():
+        print(f"export {name}={shlex.quote(value)}", file=out)
+    out.flush()
+
+
+def _serve() -> int:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _run_child(command: tuple[str, ...], env: dict[str, str]) -> int:
+    child = subprocess.Popen(list(command), env={**os.environ, **env})
+    signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:  # the terminal sent SIGINT to the child too; wait for it to finish
+            continue

@@ -1,0 +1,773 @@
+"""The one table of object definitions every face is driven by.
+
+Each object is described once: XML/DDS field names (UPPERCASE, dotted for nested groups), type, REST
+path (camelCase dot path), references to other objects, owned lines. REST, XML and DDS views, the
+query engines, validation and DDL are all derived from these definitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+# Enumerations: stored (XML) value -> REST value.
+ENUMS: dict[str, dict[object, str]] = {
+    "status": {"active": "active", "inactive": "inactive", "active non-posting": "activeNonPosting"},
+    "accounttype": {"balancesheet": "balanceSheet", "incomestatement": "incomeStatement"},
+    "normalbalance": {"debit": "debit", "credit": "credit"},
+    "closingtype": {"non-closing account": "nonClosingAccount", "closing account": "closingAccount"},
+    "trtype": {1: "debit", -1: "credit"},
+    "jestate": {"Posted": "posted", "Draft": "draft", "Submitted": "submitted", "Reversed": "reversed"},
+    "recstate": {
+        "Posted": "posted",
+        "Draft": "draft",
+        "Paid": "paid",
+        "Partially Paid": "partiallyPaid",
+        "Selected": "selected",
+        "Reversed": "reversed",
+    },
+    "paymentmethod": {
+        "Printed Check": "printedCheck",
+        "Cash": "cash",
+        "EFT": "eft",
+        "Credit Card": "creditCard",
+        "Online Charge Card": "onlineChargeCard",
+        "Online ACH Debit": "onlineACHDebit",
+    },
+}
+# readByQuery accepts database codes for some enumerations (e.g. STATE = 'P'); code -> stored value.
+QUERY_CODES: dict[str, dict[str, object]] = {
+    "status": {"T": "active", "F": "inactive"},
+    "accounttype": {"N": "balancesheet", "I": "incomestatement"},
+    "jestate": {"P": "Posted", "I": "Draft", "S": "Submitted", "Z": "Reversed"},
+    "recstate": {"A": "Posted", "D": "Draft", "P": "Paid", "T": "Partially Paid"},
+}
+DDL_TYPES = {
+    "string": "varchar",
+    "integer": "integer",
+    "decimal": "numeric",
+    "date": "date",
+    "timestamp": "timestamp",
+    "boolean": "boolean",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # XML / DDS name
+    type: str  # string | integer | decimal | date | timestamp | boolean
+    rest: str | None  # REST dot path; None = not a plain REST field (maybe exposed through a Ref)
+    required: bool = False
+    readonly: bool = False  # maintained by the system; ignored on write
+    default: object = None
+    enum: str | None = None
+
+    @property
+    def dds(self) -> bool:
+        return "." not in self.name
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference held in ``field`` (the target's ID, or RECORDNO when the target has no ID field)."""
+
+    rest: str  # REST path of the reference object ("customer", "dimensions.department")
+    target: str
+    field: str
+    key_field: str | None = None  # optional local copy of the target RECORDNO (GLENTRY.ACCOUNTKEY)
+    xml: str | None = None  # prefix for one-hop XML traversal ("VENDOR" in VENDOR.NAME)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Owned line collection: REST ``rest`` list, XML ``xml``/``xml_item`` elements, stored as ``object``."""
+
+    object: str
+    rest: str
+    xml: str
+    xml_item: str
+    parent_field: str
+    inherit: tuple[tuple[str, str], ...] = ()  # (header field, line field) copied onto lines on every write
+    min_lines: int = 0
+
+
+@dataclass(eq=False)
+class ObjectDef:
+    name: str
+    fields: tuple[Field, ...]
+    id_field: str | None = None  # user-facing ID; None = transaction (id == RECORDNO)
+    rest: str | None = None  # module-qualified REST object
+    refs: tuple[Ref, ...] = ()
+    lines: Lines | None = None
+    owner: str | None = None  # set on line objects
+    rest_methods: frozenset[str] = frozenset({"GET", "POST", "PATCH", "DELETE"})
+    key_space: str | None = None  # objects sharing RECORDNO numbering (PRRECORD, PRENTRY)
+    dds: bool = True
+    writable: bool = True  # False: read-only system objects (AUDITHISTORY, DDSJOB)
+    view_of: tuple[str, ...] = ()  # derived object: computed from these base objects
+    key: tuple[str, ...] = ("RECORDNO",)
+    auto_id: str | None = None  # prefix for generated IDs when none is given
+    record_type: str | None = None  # RECORDTYPE of AR/AP records
+    entity_scoped: bool = True
+    audit: bool = True  # writes produce AUDITHISTORY rows
+
+    @cached_property
+    def by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def by_rest(self) -> dict[str, Field]:
+        return {f.rest: f for f in self.fields if f.rest}
+
+    @cached_property
+    def refs_by_rest(self) -> dict[str, Ref]:
+        return {r.rest: r for r in self.refs}
+
+    @cached_property
+    def dds_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.dds)
+
+    @property
+    def dds_pk(self) -> tuple[str, ...]:
+        """Primary key declared by getDdsDdl: the ID field for master data (as Intacct's DDL does)."""
+        return (self.id_field,) if self.id_field and "." not in self.id_field else self.key
+
+    @property
+    def is_view(self) -> bool:
+        return bool(self.view_of)
+
+
+def _parse(spec: str) -> tuple[Field, ...]:
+    """Compact field table: ``NAME type rest-path [req] [ro] [default=V] [enum=E]`` (rest '-' = none)."""
+    fields = []
+    for line in filter(str.strip, spec.splitlines()):
+        name, kind, rest, *flags = line.split()
+        options: dict[str, object] = {}
+        for flag in flags:
+            if flag in ("req", "ro"):
+                options["required" if flag == "req" else "readonly"] = True
+            else:
+                key, _, value = flag.partition("=")
+                options[key] = value
+        if "default" in options:
+            raw = str(options["default"]).replace("_", " ")
+            options["default"] = raw == "true" if kind == "boolean" else int(raw) if kind == "integer" else raw
+        fields.append(Field(name, kind, None if rest == "-" else rest, **options))
+    return tuple(fields)
+
+
+HEADER = """
+RECORDNO      integer   key                     ro
+WHENCREATED   timestamp audit.createdDateTime   ro
+WHENMODIFIED  timestamp audit.modifiedDateTime  ro
+CREATEDBY     string    audit.createdBy         ro
+MODIFIEDBY    string    audit.modifiedBy        ro
+MEGAENTITYID  string    -
+"""
+STATUS = "STATUS string status default=active enum=status"
+ENTITY_REF = Ref("entity", "LOCATIONENTITY", "MEGAENTITYID")
+
+
+def _contact_group(prefix: str, rest: str) -> str:
+    return f"""
+{prefix}.PRINTAS               string {rest}.printAs
+{prefix}.EMAIL1                string {rest}.email1
+{prefix}.PHONE1                string {rest}.phone1
+{prefix}.MAILADDRESS.ADDRESS1  string {rest}.mailingAddress.addressLine1
+{prefix}.MAILADDRESS.CITY      string {rest}.mailingAddress.city
+{prefix}.MAILADDRESS.STATE     string {rest}.mailingAddress.state
+{prefix}.MAILADDRESS.ZIP       string {rest}.mailingAddress.postCode
+{prefix}.MAILADDRESS.COUNTRY   string {rest}.mailingAddress.country
+"""
+
+
+def _dimension_refs(*names: str) -> tuple[Ref, ...]:
+    targets = {
+        "department": "DEPARTMENT",
+        "location": "LOCATION",
+        "customer": "CUSTOMER",
+        "vendor": "VENDOR",
+        "project": "PROJECT",
+        "class": "CLASS",
+        "employee": "EMPLOYEE",
+    }
+    return tuple(Ref(f"dimensions.{n}", targets[n], f"{targets[n]}ID", xml=targets[n]) for n in names)
+
+
+def _party(obj: str, idname: str, auto: str) -> ObjectDef:
+    """CUSTOMER and VENDOR share their shape."""
+    rest = {"CUSTOMER": "accounts-receivable/customer", "VENDOR": "accounts-payable/vendor"}[obj]
+    return ObjectDef(
+        obj,
+        _parse(
+            HEADER
+            + f"""
+{idname}     string  id
+NAME         string  name        req
+{STATUS}
+CREDITLIMIT  decimal creditLimit
+TOTALDUE     decimal totalDue    ro default=0.00
+ONHOLD       boolean onHold      default=false
+TAXID        string  taxId
+PARENTID     string  -
+COMMENTS     string  notes
+"""
+            + _contact_group("DISPLAYCONTACT", "contacts.default")
+        ),
+        id_field=idname,
+        rest=rest,
+        refs=(ENTITY_REF, Ref("parent", obj, "PARENTID")),
+        auto_id=auto,
+    )
+
+
+def _record(
+    obj: str,
+    rest: str | None,
+    party: str,
+    number: str,
+    record_type: str,
+    lines: Lines | None,
+    extra: str = "",
+    methods: frozenset[str] | None = None,
+) -> ObjectDef:
+    """AR/AP documents (invoice, bill, payment, adjustment) share the PRRECORD shape."""
+    party_rest = party.lower()
+    return ObjectDef(
+        obj,
+        _parse(
+            HEADER
+            + f"""
+RECORDTYPE        string  -                    ro
+RECORDID          string  {number}
+STATE             string  state                ro default=Posted enum=recstate
+WHENPOSTED        date    postingDate
+WHENDUE           date    dueDate
+WHENPAID          date    paidDate             ro
+TOTALENTERED      decimal totalBaseAmount      ro default=0.00
+TOTALPAID         decimal totalBaseAmountPaid  ro default=0.00
+TOTALDUE          decimal totalBaseAmountDue   ro default=0.00
+TRX_TOTALENTERED  decimal totalTxnAmount       ro default=0.00
+TRX_TOTALPAID     decimal totalTxnAmountPaid   ro default=0.00
+TRX_TOTALDUE      decimal totalTxnAmountDue    ro default=0.00
+VENDORID          string  -
+CUSTOMERID        string  -
+CURRENCY          string  currency.txnCurrency default=USD
+DESCRIPTION       string  description
+"""
+            + extra
+        ),
+        rest=rest,
+        refs=(ENTITY_REF, Ref(party_rest, party, f"{party}ID", xml=party)),
+        lines=lines,
+        key_space="PRRECORD",
+        record_type=record_type,
+        rest_methods=methods or frozenset({"GET", "POST", "PATCH", "DELETE"}),
+    )
+
+
+def _detail(obj: str, rest: str | None, owner: str, owner_rest: str) -> ObjectDef:
+    """AR/AP document lines share the PRENTRY shape."""
+    return ObjectDef(
+        obj,
+        _parse(
+            HEADER
+            + f"""
+RECORDKEY    string  {owner_rest}.key     ro
+LINE_NO      integer lineNumber           ro
+ACCOUNTNO    string  -                    req
+AMOUNT       decimal baseAmount           ro
+TRX_AMOUNT   decimal txnAmount            req
+TOTALPAID    decimal totalBaseAmountPaid  ro default=0.00
+ENTRY_DATE   date    entryDate
+DEPARTMENTID string  -
+LOCATIONID   string  -
+PROJECTID    string  -
+CLASSID      string  -
+MEMO         string  memo
+"""
+        ),
+        rest=rest,
+        refs=(
+            ENTITY_REF,
+            Ref("glAccount", "GLACCOUNT", "ACCOUNTNO"),
+            *_dimension_refs("department", "location", "project", "class"),
+        ),
+        owner=owner,
+        key_space="PRENTRY",
+        rest_methods=frozenset({"GET"}),
+    )
+
+
+def _payment_detail(obj: str, owner: str, target: str, target_rest: str) -> ObjectDef:
+    return ObjectDef(
+        obj,
+        _parse(
+            HEADER
+            + """
+PAYMENTKEY         string  payment.key  ro
+LINE_NO            integer lineNumber   ro
+RECORDKEY          string  -            req
+TRX_PAYMENTAMOUNT  decimal txnAmount    req
+"""
+        ),
+        refs=(ENTITY_REF, Ref(target_rest, target, "RECORDKEY")),
+        owner=owner,
+        key_space="PRENTRY",
+        dds=False,
+        rest_methods=frozenset(),
+    )
+
+
+def _lines(
+    obj: str, rest: str, xml: str, item: str, parent: str, inherit: tuple[tuple[str, str], ...], min_lines: int
+) -> Lines:
+    return Lines(obj, rest, xml, item, parent, (("MEGAENTITYID", "MEGAENTITYID"), *inherit), min_lines)
+
+
+_DOC_DATE = (("WHENPOSTED", "ENTRY_DATE"),)
+_PAY_METHODS = "PAYMENTMETHOD string paymentMethod req enum=paymentmethod\nRECEIPTDATE date receiptDate req"
+
+OBJECTS: tuple[ObjectDef, ...] = (
+    _party("CUSTOMER", "CUSTOMERID", "CUST-"),
+    _party("VENDOR", "VENDORID", "VEND-"),
+    ObjectDef(
+        "CONTACT",
+        _parse(
+            HEADER
+            + f"""
+CONTACTNAME           string id   req
+PRINTAS               string printAs
+COMPANYNAME           string companyName
+FIRSTNAME             string firstName
+LASTNAME              string lastName
+EMAIL1                string email1
+PHONE1                string phone1
+MAILADDRESS.ADDRESS1  string mailingAddress.addressLine1
+MAILADDRESS.CITY      string mailingAddress.city
+MAILADDRESS.STATE     string mailingAddress.state
+MAILADDRESS.ZIP       string mailingAddress.postCode
+MAILADDRESS.COUNTRY   string mailingAddress.country
+{STATUS}
+"""
+        ),
+        id_field="CONTACTNAME",
+        rest="company-config/contact",
+        refs=(ENTITY_REF,),
+    ),
+    ObjectDef(
+        "GLACCOUNT",
+        _parse(
+            HEADER
+            + f"""
+ACCOUNTNO      string  id                             req
+TITLE          string  name                           req
+ACCOUNTTYPE    string  accountType   default=balancesheet enum=accounttype
+NORMALBALANCE  string  normalBalance default=debit enum=normalbalance
+CLOSINGTYPE    string  closingType   default=non-closing_account enum=closingtype
+{STATUS}
+REQUIREDEPT    boolean requireDimensions.department   default=false
+REQUIRELOC     boolean requireDimensions.location     default=false
+"""
+        ),
+        id_field="ACCOUNTNO",
+        rest="general-ledger/account",
+        refs=(ENTITY_REF,),
+    ),
+    ObjectDef(
+        "GLBATCH",
+        _parse(
+            HEADER
+            + """
+BATCHNO       string  txnNumber      ro
+JOURNAL       string  glJournal.id   default=GJ
+BATCH_DATE    date    postingDate    req
+BATCH_TITLE   string  description    req
+STATE         string  state          default=Posted enum=jestate
+REVERSEDATE   date    reverseDate
+MODULEKEY     string  moduleName     ro default=2.GL
+"""
+        ),
+        rest="general-ledger/journal-entry",
+        refs=(ENTITY_REF,),
+        lines=_lines(
+            "GLENTRY", "lines", "ENTRIES", "GLENTRY", "BATCHNO", (("BATCH_DATE", "BATCH_DATE"), ("STATE", "STATE")), 2
+        ),
+    ),
+    ObjectDef(
+        "GLENTRY",
+        _parse(
+            HEADER
+            + """
+BATCHNO        string  journalEntry.key      ro
+LINE_NO        integer lineNumber            ro
+TR_TYPE        integer txnType               req enum=trtype
+AMOUNT         decimal baseAmount
+TRX_AMOUNT     decimal txnAmount
+EXCHANGE_RATE  decimal exchangeRate.rate     default=1.00
+CURRENCY       string  currency.txnCurrency  default=USD
+ACCOUNTNO      string  -                     req
+ACCOUNTKEY     string  -                     ro
+ENTRY_DATE     date    entryDate
+BATCH_DATE     date    -                     ro
+DEPARTMENTID   string  -
+LOCATIONID     string  -
+CUSTOMERID     string  -
+VENDORID       string  -
+PROJECTID      string  -
+CLASSID        string  -
+EMPLOYEEID     string  -
+DESCRIPTION    string  description
+STATE          string  state                 ro enum=jestate
+"""
+        ),
+        rest="general-ledger/journal-entry-line",
+        owner="GLBATCH",
+        rest_methods=frozenset({"GET", "DELETE"}),
+        refs=(
+            ENTITY_REF,
+            Ref("glAccount", "GLACCOUNT", "ACCOUNTNO", key_field="ACCOUNTKEY", xml="GLACCOUNT"),
+            *_dimension_refs("department", "location", "customer", "vendor", "project", "class", "employee"),
+        ),
+    ),
+    _record(
+        "ARINVOICE",
+        "accounts-receivable/invoice",
+        "CUSTOMER",
+        "invoiceNumber",
+        "arinvoice",
+        _lines("ARINVOICEITEM", "lines", "ARINVOICEITEMS", "ARINVOICEITEM", "RECORDKEY", _DOC_DATE, 1),
+    ),
+    _detail("ARINVOICEITEM", "accounts-receivable/invoice-line", "ARINVOICE", "invoice"),
+    _record(
+        "APBILL",
+        "accounts-payable/bill",
+        "VENDOR",
+        "billNumber",
+        "apbill",
+        _lines("APBILLITEM", "lines", "APBILLITEMS", "APBILLITEM", "RECORDKEY", _DOC_DATE, 1),
+    ),
+    _detail("APBILLITEM", "accounts-payable/bill-line", "APBILL", "bill"),
+    _record(
+        "ARADJUSTMENT",
+        "accounts-receivable/adjustment",
+        "CUSTOMER",
+        "adjustmentNumber",
+        "aradjustment",
+        _lines("ARADJUSTMENTITEM", "lines", "ARADJUSTMENTITEMS", "ARADJUSTMENTITEM", "RECORDKEY", _DOC_DATE, 1),
+    ),
+    _detail("ARADJUSTMENTITEM", "accounts-receivable/adjustment-line", "ARADJUSTMENT", "adjustment"),
+    _record(
+        "ARPYMT",
+        "accounts-receivable/payment",
+        "CUSTOMER",
+        "referenceNumber",
+        "arpayment",
+        _lines("ARPYMTDETAIL", "details", "ARPYMTDETAILS", "ARPYMTDETAIL", "PAYMENTKEY", (), 1),
+        extra=_PAY_METHODS,
+        methods=frozenset({"GET", "POST", "DELETE"}),
+    ),
+    _payment_detail("ARPYMTDETAIL", "ARPYMT", "ARINVOICE", "invoice"),
+    _record(
+        "APPYMT",
+        None,
+        "VENDOR",
+        "referenceNumber",
+        "appayment",
+        _lines("APPYMTDETAIL", "details", "APPYMTDETAILS", "APPYMTDETAIL", "PAYMENTKEY", (), 1),
+        extra=_PAY_METHODS,
+    ),
+    _payment_detail("APPYMTDETAIL", "APPYMT", "APBILL", "bill"),
+    ObjectDef(
+        "PROJECT",
+        _parse(
+            HEADER
+            + f"""
+PROJECTID        string  id               req
+NAME             string  name             req
+PROJECTCATEGORY  string  projectCategory  default=Contract
+{STATUS}
+BEGINDATE        date    startDate
+ENDDATE          date    endDate
+BUDGETAMOUNT     decimal budgetAmount
+DESCRIPTION      string  description
+CUSTOMERID       string  -
+DEPARTMENTID     string  -
+LOCATIONID       string  -
+"""
+        ),
+        id_field="PROJECTID",
+        rest="projects/project",
+        refs=(
+            ENTITY_REF,
+            Ref("customer", "CUSTOMER", "CUSTOMERID", xml="CUSTOMER"),
+            Ref("department", "DEPARTMENT", "DEPARTMENTID"),
+            Ref("location", "LOCATION", "LOCATIONID"),
+        ),
+    ),
+    ObjectDef(
+        "EMPLOYEE",
+        _parse(
+            HEADER
+            + f"""
+EMPLOYEEID                string id         req
+PERSONALINFO.CONTACTNAME  string -          req
+TITLE                     string jobTitle
+STARTDATE                 date   startDate
+ENDDATE                   date   endDate
+{STATUS}
+DEPARTMENTID              string -
+LOCATIONID                string -
+"""
+        ),
+        id_field="EMPLOYEEID",
+        rest="company-config/employee",
+        refs=(
+            ENTITY_REF,
+            Ref("primaryContact", "CONTACT", "PERSONALINFO.CONTACTNAME"),
+            Ref("department", "DEPARTMENT", "DEPARTMENTID"),
+            Ref("location", "LOCATION", "LOCATIONID"),
+        ),
+    ),
+    ObjectDef(
+        "DEPARTMENT",
+        _parse(
+            HEADER
+            + f"""
+DEPARTMENTID  string id    req
+TITLE         string name  req
+{STATUS}
+PARENTID      string -
+"""
+        ),
+        id_field="DEPARTMENTID",
+        rest="company-config/department",
+        refs=(ENTITY_REF, Ref("parent", "DEPARTMENT", "PARENTID")),
+    ),
+    ObjectDef(
+        "LOCATION",
+        _parse(
+            HEADER
+            + f"""
+LOCATIONID  string id         req
+NAME        string name       req
+{STATUS}
+STARTDATE   date   startDate
+ENDDATE     date   endDate
+PARENTID    string -
+"""
+        ),
+        id_field="LOCATIONID",
+        rest="company-config/location",
+        refs=(ENTITY_REF, Ref("parent", "LOCATION", "PARENTID")),
+    ),
+    ObjectDef(
+        "CLASS",
+        _parse(
+            HEADER
+            + f"""
+CLASSID   string id    req
+NAME      string name  req
+{STATUS}
+PARENTID  string -
+"""
+        ),
+        id_field="CLASSID",
+        rest="company-config/class",
+        refs=(ENTITY_REF, Ref("parent", "CLASS", "PARENTID")),
+    ),
+    ObjectDef(
+        "ITEM",
+        _parse(
+            HEADER
+            + f"""
+ITEMID         string  id        req
+NAME           string  name      req
+{STATUS}
+ITEMTYPE       string  itemType  default=Non-Inventory
+BASEPRICE      decimal basePrice
+STANDARD_COST  decimal standardCost
+"""
+        ),
+        id_field="ITEMID",
+        refs=(ENTITY_REF,),
+    ),
+    ObjectDef(
+        "USERINFO",
+        _parse(
+            HEADER
+            + f"""
+LOGINID      string    id        req
+DESCRIPTION  string    name
+USERTYPE     string    userType  default=business
+{STATUS}
+LASTLOGIN    timestamp lastLogin
+CONTACTINFO.EMAIL1  string  contact.email1
+"""
+        ),
+        id_field="LOGINID",
+        refs=(ENTITY_REF,),
+    ),
+    ObjectDef(
+        "REPORTINGPERIOD",
+        _parse(
+            HEADER
+            + f"""
+NAME        string  id         req
+HEADER1     string  header1
+START_DATE  date    startDate  req
+END_DATE    date    endDate    req
+{STATUS}
+"""
+        ),
+        id_field="NAME",
+        refs=(ENTITY_REF,),
+    ),
+    ObjectDef(
+        "LOCATIONENTITY",
+        _parse(
+            HEADER
+            + f"""
+LOCATIONID  string id    req
+NAME        string name  req
+{STATUS}
+CURRENCY    string currency default=USD
+"""
+        ),
+        id_field="LOCATIONID",
+        rest="company-config/entity",
+        dds=False,
+        entity_scoped=False,
+    ),
+    ObjectDef(
+        "AUDITHISTORY",
+        _parse("""
+RECORDNO    integer   key  ro
+OBJECTTYPE  string    -
+OBJECTKEY   string    -
+OBJECTDESC  string    -
+USERID      string    -
+ACCESSMODE  string    -
+ACCESSTIME  timestamp -
+SOURCE      string    -
+WHENMODIFIED timestamp -
+"""),
+        dds=False,
+        writable=False,
+        entity_scoped=False,
+        audit=False,
+        rest_methods=frozenset(),
+    ),
+    ObjectDef(
+        "DDSJOB",
+        _parse("""
+RECORDNO        integer   key  ro
+OBJECT          string    -
+JOBTYPE         string    -
+JOBNAME         string    -
+STATUS          string    -
+TIMESTAMP       timestamp -
+RECORDSCREATED  integer   -
+RECORDSUPDATED  integer   -
+RECORDSDELETED  integer   -
+FILELIST        string    -
+ERROR           string    -
+WHENCREATED     timestamp -
+WHENMODIFIED    timestamp -
+"""),
+        dds=False,
+        writable=False,
+        entity_scoped=False,
+        audit=False,
+        rest_methods=frozenset(),
+    ),
+)
+
+
+def _view(
+    name: str, sources: tuple[str, ...], base: ObjectDef, extra: str = "", key: tuple[str, ...] = ("RECORDNO",)
+) -> ObjectDef:
+    return ObjectDef(
+        name,
+        base.fields + _parse(extra) if extra else base.fields,
+        view_of=sources,
+        key=key,
+        refs=base.refs,
+        writable=False,
+        audit=False,
+        rest_methods=frozenset(),
+    )
+
+
+_BY_NAME = {o.name: o for o in OBJECTS}
+VIEWS: tuple[ObjectDef, ...] = (
+    _view(
+        "GLDETAIL",
+        ("GLENTRY", "GLBATCH"),
+        _BY_NAME["GLENTRY"],
+        """
+DEBITAMOUNT       decimal -
+CREDITAMOUNT      decimal -
+TRX_DEBITAMOUNT   decimal -
+TRX_CREDITAMOUNT  decimal -
+BATCHKEY          string  -
+JOURNAL           string  -
+BATCH_TITLE       string  -
+""",
+    ),
+    _view("APRECORD", ("APBILL", "APPYMT"), _BY_NAME["APBILL"]),
+    _view("ARRECORD", ("ARINVOICE", "ARPYMT", "ARADJUSTMENT"), _BY_NAME["ARINVOICE"]),
+    _view("APDETAIL", ("APBILLITEM",), _BY_NAME["APBILLITEM"]),
+    _view("ARDETAIL", ("ARINVOICEITEM", "ARADJUSTMENTITEM"), _BY_NAME["ARINVOICEITEM"]),
+    ObjectDef(
+        "GLACCOUNTBALANCE",
+        _parse("""
+ACCOUNTNO        string    -
+PERIODNAME       string    -
+LOCATIONID       string    -
+DEPARTMENTID     string    -
+CURRENCY         string    -
+PERIODSTARTDATE  date      -
+PERIODENDDATE    date      -
+OPENBAL          decimal   -
+TOTDEBIT         decimal   -
+TOTCREDIT        decimal   -
+TOTADJDEBIT      decimal   -
+TOTADJCREDIT     decimal   -
+FORBAL           decimal   -
+ENDBAL           decimal   -
+WHENMODIFIED     timestamp -
+"""),
+        view_of=("GLENTRY", "GLBATCH"),
+        key=("ACCOUNTNO", "PERIODNAME", "LOCATIONID", "DEPARTMENTID", "CURRENCY"),
+        writable=False,
+        audit=False,
+        entity_scoped=False,
+        rest_methods=frozenset(),
+    ),
+)
+
+
+@dataclass
+class Registry:
+    """Lookup of object definitions by XML name and by REST path."""
+
+    objects: dict[str, ObjectDef] = field(default_factory=lambda: {o.name: o for o in OBJECTS + VIEWS})
+
+    def __post_init__(self) -> None:
+        self.by_rest = {o.rest: o for o in self.objects.values() if o.rest}
+
+    def get(self, name: str) -> ObjectDef | None:
+        return self.objects.get(name.upper())
+
+    def __getitem__(self, name: str) -> ObjectDef:
+        return self.objects[name]
+
+    def base_objects(self) -> list[ObjectDef]:
+        return [o for o in self.objects.values() if not o.is_view]
+
+    def dds_objects(self) -> list[str]:
+        return [o.name for o in self.objects.values() if o.dds]
+
+
+REGISTRY = Registry()

@@ -1,0 +1,297 @@
+"""One query engine for REST query, XML readByQuery and XML query.
+
+Faces parse their syntax into the small AST below (``Cond``/``BoolOp``) using field ``Accessor``s from a
+``Resolver`` (REST camelCase paths or XML UPPERCASE names, with one-hop traversal through references).
+Filtered, sorted key lists are cached per (object, query, entity, data version), so paging through a large
+result costs one filter+sort in total, then only slicing and formatting.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from intacct_assets.sandbox import values, views
+from intacct_assets.sandbox.errors import SandboxError
+from intacct_assets.sandbox.objects import ENUMS, QUERY_CODES, Field, ObjectDef, Ref
+
+if TYPE_CHECKING:
+    from intacct_assets.sandbox.store import Store
+
+Getter = Callable[[dict], object]
+NEGATED = {"ne", "notin", "notbetween", "notcontains", "notstartswith", "notendswith", "notlike"}
+
+
+@dataclass(frozen=True)
+class Accessor:
+    """How to read one requested field from a stored record, and how to show it on each face."""
+
+    name: str
+    kind: str
+    get: Getter
+    enum: str | None = None
+    filterable: bool = True
+    is_key: bool = False  # RECORDNO-like: REST shows it as a string
+
+    def rest(self, record: dict) -> object:
+        value = self.get(record)
+        if value is None:
+            return None
+        if self.enum:
+            return ENUMS[self.enum].get(value, value)
+        if self.is_key:
+            return str(value)
+        return value
+
+    def xml(self, record: dict) -> str:
+        return values.xml_text(self.kind, self.get(record))
+
+    def coerce(self, raw: object, *, xml: bool, codes: bool = False) -> object:
+        """Filter value (face text) -> stored form, so comparisons run on stored values."""
+        if raw is None:
+            return None
+        if self.enum:
+            mapping = ENUMS[self.enum]
+            if codes and str(raw) in QUERY_CODES.get(self.enum, {}):
+                return QUERY_CODES[self.enum][str(raw)]
+            if not xml:
+                reverse = {v: k for k, v in mapping.items()}
+                if raw in reverse:
+                    return reverse[raw]
+            if self.kind == "integer":
+                return values.parse_value("integer", raw, self.name)
+            return raw
+        if self.is_key:
+            try:
+                return int(str(raw))
+            except ValueError:
+                return -1  # never matches, like an unknown key
+        return values.parse_value(self.kind, raw, self.name, xml=xml)
+
+
+@dataclass(frozen=True)
+class Cond:
+    accessor: Accessor
+    op: str  # eq ne lt lte gt gte in notin between notbetween contains ... like notlike isnull isnotnull
+    value: object = None
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # and | or | not
+    items: tuple
+
+
+class Resolver:
+    """Field names -> accessors for one object on one face ("rest" or "xml")."""
+
+    def __init__(self, store: Store, defn: ObjectDef, face: str) -> None:
+        self.store, self.defn, self.face = store, defn, face
+
+    def accessor(self, path: str, *, hops: int = 1) -> Accessor:
+        found = self._rest(path, hops) if self.face == "rest" else self._xml(path, hops)
+        if found is None:
+            raise SandboxError(
+                "invalid_field",
+                f"'{path}' is not a valid field of {self._label()}",
+                field=path,
+                errorno="DL02000001",
+                description="Invalid field",
+            )
+        return found
+
+    def _label(self) -> str:
+        return self.defn.rest or self.defn.name
+
+    @staticmethod
+    def _plain(f: Field) -> Accessor:
+        name = f.name
+        return Accessor(name, f.type, lambda r: r.get(name), f.enum, is_key=name == "RECORDNO")
+
+    def _rest(self, path: str, hops: int) -> Accessor | None:
+        defn = self.defn
+        if path == "id":
+            id_field = defn.id_field or "RECORDNO"
+            return Accessor(
+                "id",
+                "integer" if id_field == "RECORDNO" else "string",
+                lambda r: r.get(id_field),
+                is_key=id_field == "RECORDNO",
+            )
+        if path == "href":
+            rest = defn.rest
+            return Accessor("href", "string", lambda r: f"/objects/{rest}/{r['RECORDNO']}", filterable=False)
+        if path in defn.by_rest:
+            return self._plain(defn.by_rest[path])
+        for ref in defn.refs:
+            if path.startswith(ref.rest + "."):
+                return self._through(ref, path[len(ref.rest) + 1 :], "rest", hops)
+        return None
+
+    def _xml(self, path: str, hops: int) -> Accessor | None:
+        if path in self.defn.by_name:
+            return self._plain(self.defn.by_name[path])
+        prefix, _, rest = path.partition(".")
+        for ref in self.defn.refs:
+            if ref.xml and ref.xml == prefix and rest:
+                return self._through(ref, rest, "xml", hops)
+        return None
+
+    def _through(self, ref: Ref, rest: str, face: str, hops: int) -> Accessor | None:
+        """One hop through a reference: local ID field, stored/looked-up key, or the target's field."""
+        if face == "rest" and rest == "id":
+            return Accessor(ref.rest + ".id", "string", lambda r: r.get(ref.field))
+        find, target = self.store.find, ref.target
+        if face == "rest" and rest == "key":
+            if ref.key_field:
+                key_field = ref.key_field
+                return Accessor(ref.rest + ".key", "integer", lambda r: _int(r.get(key_field)), is_key=True)
+            return Accessor(
+                ref.rest + ".key",
+                "integer",
+                lambda r: (t := find(target, r.get(ref.field)) if r.get(ref.field) else None) and t["RECORDNO"],
+                is_key=True,
+            )
+        if hops <= 0:
+            return None
+        inner = Resolver(self.store, self.store.registry[target], face)
+        try:
+            nested = inner.accessor(rest, hops=hops - 1)
+        except SandboxError:
+            return None
+
+        def through(record: dict) -> object:
+            ident = record.get(ref.field)
+            linked = find(target, ident) if ident not in (None, "") else None
+            return nested.get(linked) if linked is not None else None
+
+        name = f"{ref.rest if face == 'rest' else ref.xml}.{rest}"
+        return Accessor(name, nested.kind, through, nested.enum, is_key=nested.is_key)
+
+
+def _int(value: object) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+# ---------------------------------------------------------------------------- predicates
+def like_regex(pattern: str, case_sensitive: bool) -> re.Pattern:
+    parts = [".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern]
+    return re.compile("".join(parts) + r"\Z", 0 if case_sensitive else re.IGNORECASE | re.DOTALL)
+
+
+def compile_filter(node: Cond | BoolOp | None, case_sensitive: bool) -> Callable[[dict], bool] | None:
+    if node is None:
+        return None
+    if isinstance(node, BoolOp):
+        parts = [compile_filter(item, case_sensitive) for item in node.items]
+        if node.op == "and":
+            return lambda r: all(p(r) for p in parts)
+        if node.op == "or":
+            return lambda r: any(p(r) for p in parts)
+        inner = parts[0]
+        return lambda r: not inner(r)
+    return _compile_cond(node, case_sensitive)
+
+
+def _compile_cond(cond: Cond, case_sensitive: bool) -> Callable[[dict], bool]:
+    """Leaf predicate. Negated operators (ne, notin, ...) are the positive test inverted; a NULL value
+    fails every positive test and passes every negated one."""
+    acc = cond.accessor
+    if not acc.filterable:
+        raise SandboxError("invalid_field", f"'{acc.name}' cannot be used in a filter", field=acc.name)
+    get = acc.get
+    if cond.op == "isnull":
+        return lambda r: get(r) in (None, "")
+    if cond.op == "isnotnull":
+        return lambda r: get(r) not in (None, "")
+    negated = cond.op in NEGATED
+    op = "eq" if cond.op == "ne" else cond.op.removeprefix("not") if negated else cond.op
+    fold = acc.kind == "string" and not acc.enum and not case_sensitive
+
+    def conv(v: object) -> object:
+        v = values.comparable(acc.kind, v)
+        return v.lower() if fold and isinstance(v, str) else v
+
+    target = [conv(v) for v in cond.value] if isinstance(cond.value, (list, tuple)) else conv(cond.value)
+    if op == "like":
+        regex = like_regex(str(cond.value), case_sensitive)
+        test = lambda v: regex.match(str(v)) is not None  # noqa: E731
+    elif op in ("contains", "startswith", "endswith"):
+        needle, method = str(target), {"contains": "__contains__"}.get(op, op)
+        test = lambda v: getattr(str(v), method)(needle)  # noqa: E731
+    elif op == "in":
+        pool = set(target)
+        test = lambda v: v in pool  # noqa: E731
+    elif op == "between":
+        low, high = target
+        test = lambda v: low <= v <= high  # noqa: E731
+    else:
+        compare = {"eq": operator.eq, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}[op]
+        test = lambda v: compare(v, target)  # noqa: E731
+
+    def predicate(record: dict) -> bool:
+        value = get(record)
+        if value is None:
+            return negated
+        try:
+            return test(conv(value)) != negated
+        except TypeError:
+            return False
+
+    return predicate
+
+
+# ---------------------------------------------------------------------------- execution
+class QueryEngine:
+    """Filter + order + entity scoping with a small LRU of sorted results."""
+
+    def __init__(self, store: Store, entity_sees_top_level: bool, cache_size: int = 64) -> None:
+        self.store = store
+        self.entity_sees_top_level = entity_sees_top_level
+        self._cache: OrderedDict[tuple, list[dict]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._cache_size = cache_size
+
+    def visible(self, defn: ObjectDef, entity: str | None) -> Callable[[dict], bool] | None:
+        if entity is None or not defn.entity_scoped:
+            return None
+        if self.entity_sees_top_level:
+            return lambda r: r.get("MEGAENTITYID") in (entity, None)
+        return lambda r: r.get("MEGAENTITYID") == entity
+
+    def run(
+        self,
+        defn: ObjectDef,
+        where: Cond | BoolOp | None,
+        order: list[tuple[Accessor, bool]],
+        *,
+        entity: str | None,
+        case_sensitive: bool,
+        cache_key: str,
+    ) -> list[dict]:
+        key = (defn.name, cache_key, entity, case_sensitive, self.store.version(defn.name))
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        rows = views.rows(self.store, defn)
+        scope = self.visible(defn, entity)
+        predicate = compile_filter(where, case_sensitive)
+        if scope and predicate:
+            rows = [r for r in rows if scope(r) and predicate(r)]
+        elif scope or predicate:
+            rows = list(filter(scope or predicate, rows))
+        else:
+            rows = list(rows)
+        for accessor, descending in reversed(order):
+            sorter, get = values.sort_key(accessor.kind), accessor.get
+            rows.sort(key=lambda r: sorter(get(r)), reverse=descending)
+        with self._lock:
+            self._cache[key] = rows
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return rows

@@ -1,0 +1,301 @@
+"""Newest-wins merge of a batch of records into a warehouse table.
+
+A record version is the struct ``(modified, read, delivered, source, position)``, compared field
+by field: modified time, read time (``ddsReadTime``), delivery time, then the source (file key)
+and the record's position in it as tie-breakers. A table row holds two maxima:
+
+* the *state* (``_intacct_version``) — the newest version of any kind decides ``_intacct_deleted``;
+* the *data* (``_intacct_data_version`` = live flag + version) — the newest live version decides
+  the business columns, so a tombstone keeps the record's last known values.
+
+Both are maxima, so merging batches in any order, any number of times, yields the same table.
+``_intacct_snapshot`` remembers the newest ``all`` delivery a key appeared in, which is how
+records missing from a complete snapshot are found (see ``tombstone_absent``).
+
+A batch frame holds the business columns plus, per record, ``_intacct_modified``,
+``_intacct_read``, ``_intacct_position`` and ``_intacct_deleted``; what is the same for the whole
+batch (source, delivery time, snapshot) travels in ``BatchOrigin`` and is added in SQL, so the
+frame stays small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from intacct_assets.warehouse.connection import run
+from intacct_assets.warehouse.sql import DUCKDB_TYPES, quote, table_name
+
+VERSION = "_intacct_version"
+DATA_VERSION = "_intacct_data_version"
+DELETED = "_intacct_deleted"
+SOURCE = "_intacct_source"
+SYNCED_AT = "_intacct_synced_at"
+SNAPSHOT = "_intacct_snapshot"
+MODIFIED = "_intacct_modified"
+READ = "_intacct_read"
+POSITION = "_intacct_position"
+BATCH_ROW = "_intacct_row"
+# After de-duplication a key's newest live data may come from another record than its newest
+# state; these columns then carry the data record's version.
+DATA_MODIFIED, DATA_READ, DATA_POSITION, DATA_LIVE = (
+    "_intacct_data_modified", "_intacct_data_read", "_intacct_data_position", "_intacct_data_live")
+_VERSION_TYPE = "STRUCT(modified TIMESTAMP, read TIMESTAMP, delivered TIMESTAMP, source VARCHAR, position BIGINT)"
+META_COLUMNS: dict[str, str] = {
+    DELETED: "BOOLEAN NOT NULL DEFAULT false",
+    SYNCED_AT: "TIMESTAMP",
+    SOURCE: "VARCHAR",
+    VERSION: _VERSION_TYPE,
+    DATA_VERSION: _VERSION_TYPE.replace("STRUCT(", "STRUCT(live BOOLEAN, "),
+    SNAPSHOT: "VARCHAR",
+}
+CHUNK_ROWS = 500_000
+_EPOCH = "TIMESTAMP '1970-01-01'"
+
+
+@dataclass(frozen=True)
+class TargetTable:
+    """Where a batch goes: schema, table, key and the catalog types of its business columns."""
+
+    schema: str
+    name: str
+    key: tuple[str, ...]
+    column_types: dict[str, str]
+
+    @property
+    def qualified(self) -> str:
+        return table_name(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class BatchOrigin:
+    """What every record of a batch shares: its source, delivery time and snapshot (if any)."""
+
+    source: str
+    delivered: datetime
+    snapshot: str | None = None
+
+    def params(self) -> dict[str, object]:
+        return {"source": self.source, "delivered": self.delivered, "snapshot": self.snapshot}
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """A deletion at ``moment`` by ``source``: the version of records a complete snapshot lacked."""
+
+    moment: datetime
+    source: str
+
+    def sql(self, prefix: str) -> str:
+        """The version struct, from parameters ``$<prefix>_moment`` and ``$<prefix>_source``."""
+        moment = f"${prefix}_moment::TIMESTAMP"
+        return (f"struct_pack(modified := {moment}, read := {moment}, delivered := {moment}, "
+                f"source := ${prefix}_source::VARCHAR, position := 9223372036854775807)")
+
+    def params(self, prefix: str) -> dict[str, object]:
+        return {f"{prefix}_moment": self.moment, f"{prefix}_source": self.source}
+
+
+@dataclass
+class MergeCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: MergeCounts) -> MergeCounts:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.deleted += other.deleted
+        self.unchanged += other.unchanged
+        return self
+
+
+def newest_per_key(batch: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
+    """One row per key: the newest state, and the newest live data when that is another record."""
+    distinct = batch[key[0]].n_unique() if len(key) == 1 else batch.select(key).n_unique()
+    if distinct == batch.height:
+        return batch
+    order = [pl.col(MODIFIED), pl.col(READ), pl.col(POSITION)]
+    state = batch.sort(order, nulls_last=False).unique(subset=list(key), keep="last").select(*key, MODIFIED, READ, POSITION, DELETED)
+    data = batch.sort([~pl.col(DELETED), *order], nulls_last=False).unique(subset=list(key), keep="last").rename(
+        {MODIFIED: DATA_MODIFIED, READ: DATA_READ, POSITION: DATA_POSITION}).with_columns(
+        (~pl.col(DELETED)).alias(DATA_LIVE)).drop(DELETED)
+    return data.join(state, on=list(key), nulls_equal=True)
+
+
+def _sql(connection: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> list[tuple]:
+    """Run with just the named parameters the statement uses (DuckDB rejects unused ones)."""
+    return run(connection, sql, {name: value for name, value in params.items() if f"${name}" in sql})
+
+
+def _version_sql(alias: str, modified: str, read: str, position: str) -> str:
+    return (f"struct_pack(modified := coalesce({alias}.{modified}, {_EPOCH}), "
+            f"read := coalesce({alias}.{read}, {_EPOCH}), delivered := $delivered::TIMESTAMP, "
+            f"source := $source::VARCHAR, position := {alias}.{position})")
+
+
+def _batch_versions(columns: list[str]) -> tuple[str, str]:
+    """SQL for the batch row's state version and data version."""
+    state = _version_sql("b", MODIFIED, READ, POSITION)
+    if DATA_LIVE in columns:
+        data_fields, live = _version_sql("b", DATA_MODIFIED, DATA_READ, DATA_POSITION), f"b.{DATA_LIVE}"
+    else:
+        data_fields, live = state, f"NOT b.{DELETED}"
+    return state, data_fields.replace("struct_pack(", f"struct_pack(live := {live}, ", 1)
+
+
+def ensure_table(connection: duckdb.DuckDBPyConnection, target: TargetTable, columns: list[str]) -> None:
+    """Create the table, or add columns that appeared since (a vanished column simply stays)."""
+    qualified = target.qualified
+    run(connection, f"CREATE SCHEMA IF NOT EXISTS {quote(target.schema)}")
+    existing = {
+        name.lower()
+        for (name,) in run(
+            connection,
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [target.schema, target.name],
+        )
+    }
+    if not existing:
+        definitions = [f"{quote(c)} {DUCKDB_TYPES[target.column_types.get(c, 'string')]}" for c in columns]
+        definitions += [f"{quote(c)} {kind}" for c, kind in META_COLUMNS.items()]
+        run(connection, f"CREATE TABLE IF NOT EXISTS {qualified} ({', '.join(definitions)})")
+        return
+    for column in columns:
+        if column.lower() not in existing:
+            kind = DUCKDB_TYPES[target.column_types.get(column, "string")]
+            run(connection, f"ALTER TABLE {qualified} ADD COLUMN {quote(column)} {kind}")
+
+
+def _key_match(key: tuple[str, ...], left: str, right: str) -> str:
+    operator = "IS NOT DISTINCT FROM" if len(key) > 1 else "="
+    return " AND ".join(f"{left}.{quote(k)} {operator} {right}.{quote(k)}" for k in key)
+
+
+def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batch: pl.DataFrame,
+                origin: BatchOrigin, synced_at: datetime, floor: Tombstone | None = None) -> MergeCounts:
+    """Merge one batch (any number of rows per key) inside the caller's transaction.
+
+    ``floor`` is the newest complete snapshot's tombstone: a key the table has never seen whose
+    version is older than the floor was already gone when that snapshot was taken. Large
+    batches go in chunks, which bounds DuckDB's memory; keys are unique after de-duplication,
+    so chunks cannot interfere.
+    """
+    counts = MergeCounts()
+    if batch.is_empty():
+        return counts
+    batch = newest_per_key(batch, target.key)
+    data_columns = [c for c in batch.columns if not c.startswith("_intacct_")]
+    ensure_table(connection, target, data_columns)
+    params = {**origin.params(), "synced_at": synced_at, **(floor.params("floor") if floor else {})}
+    empty = run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0]
+    for offset in range(0, batch.height, CHUNK_ROWS):
+        chunk = batch.slice(offset, CHUNK_ROWS)
+        chunk = chunk if empty else chunk.with_row_index(BATCH_ROW)
+        connection.register("_intacct_batch", chunk.to_arrow(compat_level=pl.CompatLevel.newest()))
+        try:
+            merge = _insert_all if empty else _merge_chunk
+            counts += merge(connection, target, data_columns, chunk.columns, chunk.height, params, floor)
+        finally:
+            connection.unregister("_intacct_batch")
+            run(connection, "DROP TABLE IF EXISTS _intacct_plan")
+    return counts
+
+
+def _insert_sql(table: str, data_columns: list[str], deleted: str, version: str, source: str, data_version: str,
+                snapshot: str, rows: str) -> str:
+    columns = ", ".join(quote(c) for c in data_columns)
+    selected = ", ".join(f"b.{quote(c)}" for c in data_columns)
+    return f"""
+        INSERT INTO {table} ({columns}, {DELETED}, {SYNCED_AT}, {SOURCE}, {VERSION}, {DATA_VERSION}, {SNAPSHOT})
+        SELECT {selected}, {deleted}, $synced_at, {source}, {version}, {data_version}, {snapshot}
+        {rows}"""
+
+
+def _insert_all(connection: duckdb.DuckDBPyConnection, target: TargetTable, data_columns: list[str],
+                batch_columns: list[str], rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
+    """Fast path for a table that was empty when the batch started: every key is new."""
+    version, data_version = _batch_versions(batch_columns)
+    if floor is None:
+        deleted, state, source = f"b.{DELETED}", version, "$source"
+    else:
+        below = f"({version} < {floor.sql('floor')})"
+        deleted = f"(b.{DELETED} OR {below})"
+        state = f"CASE WHEN {below} THEN {floor.sql('floor')} ELSE {version} END"
+        source = f"CASE WHEN {below} THEN $floor_source ELSE $source END"
+    _sql(connection, _insert_sql(target.qualified, data_columns, deleted=deleted, version=state, source=source,
+                                 data_version=data_version, snapshot="$snapshot", rows="FROM _intacct_batch b"),
+         params)
+    tombstones = _sql(connection, f"SELECT count(*) FILTER ({deleted}) FROM _intacct_batch b", params)[0][0]
+    return MergeCounts(inserted=rows - tombstones, deleted=tombstones)
+
+
+def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, data_columns: list[str],
+                 batch_columns: list[str], rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
+    table = target.qualified
+    version, data_version = _batch_versions(batch_columns)
+    floor_sql = floor.sql("floor") if floor else "NULL"
+    # The plan: one row per batch record that changes anything, with the row's new state.
+    _sql(connection, f"""
+        CREATE OR REPLACE TEMP TABLE _intacct_plan AS
+        WITH versioned AS (
+            SELECT b.{BATCH_ROW} AS _row, b.{DELETED} AS _b_deleted, {version} AS _b_version,
+                   {data_version} AS _b_data_version, {', '.join(f'b.{quote(k)}' for k in target.key)}
+            FROM _intacct_batch b
+        ), joined AS (
+            SELECT b._row, t.rowid AS _t_rowid, t.{VERSION} IS NULL AS _is_new,
+                   coalesce(t.{DELETED}, false) AS _was_deleted,
+                   t.{VERSION} IS NULL OR b._b_data_version > t.{DATA_VERSION} AS _take_data,
+                   t.{VERSION} IS NULL OR b._b_version > t.{VERSION} AS _take_state,
+                   b._b_version, b._b_deleted, t.{VERSION} AS _t_version, t.{DELETED} AS _t_deleted,
+                   t.{SOURCE} AS _t_source, greatest(b._b_data_version, t.{DATA_VERSION}) AS _data_version,
+                   nullif(greatest(coalesce($snapshot, ''), coalesce(t.{SNAPSHOT}, '')), '') AS _snapshot
+            FROM versioned b LEFT JOIN {table} t ON {_key_match(target.key, 'b', 't')}
+            WHERE t.{VERSION} IS NULL OR b._b_version > t.{VERSION} OR b._b_data_version > t.{DATA_VERSION}
+               OR coalesce($snapshot, '') > coalesce(t.{SNAPSHOT}, '')
+        ), floored AS (
+            SELECT *, _is_new AND {floor_sql} IS NOT NULL AND _b_version < {floor_sql} AS _below_floor FROM joined
+        )
+        SELECT _row, _t_rowid, _is_new, _was_deleted, _take_data, _take_state, _data_version, _snapshot,
+               CASE WHEN _below_floor THEN {floor_sql} WHEN _take_state THEN _b_version ELSE _t_version END
+                   AS _version,
+               CASE WHEN _below_floor THEN true WHEN _take_state THEN _b_deleted ELSE _t_deleted END AS _deleted,
+               CASE WHEN _below_floor THEN {'$floor_source' if floor else 'NULL'} WHEN _take_state THEN $source
+                    ELSE _t_source END AS _source
+        FROM floored
+        """, params)
+    inserted, deleted, updated = run(connection, """
+        SELECT count(*) FILTER (_is_new AND NOT _deleted),
+               count(*) FILTER (_deleted AND (_is_new OR NOT _was_deleted)),
+               count(*) FILTER (NOT _is_new AND NOT (_deleted AND NOT _was_deleted) AND (_take_data OR _take_state))
+        FROM _intacct_plan""")[0]
+    _sql(connection, f"""
+        UPDATE {table} AS t SET {DELETED} = p._deleted, {VERSION} = p._version, {SOURCE} = p._source,
+               {SNAPSHOT} = p._snapshot, {SYNCED_AT} = $synced_at
+        FROM _intacct_plan p WHERE t.rowid = p._t_rowid AND NOT p._take_data""", params)
+    run(connection,
+        f"DELETE FROM {table} WHERE rowid IN (SELECT _t_rowid FROM _intacct_plan WHERE _take_data AND NOT _is_new)")
+    _sql(connection, _insert_sql(table, data_columns, deleted="p._deleted", version="p._version", source="p._source",
+                                 data_version="p._data_version", snapshot="p._snapshot",
+                                 rows=f"FROM _intacct_plan p JOIN _intacct_batch b ON b.{BATCH_ROW} = p._row "
+                                      "WHERE p._take_data"),
+         params)
+    return MergeCounts(inserted=inserted, updated=updated, deleted=deleted, unchanged=rows - inserted - updated - deleted)
+
+
+def tombstone_absent(connection: duckdb.DuckDBPyConnection, target: TargetTable, snapshot_id: str,
+                     tombstone: Tombstone, synced_at: datetime) -> int:
+    """Delete every record that a complete snapshot did not contain and that is older than it."""
+    table = target.qualified
+    condition = f"coalesce({SNAPSHOT}, '') < $snapshot AND {VERSION} < {tombstone.sql('tomb')}"
+    params = {"snapshot": snapshot_id, **tombstone.params("tomb")}
+    newly_deleted = run(connection, f"SELECT count(*) FROM {table} WHERE {condition} AND NOT {DELETED}", params)[0][0]
+    run(connection,
+        f"UPDATE {table} SET {DELETED} = true, {VERSION} = {tombstone.sql('tomb')}, {SOURCE} = $tomb_source, "
+        f"{SYNCED_AT} = $synced_at WHERE {condition}",
+        {**params, "synced_at": synced_at})
+    return newly_deleted

@@ -1,0 +1,220 @@
+"""DDS files from a real S3 API (moto) into a real DuckDB file: semantics, ledger, atomicity."""
+
+import subprocess
+import sys
+import tempfile
+import textwrap
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from intacct_assets.catalog import load_catalog
+from intacct_assets.dds.ingest import DdsIngest, delivery_complete
+from intacct_assets.dds.s3 import list_objects
+from intacct_assets.dds.settings import DdsSettings
+from intacct_assets.warehouse.connection import Warehouse, run
+from intacct_assets.warehouse.ledger import ensure_meta_tables
+from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row
+
+CATALOG = load_catalog()
+DELETE_COLUMNS = ["RECORDNO", "WHENMODIFIED", "ddsReadTime", "ddsChangeType"]
+
+
+def deliveries() -> dict[str, bytes]:
+    """A realistic history: split all, change, delete, then a full all that lacks record 5."""
+    t1, t2, t3, t4 = "2026-11-01T06-00-00Z", "2026-11-02T06-00-00Z", "2026-11-03T06-00-00Z", "2026-11-04T06-00-00Z"
+    read = {t: t[:13] + ":00:00Z" for t in (t1, t2, t3, t4)}
+    return {
+        f"GLENTRY.all.{t1}.001.csv": dds_csv(GLENTRY_COLUMNS, [
+            glentry_row(str(n), "2026-10-01T00:00:00Z", read=read[t1], change="") for n in (1, 2, 3)]),
+        f"GLENTRY.all.{t1}.002.csv.gz": dds_csv(GLENTRY_COLUMNS, [
+            glentry_row(str(n), "2026-10-01T00:00:00Z", read=read[t1], change="") for n in (4, 5)], compress=True),
+        f"GLENTRY.change.{t2}.csv": dds_csv(GLENTRY_COLUMNS, [
+            glentry_row("2", "2026-11-01T12:00:00Z", read=read[t2], amount="20.00", change="update"),
+            glentry_row("6", "2026-11-01T13:00:00Z", read=read[t2], change="create")]),
+        f"GLENTRY.delete.{t3}.csv": dds_csv(DELETE_COLUMNS, [["3", "2026-11-02T09:00:00Z", read[t3], "delete"]]),
+        f"GLENTRY.all.{t4}.csv": dds_csv(GLENTRY_COLUMNS, [
+            glentry_row("1", "2026-10-01T00:00:00Z", read=read[t4], change=""),
+            glentry_row("2", "2026-11-01T12:00:00Z", read=read[t4], amount="20.00", change=""),
+            glentry_row("4", "2026-10-01T00:00:00Z", read=read[t4], change=""),
+            glentry_row("6", "2026-11-01T13:00:00Z", read=read[t4], change="")]),
+    }
+
+
+EXPECTED = [("1", "10.0000000000", False), ("2", "20.0000000000", False), ("3", "10.0000000000", True),
+            ("4", "10.0000000000", False), ("5", "10.0000000000", True), ("6", "10.0000000000", False)]
+
+
+def put_all(s3, bucket, files: dict[str, bytes]) -> None:
+    for key, data in files.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+
+
+def ingest(warehouse, s3, bucket, keys=None, object_name="GLENTRY", **setting_overrides):
+    settings = DdsSettings(bucket=bucket, **setting_overrides)
+    files = [f for f in list_objects(s3, bucket, "") if keys is None or f.key in keys]
+    return DdsIngest(warehouse, s3, settings).ingest(CATALOG.get(object_name), files)
+
+
+def business_rows(warehouse, table="glentry"):
+    with warehouse.connect() as connection:
+        return run(connection, f"SELECT RECORDNO, AMOUNT::VARCHAR, _intacct_deleted FROM dds.{table} ORDER BY RECORDNO")
+
+
+def full_table(warehouse):
+    """Every column (by name) but the wall-clock sync time: what must not depend on delivery order."""
+    with warehouse.connect() as connection:
+        columns = [name for (name,) in run(
+            connection, "SELECT column_name FROM information_schema.columns WHERE table_name = 'glentry' "
+                        "AND column_name <> '_intacct_synced_at' ORDER BY column_name")]
+        rows = run(connection, f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)} FROM dds.glentry "
+                               "ORDER BY RECORDNO")
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def test_history_of_deliveries(warehouse, s3, bucket):
+    put_all(s3, bucket, deliveries())
+    outcomes = ingest(warehouse, s3, bucket)
+    assert [o.outcome for o in outcomes] == ["ingested"] * 5
+    assert business_rows(warehouse) == EXPECTED
+    with warehouse.connect() as connection:
+        sources = dict(run(connection, "SELECT RECORDNO, _intacct_source FROM dds.glentry"))
+        snapshots = run(connection, "SELECT delivery, parts, tombstoned FROM intacct_meta.dds_snapshots ORDER BY 1")
+        ledger = run(connection, "SELECT key, outcome, records FROM intacct_meta.dds_files ORDER BY key")
+    assert sources["5"] == "GLENTRY.all.2026-11-04T06-00-00Z"  # tombstoned for being absent from the full snapshot
+    assert snapshots == [("GLENTRY.all.2026-11-01T06-00-00Z", 2, 0), ("GLENTRY.all.2026-11-04T06-00-00Z", 1, 1)]
+    assert len(ledger) == 5 and all(outcome == "ingested" for _, outcome, _ in ledger)
+
+
+def test_loaded_files_are_skipped_and_redeliveries_change_nothing(warehouse, s3, bucket):
+    put_all(s3, bucket, deliveries())
+    ingest(warehouse, s3, bucket)
+    assert {o.outcome for o in ingest(warehouse, s3, bucket)} == {"skipped"}
+    before = full_table(warehouse)
+    key = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
+    same_records = deliveries()[key].replace(b"\n", b"\r\n")  # re-delivered with new bytes: a new ETag
+    s3.put_object(Bucket=bucket, Key=key, Body=same_records)
+    [outcome] = ingest(warehouse, s3, bucket, keys={key})
+    assert outcome.outcome == "unchanged" and outcome.counts.unchanged == 2
+    assert full_table(warehouse) == before
+
+
+def test_split_all_delivery_tombstones_only_when_complete(warehouse, s3, bucket):
+    files = deliveries()
+    put_all(s3, bucket, files)
+    ingest(warehouse, s3, bucket, keys={"GLENTRY.all.2026-11-04T06-00-00Z.csv"})  # records 1,2,4,6: complete
+    ingest(warehouse, s3, bucket, keys={"GLENTRY.all.2026-11-01T06-00-00Z.001.csv"})  # older parts arrive late
+    assert business_rows(warehouse)[2] == ("3", "10.0000000000", True)  # older than the newest snapshot, absent
+    assert delivery_complete([(1, 3)], split_size=0) is False
+    assert delivery_complete([(1, 3), (2, 2)], split_size=0) is True
+    assert delivery_complete([(1, 3), (3, 2)], split_size=0) is False
+    assert delivery_complete([(1, 3)], split_size=5) is True
+    assert delivery_complete([(None, 3)], split_size=0) is True
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_any_order_and_repetition_gives_the_same_table(s3, bucket, data):
+    keys = sorted(deliveries())
+    order = data.draw(st.permutations(keys))
+    repeats = data.draw(st.lists(st.sampled_from(keys), max_size=4))
+    for repeat in repeats:
+        order.insert(data.draw(st.integers(0, len(order))), repeat)
+    put_all(s3, bucket, deliveries())
+    warehouse = Warehouse(str(Path(tempfile.mkdtemp()) / f"{uuid.uuid4().hex}.duckdb"))
+    for key in order:
+        with warehouse.connect() as connection:  # a replay: forget that the file was loaded
+            ensure_meta_tables(connection)
+            run(connection, "UPDATE intacct_meta.dds_files SET outcome = 'replay' WHERE key = ?", [key])
+        ingest(warehouse, s3, bucket, keys={key})
+    reference = Warehouse(str(Path(tempfile.mkdtemp()) / "reference.duckdb"))
+    ingest(reference, s3, bucket)
+    assert business_rows(warehouse) == EXPECTED
+    assert full_table(warehouse) == full_table(reference)
+
+
+def test_rejected_rows_are_recorded_and_the_rest_loads(warehouse, s3, bucket):
+    rows = [glentry_row("1"), glentry_row("2", amount="1,000.00"), glentry_row("3")]
+    s3.put_object(Bucket=bucket, Key="GLENTRY.change.2026-11-02T06-00-00Z.csv", Body=dds_csv(GLENTRY_COLUMNS, rows))
+    [outcome] = ingest(warehouse, s3, bucket)
+    assert (outcome.outcome, outcome.records, outcome.rejected, outcome.counts.inserted) == ("ingested", 3, 1, 2)
+    with warehouse.connect() as connection:
+        rejected = run(connection, "SELECT source, line, reason, raw_text FROM intacct_meta.rejected_rows")
+    assert rejected == [("GLENTRY.change.2026-11-02T06-00-00Z.csv", 3, "AMOUNT: '1,000.00' is not a valid decimal",
+                         '2,7,04000,010,"1,000.00",2026-10-31,Accrual,2026-11-01T05:00:00Z,2026-11-01T06:00:00Z,update')]
+
+
+def test_headerless_files_use_the_ddl_in_the_bucket(warehouse, s3, bucket):
+    key = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1")], header=False))
+    [outcome] = ingest(warehouse, s3, bucket)
+    assert outcome.outcome == "rejected" and "_ddl/GLENTRY.sql" in outcome.message
+    columns = ", ".join(f"{c} varchar" for c in GLENTRY_COLUMNS)
+    s3.put_object(Bucket=bucket, Key="_ddl/GLENTRY.sql",
+                  Body=f"create table GLENTRY ({columns}); alter table GLENTRY add constraint PK primary key(RECORDNO);")
+    [outcome] = ingest(warehouse, s3, bucket, keys={key})
+    assert outcome.outcome == "ingested"
+    assert business_rows(warehouse) == [("1", "10.0000000000", False)]
+
+
+def test_crash_mid_merge_keeps_previous_state_and_rerun_converges(warehouse, s3, bucket, aws_env):
+    files = deliveries()
+    put_all(s3, bucket, files)
+    ingest(warehouse, s3, bucket, keys={"GLENTRY.all.2026-11-01T06-00-00Z.001.csv"})
+    before = full_table(warehouse)
+    crashing = textwrap.dedent(f"""
+        import os
+        from intacct_assets.catalog import load_catalog
+        from intacct_assets.dds.ingest import DdsIngest
+        from intacct_assets.dds.s3 import list_objects
+        from intacct_assets.dds.settings import DdsSettings
+        from intacct_assets.warehouse import ledger
+        from intacct_assets.warehouse.connection import Warehouse
+        import boto3
+        def crash(*args, **kwargs):  # the rows are merged, the ledger row is next: die without cleanup
+            os._exit(9)
+        ledger.record_file = crash
+        s3 = boto3.client("s3", endpoint_url={aws_env!r}, region_name="us-east-1")
+        files = [f for f in list_objects(s3, {bucket!r}, "") if f.key == "GLENTRY.change.2026-11-02T06-00-00Z.csv"]
+        DdsIngest(Warehouse({warehouse.path!r}), s3, DdsSettings(bucket={bucket!r})).ingest(
+            load_catalog().get("GLENTRY"), files)
+    """)
+    result = subprocess.run([sys.executable, "-c", crashing], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 9, result.stderr
+    assert full_table(warehouse) == before
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT count(*) FROM intacct_meta.dds_files WHERE key LIKE '%change%'") == [(0,)]
+    ingest(warehouse, s3, bucket)
+    assert business_rows(warehouse) == EXPECTED
+
+
+def test_concurrent_runs_share_the_warehouse(warehouse, s3, bucket):
+    put_all(s3, bucket, deliveries())
+    s3.put_object(Bucket=bucket, Key="VENDOR.all.2026-11-01T06-00-00Z.csv", Body=dds_csv(
+        ["RECORDNO", "VENDORID", "NAME", "WHENMODIFIED", "ddsReadTime"],
+        [[str(n), f"V{n:04d}", f"Vendor {n}", "2026-10-01T00:00:00Z", "2026-11-01T06:00:00Z"] for n in range(50)]))
+    keys = sorted(deliveries())
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda job: ingest(warehouse, s3, bucket, keys=job[0], object_name=job[1]), [
+            (set(keys[:3]), "GLENTRY"), (set(keys[3:]), "GLENTRY"),
+            ({"VENDOR.all.2026-11-01T06-00-00Z.csv"}, "VENDOR")]))
+    assert all(o.outcome in ("ingested", "unchanged") for outcomes in results for o in outcomes)
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT count(*) FROM dds.vendor") == [(50,)]
+    ingest(warehouse, s3, bucket)  # whatever the interleaving, catching up converges
+    assert business_rows(warehouse) == EXPECTED
+
+
+def test_hostile_keys_cannot_escape(warehouse, s3, bucket):
+    key = "../../etc/GLENTRY.change.2026-11-02T06-00-00Z.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1")]))
+    weird = "it's; DROP TABLE x;--/GLENTRY.change.2026-11-03T06-00-00Z.csv"
+    s3.put_object(Bucket=bucket, Key=weird, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("2")]))
+    outcomes = ingest(warehouse, s3, bucket)
+    assert [o.outcome for o in outcomes] == ["ingested", "ingested"]
+    with warehouse.connect() as connection:
+        assert sorted(run(connection, "SELECT _intacct_source FROM dds.glentry")) == sorted([(key,), (weird,)])
+    assert not Path("/etc/current.csv").exists()

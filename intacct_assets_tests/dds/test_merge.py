@@ -1,0 +1,124 @@
+"""Newest-wins merge semantics on frames (the DDS and API paths share this code)."""
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from intacct_assets.warehouse.connection import run, transaction
+from intacct_assets.warehouse.merge import (
+    BatchOrigin,
+    TargetTable,
+    Tombstone,
+    merge_batch,
+    tombstone_absent,
+)
+
+TARGET = TargetTable("dds", "thing", ("RECORDNO",), {"RECORDNO": "string", "NAME": "string", "AMOUNT": "decimal"})
+NOW = datetime(2026, 11, 2)
+
+
+def batch(rows, extra_columns=()):
+    """rows: (recordno, name, modified hour, deleted[, extras...])."""
+    data = {
+        "RECORDNO": [r[0] for r in rows],
+        "NAME": [r[1] for r in rows],
+        "_intacct_modified": [datetime(2026, 11, 1, r[2]) for r in rows],
+        "_intacct_read": [None for _ in rows],
+        "_intacct_position": list(range(len(rows))),
+        "_intacct_deleted": [r[3] for r in rows],
+    }
+    for index, column in enumerate(extra_columns):
+        data[column] = [r[4 + index] for r in rows]
+    return pl.DataFrame(data, schema_overrides={"_intacct_read": pl.Datetime("us")})
+
+
+def merge(warehouse, frame, source="f1", snapshot=None, floor=None, target=TARGET):
+    with warehouse.connect() as connection, transaction(connection):
+        return merge_batch(connection, target, frame, BatchOrigin(source, datetime(2026, 11, 1), snapshot), NOW,
+                           floor)
+
+
+def table(warehouse, columns="RECORDNO, NAME, _intacct_deleted", order="ORDER BY RECORDNO"):
+    with warehouse.connect() as connection:
+        return run(connection, f"SELECT {columns} FROM dds.thing {order}")
+
+
+def test_newest_version_wins_and_replays_change_nothing(warehouse):
+    counts = merge(warehouse, batch([("1", "a", 5, False), ("2", "b", 5, False)]))
+    assert (counts.inserted, counts.updated) == (2, 0)
+    counts = merge(warehouse, batch([("1", "old", 4, False), ("2", "new", 6, False)]), source="f2")
+    assert (counts.updated, counts.unchanged) == (1, 1)
+    assert table(warehouse) == [("1", "a", False), ("2", "new", False)]
+    counts = merge(warehouse, batch([("1", "old", 4, False), ("2", "new", 6, False)]), source="f2")
+    assert (counts.inserted, counts.updated, counts.deleted, counts.unchanged) == (0, 0, 0, 2)
+
+
+def test_tombstone_keeps_last_live_values_in_any_order(warehouse, tmp_path):
+    from intacct_assets.warehouse.connection import Warehouse
+
+    live, delete = batch([("1", "alive", 5, False)]), batch([("1", None, 7, True)])
+    merge(warehouse, live, "live")
+    counts = merge(warehouse, delete, "delete")
+    assert counts.deleted == 1
+    other = Warehouse(str(tmp_path / "other.duckdb"))
+    merge(other, delete, "delete")
+    merge(other, live, "live")
+    assert table(warehouse) == table(other) == [("1", "alive", True)]
+
+
+def test_newer_live_version_undeletes(warehouse):
+    merge(warehouse, batch([("1", "a", 5, False)]))
+    merge(warehouse, batch([("1", None, 6, True)]), "d")
+    counts = merge(warehouse, batch([("1", "back", 7, False)]), "u")
+    assert counts.updated == 1 and table(warehouse) == [("1", "back", False)]
+
+
+def test_duplicates_within_a_batch_take_the_newest(warehouse):
+    merge(warehouse, batch([("1", "v1", 5, False), ("1", "v3", 7, False), ("1", "v2", 6, False)]))
+    assert table(warehouse) == [("1", "v3", False)]
+
+
+def test_schema_drift_adds_columns_and_keeps_vanished_ones(warehouse):
+    merge(warehouse, batch([("1", "a", 5, False, "x")], ["CUSTOMFIELD"]))
+    merge(warehouse, batch([("2", "b", 5, False, "y", 3)], ["NEWFIELD", "ANOTHER"]), "f2")
+    merge(warehouse, batch([("1", "a2", 6, False)]), "f3")
+    rows = table(warehouse, "RECORDNO, NAME, CUSTOMFIELD, NEWFIELD, ANOTHER")
+    assert rows == [("1", "a2", None, None, None), ("2", "b", None, "y", "3")]
+
+
+def test_floor_turns_unseen_old_keys_into_tombstones(warehouse):
+    floor = Tombstone(moment=datetime(2026, 11, 1, 6), source="SNAP")
+    counts = merge(warehouse, batch([("1", "gone", 5, False), ("2", "new", 7, False)]), floor=floor)
+    assert (counts.inserted, counts.deleted) == (1, 1)
+    assert table(warehouse, "RECORDNO, NAME, _intacct_deleted, _intacct_source") == [
+        ("1", "gone", True, "SNAP"), ("2", "new", False, "f1")]
+
+
+def test_tombstone_absent_respects_snapshot_membership_and_newer_versions(warehouse):
+    merge(warehouse, batch([("1", "in snapshot", 5, False)]), "all", snapshot="20261101T060000|S")
+    merge(warehouse, batch([("2", "missing", 5, False), ("3", "created later", 9, False)]), "change")
+    with warehouse.connect() as connection, transaction(connection):
+        deleted = tombstone_absent(connection, TARGET, "20261101T060000|S",
+                                   Tombstone(datetime(2026, 11, 1, 6), "S"), NOW)
+    assert deleted == 1
+    assert table(warehouse) == [("1", "in snapshot", False), ("2", "missing", True), ("3", "created later", False)]
+
+
+def test_composite_keys_with_empty_parts(warehouse):
+    target = TargetTable("dds", "thing", ("ACCOUNT", "DEPT"), {"ACCOUNT": "string", "DEPT": "string"})
+    frame = pl.DataFrame({"ACCOUNT": ["4000", "4000"], "DEPT": [None, "10"], "NAME": ["a", "b"],
+                          "_intacct_modified": [datetime(2026, 1, 1)] * 2, "_intacct_read": [None, None],
+                          "_intacct_position": [0, 1], "_intacct_deleted": [False, False]},
+                         schema_overrides={"_intacct_read": pl.Datetime("us")})
+    merge(warehouse, frame, target=target)
+    counts = merge(warehouse, frame.with_columns(pl.lit(datetime(2026, 2, 1)).alias("_intacct_modified")), "f2",
+                   target=target)
+    assert counts.updated == 2
+    assert table(warehouse, "count(*)", order="") == [(2,)]
+
+
+@pytest.mark.parametrize("hostile", ['x"; DROP TABLE dds.thing; --', "a'b", "Ünïcode name", "select"])
+def test_hostile_column_names_are_quoted(warehouse, hostile):
+    merge(warehouse, batch([("1", "a", 5, False, "v")], [hostile]))
+    assert table(warehouse, f'"{hostile.replace(chr(34), chr(34) * 2)}"') == [("v",)]

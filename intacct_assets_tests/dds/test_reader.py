@@ -1,0 +1,138 @@
+"""Every dialect DDS can produce, exact types, and malformed records set aside."""
+
+import gzip
+from datetime import date, datetime
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from intacct_assets.catalog import load_catalog
+from intacct_assets.dds.dialect import DialectHints
+from intacct_assets.dds.ingest import reader_types
+from intacct_assets.dds.reader import FileRejectedError, ReadOptions, read_dds_file
+from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row
+
+GLENTRY = load_catalog().get("GLENTRY")
+DDL_COLUMNS = [(c, "string") for c in GLENTRY_COLUMNS]
+ROWS = [
+    glentry_row("1", description="Rent, office; HQ"),
+    glentry_row("2", description='Quoted "word" and \'single\' and [brackets] and /slashes/'),
+    glentry_row("3", description="Line one\nline two\r\nline three"),
+    glentry_row("004", amount="-1234567.8912345678"),
+]
+
+
+def read(tmp_path, data: bytes, *, ddl=None, hints=DialectHints()):
+    path = tmp_path / "file.csv"
+    path.write_bytes(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+    options = ReadOptions(key=GLENTRY.key, column_types=reader_types(GLENTRY), load_ddl=lambda: ddl, hints=hints)
+    return read_dds_file(path, options)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "."])
+@pytest.mark.parametrize("enclosure", ['"', "'", "[", "/"])
+@pytest.mark.parametrize("line_ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("header", [True, False])
+def test_every_dialect_reads_the_same_records(tmp_path, delimiter, enclosure, line_ending, header):
+    data = dds_csv(GLENTRY_COLUMNS, ROWS, header=header, delimiter=delimiter, enclosure=enclosure,
+                   line_ending=line_ending)
+    parsed = read(tmp_path, data, ddl=None if header else DDL_COLUMNS)
+    assert parsed.rejected == []
+    frame = parsed.frame.sort("RECORDNO")
+    assert frame["RECORDNO"].to_list() == ["004", "1", "2", "3"]
+    descriptions = dict(zip(frame["RECORDNO"], frame["DESCRIPTION"], strict=True))
+    assert descriptions["1"] == "Rent, office; HQ"
+    assert descriptions["2"] == 'Quoted "word" and \'single\' and [brackets] and /slashes/'
+    assert descriptions["3"] == "Line one\nline two\r\nline three"
+    assert parsed.dialect.delimiter == delimiter and parsed.dialect.has_header == header
+
+
+def test_bom_and_gzip(tmp_path):
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, ROWS, bom=True, compress=True))
+    assert parsed.dialect.bom
+    assert parsed.frame.columns[1] == "RECORDNO"  # the BOM is not part of the first column's name
+    assert parsed.frame.height == 4
+
+
+def test_types_are_exact_and_ids_stay_text(tmp_path):
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, ROWS))
+    row = parsed.frame.filter(pl.col("RECORDNO") == "004").row(0, named=True)
+    assert row["AMOUNT"] == Decimal("-1234567.8912345678")
+    assert row["ACCOUNTNO"] == "04000" and row["DEPARTMENTID"] == "010"
+    assert row["ENTRY_DATE"] == date(2026, 10, 31)
+    assert row["WHENMODIFIED"] == datetime(2026, 11, 1, 5, 0, 0)
+    assert parsed.frame.schema["AMOUNT"] == pl.Decimal(38, 10)
+
+
+def test_headerless_file_without_ddl_is_rejected_with_advice(tmp_path):
+    with pytest.raises(FileRejectedError, match="no header row and no DDL"):
+        read(tmp_path, dds_csv(GLENTRY_COLUMNS, ROWS, header=False))
+
+
+def test_ddl_column_order_is_used_for_headerless_files(tmp_path):
+    reordered = ["ddsChangeType", *GLENTRY_COLUMNS[:-1]]
+    rows = [[row[-1], *row[:-1]] for row in ROWS]
+    parsed = read(tmp_path, dds_csv(reordered, rows, header=False), ddl=[(c, "string") for c in reordered])
+    assert parsed.frame.filter(pl.col("RECORDNO") == "1")["DESCRIPTION"].item() == "Rent, office; HQ"
+
+
+def test_mixed_timestamp_precision_is_read_not_rejected(tmp_path):
+    rows = [glentry_row("1", modified="2026-11-01T05:00:00Z"), glentry_row("2", modified="2026-11-01T05:00:00.250Z")]
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows))
+    assert parsed.rejected == []
+    assert parsed.frame.filter(pl.col("RECORDNO") == "2")["WHENMODIFIED"].item() == datetime(2026, 11, 1, 5, 0, 0, 250000)
+
+
+def test_malformed_records_are_set_aside_with_line_and_text(tmp_path):
+    rows = [
+        glentry_row("1", description="two\nlines"),      # lines 2-3
+        glentry_row("2", amount="12,50"),                 # line 4: not a decimal
+        glentry_row("3", amount="0.12345678901"),         # line 5: would lose a digit
+        glentry_row("", amount="1"),                      # line 6: no key
+        glentry_row("5", modified="yesterday"),           # line 7
+        glentry_row("6"),                                 # line 8: fine
+    ]
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows))
+    assert parsed.frame["RECORDNO"].sort().to_list() == ["1", "6"]
+    by_line = {r.line: r for r in parsed.rejected}
+    assert sorted(by_line) == [4, 5, 6, 7]
+    assert "AMOUNT: '12,50' is not a valid decimal" in by_line[4].reason
+    assert "10 decimal places" in by_line[5].reason
+    assert "record key RECORDNO is empty" in by_line[6].reason
+    assert "WHENMODIFIED: 'yesterday'" in by_line[7].reason
+    assert by_line[4].raw.startswith('2,7,04000,010,"12,50"')
+    assert parsed.records == 6 and parsed.rejected_count == 4
+
+
+def test_structural_errors_take_the_slow_path(tmp_path):
+    good = dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("3")]).decode()
+    lines = good.splitlines(keepends=True)
+    broken = lines[0] + lines[1] + "2,too,many,fields,a,b,c,d,e,f,g,h\n" + "9,\xff\n" + lines[2]
+    data = broken.encode("utf-8", errors="surrogateescape").replace("\xff".encode(), b"\xff")
+    parsed = read(tmp_path, data)
+    assert parsed.frame["RECORDNO"].sort().to_list() == ["1", "3"]
+    reasons = {r.line: r.reason for r in parsed.rejected}
+    assert reasons[3] == "expected 10 fields, found 12"
+    assert reasons[4] in ("invalid UTF-8", "expected 10 fields, found 2")
+    assert parsed.rejected[0].raw == "2,too,many,fields,a,b,c,d,e,f,g,h"
+
+
+def test_short_record_is_rejected_not_padded(tmp_path):
+    data = dds_csv(GLENTRY_COLUMNS, [glentry_row("1")]) + b"2,7,04000,010,5.00\n"
+    parsed = read(tmp_path, data)
+    assert parsed.frame["RECORDNO"].to_list() == ["1"]
+    assert "cut short" in parsed.rejected[0].reason
+
+
+@pytest.mark.parametrize("bad_name", ["_intacct_deleted", "A\x00B", ""])
+def test_hostile_column_names_reject_the_file(tmp_path, bad_name):
+    columns = ["RECORDNO", bad_name, "ddsReadTime"]
+    with pytest.raises(FileRejectedError):
+        read(tmp_path, dds_csv(columns, [["1", "x", "2026-11-01T06:00:00Z"]]))
+
+
+def test_sql_ish_column_names_are_kept_verbatim(tmp_path):
+    columns = ["RECORDNO", 'x"; DROP TABLE dds.glentry; --', "Custom Field (US)", "ddsReadTime"]
+    parsed = read(tmp_path, dds_csv(columns, [["1", "a", "b", "2026-11-01T06:00:00Z"]]))
+    assert parsed.frame.columns[1:] == columns

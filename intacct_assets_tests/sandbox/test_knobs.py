@@ -1,0 +1,173 @@
+"""Realism knobs, accounting and admin endpoints (behaviour, headers and counters; no timed asserts)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import httpx
+import pytest
+
+from intacct_assets.sandbox.faults import Gate
+from intacct_assets.sandbox.httpd import Response
+from intacct_assets.sandbox.settings import Knobs
+from intacct_assets.sandbox.stats import Call
+from intacct_assets_tests.sandbox.conftest import Rest, call, fn, xml_post, xml_request
+
+
+def test_concurrency_limit_refuses_extra_in_flight_requests():
+    gate = Gate(Knobs(concurrency_limit=1), seed=1)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow() -> Response:
+        entered.set()
+        release.wait(5)
+        return Response(200)
+
+    holder = threading.Thread(target=gate.run, args=(Call("rest", "GET", "/"), slow))
+    holder.start()
+    assert entered.wait(5)
+    refused = gate.run(Call("rest", "GET", "/"), lambda: Response(200))
+    xml_refused = gate.run(Call("xml", "POST", "/"), lambda: Response(200))
+    release.set()
+    holder.join()
+    assert refused.status == 429 and b"GW-0010" in refused.body
+    assert refused.header("Retry-After") == "1" and refused.header("X-IA-Throttle-Limit-RetryAfter") == "1"
+    assert xml_refused.status == 429 and b"<errorno>GW-0010</errorno>" in xml_refused.body
+    assert gate.run(Call("rest", "GET", "/"), lambda: Response(200)).status == 200
+
+
+def test_concurrency_limit_over_http(sb):
+    sb.configure(concurrency_limit=1, latency_ms=400)
+    rest = Rest(sb)
+    barrier = threading.Barrier(4)
+    statuses = []
+
+    def hit():
+        barrier.wait()
+        statuses.append(rest.get("/objects/accounts-receivable/customer/1").status_code)
+
+    threads = [threading.Thread(target=hit) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert 200 in statuses and 429 in statuses
+    assert sb.stats()["throttled_429"] == statuses.count(429)
+
+
+def test_latency_is_a_lower_bound(sb):
+    sb.configure(latency_ms=120)
+    rest = Rest(sb)
+    started = time.monotonic()
+    assert rest.get("/objects/accounts-receivable/customer/1").status_code == 200
+    assert time.monotonic() - started >= 0.12
+
+
+def test_error_injection_is_seeded_and_uses_listed_statuses(sb):
+    sb.configure(error_rate=1.0, error_statuses=[500, 503, 524])
+    rest = Rest(sb)
+    statuses = {rest.get("/objects/accounts-receivable/customer/1").status_code for _ in range(30)}
+    assert statuses <= {500, 503, 524} and len(statuses) > 1
+    status, _ = xml_post(sb, xml_request(sb, [fn("<getDdsObjects/>")]))
+    assert status in (500, 503, 524)
+    assert sb.stats()["injected_faults"] == 31
+    sb.configure(error_rate=0.0)
+    oauth = httpx.post(f"{sb.rest_url}/oauth2/token", data={"grant_type": "nope"})
+    assert oauth.status_code == 400  # token endpoint is never faulted
+    gate_a, gate_b = Gate(Knobs(error_rate=0.5), seed=3), Gate(Knobs(error_rate=0.5), seed=3)
+    run = lambda g: [g.run(Call("rest", "GET", "/"), lambda: Response(200)).status for _ in range(20)]  # noqa: E731
+    first = run(gate_a)
+    assert first == run(gate_b) and 200 in first and set(first) - {200}
+
+
+def test_lost_response_commits_the_write(sb):
+    sb.configure(lost_response_rate=1.0)
+    rest = Rest(sb)
+    ident = f"L{uuid.uuid4().hex[:8]}"
+    with pytest.raises(httpx.RemoteProtocolError):
+        rest.post("/objects/accounts-receivable/customer", {"id": ident, "name": "Lost"})
+    assert sb.find("CUSTOMER", ident) is not None
+    assert rest.get("/objects/accounts-receivable/customer/1").status_code == 200  # reads are not lost
+    sb.configure(lost_response_mode="524")
+    second = rest.post("/objects/accounts-receivable/customer", {"id": ident + "B", "name": "Lost"})
+    assert second.status_code == 524 and sb.find("CUSTOMER", ident + "B") is not None
+    assert sb.stats()["lost_responses"] == 2
+
+
+def test_lost_response_with_idempotency_key_replays(sb):
+    sb.configure(lost_response_rate=1.0, lost_response_mode="524")
+    rest = Rest(sb)
+    body, key = {"id": f"I{uuid.uuid4().hex[:8]}", "name": "Retry me"}, uuid.uuid4().hex
+    assert rest.post("/objects/accounts-receivable/customer", body, headers={"Idempotency-Key": key}).status_code == 524
+    sb.configure(lost_response_rate=0.0)
+    retry = rest.post("/objects/accounts-receivable/customer", body, headers={"Idempotency-Key": key})
+    assert retry.status_code == 201 and "x-ia-idempotency-cached-date" in retry.headers
+
+
+def test_transactions_are_counted_like_intacct(sb):
+    rest = Rest(sb)
+    one = rest.query({"object": "accounts-receivable/customer", "fields": ["key"], "size": 10})
+    assert one.headers["X-Sandbox-Transactions"] == "1"
+    batch = rest.post("/objects/accounts-receivable/customer", [{"name": "a"}, {"name": "b"}, {"name": "c"}])
+    assert batch.headers["X-Sandbox-Transactions"] == "3"
+    je = rest.post(
+        "/objects/general-ledger/journal-entry",
+        {
+            "postingDate": "2026-01-05",
+            "description": "x",
+            "lines": [
+                {"txnType": "debit", "txnAmount": "1", "glAccount": {"id": "1000"}},
+                {"txnType": "credit", "txnAmount": "1", "glAccount": {"id": "4000"}},
+            ],
+        },
+    )
+    assert je.headers["X-Sandbox-Transactions"] == "1"  # lines are free
+    results = call(
+        sb,
+        fn("<readByQuery><object>CLASS</object><fields>*</fields><query/></readByQuery>", "a"),
+        fn("<getDdsObjects/>", "b"),
+    )
+    assert len(results) == 2
+    stats = sb.stats()
+    assert stats["api_transactions"] == 1 + 3 + 1 + 1 and stats["requests"] == 4
+    assert stats["recent"][-1]["operations"] == ["readByQuery", "getDdsObjects"]
+
+
+def test_background_users_change_data_everywhere(sb):
+    before = sb.store.seq
+    edits = sb.run_background_edits(20)
+    assert {op for op, _, _ in edits} <= {"create", "update", "delete", "skip"}
+    assert sb.store.seq > before
+    history = call(
+        sb,
+        fn(
+            "<readByQuery><object>AUDITHISTORY</object><fields>SOURCE</fields>"
+            "<query>SOURCE = 'ui' AND USERID = 'bg_user'</query></readByQuery>"
+        ),
+    )[0]
+    assert int(history.find("data").get("totalcount")) >= 1
+
+
+def test_backdated_writes(fresh):
+    fresh.configure(backdate_rate=1.0, backdate_seconds=3600)
+    record = fresh.update("CUSTOMER", 1, {"COMMENTS": "old news"})
+    assert record["WHENMODIFIED"] == "2026-11-01T05:00:00Z"
+
+
+def test_knob_validation_and_admin_endpoints(sb):
+    with pytest.raises(ValueError):
+        sb.configure(nope=1)
+    with pytest.raises(ValueError):
+        sb.configure(error_rate=2)
+    admin = sb.admin_url
+    assert httpx.post(f"{admin}/config", json={"latency_ms": 5}).json()["latency_ms"] == 5
+    assert httpx.post(f"{admin}/config", json={"bogus": 1}).status_code == 400
+    assert httpx.get(f"{admin}/config").json()["latency_ms"] == 5
+    stats = httpx.get(f"{admin}/stats").json()
+    assert {"requests", "api_transactions", "throttled_429", "errors", "recent"} <= set(stats)
+    assert httpx.post(f"{admin}/stats/reset").json()["requests"] == 0
+    jobs = httpx.post(f"{admin}/dds/deliver", json={"objects": ["CLASS"], "job_type": "all"}).json()["jobs"]
+    assert jobs[0]["STATUS"] == "Completed"
+    assert httpx.post(f"{admin}/dds/deliver", json={"objects": ["NOPE"]}).status_code == 400
+    assert httpx.post(f"{admin}/background/run", json={"edits": 2}).status_code == 200
+    assert httpx.get(f"{admin}/health").json()["status"] == "ok"
