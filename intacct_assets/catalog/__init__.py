@@ -41,6 +41,9 @@ class ApiBinding(BaseModel):
     rest: str | None = None
     xml: str | None = None
     entity_scoped: bool = True
+    cadence: str | None = None  # cron of the asset's automation; None = the API ingestion default
+    deletes: Literal["auto", "audit_history", "reconcile", "off"] | None = None  # None = INTACCT_API_DELETES
+    xml_function: Literal["query", "readByQuery"] = "query"  # how an xml object is read
 
     @field_validator("name")
     @classmethod
@@ -56,10 +59,19 @@ class ApiBinding(BaseModel):
             raise ValueError(f"rest object {value!r} must look like 'accounts-receivable/customer'")
         return value
 
+    @field_validator("cadence")
+    @classmethod
+    def _cadence_is_cron(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) != 5:
+            raise ValueError(f"cadence {value!r} must be a five-field cron expression such as '0 * * * *'")
+        return value
+
     @model_validator(mode="after")
     def _exactly_one_transport(self) -> ApiBinding:
         if (self.rest is None) == (self.xml is None):
             raise ValueError("an api binding needs exactly one of 'rest' or 'xml'")
+        if self.rest is not None and self.xml_function != "query":
+            raise ValueError("xml_function applies to xml objects only")
         return self
 
 

@@ -38,6 +38,7 @@ class Dialect:
     line_ending: LineEnding = "unix"
     has_header: bool = True
     bom: bool = False
+    width: int = 0  # fields per record in the sample (the most common count)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _score(records: list[list[str]], enclosure: str, known_columns: set[str], ex
     width, count = widths.most_common(1)[0]
     consistency = round(count / sum(widths.values()), 1)
     width_matches = int(expected_width is not None and width == expected_width)
-    return (header_hits, width_matches, consistency, -_still_enclosed(records, enclosure), int(width > 1))
+    return (header_hits, width_matches, consistency, -_still_enclosed(records, enclosure), int(width > 1), width)
 
 
 def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[str] = (),
@@ -109,7 +110,7 @@ def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[st
 
     ``known_columns`` are names the object is known to have (catalog, DDL, DDS standard columns):
     a first record that contains them is a header. ``expected_width`` is the DDL column count,
-    used when the file has no header.
+    used when the file has no header (change files carry one more: ``ddsChangeType``).
     """
     bom = sample.startswith(UTF8_BOM)
     body = sample[len(UTF8_BOM):] if bom else sample
@@ -121,9 +122,9 @@ def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[st
         for enclosure in [hints.enclosure] if hints.enclosure else ENCLOSURES:
             records = _records(text, delimiter, enclosure, SAMPLE_RECORDS)
             score = _score(records or [], enclosure, known, expected_width, hints.has_header) if records is not None else None
-            if score is not None and (best is None or score > best[0]):
+            if score is not None and (best is None or score[:-1] > best[0][:-1]):
                 has_header = hints.has_header if hints.has_header is not None else score[0] > 0
-                best = (score, Dialect(delimiter, enclosure, line_ending, has_header, bom))
+                best = (score, Dialect(delimiter, enclosure, line_ending, has_header, bom, int(score[-1])))
     if best is None:
         raise DialectError("no delimiter/enclosure combination parses the first records of the file consistently")
     return best[1]

@@ -106,6 +106,13 @@ def batch_origin(name: DdsFileName, file: S3Object) -> BatchOrigin:
     return BatchOrigin(source=file.key, delivered=delivered, snapshot=snapshot_id(name) if name.is_snapshot else None)
 
 
+def delete_file_layout(ddl: DdsTableDdl) -> list[tuple[str, str]]:
+    """Columns of a headerless delete file: the record number and declared key, then deletion times."""
+    keys = [name for name in dict.fromkeys(["RECORDNO", *ddl.primary_key]) if name in ddl.column_names]
+    return [(key, "string") for key in keys] + [
+        ("WHENMODIFIED", "timestamp"), (READ_TIME, "timestamp"), (CHANGE_TYPE, "string")]
+
+
 def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> bool:
     """Whether every file of an ``all`` delivery has been loaded.
 
@@ -225,25 +232,37 @@ class DdsIngest:
         local = workdir / "current.csv"
         try:
             etag, size = download(self.s3, self.settings.bucket, file.key, local)
-            file = S3Object(file.key, etag, size, file.last_modified)
-            parsed = self._parse(obj, local)
+        except Exception as error:
+            log.exception("DDS file %s could not be downloaded", file.key)
+            return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
+        try:
+            return self.load_local(obj, S3Object(file.key, etag, size, file.last_modified), name, local, started)
+        finally:
+            local.unlink(missing_ok=True)
+
+    def load_local(self, obj: CatalogObject, file: S3Object, name: DdsFileName, local: Path,
+                   started: float | None = None) -> FileOutcome:
+        """Parse a downloaded (decompressed) file and merge it: one transaction, one ledger row."""
+        started = time.perf_counter() if started is None else started
+        try:
+            parsed = self._parse(obj, name, local)
         except (FileRejectedError, DialectError) as error:
             return self._finish_unloaded(file, name, "rejected", str(error), started)
         except Exception as error:
-            log.exception("DDS file %s failed", file.key)
+            log.exception("DDS file %s failed to parse", file.key)
             return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
         try:
             return self._merge(obj, file, name, parsed, started)
         except Exception as error:
             log.exception("DDS file %s failed to merge", file.key)
             return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
-        finally:
-            local.unlink(missing_ok=True)
 
-    def _parse(self, obj: CatalogObject, local: Path) -> ParsedFile:
+    def _parse(self, obj: CatalogObject, name: DdsFileName, local: Path) -> ParsedFile:
         def load_ddl() -> list[tuple[str, str]] | None:
             ddl = self.ddl(obj.name)
-            return list(ddl.columns) if ddl else None
+            if ddl is None:
+                return None
+            return delete_file_layout(ddl) if name.job == "delete" else list(ddl.columns)
 
         hint = (f"save the getDdsDdl output for {obj.name} as "
                 f"{self.settings.prefix}{self.settings.ddl_prefix}{obj.name}.sql in the bucket (or in "

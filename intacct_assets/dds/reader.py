@@ -34,6 +34,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%SZ")
 _BOOLEANS = {"true": True, "false": False, "t": True, "f": False, "1": True, "0": False, "yes": True, "no": False}
 # Columns that every DDS record has: a record without them was cut short.
 _ALWAYS_PRESENT = ("ddsReadTime",)
+CHANGE_TYPE = "ddsChangeType"
 
 
 class FileRejectedError(ValueError):
@@ -80,6 +81,8 @@ def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
     """Parse a local, decompressed DDS file."""
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
+    if not sample.strip(b"\xef\xbb\xbf \r\n\t"):
+        return ParsedFile(frame=pl.DataFrame(), columns={}, dialect=Dialect(), records=0)  # a job with no records
     truncated = path.stat().st_size > len(sample)
     known = [*options.key, *options.column_types]
     dialect = detect_dialect(sample, truncated=truncated, known_columns=known, hints=options.hints)
@@ -93,6 +96,8 @@ def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
         column_types = {**dict(ddl), **column_types}
         dialect = detect_dialect(sample, truncated=truncated, known_columns=[*known, *ddl_columns],
                                  expected_width=len(ddl_columns), hints=options.hints)
+        if dialect.width == len(ddl_columns) + 1 and CHANGE_TYPE not in ddl_columns:
+            ddl_columns.append(CHANGE_TYPE)  # change jobs add ddsChangeType after the DDL's columns
     names = _column_names(path, dialect, ddl_columns)
     types = {name: column_types.get(name, "string") for name in names}
     absent_keys = [k for k in options.key if k not in types]
@@ -255,6 +260,12 @@ def _cast(column: str, kind: str, sample: pl.DataFrame, lenient: bool = False) -
     return typed, text.is_not_null() & typed.is_null()
 
 
+def _key_missing(key: tuple[str, ...]) -> pl.Expr:
+    """A record needs its key; parts of a composite key may be empty (e.g. no department)."""
+    empty = [pl.col(k).is_null() | (pl.col(k) == "") for k in key]
+    return pl.all_horizontal(empty)
+
+
 def _checked(source: pl.LazyFrame, types: dict[str, str], key: tuple[str, ...], sample: pl.DataFrame,
              lenient: bool) -> pl.DataFrame:
     """Typed columns in place of their text, and a ``_bad`` flag for records that did not fit."""
@@ -263,7 +274,7 @@ def _checked(source: pl.LazyFrame, types: dict[str, str], key: tuple[str, ...], 
         if kind != "string":
             casts[name], bad = _cast(name, kind, sample, lenient)
             flags.append(bad)
-    flags += [pl.col(k).is_null() | (pl.col(k) == "") for k in key]
+    flags.append(_key_missing(key))
     flags += [pl.col(c).is_null() for c in _ALWAYS_PRESENT if c in types]
     return source.with_columns(
         _bad=pl.any_horizontal(flags) if flags else pl.lit(False),
@@ -318,9 +329,8 @@ def _physical_lines(source: pl.LazyFrame, rows: list[int], first_line: int, eol:
 
 
 def _reason(record: dict[str, str | None], types: dict[str, str], options: ReadOptions, sample: pl.DataFrame) -> str:
-    for key in options.key:
-        if not record.get(key):
-            return f"record key {key} is empty"
+    if all(not record.get(key) for key in options.key):
+        return f"record key {', '.join(options.key)} is empty"
     for column in _ALWAYS_PRESENT:
         if column in record and record[column] is None:
             return f"{column} is empty: the record was cut short (fewer fields than the header)"

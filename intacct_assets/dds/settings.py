@@ -69,6 +69,8 @@ class DdsSettings:
             sensor_interval_seconds=_env_int("INTACCT_DDS_SENSOR_INTERVAL_SECONDS", 30, env),
             lookback_seconds=_env_int("INTACCT_DDS_LOOKBACK_SECONDS", 6 * 3600, env),
             max_files_per_run=_env_int("INTACCT_DDS_MAX_FILES_PER_RUN", 25, env),
+            max_bytes_per_run=_env_int("INTACCT_DDS_MAX_BYTES_PER_RUN", 2 * 1024**3, env),
+            max_rejected_stored=_env_int("INTACCT_DDS_MAX_REJECTED_ROWS", 10_000, env),
             max_runs_per_tick=_env_int("INTACCT_DDS_MAX_RUNS_PER_TICK", 20, env),
         )
         settings.file_name_parser()  # fail early on a bad regex

@@ -171,7 +171,8 @@ def _serve() -> int:
 
 def _run_child(command: tuple[str, ...], env: dict[str, str]) -> int:
     child = subprocess.Popen(list(command), env={**os.environ, **env})
-    signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    # dagster dev shuts its webserver, daemon and code servers down on SIGINT, not on SIGTERM.
+    signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGINT))
     while True:
         try:
             return child.wait()

@@ -1,12 +1,13 @@
 """Newest-wins merge of a batch of records into a warehouse table.
 
-A record version is the struct ``(modified, read, delivered, source, position)``, compared field
-by field: modified time, read time (``ddsReadTime``), delivery time, then the source (file key)
-and the record's position in it as tie-breakers. A table row holds two maxima:
+A record version is the struct ``(modified, read, delivered, source)``, compared field by field:
+modified time, read time (``ddsReadTime``), delivery time, then the source (file key) as the
+tie-breaker (within one batch, the record's position breaks ties). A table row holds two maxima:
 
 * the *state* (``_intacct_version``) — the newest version of any kind decides ``_intacct_deleted``;
 * the *data* (``_intacct_data_version`` = live flag + version) — the newest live version decides
-  the business columns, so a tombstone keeps the record's last known values.
+  the business columns, so a tombstone keeps the record's last known values. It is stored as
+  NULL in the usual case where it is the live state itself, which halves the bookkeeping written.
 
 Both are maxima, so merging batches in any order, any number of times, yields the same table.
 ``_intacct_snapshot`` remembers the newest ``all`` delivery a key appeared in, which is how
@@ -41,9 +42,9 @@ POSITION = "_intacct_position"
 BATCH_ROW = "_intacct_row"
 # After de-duplication a key's newest live data may come from another record than its newest
 # state; these columns then carry the data record's version.
-DATA_MODIFIED, DATA_READ, DATA_POSITION, DATA_LIVE = (
-    "_intacct_data_modified", "_intacct_data_read", "_intacct_data_position", "_intacct_data_live")
-_VERSION_TYPE = "STRUCT(modified TIMESTAMP, read TIMESTAMP, delivered TIMESTAMP, source VARCHAR, position BIGINT)"
+DATA_MODIFIED, DATA_READ, DATA_LIVE = ("_intacct_data_modified", "_intacct_data_read", "_intacct_data_live")
+_VERSION_FIELDS = ("modified", "read", "delivered", "source")
+_VERSION_TYPE = "STRUCT(modified TIMESTAMP, read TIMESTAMP, delivered TIMESTAMP, source VARCHAR)"
 META_COLUMNS: dict[str, str] = {
     DELETED: "BOOLEAN NOT NULL DEFAULT false",
     SYNCED_AT: "TIMESTAMP",
@@ -92,8 +93,7 @@ class Tombstone:
     def sql(self, prefix: str) -> str:
         """The version struct, from parameters ``$<prefix>_moment`` and ``$<prefix>_source``."""
         moment = f"${prefix}_moment::TIMESTAMP"
-        return (f"struct_pack(modified := {moment}, read := {moment}, delivered := {moment}, "
-                f"source := ${prefix}_source::VARCHAR, position := 9223372036854775807)")
+        return f"struct_pack(modified := {moment}, read := {moment}, delivered := {moment}, source := ${prefix}_source)"
 
     def params(self, prefix: str) -> dict[str, object]:
         return {f"{prefix}_moment": self.moment, f"{prefix}_source": self.source}
@@ -120,10 +120,11 @@ def newest_per_key(batch: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
     if distinct == batch.height:
         return batch
     order = [pl.col(MODIFIED), pl.col(READ), pl.col(POSITION)]
-    state = batch.sort(order, nulls_last=False).unique(subset=list(key), keep="last").select(*key, MODIFIED, READ, POSITION, DELETED)
+    state = batch.sort(order, nulls_last=False).unique(subset=list(key), keep="last").select(
+        *key, MODIFIED, READ, POSITION, DELETED)
     data = batch.sort([~pl.col(DELETED), *order], nulls_last=False).unique(subset=list(key), keep="last").rename(
-        {MODIFIED: DATA_MODIFIED, READ: DATA_READ, POSITION: DATA_POSITION}).with_columns(
-        (~pl.col(DELETED)).alias(DATA_LIVE)).drop(DELETED)
+        {MODIFIED: DATA_MODIFIED, READ: DATA_READ}).with_columns((~pl.col(DELETED)).alias(DATA_LIVE)).drop(
+        DELETED, POSITION)
     return data.join(state, on=list(key), nulls_equal=True)
 
 
@@ -132,20 +133,34 @@ def _sql(connection: duckdb.DuckDBPyConnection, sql: str, params: dict[str, obje
     return run(connection, sql, {name: value for name, value in params.items() if f"${name}" in sql})
 
 
-def _version_sql(alias: str, modified: str, read: str, position: str) -> str:
+def _version_sql(alias: str, modified: str, read: str) -> str:
     return (f"struct_pack(modified := coalesce({alias}.{modified}, {_EPOCH}), "
             f"read := coalesce({alias}.{read}, {_EPOCH}), delivered := $delivered::TIMESTAMP, "
-            f"source := $source::VARCHAR, position := {alias}.{position})")
+            f"source := $source::VARCHAR)")
+
+
+def _with_live(live: str, version: str) -> str:
+    """A data version: the live flag in front of a version's fields."""
+    fields = ", ".join(f"{name} := struct_extract({version}, '{name}')" for name in _VERSION_FIELDS)
+    return f"struct_pack(live := {live}, {fields})"
+
+
+def _effective_data_version(alias: str) -> str:
+    """A table row's data version (stored NULL means 'the live state itself'); NULL for no row."""
+    live_state = _with_live("true", f"{alias}.{VERSION}")
+    return f"coalesce({alias}.{DATA_VERSION}, CASE WHEN {alias}.{VERSION} IS NOT NULL THEN {live_state} END)"
+
+
+def _stored_data_version(data_version: str, version: str) -> str:
+    return f"CASE WHEN {data_version} = {_with_live('true', version)} THEN NULL ELSE {data_version} END"
 
 
 def _batch_versions(columns: list[str]) -> tuple[str, str]:
     """SQL for the batch row's state version and data version."""
-    state = _version_sql("b", MODIFIED, READ, POSITION)
+    state = _version_sql("b", MODIFIED, READ)
     if DATA_LIVE in columns:
-        data_fields, live = _version_sql("b", DATA_MODIFIED, DATA_READ, DATA_POSITION), f"b.{DATA_LIVE}"
-    else:
-        data_fields, live = state, f"NOT b.{DELETED}"
-    return state, data_fields.replace("struct_pack(", f"struct_pack(live := {live}, ", 1)
+        return state, _with_live(f"b.{DATA_LIVE}", _version_sql("b", DATA_MODIFIED, DATA_READ))
+    return state, _with_live(f"NOT b.{DELETED}", state)
 
 
 def ensure_table(connection: duckdb.DuckDBPyConnection, target: TargetTable, columns: list[str]) -> None:
@@ -185,10 +200,11 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
     batches go in chunks, which bounds DuckDB's memory; keys are unique after de-duplication,
     so chunks cannot interfere.
     """
-    counts = MergeCounts()
     if batch.is_empty():
-        return counts
+        return MergeCounts()
+    records = batch.height
     batch = newest_per_key(batch, target.key)
+    counts = MergeCounts(unchanged=records - batch.height)  # older versions superseded within the batch
     data_columns = [c for c in batch.columns if not c.startswith("_intacct_")]
     ensure_table(connection, target, data_columns)
     params = {**origin.params(), "synced_at": synced_at, **(floor.params("floor") if floor else {})}
@@ -227,8 +243,12 @@ def _insert_all(connection: duckdb.DuckDBPyConnection, target: TargetTable, data
         deleted = f"(b.{DELETED} OR {below})"
         state = f"CASE WHEN {below} THEN {floor.sql('floor')} ELSE {version} END"
         source = f"CASE WHEN {below} THEN $floor_source ELSE $source END"
+    if floor is None and DATA_LIVE not in batch_columns:
+        stored = f"CASE WHEN b.{DELETED} THEN {data_version} END"  # live rows: NULL, the state itself
+    else:
+        stored = _stored_data_version(data_version, state)
     _sql(connection, _insert_sql(target.qualified, data_columns, deleted=deleted, version=state, source=source,
-                                 data_version=data_version, snapshot="$snapshot", rows="FROM _intacct_batch b"),
+                                 data_version=stored, snapshot="$snapshot", rows="FROM _intacct_batch b"),
          params)
     tombstones = _sql(connection, f"SELECT count(*) FILTER ({deleted}) FROM _intacct_batch b", params)[0][0]
     return MergeCounts(inserted=rows - tombstones, deleted=tombstones)
@@ -238,6 +258,7 @@ def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, dat
                  batch_columns: list[str], rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
     table = target.qualified
     version, data_version = _batch_versions(batch_columns)
+    t_data_version = _effective_data_version("t")
     floor_sql = floor.sql("floor") if floor else "NULL"
     # The plan: one row per batch record that changes anything, with the row's new state.
     _sql(connection, f"""
@@ -249,24 +270,26 @@ def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, dat
         ), joined AS (
             SELECT b._row, t.rowid AS _t_rowid, t.{VERSION} IS NULL AS _is_new,
                    coalesce(t.{DELETED}, false) AS _was_deleted,
-                   t.{VERSION} IS NULL OR b._b_data_version > t.{DATA_VERSION} AS _take_data,
+                   t.{VERSION} IS NULL OR b._b_data_version > {t_data_version} AS _take_data,
                    t.{VERSION} IS NULL OR b._b_version > t.{VERSION} AS _take_state,
                    b._b_version, b._b_deleted, t.{VERSION} AS _t_version, t.{DELETED} AS _t_deleted,
-                   t.{SOURCE} AS _t_source, greatest(b._b_data_version, t.{DATA_VERSION}) AS _data_version,
+                   t.{SOURCE} AS _t_source, greatest(b._b_data_version, {t_data_version}) AS _data_version,
                    nullif(greatest(coalesce($snapshot, ''), coalesce(t.{SNAPSHOT}, '')), '') AS _snapshot
             FROM versioned b LEFT JOIN {table} t ON {_key_match(target.key, 'b', 't')}
-            WHERE t.{VERSION} IS NULL OR b._b_version > t.{VERSION} OR b._b_data_version > t.{DATA_VERSION}
+            WHERE t.{VERSION} IS NULL OR b._b_version > t.{VERSION} OR b._b_data_version > {t_data_version}
                OR coalesce($snapshot, '') > coalesce(t.{SNAPSHOT}, '')
         ), floored AS (
             SELECT *, _is_new AND {floor_sql} IS NOT NULL AND _b_version < {floor_sql} AS _below_floor FROM joined
+        ), decided AS (
+            SELECT _row, _t_rowid, _is_new, _was_deleted, _take_data, _take_state, _data_version, _snapshot,
+                   CASE WHEN _below_floor THEN {floor_sql} WHEN _take_state THEN _b_version ELSE _t_version END
+                       AS _version,
+                   CASE WHEN _below_floor THEN true WHEN _take_state THEN _b_deleted ELSE _t_deleted END AS _deleted,
+                   CASE WHEN _below_floor THEN {'$floor_source' if floor else 'NULL'} WHEN _take_state THEN $source
+                        ELSE _t_source END AS _source
+            FROM floored
         )
-        SELECT _row, _t_rowid, _is_new, _was_deleted, _take_data, _take_state, _data_version, _snapshot,
-               CASE WHEN _below_floor THEN {floor_sql} WHEN _take_state THEN _b_version ELSE _t_version END
-                   AS _version,
-               CASE WHEN _below_floor THEN true WHEN _take_state THEN _b_deleted ELSE _t_deleted END AS _deleted,
-               CASE WHEN _below_floor THEN {'$floor_source' if floor else 'NULL'} WHEN _take_state THEN $source
-                    ELSE _t_source END AS _source
-        FROM floored
+        SELECT * REPLACE ({_stored_data_version('_data_version', '_version')} AS _data_version) FROM decided
         """, params)
     inserted, deleted, updated = run(connection, """
         SELECT count(*) FILTER (_is_new AND NOT _deleted),
@@ -275,7 +298,7 @@ def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, dat
         FROM _intacct_plan""")[0]
     _sql(connection, f"""
         UPDATE {table} AS t SET {DELETED} = p._deleted, {VERSION} = p._version, {SOURCE} = p._source,
-               {SNAPSHOT} = p._snapshot, {SYNCED_AT} = $synced_at
+               {DATA_VERSION} = p._data_version, {SNAPSHOT} = p._snapshot, {SYNCED_AT} = $synced_at
         FROM _intacct_plan p WHERE t.rowid = p._t_rowid AND NOT p._take_data""", params)
     run(connection,
         f"DELETE FROM {table} WHERE rowid IN (SELECT _t_rowid FROM _intacct_plan WHERE _take_data AND NOT _is_new)")
@@ -296,6 +319,6 @@ def tombstone_absent(connection: duckdb.DuckDBPyConnection, target: TargetTable,
     newly_deleted = run(connection, f"SELECT count(*) FROM {table} WHERE {condition} AND NOT {DELETED}", params)[0][0]
     run(connection,
         f"UPDATE {table} SET {DELETED} = true, {VERSION} = {tombstone.sql('tomb')}, {SOURCE} = $tomb_source, "
-        f"{SYNCED_AT} = $synced_at WHERE {condition}",
+        f"{DATA_VERSION} = {_effective_data_version(table)}, {SYNCED_AT} = $synced_at WHERE {condition}",
         {**params, "synced_at": synced_at})
     return newly_deleted

@@ -1,11 +1,15 @@
 """Newest-wins merge semantics on frames (the DDS and API paths share this code)."""
 
+import tempfile
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from intacct_assets.warehouse.connection import run, transaction
+from intacct_assets.warehouse.connection import Warehouse, run, transaction
 from intacct_assets.warehouse.merge import (
     BatchOrigin,
     TargetTable,
@@ -122,3 +126,34 @@ def test_composite_keys_with_empty_parts(warehouse):
 def test_hostile_column_names_are_quoted(warehouse, hostile):
     merge(warehouse, batch([("1", "a", 5, False, "v")], [hostile]))
     assert table(warehouse, f'"{hostile.replace(chr(34), chr(34) * 2)}"') == [("v",)]
+
+
+events = st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 5), st.booleans(), st.sampled_from(["x", "y"])),
+                  min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batches=st.lists(events, min_size=1, max_size=5), data=st.data())
+def test_merge_is_order_and_repetition_independent_and_matches_a_model(batches, data):
+    """Any order and repetition of batches gives the table a reference model predicts."""
+    origins = [BatchOrigin(f"file{n}", datetime(2026, 11, 1), None) for n in range(len(batches))]
+    frames = [batch([(key, name, hour, deleted) for key, hour, deleted, name in rows]) for rows in batches]
+    order = data.draw(st.permutations(range(len(batches))))
+    order += data.draw(st.lists(st.sampled_from(range(len(batches))), max_size=3))
+    tables = []
+    for sequence in (range(len(batches)), order):
+        warehouse = Warehouse(str(Path(tempfile.mkdtemp()) / "w.duckdb"))
+        for index in sequence:
+            with warehouse.connect() as connection, transaction(connection):
+                merge_batch(connection, TARGET, frames[index], origins[index], NOW)
+        tables.append(table(warehouse, "RECORDNO, NAME, _intacct_deleted, _intacct_source"))
+    # model: the state is the newest event (hour, file, position); the data the newest live one
+    tagged = [(hour, n, pos, key, name, deleted) for n, rows in enumerate(batches)
+              for pos, (key, hour, deleted, name) in enumerate(rows)]
+    expected = []
+    for key in sorted({t[3] for t in tagged}):
+        mine = [t for t in tagged if t[3] == key]
+        state = max(mine, key=lambda t: (t[0], t[1], t[2]))
+        data_row = max(mine, key=lambda t: (not t[5], t[0], t[1], t[2]))
+        expected.append((key, data_row[4], state[5], f"file{state[1]}"))
+    assert tables[0] == tables[1] == expected

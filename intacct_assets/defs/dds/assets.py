@@ -77,7 +77,7 @@ def build_dds_asset(obj: CatalogObject) -> dg.AssetsDefinition:
                   warehouse: WarehouseResource, dds: DdsResource):
         settings = dds.settings()
         client = s3.get_client()
-        ingest = DdsIngest(warehouse.warehouse(), client, settings, run_id=context.run_id)
+        ingest = DdsIngest(warehouse.warehouse(), client, settings, run_id=context.run.run_id)
         files = _requested_files(config)
         if not files:
             files = ingest.pending(obj, list_objects(client, settings.bucket, settings.prefix))

@@ -37,7 +37,7 @@ def record_unrecognized_dds_files(context: dg.OpExecutionContext, config: Unreco
         by_reason.setdefault(file.reason, []).append(
             S3Object(file.key, file.etag, file.size, datetime.fromisoformat(file.last_modified)))
     for reason, files in by_reason.items():
-        record_unrecognized(warehouse.warehouse(), files, reason, context.run_id)
+        record_unrecognized(warehouse.warehouse(), files, reason, context.run.run_id)
 
 
 @dg.job(description="Records DDS files that match no catalog object in intacct_meta.dds_files.")

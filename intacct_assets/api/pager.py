@@ -1,0 +1,178 @@
+"""Parallel paging that never skips or duplicates a row while the data changes underneath.
+
+Once the size of the set is known, every page is requested at once by position (``start``), so
+up to the concurrency limit of requests are always in flight and the server can reuse one sorted
+result. Positional pages are only trustworthy if nothing moved between two adjacent reads, so
+each boundary is verified in order, and a boundary that cannot be verified is repaired with a
+keyset query (rows strictly between the last row before and the first row after it, in the sort
+order). Two ways to verify:
+
+* ``count`` — for sets that can only shrink (everything up to a fixed largest key; keys only grow
+  and never come back): two adjacent pages that report the same total saw the same set.
+* ``overlap`` — for any set: each page starts on the previous page's last position, and that row
+  must come back unchanged.
+
+The pager yields the rows of each page as soon as they arrive (merging is order-independent) and
+a :class:`Verified` marker whenever the verified prefix grows: everything up to that row has been
+read, which is what a cursor may be advanced to.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from intacct_assets.api.sources import Page, PageRequest, Source
+from intacct_assets.intacct.filters import Compare, Filter, all_of, any_of
+
+MODES = ("count", "overlap")
+
+
+@dataclass
+class Rows:
+    frame: pl.DataFrame
+
+
+@dataclass
+class Verified:
+    last: dict[str, str | None]  # sort-field values of the last row of the verified prefix
+
+
+@dataclass
+class PagerStats:
+    pages: int = 0
+    repairs: int = 0  # keyset queries that re-read a boundary
+    rows: int = 0
+
+
+@dataclass
+class Scan:
+    """What to read: fields, a filter, and the ascending sort (the last sort field must be unique)."""
+
+    fields: tuple[str, ...]
+    filter: Filter | None
+    order: tuple[str, ...]
+    stats: PagerStats = field(default_factory=PagerStats)
+
+
+class Pager:
+    def __init__(self, source: Source, scan: Scan, mode: str, concurrency: int) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.source, self.scan, self.mode = source, scan, mode
+        self.size = source.page_limit
+        self.outstanding = concurrency + 1  # one queued request keeps every slot busy between answers
+
+    def request(self, start: int, size: int | None = None, extra: Filter | None = None) -> PageRequest:
+        return PageRequest(self.scan.fields, all_of(self.scan.filter, extra), self.scan.order, start,
+                           size or self.size)
+
+    def fetch(self, request: PageRequest) -> Page:
+        page = self.source.fetch(request)
+        self.scan.stats.pages += 1
+        return page
+
+    def run(self, total: int, first: Page | None = None) -> Iterator[Rows | Verified]:
+        """Read positions 1..``total``; ``first`` is page 0 if it was already read (overlap mode)."""
+        with ThreadPoolExecutor(max_workers=self.outstanding, thread_name_prefix="intacct-page") as pool:
+            yield from self._run(pool, self._starts(total), first)
+
+    def _starts(self, total: int) -> list[int]:
+        if self.mode == "count":
+            return list(range(1, total + 1, self.size)) or [1]
+        stride = self.size - 1  # each page re-reads the previous page's last row
+        return [1] + list(range(1 + stride, total, stride))
+
+    def _run(self, pool: ThreadPoolExecutor, starts: list[int], first: Page | None) -> Iterator[Rows | Verified]:
+        pages: dict[int, Page] = {}
+        held: dict[int, pl.DataFrame] = {}  # overlap mode: a page's first row, until its boundary is checked
+        queue = deque(range(len(starts)))
+        running: dict[Future, int] = {}
+        # The first page of a new query pays for the server's filter and sort; the others reuse it,
+        # so they are only sent once it is back.
+        queue.popleft()
+        yield from self._arrived(0, first or self.fetch(self.request(starts[0])), pages, held)
+
+        def refill() -> None:
+            while queue and len(running) < self.outstanding:
+                index = queue.popleft()
+                running[pool.submit(self.fetch, self.request(starts[index]))] = index
+
+        previous: Page | None = None
+        refill()
+        try:
+            for index in range(len(starts)):
+                while index not in pages:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        arrived = running.pop(future)
+                        yield from self._arrived(arrived, future.result(), pages, held)
+                    refill()
+                page = pages.pop(index)
+                last = previous.row(-1, self.scan.order) if previous is not None and previous.frame.height else None
+                if previous is not None and (last is None or page.frame.height == 0):
+                    # the set shrank past a page boundary: read everything after the verified prefix by key
+                    end = yield from self._repair(last, None)
+                    if end is not None:
+                        yield Verified(dict(zip(self.scan.order, end, strict=True)))
+                    return
+                if previous is not None:
+                    yield from self._check_boundary(previous, page, held.pop(index, None))
+                previous = page
+                if page.frame.height:
+                    yield Verified(dict(zip(self.scan.order, page.row(-1, self.scan.order), strict=True)))
+        finally:
+            for future in running:
+                future.cancel()
+
+    def _arrived(self, index: int, page: Page, pages: dict[int, Page], held: dict[int, pl.DataFrame]):
+        pages[index] = page
+        frame = page.frame
+        if self.mode == "overlap" and index and frame.height:
+            held[index], frame = frame.head(1), frame.slice(1)
+        self.scan.stats.rows += frame.height
+        if frame.height:
+            yield Rows(frame)
+
+    def _check_boundary(self, previous: Page, page: Page, first_row: pl.DataFrame | None) -> Iterator[Rows]:
+        order = self.scan.order
+        last, head = previous.row(-1, order), page.row(0, order)
+        if self.mode == "count":
+            consistent = page.total == previous.total
+        else:
+            consistent = last == head
+            if not consistent and first_row is not None:
+                self.scan.stats.rows += 1
+                yield Rows(first_row)  # not the overlap row after all: a row of its own
+        if not consistent:
+            yield from self._repair(last, head)
+
+    def _repair(self, after: tuple | None, before: tuple | None):
+        """Every row strictly between two sort positions, page by page with keyset filters.
+
+        Returns the position of the last row read (``None`` if none)."""
+        self.scan.stats.repairs += 1
+        order, last = self.scan.order, None
+        while True:
+            bounds = all_of(_beyond(order, after, "gt") if after else None,
+                            _beyond(order, before, "lt") if before else None)
+            page = self.fetch(self.request(1, extra=bounds))
+            self.scan.stats.rows += page.frame.height
+            if page.frame.height:
+                yield Rows(page.frame)
+                last = after = page.row(-1, order)
+            if page.frame.height < self.size:
+                return last
+
+
+def _beyond(order: tuple[str, ...], values: tuple, op: str) -> Filter:
+    """Rows after (``gt``) or before (``lt``) a position in the lexicographic order of ``order``."""
+    branches = []
+    for depth, name in enumerate(order):
+        equal = [Compare("eq", order[i], values[i]) for i in range(depth)]
+        branches.append(all_of(*equal, Compare(op, name, values[depth])))
+    return any_of(*branches)

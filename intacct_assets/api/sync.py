@@ -1,0 +1,430 @@
+"""Syncing one API asset into ``api.<name>``: per entity context, read what changed, then deletions.
+
+* **Full load** (first run, full refresh): all keys up to the largest key seen by a one-row probe,
+  in key order, pages verified by count (the set can only shrink). Progress (last verified key)
+  commits with every merge, so an interrupted full load resumes where it stopped. Afterwards the
+  cursor is the newest modified time read minus the load's duration (a safe lower bound for
+  "server time when the load started": nothing changed during the load is missed).
+* **Incremental**: the window ``modified >= cursor - look-back`` in (modified, key) order, pages
+  verified by overlap; the cursor advances to the last verified row and commits with its rows.
+* **Snapshot** (custom queries, objects without a modified time): everything, every run; live
+  rows that are no longer there are tombstoned.
+* **Deletes**: AUDITHISTORY delete events since the last read (fetched while the data pages
+  come in), or a periodic reconciliation of the full key list (also repairs missing or stale rows).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from intacct_assets.api import schema
+from intacct_assets.api.deletes import AUDIT_FIELDS, apply_audit_deletions, reconcile, tombstone_absent
+from intacct_assets.api.frames import parse_timestamp, typed_batch, utc_now
+from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
+from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
+from intacct_assets.api.settings import ApiSettings
+from intacct_assets.api.sources import Page, PageRequest, RestSource, XmlSource
+from intacct_assets.api.state import SyncState, ensure_api_tables, load_state, record_calls
+from intacct_assets.api.targets import API_SCHEMA, SyncTarget
+from intacct_assets.api.writer import Writer
+from intacct_assets.intacct import IntacctClient
+from intacct_assets.intacct.calllog import ApiCall, summarize
+from intacct_assets.intacct.errors import IntacctConfigError, IntacctXmlError
+from intacct_assets.intacct.filters import Compare, all_of
+from intacct_assets.warehouse.connection import Warehouse, run, transaction
+from intacct_assets.warehouse.merge import DELETED, MODIFIED, MergeCounts, TargetTable
+from intacct_assets.warehouse.sql import quote
+
+MERGE_COUNTS = ("inserted", "updated", "deleted", "unchanged")
+REFETCH_CHUNK = 1000  # keys per "key in (...)" query when reconciliation re-reads rows
+
+
+@dataclass
+class ContextReport:
+    """What one entity context of a sync did."""
+
+    entity: str
+    mode: str = ""  # full load | resumed full load | incremental | snapshot
+    fetched: int = 0
+    counts: MergeCounts = field(default_factory=MergeCounts)
+    rejected: int = 0
+    pages: int = 0
+    repairs: int = 0
+    deletes: str = "none"  # how deletions were looked for: audit_history | reconcile | none
+    delete_events: int = 0  # AUDITHISTORY events read, or live rows found missing by a reconciliation
+    unmatched_delete_events: int = 0
+    refetched: int = 0  # rows a reconciliation found missing or stale and read again
+    cursor_before: datetime | None = None
+    cursor_after: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SyncReport:
+    target: str
+    contexts: list[ContextReport]
+    calls: list[ApiCall]
+    seconds: float
+
+    def total(self, name: str) -> int:
+        """Sum over contexts of a merge count (inserted, updated, deleted, unchanged) or a report field."""
+        return sum(getattr(c.counts if name in MERGE_COUNTS else c, name) for c in self.contexts)
+
+    @property
+    def transactions(self) -> int:
+        return sum(c.transactions for c in self.calls)
+
+    @property
+    def rows_per_second(self) -> float:
+        return round(self.total("fetched") / self.seconds) if self.seconds else 0.0
+
+    def calls_summary(self) -> dict[str, object]:
+        return summarize(self.calls)
+
+
+class ApiIngestion:
+    """Syncs targets with one client into one warehouse; every call is logged in ``intacct_meta.api_calls``."""
+
+    def __init__(self, client: IntacctClient, warehouse: Warehouse, settings: ApiSettings,
+                 run_id: str | None = None) -> None:
+        self.client, self.warehouse, self.settings, self.run_id = client, warehouse, settings, run_id
+
+    def sync(self, target: SyncTarget, *, full_refresh: bool = False, reconcile: bool = False) -> SyncReport:
+        started, mark = time.perf_counter(), self.client.calls.mark()
+        reports: list[ContextReport] = []
+        try:
+            for context in self.contexts(target):
+                reports.append(_ContextSync(self, target, context, full_refresh, reconcile).run())
+        finally:
+            calls = self.client.calls.since(mark)
+            with self.warehouse.connect() as connection, transaction(connection):
+                ensure_api_tables(connection)
+                record_calls(connection, calls, self.run_id, target.name)
+        return SyncReport(target.name, reports, calls, time.perf_counter() - started)
+
+    def contexts(self, target: SyncTarget) -> list[str]:
+        if target.entities is not None and target.entity_scoped:
+            return list(target.entities)
+        return self.settings.contexts(target.entity_scoped, self.client.settings.entity_id)
+
+
+class _ContextSync:
+    def __init__(self, ingestion: ApiIngestion, target: SyncTarget, context: str, full_refresh: bool,
+                 force_reconcile: bool) -> None:
+        self.ingestion, self.target, self.full_refresh, self.force_reconcile = ingestion, target, full_refresh, \
+            force_reconcile
+        self.client, self.settings = ingestion.client, ingestion.settings
+        self.tag = context or ingestion.client.settings.entity_id  # what rows are tagged with
+        client_entity = context or None  # None: the credentials' default context
+        self.report = ContextReport(self.tag)
+        if target.rest:
+            self.source: RestSource | XmlSource = RestSource(self.client, target.rest, client_entity,
+                                                             self.settings.page_size)
+        else:
+            self.source = XmlSource(self.client, target.object, client_entity, self.settings.page_size,
+                                    key=target.key, modified=target.modified, declared=target.declared,
+                                    function=target.xml_function,
+                                    base_filter=target.custom.filter if target.custom else None)
+        self.key = target.key[0]
+        self.concurrency = self.client.limiter.limit
+        self.max_modified: datetime | None = None
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> ContextReport:
+        with self.ingestion.warehouse.connect() as connection:
+            ensure_api_tables(connection)
+            self.state = load_state(connection, self.target.name, self.tag)
+            self.had_rows = self._live_rows(connection) > 0
+        self.report.cursor_before = self.state.cursor
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intacct-side") as side:
+            self.side = side
+            self._run()
+        self.state.last_run_id, self.state.last_success_at = self.ingestion.run_id, utc_now()
+        self.writer.flush()
+        self.report.counts, self.report.rejected = self.writer.counts, self.writer.rejected
+        self.report.cursor_after = self.state.cursor
+        return self.report
+
+    def _run(self) -> None:
+        state = self.state
+        loading = self.target.custom is None and self.target.xml_function == "query" and (
+            self.full_refresh or state.cursor is None and state.full_load_max_key is None)
+        # a new full load needs the largest key: ask for it while the field list is being discovered
+        self.probe = self.side.submit(self._keys_probe) if loading else None
+        self.fields = self._fields()
+        columns = {f.column: f.type for f in self.fields} | {ENTITY_COLUMN: "string"}
+        self.table = TargetTable(API_SCHEMA, self.target.name, self.target.key_columns, columns)
+        self.writer = Writer(self.ingestion.warehouse, self.table, self.state, self.settings.flush_rows,
+                             self.ingestion.run_id, f"{API_SCHEMA}.{self.target.name}")
+        incremental = self.target.custom is None and self.modified is not None and not self.full_refresh \
+            and self.state.cursor is not None
+        audit = self.side.submit(self._audit_events) if incremental and self._audit_wanted() else None
+        if self.target.custom is not None or self.modified is None:
+            self._snapshot()
+        elif incremental:
+            self._incremental()
+        else:
+            self._full_load()
+        self._deletions(audit)
+
+    @property
+    def modified(self) -> str | None:
+        names = {f.source for f in self.fields}
+        return self.target.modified if self.target.modified in names else None
+
+    def _fields(self) -> list[FieldSpec]:
+        state, refresh = self.state, timedelta(hours=self.settings.model_refresh_hours)
+        if state.fields_json and state.fields_at and not self.full_refresh and utc_now() - state.fields_at < refresh:
+            return schema.loads(state.fields_json)
+        discovered = self.source.discover()
+        if self.target.custom is not None and self.target.custom.fields:
+            by_name = {f.source: f for f in discovered}
+            wanted = dict.fromkeys((*self.target.key, *self.target.custom.fields))
+            discovered = [by_name.get(name) or FieldSpec(name, schema.column_name(name), "string") for name in wanted]
+        if not any(f.source == self.key for f in discovered):
+            raise IntacctConfigError(f"{self.target.name}: the key field {self.key!r} is not a field of "
+                                     f"{self.target.rest or self.target.object}")
+        state.fields_json, state.fields_at = schema.dumps(discovered), utc_now()
+        return discovered
+
+    def _live_rows(self, connection) -> int:
+        exists = run(connection, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
+                                 "table_name = ?", [API_SCHEMA, self.target.name])[0][0]
+        if not exists:
+            return 0
+        return run(connection, f"SELECT count(*) FROM {API_SCHEMA}.{quote(self.target.name)} WHERE "
+                               f"{ENTITY_COLUMN} = ? AND NOT {DELETED}", [self.tag])[0][0]
+
+    # ------------------------------------------------------------------ reading
+    def _request(self, fields: Iterable[str], filter, order: tuple[str, ...], size: int | None = None,
+                 descending: bool = False) -> PageRequest:
+        return PageRequest(tuple(fields), filter, order, 1, size or self.source.page_limit, descending)
+
+    def _page(self, mode: str, scan: Scan, total: int, first: Page | None = None) -> Iterator[Rows | Verified]:
+        pager = Pager(self.source, scan, mode, self.concurrency)
+        if first is not None:
+            scan.stats.pages += 1
+        yield from pager.run(total, first)
+        self._count(scan.stats)
+
+    def _count(self, stats: PagerStats) -> None:
+        self.report.pages += stats.pages
+        self.report.repairs += stats.repairs
+
+    def _add(self, raw: pl.DataFrame) -> None:
+        batch, rejected = typed_batch(raw, self.fields, self.tag, self.modified)
+        self.report.fetched += raw.height
+        newest = batch[MODIFIED].max() if batch.height else None
+        if newest is not None and (self.max_modified is None or newest > self.max_modified):
+            self.max_modified = newest
+        self.writer.add(batch, rejected)
+
+    def _keys_probe(self, filter=None) -> Page:
+        """One row: the largest key (and the size of the set)."""
+        return self.source.fetch(self._request((self.key,), filter, (self.key,), size=1, descending=True))
+
+    def _sequential(self, fields: tuple[str, ...], filter) -> Iterator[pl.DataFrame]:
+        """readByQuery objects: one consistent server-side result set, read with readMore."""
+        for page in self.source.read_all(fields, filter):
+            self.report.pages += 1
+            yield page.frame
+
+    # ------------------------------------------------------------------ modes
+    def _full_load(self) -> None:
+        state, started = self.state, utc_now()
+        resume = not self.full_refresh and state.full_load_max_key is not None
+        self.report.mode = "resumed full load" if resume else "full load"
+        fields = tuple(f.source for f in self.fields)
+        seen: list[pl.Series] = []
+        tombstone_missing = self.had_rows and not resume
+        if self.target.xml_function == "readByQuery":
+            for frame in self._sequential(fields, None):
+                self._add(frame)
+                seen.append(frame[self.key])
+        else:
+            if resume:
+                after = state.full_load_after_key
+                bounds = all_of(Compare("gt", self.key, after) if after else None,
+                                Compare("lte", self.key, state.full_load_max_key))
+                total = self._keys_probe(bounds).total
+                self.report.pages += 1
+            else:
+                probe = self.probe.result()
+                self.report.pages += 1
+                state.full_load_max_key = probe.frame[self.key][0] if probe.frame.height else None
+                state.full_load_started_at, state.full_load_after_key, state.full_load_max_modified = started, None, None
+                bounds, total = Compare("lte", self.key, state.full_load_max_key), probe.total
+            if state.full_load_max_key is not None:
+                for event in self._page("count", Scan(fields, bounds, (self.key,)), total):
+                    if isinstance(event, Rows):
+                        self._add(event.frame)
+                        if tombstone_missing:
+                            seen.append(event.frame[self.key])
+                        state.full_load_max_modified = _newest(state.full_load_max_modified, self.max_modified)
+                    else:
+                        state.full_load_after_key = event.last[self.key]
+        load_started = state.full_load_started_at or started
+        newest = _newest(state.full_load_max_modified, self.max_modified)
+        state.cursor = newest - (utc_now() - load_started) if newest is not None else None
+        state.deletes_cursor = state.cursor
+        state.reconciled_at = load_started if not resume else state.reconciled_at
+        state.clear_full_load()
+        if tombstone_missing:
+            self._tombstone_unseen(seen, started)
+
+    def _incremental(self) -> None:
+        self.report.mode = "incremental"
+        state, modified = self.state, self.modified
+        since = state.cursor - timedelta(seconds=self.settings.lookback_seconds)
+        window = Compare("gte", modified, self.source.timestamp_text(since))
+        fields = tuple(f.source for f in self.fields)
+        if self.target.xml_function == "readByQuery":
+            started = utc_now()
+            for frame in self._sequential(fields, window):
+                self._add(frame)
+            if self.max_modified is not None:
+                state.cursor = max(state.cursor, self.max_modified - (utc_now() - started))
+            return
+        order = (modified, self.key)
+        first = self.source.fetch(self._request(fields, window, order))
+        for event in self._page("overlap", Scan(fields, window, order), first.total, first):
+            if isinstance(event, Rows):
+                self._add(event.frame)
+            elif (moment := parse_timestamp(event.last[modified])) is not None:
+                state.cursor = max(state.cursor, moment)
+
+    def _snapshot(self) -> None:
+        """Everything, every run; live rows that are gone are tombstoned."""
+        self.report.mode = "snapshot"
+        started, seen = utc_now(), []
+        fields = tuple(f.source for f in self.fields)
+        first = self.source.fetch(self._request(fields, None, (self.key,)))
+        for event in self._page("overlap", Scan(fields, None, (self.key,)), first.total, first):
+            if isinstance(event, Rows):
+                self._add(event.frame)
+                seen.append(event.frame[self.key])
+        self.state.reconciled_at = started
+        if self.had_rows:
+            self._tombstone_unseen(seen, started)
+
+    # ------------------------------------------------------------------ deletions
+    def _audit_wanted(self) -> bool:
+        return self.target.deletes in ("auto", "audit_history")
+
+    def _audit_events(self) -> pl.DataFrame:
+        """AUDITHISTORY delete events of this object since the last read (minus the look-back)."""
+        audit = XmlSource(self.client, "AUDITHISTORY", self.source.entity, self.settings.page_size,
+                          key=("RECORDNO",), modified="ACCESSTIME", declared={},
+                          base_filter=all_of(Compare("eq", "OBJECTTYPE", self.target.object.lower()),
+                                             Compare("eq", "ACCESSMODE", "D")))
+        since = (self.state.deletes_cursor or self.state.cursor) - timedelta(seconds=self.settings.lookback_seconds)
+        window = Compare("gte", "ACCESSTIME", audit.timestamp_text(since))
+        order = ("ACCESSTIME", "RECORDNO")
+        first = audit.fetch(PageRequest(AUDIT_FIELDS, window, order, 1, audit.page_limit))
+        scan = Scan(AUDIT_FIELDS, window, order)
+        frames = [event.frame for event in Pager(audit, scan, "overlap", self.concurrency).run(first.total, first)
+                  if isinstance(event, Rows)]
+        self.report.pages += scan.stats.pages + 1
+        return pl.concat(frames) if frames else pl.DataFrame(schema={f: pl.String for f in AUDIT_FIELDS})
+
+    def _deletions(self, audit: Future | None) -> None:
+        method = self.target.deletes
+        if audit is not None:
+            try:
+                events = audit.result()
+            except IntacctXmlError as error:
+                if not error.permission_denied:
+                    raise
+                if method == "audit_history":
+                    raise IntacctConfigError(
+                        f"{self.target.name}: AUDITHISTORY is not readable by this user ({error}); grant it, or set "
+                        "INTACCT_API_DELETES=reconcile (or the catalog's deletes: reconcile)") from error
+                self.report.warnings.append("AUDITHISTORY is not readable: deletions come from key reconciliation")
+                method = "reconcile"
+            else:
+                self._apply_audit(events)
+        if self.force_reconcile or (method == "reconcile" and self._reconciliation_due()):
+            self._reconcile()
+
+    def _apply_audit(self, events: pl.DataFrame) -> None:
+        self.report.deletes, self.report.delete_events = "audit_history", events.height
+        newest = parse_timestamp(events["ACCESSTIME"].max()) if events.height else None
+
+        def tombstone(connection) -> None:
+            counts, unmatched = apply_audit_deletions(connection, self.table, self.tag,
+                                                      schema.column_name(self.key), events)
+            self.writer.counts += counts
+            self.report.unmatched_delete_events = unmatched
+
+        if newest is not None:
+            self.state.deletes_cursor = max(filter(None, (self.state.deletes_cursor, newest)))
+        self.writer.flush(tombstone)
+
+    def _reconciliation_due(self) -> bool:
+        last = self.state.reconciled_at
+        return last is None or utc_now() - last >= timedelta(hours=self.settings.reconcile_hours)
+
+    def _reconcile(self) -> None:
+        """List every key (and modified time); tombstone live rows that are gone, re-read missing/stale ones."""
+        self.report.deletes = "reconcile"
+        started, modified = utc_now(), self.modified
+        fields = (self.key, modified) if modified else (self.key,)
+        frames: list[pl.DataFrame] = []
+        if self.target.xml_function == "readByQuery":
+            frames = list(self._sequential(fields, None))
+        else:
+            probe = self._keys_probe()
+            self.report.pages += 1
+            if probe.frame.height:
+                bounds = Compare("lte", self.key, probe.frame[self.key][0])
+                frames = [e.frame for e in self._page("count", Scan(fields, bounds, (self.key,)), probe.total)
+                          if isinstance(e, Rows)]
+        scanned = (pl.concat(frames) if frames else pl.DataFrame(schema={f: pl.String for f in fields})) \
+            .rename({self.key: "key", **({modified: "modified"} if modified else {})})
+        found: dict[str, object] = {}
+
+        def compare(connection) -> None:
+            result = reconcile(connection, self.table, self.tag, schema.column_name(self.key), modified, scanned,
+                               started)
+            self.writer.counts += tombstone_absent(connection, self.table, self.tag, schema.column_name(self.key),
+                                                   result.absent)
+            found.update(absent=result.absent.height, refetch=result.refetch)
+
+        self.writer.flush(compare)
+        self.report.delete_events += found["absent"]
+        self._refetch(found["refetch"])
+        self.state.reconciled_at = started
+
+    def _refetch(self, keys: list[str]) -> None:
+        fields = tuple(f.source for f in self.fields)
+        size = min(REFETCH_CHUNK, self.source.page_limit)
+        for start in range(0, len(keys), size):
+            chunk = keys[start:start + size]
+            page = self.source.fetch(self._request(fields, Compare("in", self.key, chunk), (self.key,), size=size))
+            self.report.pages += 1
+            self.report.refetched += page.frame.height
+            self._add(page.frame)
+
+    def _tombstone_unseen(self, seen: list[pl.Series], started: datetime) -> None:
+        """After a complete read: live rows that were not read (and not written since) are gone."""
+        keys = pl.concat(seen).rename("key").to_frame() if seen else pl.DataFrame(schema={"key": pl.String})
+
+        def tombstone(connection) -> None:
+            result = reconcile(connection, self.table, self.tag, schema.column_name(self.key), None, keys, started)
+            self.writer.counts += tombstone_absent(connection, self.table, self.tag, schema.column_name(self.key),
+                                                   result.absent)
+            self.report.delete_events += result.absent.height
+
+        self.report.deletes = "snapshot"
+        self.writer.flush(tombstone)
+
+
+def _newest(*moments: datetime | None) -> datetime | None:
+    present = [m for m in moments if m is not None]
+    return max(present) if present else None

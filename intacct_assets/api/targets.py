@@ -1,0 +1,63 @@
+"""What an API asset reads: a catalog object (REST or XML) or a custom query, with its sync options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from intacct_assets.api.schema import ENTITY_COLUMN, column_name
+from intacct_assets.api.settings import ApiSettings
+from intacct_assets.api.sources import REST_MODIFIED
+from intacct_assets.catalog import CatalogObject
+from intacct_assets.intacct.filters import Filter
+
+API_SCHEMA = "api"
+
+
+@dataclass(frozen=True)
+class CustomRead:
+    """A custom query: selected fields and the user's WHERE, read completely at every run."""
+
+    fields: tuple[str, ...]
+    filter: Filter | None
+    sql: str
+
+
+@dataclass(frozen=True)
+class SyncTarget:
+    name: str  # asset and table name (``api.<name>``)
+    object: str  # Intacct object name as XML knows it (CUSTOMER): AUDITHISTORY type, XML reads
+    rest: str | None  # REST object path; None = read through the XML gateway
+    key: tuple[str, ...]  # key field(s) on the wire
+    modified: str | None  # last-modified field on the wire; None = no incremental reads
+    deletes: str  # audit_history | reconcile | off | auto
+    entity_scoped: bool = True
+    xml_function: str = "query"
+    cadence: str | None = None
+    declared: dict[str, str] = field(default_factory=dict)  # catalog column types by XML field
+    custom: CustomRead | None = None
+    entities: tuple[str, ...] | None = None  # None = the settings' entity contexts
+
+    @classmethod
+    def from_catalog(cls, obj: CatalogObject, settings: ApiSettings) -> SyncTarget:
+        binding = obj.api
+        if binding is None:
+            raise ValueError(f"{obj.name} has no api binding")
+        return cls(
+            name=binding.name, object=obj.name, rest=binding.rest,
+            key=("key",) if binding.rest else obj.key,
+            modified=REST_MODIFIED if binding.rest else obj.modified,
+            deletes=binding.deletes or settings.deletes, entity_scoped=binding.entity_scoped,
+            xml_function=binding.xml_function, cadence=binding.cadence, declared=dict(obj.columns))
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """Warehouse key: the entity context, then the record key (see README: multi-entity)."""
+        return (ENTITY_COLUMN, *(column_name(k) for k in self.key))
+
+    @property
+    def description(self) -> str:
+        if self.custom is not None:
+            return f"Custom query `{self.custom.sql}`, read completely at every run."
+        face = f"REST `{self.rest}`" if self.rest else f"XML `{self.object}`"
+        return (f"Intacct {self.object} through {face}, one row per entity context and "
+                f"{', '.join(self.key)}; newest version wins, deletes kept as `_intacct_deleted`.")

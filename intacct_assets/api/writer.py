@@ -1,0 +1,107 @@
+"""Newest-wins merges that run while the next pages are fetched, each committed with the sync state.
+
+Fetched rows are buffered; once ``flush_rows`` are waiting, a background thread merges them in one
+DuckDB transaction together with a copy of the sync state taken at the same moment (so the saved
+cursor never covers rows that are not in the table yet). Fetching continues meanwhile; it only
+waits when two batches are pending. ``flush()`` drains everything synchronously, optionally with
+more work (tombstones) in the same transaction. The warehouse lock is held only while merging.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+
+import polars as pl
+
+from intacct_assets.api.frames import API_ORIGIN, utc_now
+from intacct_assets.api.state import SyncState, ensure_api_tables, save_state
+from intacct_assets.warehouse.connection import Warehouse, transaction
+from intacct_assets.warehouse.ledger import replace_rejected_rows
+from intacct_assets.warehouse.merge import MergeCounts, TargetTable, merge_batch
+
+
+@dataclasses.dataclass
+class _Batch:
+    frames: list[pl.DataFrame]
+    rejects: list[tuple[int | None, str, str]]
+    state: SyncState
+
+
+class Writer:
+    def __init__(self, warehouse: Warehouse, target: TargetTable, state: SyncState, flush_rows: int,
+                 run_id: str | None, rejects_source: str) -> None:
+        self.warehouse, self.target, self.state, self.flush_rows = warehouse, target, state, flush_rows
+        self.run_id, self.rejects_source = run_id, rejects_source
+        self.counts = MergeCounts()
+        self.rejected = 0
+        self._frames: list[pl.DataFrame] = []
+        self._rejects: list[tuple[int | None, str, str]] = []
+        self._buffered = 0
+        self._changed = threading.Condition()
+        self._merging = False
+        self._error: BaseException | None = None
+
+    def add(self, frame: pl.DataFrame, rejected: list[tuple[str, str]] = ()) -> None:
+        with self._changed:
+            while self._buffered >= 2 * self.flush_rows and self._merging and self._error is None:
+                self._changed.wait()  # back-pressure: memory stays bounded
+            self._raise_error()
+            if frame.height:
+                self._frames.append(frame)
+                self._buffered += frame.height
+            self._rejects.extend((None, reason, raw) for reason, raw in rejected)
+            if self._buffered >= self.flush_rows and not self._merging:
+                self._merging = True
+                threading.Thread(target=self._merge_in_background, args=(self._take(),), daemon=True,
+                                 name="intacct-merge").start()
+
+    def flush(self, extra: Callable[..., None] | None = None) -> None:
+        """Merge everything buffered and save the state now; ``extra(connection)`` joins the transaction."""
+        with self._changed:
+            while self._merging:
+                self._changed.wait()
+            self._raise_error()
+            batch = self._take()
+        self._commit(batch, extra)
+
+    def _take(self) -> _Batch:
+        batch = _Batch(self._frames, self._rejects, dataclasses.replace(self.state))
+        self._frames, self._rejects, self._buffered = [], [], 0
+        return batch
+
+    def _merge_in_background(self, batch: _Batch) -> None:
+        try:
+            self._commit(batch)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the fetching thread
+            self._error = error
+        with self._changed:
+            if self._error is None and self._buffered >= self.flush_rows:
+                batch = self._take()
+                threading.Thread(target=self._merge_in_background, args=(batch,), daemon=True,
+                                 name="intacct-merge").start()
+            else:
+                self._merging = False
+            self._changed.notify_all()
+
+    def _commit(self, batch: _Batch, extra: Callable[..., None] | None = None) -> None:
+        now = utc_now()
+        batch.state.updated_at = now
+        rows = pl.concat(batch.frames, how="diagonal_relaxed") if batch.frames else None
+        with self.warehouse.connect() as connection, transaction(connection):
+            ensure_api_tables(connection)
+            counts = merge_batch(connection, self.target, rows, API_ORIGIN, now) if rows is not None else MergeCounts()
+            if batch.rejects:
+                replace_rejected_rows(connection, self.rejects_source, f"{self.run_id}:{now.isoformat()}",
+                                      batch.rejects, self.run_id, now)
+            if extra is not None:
+                extra(connection)
+            save_state(connection, batch.state)
+        with self._changed:
+            self.counts += counts
+            self.rejected += len(batch.rejects)
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error

@@ -1,0 +1,60 @@
+"""The client object shared by API ingestion and reverse sync: one company, REST + XML, one call log."""
+
+from __future__ import annotations
+
+import httpx
+
+from intacct_assets.intacct.calllog import CallLog
+from intacct_assets.intacct.oauth import TokenProvider
+from intacct_assets.intacct.redaction import Redactor
+from intacct_assets.intacct.rest import RestClient
+from intacct_assets.intacct.settings import IntacctSettings
+from intacct_assets.intacct.transport import Transport
+from intacct_assets.intacct.xml_api import XmlClient
+
+
+class IntacctClient:
+    """``client.rest`` (OAuth2 REST API) and ``client.xml`` (XML gateway), built lazily from settings.
+
+    Every request of both goes through one transport: the process-wide concurrency limiter of the
+    company, the retry rules, the timeout, and ``client.calls`` (the redacted call log).
+    """
+
+    def __init__(self, settings: IntacctSettings, *, http: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self.calls = CallLog()
+        self.redactor = Redactor(settings.secrets())
+        self.transport = Transport(settings, self.calls, self.redactor, http)
+        self._rest: RestClient | None = None
+        self._xml: XmlClient | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> IntacctClient:
+        return cls(IntacctSettings.from_env(env))
+
+    @property
+    def rest(self) -> RestClient:
+        if self._rest is None:
+            tokens = TokenProvider(self.settings, self.transport, self.redactor)
+            self._rest = RestClient(self.settings, self.transport, tokens.authorizer(), self.redactor)
+        return self._rest
+
+    @property
+    def xml(self) -> XmlClient:
+        if self._xml is None:
+            self._xml = XmlClient(self.settings, self.transport, self.redactor,
+                                  self.rest if self.settings.has_rest else None)
+        return self._xml
+
+    @property
+    def limiter(self):
+        return self.transport.limiter
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> IntacctClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

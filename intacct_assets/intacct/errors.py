@@ -1,0 +1,112 @@
+"""Typed errors: every failure says what Intacct answered, and never carries a credential."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PERMISSION_TEXT = "do not have permission"
+ALREADY_EXECUTED = "XL03000010"  # XML: a function with this controlid already ran (uniqueid=true)
+
+
+class IntacctError(Exception):
+    """Base class of every client error."""
+
+
+class IntacctConfigError(IntacctError, ValueError):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+class IntacctAuthError(IntacctError):
+    """Intacct refused the credentials (token endpoint, a second 401, or an XML login failure)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class IntacctTransportError(IntacctError):
+    """The server could not be reached, or the connection failed, after every allowed retry."""
+
+
+class OutcomeUnknownError(IntacctError):
+    """A write was sent but no definitive answer came back (lost connection, timeout, 524).
+
+    The write may or may not have been applied. It was not retried because it carried no
+    idempotency key (REST ``Idempotency-Key``, XML ``uniqueid`` with a stable ``controlid``).
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One entry of an ``ia::error`` ``details`` list."""
+
+    code: str | None = None
+    message: str | None = None
+    error_id: str | None = None
+    target: str | None = None
+
+
+class IntacctApiError(IntacctError):
+    """An error answer of the REST API (``ia::error``, nested or top level) or an HTTP failure."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None, error_id: str | None = None,
+                 support_id: str | None = None, details: tuple[ErrorDetail, ...] = (), method: str = "",
+                 path: str = "", retry_after: float | None = None) -> None:
+        self.status, self.code, self.error_id, self.support_id = status, code, error_id, support_id
+        self.details, self.method, self.path, self.retry_after = details, method, path, retry_after
+        self.message = message
+        label = " ".join(p for p in (code, error_id) if p)
+        extra = "; ".join(d.message for d in details if d.message and d.message != message)
+        super().__init__(f"{method} {path} -> HTTP {status}{f' {label}' if label else ''}: {message}"
+                         + (f" ({extra})" if extra else ""))
+
+    @property
+    def throttled(self) -> bool:
+        return self.status == 429 or self.code == "GW-0010"
+
+
+@dataclass(frozen=True)
+class XmlErrorEntry:
+    """One ``<error>`` of an XML ``<errormessage>``."""
+
+    errorno: str = ""
+    description: str = ""
+    description2: str = ""
+    correction: str = ""
+
+    def text(self) -> str:
+        return " ".join(p for p in (self.errorno, self.description, self.description2, self.correction) if p)
+
+
+class IntacctXmlError(IntacctError):
+    """A failure reported by the XML gateway at control, authentication or function level."""
+
+    def __init__(self, level: str, errors: list[XmlErrorEntry], *, function: str = "", controlid: str = "",
+                 status: int = 200) -> None:
+        self.level, self.errors, self.function, self.controlid, self.status = level, errors, function, controlid, status
+        where = f"{function} (controlid {controlid})" if function else level
+        detail = "; ".join(e.text() for e in errors) or "no error message"
+        super().__init__(f"XML {level} failure in {where}: {detail}")
+
+    def _has(self, predicate) -> bool:
+        return any(predicate(e) for e in self.errors)
+
+    @property
+    def permission_denied(self) -> bool:
+        return self._has(lambda e: PERMISSION_TEXT in (e.description2 + e.description).lower())
+
+    @property
+    def already_executed(self) -> bool:
+        return self._has(lambda e: e.errorno == ALREADY_EXECUTED)
+
+    @property
+    def throttled(self) -> bool:
+        return self._has(lambda e: e.errorno == "GW-0010")
+
+    @property
+    def session_expired(self) -> bool:
+        return self.level == "control" and self._has(lambda e: e.errorno == "invalidRequest")

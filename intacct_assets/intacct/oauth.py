@@ -1,0 +1,100 @@
+"""OAuth2 access tokens for the REST API (client credentials or refresh token).
+
+A token is renewed shortly before ``expires_in`` runs out (measured on this machine's monotonic
+clock, so server clock skew does not matter), and at most once after a 401 for each request: a
+second 401 is an :class:`IntacctAuthError`, never a loop.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import httpx
+
+from intacct_assets.intacct.errors import IntacctApiError, IntacctAuthError, IntacctError
+from intacct_assets.intacct.redaction import Redactor
+from intacct_assets.intacct.retry import Replay
+from intacct_assets.intacct.settings import IntacctSettings
+from intacct_assets.intacct.transport import Authorizer, Exchange, Transport
+
+MAX_REFRESH_MARGIN_SECONDS = 60.0
+
+
+class TokenProvider:
+    def __init__(self, settings: IntacctSettings, transport: Transport, redactor: Redactor,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        settings.require_rest()
+        self._settings, self._transport, self._redactor, self._clock = settings, transport, redactor, clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._refresh_at = 0.0
+        self._refresh_token = settings.refresh_token.reveal()
+
+    def authorizer(self) -> Authorizer:
+        return Authorizer(header=lambda: f"Bearer {self.token()}", refresh=self._replace)
+
+    def token(self) -> str:
+        with self._lock:
+            if self._token is None or self._clock() >= self._refresh_at:
+                self._fetch()
+            return self._token
+
+    def _replace(self, rejected_header: str) -> bool:
+        """After a 401: get a new token unless another thread already did. False if none can be had."""
+        with self._lock:
+            if self._token is not None and rejected_header != f"Bearer {self._token}":
+                return True
+            try:
+                self._fetch()
+            except IntacctAuthError:
+                return False
+            return True
+
+    def _fetch(self) -> None:
+        settings = self._settings
+        form = {"client_id": settings.client_id, "client_secret": settings.client_secret.reveal()}
+        if self._refresh_token:
+            form |= {"grant_type": "refresh_token", "refresh_token": self._refresh_token}
+        else:
+            form |= {"grant_type": "client_credentials", "username": settings.oauth_username}
+        started = self._clock()
+        response = self._transport.send(Exchange(
+            face="oauth", method="POST", url=f"{settings.api_url}/oauth2/token", operation=f"token {form['grant_type']}",
+            replay=Replay(safe=True), judge=self._judge, uses_slot=False,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+            content=urlencode(form).encode()))
+        payload = response.json()
+        token, lifetime = payload.get("access_token"), float(payload.get("expires_in") or 0)
+        if not token or lifetime <= 0:
+            raise IntacctAuthError("the token endpoint answered without an access_token / expires_in")
+        self._redactor.add(token)
+        if payload.get("refresh_token"):
+            self._refresh_token = payload["refresh_token"]
+            self._redactor.add(self._refresh_token)
+        self._token = token
+        self._expires_at = started + lifetime
+        self._refresh_at = self._expires_at - min(MAX_REFRESH_MARGIN_SECONDS, lifetime / 10)
+
+    def _judge(self, response: httpx.Response) -> IntacctError | None:
+        if response.status_code < 400:
+            return None
+        message = self._redactor.text(response.content, 300)
+        if response.status_code in (400, 401, 403):
+            grant = "refresh token" if self._refresh_token else f"client credentials for {self._settings.oauth_username}"
+            return IntacctAuthError(f"Intacct refused the {grant} (HTTP {response.status_code}): {message}",
+                                    response.status_code)
+        code = _gateway_code(response)
+        return IntacctApiError(response.status_code, message, code=code, method="POST", path="/oauth2/token")
+
+
+def _gateway_code(response: httpx.Response) -> str | None:
+    try:
+        error = response.json().get("ia::error") or {}
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return error.get("code") if isinstance(error, dict) else None

@@ -1,0 +1,308 @@
+"""The REST API (``/ia/api/v1``): query service, model, reads, and batch writes with per-item results.
+
+Errors are parsed from both shapes Intacct uses (``ia::result.ia::error`` and top-level
+``ia::error``); a Cloudflare HTML page becomes an error with its status. Writes are batches of at
+most 500 records; ``atomic=True`` sends ``X-IA-API-Param-Transaction: true``; an
+``idempotency_key`` makes a write safe to resend after a lost answer (Intacct replays it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import httpx
+
+from intacct_assets.intacct.errors import ErrorDetail, IntacctApiError, IntacctAuthError, IntacctError
+from intacct_assets.intacct.filters import Filter, to_rest
+from intacct_assets.intacct.redaction import Redactor
+from intacct_assets.intacct.retry import Replay, retry_after_seconds
+from intacct_assets.intacct.settings import IntacctSettings
+from intacct_assets.intacct.transport import Authorizer, Exchange, Transport
+
+MAX_BATCH = 500
+MAX_QUERY_SIZE = 4000
+ENTITY_HEADER = "X-IA-API-Param-Entity"
+TRANSACTION_HEADER = "X-IA-API-Param-Transaction"
+FREE_PATHS = ("/services/core/model", "/services/core/session/id")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query-service request. ``order_by`` holds ``(field, "asc" | "desc")`` pairs."""
+
+    object: str
+    fields: tuple[str, ...]
+    filter: Filter | None = None
+    order_by: tuple[tuple[str, str], ...] = ()
+    start: int = 1
+    size: int = MAX_QUERY_SIZE
+    case_sensitive: bool | None = None
+    include_private: bool | None = None
+
+    def body(self) -> dict:
+        if not 1 <= self.size <= MAX_QUERY_SIZE:
+            raise ValueError(f"query size must be between 1 and {MAX_QUERY_SIZE}")
+        body: dict = {"object": self.object, "fields": list(self.fields), "start": self.start, "size": self.size}
+        filters, expression = to_rest(self.filter)
+        if filters:
+            body["filters"] = filters
+        if expression:
+            body["filterExpression"] = expression
+        if self.order_by:
+            body["orderBy"] = [{name: direction} for name, direction in self.order_by]
+        parameters = {name: value for name, value in (("caseSensitiveComparison", self.case_sensitive),
+                                                       ("includePrivate", self.include_private)) if value is not None}
+        if parameters:
+            body["filterParameters"] = parameters
+        return body
+
+
+@dataclass
+class QueryPage:
+    """One page of query results; the body is decoded only when asked (callers may decode it faster)."""
+
+    body: bytes
+
+    @cached_property
+    def payload(self) -> dict:
+        return json.loads(self.body)
+
+    @property
+    def rows(self) -> list[dict]:
+        return self.payload.get("ia::result") or []
+
+    @property
+    def meta(self) -> dict:
+        return self.payload.get("ia::meta") or {}
+
+    @property
+    def total(self) -> int:
+        return int(self.meta.get("totalCount") or 0)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """Outcome of one record of a write, by its index in the request."""
+
+    index: int
+    status: int
+    key: str | None = None
+    id: str | None = None
+    error: IntacctApiError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status < 400
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    status: int
+    items: list[ItemResult] = field(default_factory=list)
+    replayed: bool = False  # Intacct answered from its idempotency cache (the write ran earlier)
+
+    @property
+    def ok(self) -> bool:
+        return all(item.ok for item in self.items)
+
+    @property
+    def failed(self) -> list[ItemResult]:
+        return [item for item in self.items if not item.ok]
+
+
+def batches(records: Sequence, size: int = MAX_BATCH) -> Iterator[Sequence]:
+    """Consecutive slices of at most ``size`` records (Intacct's batch limit is 500)."""
+    for start in range(0, len(records), size):
+        yield records[start:start + size]
+
+
+class RestClient:
+    def __init__(self, settings: IntacctSettings, transport: Transport, authorizer: Authorizer,
+                 redactor: Redactor) -> None:
+        self.settings, self._transport, self._authorizer, self._redactor = settings, transport, authorizer, redactor
+
+    # ------------------------------------------------------------------ generic
+    def request(self, method: str, path: str, *, body: object = None, params: dict[str, str] | None = None,
+                entity: str | None = None, idempotency_key: str | None = None, atomic: bool = False,
+                operation: str = "", per_item: bool = False) -> httpx.Response:
+        """Send one request; returns the response or raises the error it represents.
+
+        ``per_item``: a batch write whose 207/4xx answer lists per-record results (not an error).
+        """
+        if idempotency_key is not None and method not in ("POST", "PATCH"):
+            raise ValueError("Intacct honours Idempotency-Key on POST and PATCH only")
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= 256:
+            raise ValueError("an Idempotency-Key has 1 to 256 characters")
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        context = self.settings.entity_id if entity is None else entity
+        if context:
+            headers[ENTITY_HEADER] = context
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        if atomic:
+            headers[TRANSACTION_HEADER] = "true"
+        reading = method == "GET" or path == "/services/core/query"
+        response = self._transport.send(Exchange(
+            face="rest", method=method, url=f"{self.settings.api_url}{path}", operation=operation or f"{method} {path}",
+            replay=Replay(safe=reading or idempotency_key is not None, keyed=idempotency_key is not None),
+            judge=lambda r: self._judge(r, method, path, per_item), transactions=lambda r: _transactions(method, path, r),
+            entity=context, headers=headers, params=params,
+            content=json.dumps(body, separators=(",", ":")).encode() if body is not None else None,
+        ), self._authorizer)
+        return response
+
+    def _judge(self, response: httpx.Response, method: str, path: str, per_item: bool) -> IntacctError | None:
+        status = response.status_code
+        if status < 400 and not _nested_error(response):
+            return None
+        if per_item and status < 500 and status != 429 and isinstance(_result(response), list):
+            return None
+        error = parse_error(response, method, path, self._redactor)
+        if status == 401:
+            return IntacctAuthError(f"{error} (the access token was refused even after a refresh)", status)
+        return error
+
+    # ------------------------------------------------------------------ reads
+    def query(self, query: Query, *, entity: str | None = None) -> QueryPage:
+        response = self.request("POST", "/services/core/query", body=query.body(), entity=entity,
+                                operation=f"query {query.object}")
+        return QueryPage(response.content)
+
+    def model(self, object_name: str) -> dict:
+        """``fields`` / ``groups`` / ``refs`` / ``lists`` of an object (free: no API transaction)."""
+        response = self.request("GET", "/services/core/model", params={"name": object_name},
+                                operation=f"model {object_name}")
+        return response.json()["ia::result"]
+
+    def get(self, object_name: str, keys: Sequence[str], *, entity: str | None = None) -> list[dict]:
+        """Full records by key (at most 500 per call)."""
+        if not 0 < len(keys) <= MAX_BATCH:
+            raise ValueError(f"get takes 1 to {MAX_BATCH} keys")
+        response = self.request("GET", f"/objects/{object_name}/{','.join(keys)}", entity=entity,
+                                operation=f"read {object_name}")
+        result = _result(response)
+        return result if isinstance(result, list) else [result]
+
+    def xml_session(self, *, entity: str | None = None) -> tuple[str, str]:
+        """(session id, XML endpoint) for the XML gateway, opened with the OAuth token (free)."""
+        response = self.request("GET", "/services/core/session/id", entity=entity, operation="session")
+        result = response.json()["ia::result"]
+        self._redactor.add(result["sessionId"])
+        return result["sessionId"], result.get("endpoint") or self.settings.xml_url
+
+    # ------------------------------------------------------------------ writes
+    def create(self, object_name: str, records: Sequence[dict], *, entity: str | None = None, atomic: bool = False,
+               idempotency_key: str | None = None) -> WriteResult:
+        return self._write("POST", object_name, records, entity, atomic, idempotency_key)
+
+    def update(self, object_name: str, records: Sequence[dict], *, entity: str | None = None, atomic: bool = False,
+               idempotency_key: str | None = None) -> WriteResult:
+        """Partial updates; every record carries its ``key``."""
+        if any("key" not in record for record in records):
+            raise ValueError("every record of an update needs its 'key'")
+        return self._write("PATCH", object_name, records, entity, atomic, idempotency_key)
+
+    def delete(self, object_name: str, keys: Sequence[str], *, entity: str | None = None,
+               atomic: bool = False) -> WriteResult:
+        """Deletes by key. Not resent after a lost answer: Intacct has no idempotency for DELETE."""
+        _check_batch(keys)
+        response = self.request("DELETE", f"/objects/{object_name}/{','.join(keys)}", entity=entity, atomic=atomic,
+                                operation=f"delete {object_name}", per_item=len(keys) > 1)
+        if response.status_code == 204:
+            return WriteResult(204, [ItemResult(0, 204, key=keys[0])])
+        return _write_result(response, self._redactor, "DELETE", object_name, keys)
+
+    def _write(self, method: str, object_name: str, records: Sequence[dict], entity: str | None, atomic: bool,
+               idempotency_key: str | None) -> WriteResult:
+        _check_batch(records)
+        response = self.request(method, f"/objects/{object_name}", body=list(records), entity=entity, atomic=atomic,
+                                idempotency_key=idempotency_key, per_item=True,
+                                operation=f"{'create' if method == 'POST' else 'update'} {object_name}")
+        return _write_result(response, self._redactor, method, object_name, None)
+
+
+def _check_batch(items: Sequence) -> None:
+    if not 0 < len(items) <= MAX_BATCH:
+        raise ValueError(f"a write batch holds 1 to {MAX_BATCH} records; split it with batches()")
+
+
+def _write_result(response: httpx.Response, redactor: Redactor, method: str, object_name: str,
+                  keys: Sequence[str] | None) -> WriteResult:
+    items = []
+    for index, entry in enumerate(_result(response) or []):
+        status = int(entry.get("ia::status") or response.status_code)
+        error = entry.get("ia::error")
+        items.append(ItemResult(
+            index=index, status=status, key=entry.get("key") or (keys[index] if keys else None), id=entry.get("id"),
+            error=_error_from(error, status, method, f"/objects/{object_name}", redactor) if error else None))
+    return WriteResult(response.status_code, items, replayed="x-ia-idempotency-cached-date" in response.headers)
+
+
+def _result(response: httpx.Response) -> object:
+    try:
+        return response.json().get("ia::result")
+    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
+        return None
+
+
+def _nested_error(response: httpx.Response) -> bool:
+    """A 2xx answer whose ``ia::result`` is an error object (seen in the wild, per CPW)."""
+    if response.status_code in (204, 207):
+        return False
+    head = b"".join(response.content[:80].split())
+    return head.startswith(b'{"ia::result":{"ia::error"')
+
+
+def parse_error(response: httpx.Response, method: str, path: str, redactor: Redactor) -> IntacctApiError:
+    """An :class:`IntacctApiError` from any error body: nested or top-level ``ia::error``, HTML, text."""
+    try:
+        payload = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        payload = None
+    error = None
+    if isinstance(payload, dict):
+        result = payload.get("ia::result")
+        error = result.get("ia::error") if isinstance(result, dict) else None
+        error = error or payload.get("ia::error")
+    if not isinstance(error, dict):
+        text = redactor.text(response.content, 300) or response.reason_phrase
+        return IntacctApiError(response.status_code, text, method=method, path=path,
+                               retry_after=retry_after_seconds(response))
+    built = _error_from(error, response.status_code, method, path, redactor)
+    built.retry_after = retry_after_seconds(response)
+    return built
+
+
+def _error_from(error: dict, status: int, method: str, path: str, redactor: Redactor) -> IntacctApiError:
+    raw_details = error.get("details")
+    details = tuple(
+        ErrorDetail(code=d.get("code"), message=redactor.text(d.get("message")), error_id=d.get("errorId"),
+                    target=d.get("target"))
+        for d in (raw_details if isinstance(raw_details, list) else []) if isinstance(d, dict))
+    support = error.get("supportId") or (raw_details.get("requestId") if isinstance(raw_details, dict) else None)
+    return IntacctApiError(status, redactor.text(error.get("message") or "no message"), code=error.get("code"),
+                           error_id=error.get("errorId"), support_id=support, details=details, method=method,
+                           path=path)
+
+
+def _transactions(method: str, path: str, response: httpx.Response) -> int:
+    """Intacct transactions billed for a successful answer: reads 1, writes 1 per record written."""
+    if path.startswith(FREE_PATHS) or response.status_code >= 400 and response.status_code != 207:
+        return 0
+    if "x-ia-idempotency-cached-date" in response.headers:
+        return 0  # a replay of an earlier answer is not billed again
+    if method == "GET" or path == "/services/core/query":
+        return 1
+    if response.status_code == 204:
+        return 1
+    meta = {}
+    try:
+        meta = response.json().get("ia::meta") or {}
+    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
+        pass
+    return int(meta.get("totalSuccess", 1 if response.status_code < 300 else 0))

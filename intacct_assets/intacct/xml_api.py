@@ -1,0 +1,212 @@
+"""The XML gateway client: sessions per entity, function calls, queries and generic writes.
+
+A session is opened with ``getAPISession`` (login with sender + user credentials, ``locationid``
+for an entity) or, without a user password, through the REST session bridge. A dead session is
+reopened once. Reads are resent freely; writes only when sent with ``uniqueid=True`` and stable
+``controlid``s, in which case the gateway refuses to run a function twice (``XL03000010``,
+:attr:`IntacctXmlError.already_executed`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import httpx
+from lxml import etree
+
+from intacct_assets.intacct import xml_request
+from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError
+from intacct_assets.intacct.filters import Filter
+from intacct_assets.intacct.redaction import Redactor
+from intacct_assets.intacct.rest import RestClient
+from intacct_assets.intacct.retry import Replay
+from intacct_assets.intacct.settings import IntacctSettings
+from intacct_assets.intacct.transport import Exchange, Transport
+from intacct_assets.intacct.xml_request import BILLED_READS, READ_ONLY_FUNCTIONS, Login, Session
+from intacct_assets.intacct.xml_response import FunctionResult, MalformedXmlResponse, XmlResponse, parse
+
+
+@dataclass(frozen=True)
+class XmlPage:
+    """One page of ``query`` / ``readByQuery`` / ``readMore`` records (flat dicts, text values)."""
+
+    records: list[dict[str, object]]
+    total: int
+    remaining: int
+    result_id: str = ""
+
+
+class XmlClient:
+    def __init__(self, settings: IntacctSettings, transport: Transport, redactor: Redactor,
+                 rest: RestClient | None = None) -> None:
+        settings.require_xml()
+        self.settings, self._transport, self._redactor, self._rest = settings, transport, redactor, rest
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ calls
+    def call(self, functions: Sequence[etree._Element], *, entity: str | None = None, transaction: bool = False,
+             uniqueid: bool = False) -> list[FunctionResult]:
+        """Run ``<function>`` elements (see :func:`xml_request.function`) in one request; one result each."""
+        context = self.settings.entity_id if entity is None else entity
+        names = [f[0].tag for f in functions]
+        keyed = uniqueid and all(f.get("controlid") for f in functions)
+        replay = Replay(safe=all(n in READ_ONLY_FUNCTIONS for n in names) or keyed, keyed=keyed)
+        billed = {f.get("controlid"): _billed(f[0]) for f in functions}
+        for attempt in (1, 2):
+            session = self._session(context)
+            reader = _Reader(self._redactor, billed)
+            payload = xml_request.envelope(sender_id=self.settings.sender_id,
+                                           sender_password=self.settings.sender_password.reveal(), auth=session,
+                                           functions=functions, transaction=transaction, uniqueid=uniqueid)
+            try:
+                self._transport.send(Exchange(
+                    face="xml", method="POST", url=session.endpoint, operation=_operation(functions), replay=replay,
+                    judge=reader.judge, transactions=reader.transactions, entity=context,
+                    headers={"Content-Type": "application/xml"}, content=payload))
+            except IntacctXmlError as error:
+                if error.session_expired and attempt == 1:
+                    self._forget(context, session)
+                    continue
+                raise
+            return reader.parsed.results
+        raise AssertionError("unreachable")
+
+    def one(self, body: etree._Element, *, entity: str | None = None, controlid: str | None = None,
+            uniqueid: bool = False) -> FunctionResult:
+        """Run a single function and raise its error if it failed."""
+        return self.call([xml_request.function(body, controlid)], entity=entity, uniqueid=uniqueid)[0]\
+            .raise_for_status()
+
+    # ------------------------------------------------------------------ reads
+    def query(self, object_name: str, fields: Sequence[str], *, filter: Filter | None = None,
+              order_by: Sequence[tuple[str, str]] = (), offset: int = 0,
+              pagesize: int = xml_request.MAX_QUERY_PAGE, entity: str | None = None,
+              case_insensitive: bool = False) -> XmlPage:
+        result = self.one(xml_request.query(object_name, fields, filter=filter, order_by=order_by, offset=offset,
+                                            pagesize=pagesize, case_insensitive=case_insensitive), entity=entity)
+        return _page(result)
+
+    def read_by_query(self, object_name: str, *, fields: str = "*", where: str = "",
+                      pagesize: int = xml_request.MAX_READ_BY_QUERY_PAGE,
+                      entity: str | None = None) -> Iterator[XmlPage]:
+        """Every page of a ``readByQuery`` result set, following ``readMore`` (a server-side cursor)."""
+        page = _page(self.one(xml_request.read_by_query(object_name, fields=fields, where=where, pagesize=pagesize),
+                              entity=entity))
+        yield page
+        while page.remaining > 0 and page.result_id:
+            page = _page(self.one(xml_request.read_more(page.result_id), entity=entity))
+            yield page
+
+    def read(self, object_name: str, keys: Sequence[str], *, fields: str = "*",
+             entity: str | None = None) -> list[dict[str, object]]:
+        return self.one(xml_request.read(object_name, keys, fields), entity=entity).records()
+
+    def lookup(self, object_name: str, *, entity: str | None = None) -> list[dict[str, object]]:
+        """Field definitions (``ID``, ``DATATYPE``, ``READONLY``…) of an object (free)."""
+        result = self.one(xml_request.lookup(object_name), entity=entity)
+        fields = result.data.find("Type/Fields") if result.data is not None else None
+        return [{child.tag: child.text for child in item} for item in (fields if fields is not None else [])]
+
+    # ------------------------------------------------------------------ writes
+    def create(self, records: Sequence[tuple[str, Mapping[str, object]]], *, entity: str | None = None,
+               controlid: str | None = None, uniqueid: bool = False) -> FunctionResult:
+        """Generic create of ``(object, fields)`` pairs; returns the function result (check ``ok``)."""
+        return self._write(xml_request.create(records), entity, controlid, uniqueid)
+
+    def update(self, records: Sequence[tuple[str, Mapping[str, object]]], *, entity: str | None = None,
+               controlid: str | None = None, uniqueid: bool = False) -> FunctionResult:
+        return self._write(xml_request.update(records), entity, controlid, uniqueid)
+
+    def delete(self, object_name: str, keys: Sequence[str], *, entity: str | None = None,
+               controlid: str | None = None, uniqueid: bool = False) -> FunctionResult:
+        return self._write(xml_request.delete(object_name, keys), entity, controlid, uniqueid)
+
+    def _write(self, body: etree._Element, entity: str | None, controlid: str | None,
+               uniqueid: bool) -> FunctionResult:
+        if uniqueid and not controlid:
+            raise ValueError("uniqueid=True needs a stable controlid (derive it from the record)")
+        return self.call([xml_request.function(body, controlid)], entity=entity, uniqueid=uniqueid)[0]
+
+    # ------------------------------------------------------------------ sessions
+    def _session(self, context: str) -> Session:
+        with self._lock:
+            session = self._sessions.get(context)
+            if session is None:
+                session = self._sessions[context] = self._open(context)
+            return session
+
+    def _forget(self, context: str, session: Session) -> None:
+        with self._lock:
+            if self._sessions.get(context) == session:
+                del self._sessions[context]
+
+    def _open(self, context: str) -> Session:
+        settings = self.settings
+        if not settings.has_xml_login:
+            session_id, endpoint = self._rest.xml_session(entity=context)
+            return Session(session_id, endpoint)
+        login = Login(settings.user_id, settings.company_id, settings.user_password.reveal(), context)
+        reader = _Reader(self._redactor, {})
+        payload = xml_request.envelope(sender_id=settings.sender_id, sender_password=settings.sender_password.reveal(),
+                                       auth=login, functions=[xml_request.function(xml_request.get_api_session())])
+        self._transport.send(Exchange(
+            face="xml", method="POST", url=settings.xml_url, operation="getAPISession", replay=Replay(safe=True),
+            judge=reader.judge, entity=context, headers={"Content-Type": "application/xml"}, content=payload))
+        result = reader.parsed.results[0].raise_for_status()
+        session_id = result.data.findtext("api/sessionid") if result.data is not None else None
+        if not session_id:
+            raise IntacctXmlError("function", [], function="getAPISession")
+        self._redactor.add(session_id)
+        return Session(session_id, result.data.findtext("api/endpoint") or settings.xml_url)
+
+
+class _Reader:
+    """Judges one response (parsing it once) and counts the transactions it was billed."""
+
+    def __init__(self, redactor: Redactor, billed: dict[str | None, int]) -> None:
+        self._redactor, self._billed = redactor, billed
+        self.parsed = XmlResponse([])
+
+    def judge(self, response: httpx.Response) -> IntacctError | None:
+        try:
+            self.parsed = parse(response.content, response.status_code)
+        except IntacctXmlError as error:
+            return error
+        except MalformedXmlResponse as error:
+            return IntacctApiError(response.status_code, f"{error}: {self._redactor.text(response.content, 300)}",
+                                   method="POST", path=response.request.url.path)
+        if response.status_code >= 400:
+            return IntacctApiError(response.status_code, self._redactor.text(response.content, 300), method="POST",
+                                   path=response.request.url.path)
+        return None
+
+    def transactions(self, response: httpx.Response) -> int:
+        return sum(self._billed.get(result.controlid, 0) for result in self.parsed.results if result.ok)
+
+
+def _billed(body: etree._Element) -> int:
+    """Transactions a successful function costs: reads 1, writes 1 per object, lookups and sessions 0."""
+    if body.tag in BILLED_READS:
+        return 1
+    if body.tag in ("create", "update"):
+        return len(body)
+    if body.tag == "delete":
+        return len([k for k in (body.findtext("keys") or "").split(",") if k.strip()])
+    return 0 if body.tag in READ_ONLY_FUNCTIONS else 1
+
+
+def _operation(functions: Sequence[etree._Element]) -> str:
+    first = functions[0][0]
+    target = first.findtext("object") or (first[0].tag if first.tag in ("create", "update") and len(first) else "")
+    label = f"{first.tag} {target}".strip()
+    return label if len(functions) == 1 else f"{label} (+{len(functions) - 1} functions)"
+
+
+def _page(result: FunctionResult) -> XmlPage:
+    records = result.records()
+    return XmlPage(records=records, total=int(result.attribute("totalcount", "0") or 0),
+                   remaining=int(result.attribute("numremaining", "0") or 0),
+                   result_id=result.attribute("resultId"))

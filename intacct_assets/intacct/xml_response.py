@@ -1,0 +1,101 @@
+"""XML gateway responses, parsed with defusedxml (DTDs and entities refused, never expanded).
+
+Three status levels: a control failure means nothing ran; an authentication failure means no
+function ran; otherwise each ``<result>`` has its own success / failure / aborted status.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from intacct_assets.intacct.errors import IntacctXmlError, XmlErrorEntry
+
+
+class MalformedXmlResponse(ValueError):
+    """The body is not a gateway response (an HTML error page, a truncated body, a DTD…)."""
+
+
+@dataclass
+class FunctionResult:
+    function: str
+    controlid: str
+    status: str  # success | failure | aborted
+    data: Element | None = None
+    errors: list[XmlErrorEntry] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    def error(self) -> IntacctXmlError:
+        return IntacctXmlError("function", self.errors, function=self.function, controlid=self.controlid)
+
+    def raise_for_status(self) -> FunctionResult:
+        if not self.ok:
+            raise self.error()
+        return self
+
+    def attribute(self, name: str, default: str = "") -> str:
+        return self.data.get(name, default) if self.data is not None else default
+
+    def records(self) -> list[dict[str, object]]:
+        """The data children as flat dicts: leaf text (``None`` when empty), groups joined with dots."""
+        return [flatten(child) for child in self.data] if self.data is not None else []
+
+
+@dataclass
+class XmlResponse:
+    results: list[FunctionResult]
+    session_timeout: str = ""
+
+
+def flatten(element: Element, prefix: str = "") -> dict[str, object]:
+    """``<A><B>1</B><C><D>2</D></C></A>`` -> ``{"B": "1", "C.D": "2"}``; repeated elements become lists."""
+    out: dict[str, object] = {}
+    counts = Counter(child.tag for child in element)
+    for child in element:
+        name = prefix + child.tag
+        if len(child) == 0:
+            out[name] = child.text or None
+        elif counts[child.tag] > 1:
+            out.setdefault(name, []).append(flatten(child))
+        else:
+            out.update(flatten(child, name + "."))
+    return out
+
+
+def _errors(holder: Element | None) -> list[XmlErrorEntry]:
+    if holder is None:
+        return []
+    return [XmlErrorEntry(*((error.findtext(tag) or "").strip()
+                            for tag in ("errorno", "description", "description2", "correction")))
+            for error in holder.findall("error")]
+
+
+def parse(body: bytes, http_status: int = 200) -> XmlResponse:
+    """Parse a response; control and authentication failures raise :class:`IntacctXmlError`."""
+    try:
+        root = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException, ValueError) as error:
+        raise MalformedXmlResponse(f"not a gateway response ({type(error).__name__}: {error})") from None
+    if root.tag != "response":
+        raise MalformedXmlResponse(f"unexpected root element <{root.tag}>")
+    if root.findtext("control/status") != "success":
+        raise IntacctXmlError("control", _errors(root.find("errormessage")), status=http_status)
+    operation = root.find("operation")
+    if operation is None:
+        raise MalformedXmlResponse("the response has no <operation>")
+    authentication = operation.find("authentication")
+    if authentication is not None and authentication.findtext("status") != "success":
+        raise IntacctXmlError("authentication", _errors(operation.find("errormessage")), status=http_status)
+    results = [FunctionResult(
+        function=result.findtext("function") or "", controlid=result.findtext("controlid") or "",
+        status=(result.findtext("status") or "").strip(), data=result.find("data"),
+        errors=_errors(result.find("errormessage"))) for result in operation.findall("result")]
+    timeout = authentication.findtext("sessiontimeout") if authentication is not None else ""
+    return XmlResponse(results, timeout or "")

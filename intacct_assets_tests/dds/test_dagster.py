@@ -1,0 +1,141 @@
+"""The Dagster layer with real parts: moto S3, DuckDB files, materialize, sensors, instance_for_test."""
+
+import dagster as dg
+import pytest
+from dagster_aws.s3 import S3Resource
+
+from intacct_assets.defs.dds.assets import DDS_ASSETS, KEY_UNIQUE_CHECK, REJECTED_ROWS_CHECK
+from intacct_assets.defs.dds.jobs import dds_unrecognized_files_job
+from intacct_assets.defs.dds.sensors import dds_sensor
+from intacct_assets.defs.resources import DdsResource, WarehouseResource
+from intacct_assets.warehouse.connection import run
+from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row
+from intacct_assets_tests.dds.test_ingest import EXPECTED, business_rows, deliveries, put_all
+
+GLENTRY_ASSET = next(a for a in DDS_ASSETS if a.key == dg.AssetKey(["intacct", "dds", "glentry"]))
+
+
+@pytest.fixture
+def resources(bucket, warehouse):
+    return {"s3": S3Resource(), "warehouse": WarehouseResource(), "dds": DdsResource()}
+
+
+def sensor_requests(instance, resources, cursor=None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+    result = dds_sensor(context)
+    return result.run_requests, result.cursor
+
+
+def materialize(asset, resources, instance, run_config=None):
+    return dg.materialize([asset], resources=resources, instance=instance, run_config=run_config,
+                          raise_on_error=False)
+
+
+def test_sensor_launches_one_run_per_object_and_the_run_loads_the_files(s3, bucket, warehouse, resources):
+    put_all(s3, bucket, deliveries())
+    with dg.instance_for_test() as instance:
+        requests, cursor = sensor_requests(instance, resources)
+        assert len(requests) == 1  # five GLENTRY files, one run
+        [request] = requests
+        assert request.asset_selection == [GLENTRY_ASSET.key]
+        result = materialize(GLENTRY_ASSET, resources, instance, request.run_config)
+        assert result.success
+        materialization = result.asset_materializations_for_node(GLENTRY_ASSET.op.name)[0]
+        metadata = {k: v.value for k, v in materialization.metadata.items()}
+        assert metadata["dagster/row_count"] == 6 and metadata["deleted_rows"] == 2
+        assert metadata["files_loaded"] == 5 and metadata["rejected"] == 0
+        assert {c.name for c in metadata["dagster/column_schema"].columns} >= {"RECORDNO", "_intacct_deleted"}
+        assert [r.data["outcome"] for r in metadata["files"].records] == ["ingested"] * 5
+        checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+        assert checks == {KEY_UNIQUE_CHECK: True, REJECTED_ROWS_CHECK: True}
+        assert business_rows(warehouse) == EXPECTED
+        assert sensor_requests(instance, resources, cursor)[0] == []
+
+
+def test_manual_materialization_catches_up_on_pending_files(s3, bucket, warehouse, resources):
+    put_all(s3, bucket, deliveries())
+    with dg.instance_for_test() as instance:
+        assert materialize(GLENTRY_ASSET, resources, instance).success
+        assert business_rows(warehouse) == EXPECTED
+        again = materialize(GLENTRY_ASSET, resources, instance)
+        metadata = again.asset_materializations_for_node(GLENTRY_ASSET.op.name)[0].metadata
+        assert metadata["files_loaded"].value == 0 and metadata["files_skipped"].value == 0
+
+
+def test_rejected_rows_warn_through_the_check(s3, bucket, resources):
+    s3.put_object(Bucket=bucket, Key="GLENTRY.change.2026-11-02T06-00-00Z.csv",
+                  Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2", amount="n/a")]))
+    with dg.instance_for_test() as instance:
+        result = materialize(GLENTRY_ASSET, resources, instance)
+        assert result.success
+        [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == REJECTED_ROWS_CHECK]
+        assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+        assert check.metadata["rejected_rows"].value == 1
+
+
+def test_a_file_that_vanishes_fails_the_run_after_recording_the_others(s3, bucket, warehouse, resources):
+    put_all(s3, bucket, deliveries())
+    with dg.instance_for_test() as instance:
+        [request], _ = sensor_requests(instance, resources)
+        s3.delete_object(Bucket=bucket, Key="GLENTRY.delete.2026-11-03T06-00-00Z.csv")
+        result = materialize(GLENTRY_ASSET, resources, instance, request.run_config)
+        assert not result.success
+        materialization = result.asset_materializations_for_node(GLENTRY_ASSET.op.name)[0]
+        assert materialization.metadata["files_loaded"].value == 4
+        with warehouse.connect() as connection:
+            outcomes = dict(run(connection, "SELECT key, outcome FROM intacct_meta.dds_files"))
+        assert outcomes["GLENTRY.delete.2026-11-03T06-00-00Z.csv"] == "failed"
+
+
+def test_same_second_uploads_and_overwrites_through_the_sensor(s3, bucket, resources):
+    with dg.instance_for_test() as instance:
+        s3.put_object(Bucket=bucket, Key="VENDOR.change.2026-11-01T06-00-00Z.001.csv", Body=b"x")
+        first, cursor = sensor_requests(instance, resources)
+        for n in (2, 3, 4):  # same second as part 1 (S3 timestamps have 1 s resolution)
+            s3.put_object(Bucket=bucket, Key=f"VENDOR.change.2026-11-01T06-00-00Z.00{n}.csv", Body=b"x")
+        second, cursor = sensor_requests(instance, resources, cursor)
+        s3.put_object(Bucket=bucket, Key="VENDOR.change.2026-11-01T06-00-00Z.001.csv", Body=b"overwritten")
+        third, cursor = sensor_requests(instance, resources, cursor)
+    files = [[f["key"] for f in r.run_config["ops"][next(iter(r.run_config["ops"]))]["config"]["files"]]
+             for r in first + second + third]
+    assert files == [["VENDOR.change.2026-11-01T06-00-00Z.001.csv"],
+                     [f"VENDOR.change.2026-11-01T06-00-00Z.00{n}.csv" for n in (2, 3, 4)],
+                     ["VENDOR.change.2026-11-01T06-00-00Z.001.csv"]]
+
+
+def test_more_than_a_thousand_keys_are_listed(s3, bucket, resources, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: s3.put_object(Bucket=bucket, Key=f"GLENTRY.all.2026-11-01T06-00-00Z.{n:04d}.csv",
+                                              Body=b""), range(1, 1101)))
+    monkeypatch.setenv("INTACCT_DDS_MAX_RUNS_PER_TICK", "1000")
+    with dg.instance_for_test() as instance:
+        requests, _ = sensor_requests(instance, resources)
+    loaded = sum(len(r.run_config["ops"][next(iter(r.run_config["ops"]))]["config"]["files"]) for r in requests)
+    assert loaded == 1100 and len(requests) == 44
+
+
+def test_unrecognized_files_are_logged_and_recorded(s3, bucket, warehouse, resources):
+    s3.put_object(Bucket=bucket, Key="exports/readme.txt", Body=b"hello")
+    s3.put_object(Bucket=bucket, Key="CUSTOMOBJ.all.2026-11-01T06-00-00Z.csv", Body=b"RECORDNO\n1\n")
+    with dg.instance_for_test() as instance:
+        requests, _ = sensor_requests(instance, resources)
+        [request] = requests
+        assert request.job_name == dds_unrecognized_files_job.name
+        result = dds_unrecognized_files_job.execute_in_process(
+            run_config=request.run_config, instance=instance, resources={"warehouse": WarehouseResource()})
+        assert result.success
+    with warehouse.connect() as connection:
+        rows = run(connection, "SELECT key, outcome, message FROM intacct_meta.dds_files ORDER BY key")
+    assert [(k, o) for k, o, _ in rows] == [("CUSTOMOBJ.all.2026-11-01T06-00-00Z.csv", "unrecognized"),
+                                            ("exports/readme.txt", "unrecognized")]
+    assert "INTACCT_CATALOG_PATH" in rows[0][2]
+
+
+def test_sensor_skips_without_a_bucket(monkeypatch, aws_env):
+    monkeypatch.delenv("INTACCT_DDS_BUCKET", raising=False)
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources={"s3": S3Resource(), "dds": DdsResource()})
+        result = dds_sensor(context)
+    assert isinstance(result, dg.SkipReason) and "INTACCT_DDS_BUCKET" in result.skip_message
