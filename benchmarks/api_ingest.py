@@ -49,7 +49,7 @@ class Bench:
     def __init__(self, env: dict[str, str], admin: str, latency_ms: int, concurrency: int) -> None:
         self.admin, self.latency, self.concurrency = admin, latency_ms / 1000, concurrency
         self.client = IntacctClient(IntacctSettings.from_env({**env, "INTACCT_API_CONCURRENCY": str(concurrency)}))
-        self.settings = ApiSettings()
+        self.settings = ApiSettings.from_env()
         self.target = SyncTarget.from_catalog(load_catalog().by_api_name("customer"), self.settings)
 
     def stats(self) -> dict:

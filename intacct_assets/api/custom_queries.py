@@ -26,7 +26,6 @@ from intacct_assets.api.dbsync_sql import ParsedQuery, QuerySyntaxError, parse
 from intacct_assets.api.targets import CustomRead, SyncTarget
 from intacct_assets.catalog import Catalog
 
-
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -55,12 +54,13 @@ class CustomQuery:
     name: str
     parsed: ParsedQuery
     spec: _QuerySpec
+    declared: dict[str, str]  # column types the catalog declares for the object (IDs stay text)
 
     def target(self) -> SyncTarget:
         parsed, key = self.parsed, self.spec.key.upper()
         return SyncTarget(
             name=self.name, object=parsed.object, rest=None, key=(key,), modified=None, deletes="off",
-            cadence=self.spec.cadence,
+            cadence=self.spec.cadence, declared=self.declared,
             custom=CustomRead(fields=tuple(dict.fromkeys((key, *parsed.fields))) if parsed.fields else (),
                               filter=parsed.filter,
                               sql=" ".join(self.spec.sql.split())),
@@ -94,5 +94,6 @@ def load_custom_queries(path: str, catalog: Catalog) -> list[CustomQuery]:
             raise CustomQueryError(f"{label}: {error}") from None
         except QuerySyntaxError as error:
             raise CustomQueryError(f"{label}: {error}") from None
-        loaded.append(CustomQuery(name, parsed, spec))
+        known = catalog.get(parsed.object)
+        loaded.append(CustomQuery(name, parsed, spec, dict(known.columns) if known else {}))
     return loaded

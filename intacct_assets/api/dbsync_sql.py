@@ -111,6 +111,7 @@ def _field(node: exp.Expression, obj: str) -> str:
         raise QuerySyntaxError(f"aliases are not supported ({node.sql()})")
     if not isinstance(node, exp.Column) or isinstance(node.this, exp.Star):
         raise QuerySyntaxError(f"{_describe(node)} is not supported; use plain field names")
+    _only(node, "this", "table", "db", "catalog")
     parts = [_identifier(part, "field") for part in node.parts]
     if len(parts) > 1 and parts[0] == obj:  # CUSTOMER.NAME in a query FROM CUSTOMER
         parts = parts[1:]
@@ -133,6 +134,7 @@ def _fields(select: exp.Select, obj: str) -> tuple[str, ...]:
 def _order(item: exp.Expression, obj: str) -> tuple[str, str]:
     if not isinstance(item, exp.Ordered):
         raise QuerySyntaxError(f"cannot order by {_describe(item)}")
+    _only(item, "this", "desc", "nulls_first")  # where nulls sort is Intacct's choice
     return _field(item.this, obj), "desc" if item.args.get("desc") else "asc"
 
 
@@ -148,9 +150,21 @@ def _literal(node: exp.Expression) -> str:
     return str(node.this)
 
 
+def _only(node: exp.Expression, *allowed: str) -> exp.Expression:
+    """Refuse any part of a node we do not translate (sqlglot keeps ESCAPE, ANY, … as extra args)."""
+    extra = sorted(name for name, value in node.args.items() if value and name not in allowed)
+    if extra:
+        raise QuerySyntaxError(f"{_describe(node)}: {', '.join(extra).upper()} is not supported")
+    return node
+
+
 def _condition(node: exp.Expression, obj: str, depth: int) -> Filter:
     if depth > MAX_DEPTH:
         raise QuerySyntaxError("the WHERE clause is nested too deeply")
+    if node.args.get("negate"):  # sqlglot's form of "a NOT LIKE b", "a NOT IN (...)"
+        positive = node.copy()
+        positive.set("negate", None)
+        return _negate(_condition(positive, obj, depth + 1), node)
     if isinstance(node, exp.Paren):
         return _condition(node.this, obj, depth + 1)
     if isinstance(node, exp.And):
@@ -160,6 +174,7 @@ def _condition(node: exp.Expression, obj: str, depth: int) -> Filter:
     if isinstance(node, exp.Not):
         return _negate(_condition(node.this, obj, depth + 1), node)
     if type(node) in _COMPARISONS:
+        _only(node, "this", "expression")
         op = _COMPARISONS[type(node)]
         left, right = node.this, node.expression
         if isinstance(left, exp.Column) and isinstance(right, exp.Column):
@@ -170,15 +185,19 @@ def _condition(node: exp.Expression, obj: str, depth: int) -> Filter:
     if isinstance(node, exp.In):
         if node.args.get("query") or node.args.get("field"):
             raise QuerySyntaxError("IN takes a list of values, not a sub-query")
+        _only(node, "this", "expressions")
         values = [_literal(value) for value in node.expressions]
         if not 1 <= len(values) <= MAX_IN_VALUES:
             raise QuerySyntaxError(f"IN takes 1 to {MAX_IN_VALUES} values")
         return Compare("in", _field(node.this, obj), tuple(values))
     if isinstance(node, exp.Between):
+        _only(node, "this", "low", "high")
         return Compare("between", _field(node.this, obj), (_literal(node.args["low"]), _literal(node.args["high"])))
     if isinstance(node, exp.Like):
+        _only(node, "this", "expression")
         return Compare("like", _field(node.this, obj), _literal(node.expression))
     if isinstance(node, exp.Is):
+        _only(node, "this", "expression")
         if not isinstance(node.expression, exp.Null):
             raise QuerySyntaxError(f"{node.sql()}: only IS NULL / IS NOT NULL are supported")
         return Compare("isnull", _field(node.this, obj))

@@ -60,16 +60,17 @@ class Scan:
 
 
 class Pager:
-    def __init__(self, source: Source, scan: Scan, mode: str, concurrency: int) -> None:
+    def __init__(self, source: Source, scan: Scan, mode: str, concurrency: int, max_offset: int) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         self.source, self.scan, self.mode = source, scan, mode
         self.size = source.page_limit
         self.outstanding = concurrency + 1  # one queued request keeps every slot busy between answers
+        self.segment = max(max_offset, self.size)
+        self.filter = scan.filter  # of the current segment
 
     def request(self, start: int, size: int | None = None, extra: Filter | None = None) -> PageRequest:
-        return PageRequest(self.scan.fields, all_of(self.scan.filter, extra), self.scan.order, start,
-                           size or self.size)
+        return PageRequest(self.scan.fields, all_of(self.filter, extra), self.scan.order, start, size or self.size)
 
     def fetch(self, request: PageRequest) -> Page:
         page = self.source.fetch(request)
@@ -77,15 +78,32 @@ class Pager:
         return page
 
     def run(self, total: int, first: Page | None = None) -> Iterator[Rows | Verified]:
-        """Read positions 1..``total``; ``first`` is page 0 if it was already read (overlap mode)."""
+        """Read positions 1..``total``; ``first`` is page 0 if it was already read.
+
+        Start positions never exceed ``max_offset`` (Intacct errors on large offsets): the set is read
+        in segments, each continuing with a keyset filter after the last verified row of the previous.
+        """
+        order = self.scan.order
         with ThreadPoolExecutor(max_workers=self.outstanding, thread_name_prefix="intacct-page") as pool:
-            yield from self._run(pool, self._starts(total), first)
+            while True:
+                last = None
+                for event in self._run(pool, self._starts(min(total, self.segment)), first):
+                    if isinstance(event, Verified):
+                        last = event.last
+                    yield event
+                if total <= self.segment or last is None:
+                    return
+                self.filter = all_of(self.scan.filter, _beyond(order, tuple(last[f] for f in order), "gt"))
+                first = self.fetch(self.request(1))
+                total = first.total
+                if first.frame.height == 0:
+                    return
 
     def _starts(self, total: int) -> list[int]:
         if self.mode == "count":
             return list(range(1, total + 1, self.size)) or [1]
         stride = self.size - 1  # each page re-reads the previous page's last row
-        return [1] + list(range(1 + stride, total, stride))
+        return [1, *range(1 + stride, total, stride)]
 
     def _run(self, pool: ThreadPoolExecutor, starts: list[int], first: Page | None) -> Iterator[Rows | Verified]:
         pages: dict[int, Page] = {}

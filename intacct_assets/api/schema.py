@@ -52,6 +52,8 @@ def rest_fields(model: dict, key_fields: tuple[str, ...] = ("key",)) -> list[Fie
 
 def _rest_type(spec: dict) -> str:
     kind, fmt = spec.get("type"), spec.get("format")
+    if spec.get("enum"):
+        return "string"  # enumerations travel as their names ("debit"), whatever the stored type
     if kind == "integer":
         return "integer"
     if kind == "number":
@@ -65,14 +67,15 @@ def _rest_type(spec: dict) -> str:
     return "string"
 
 
-def xml_fields(lookup: list[dict], declared: dict[str, str]) -> list[FieldSpec]:
-    """Fields of an XML ``lookup``; types declared in the catalog win over Intacct's."""
+def xml_fields(lookup: list[dict], declared: dict[str, str], key_fields: tuple[str, ...] = ()) -> list[FieldSpec]:
+    """Fields of an XML ``lookup``; types declared in the catalog win over Intacct's, keys stay text."""
     specs = []
     for field in lookup:
         name = (field.get("ID") or "").strip()
         if not name:
             continue
-        kind = declared.get(name) or _XML_TYPES.get((field.get("DATATYPE") or "").upper(), "string")
+        kind = "string" if name in key_fields else declared.get(name) or _XML_TYPES.get(
+            (field.get("DATATYPE") or "").upper(), "string")
         specs.append(FieldSpec(name, column_name(name), kind))
     return specs
 

@@ -54,9 +54,9 @@ class RestSource:
 
     def fetch(self, request: PageRequest) -> Page:
         direction = "desc" if request.descending else "asc"
-        page = self.client.rest.query(Query(
-            self.object_name, request.fields, filter=request.filter, order_by=tuple((f, direction) for f in request.order),
-            start=request.start, size=request.size), entity=self.entity)
+        order = tuple((name, direction) for name in request.order)
+        page = self.client.rest.query(Query(self.object_name, request.fields, filter=request.filter, order_by=order,
+                                            start=request.start, size=request.size), entity=self.entity)
         return _decode_rest(page.body, request.fields)
 
     @staticmethod
@@ -76,7 +76,7 @@ class XmlSource:
         self.base_filter = base_filter  # custom queries: the user's WHERE, ANDed to every request
 
     def discover(self) -> list[FieldSpec]:
-        return xml_fields(self.client.xml.lookup(self.object_name, entity=self.entity), self.declared)
+        return xml_fields(self.client.xml.lookup(self.object_name, entity=self.entity), self.declared, self.key)
 
     def fetch(self, request: PageRequest) -> Page:
         result = self.client.xml.query(

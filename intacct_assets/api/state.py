@@ -65,8 +65,8 @@ def ensure_api_tables(connection: duckdb.DuckDBPyConnection) -> None:
 
 def load_state(connection: duckdb.DuckDBPyConnection, asset: str, entity: str) -> SyncState:
     names = [f.name for f in fields(SyncState)]
-    rows = run(connection, f"SELECT {', '.join(names)} FROM {META_SCHEMA}.api_sync_state WHERE asset = ? AND entity = ?",
-               [asset, entity])
+    rows = run(connection, f"SELECT {', '.join(names)} FROM {META_SCHEMA}.api_sync_state "
+                           "WHERE asset = ? AND entity = ?", [asset, entity])
     return SyncState(**dict(zip(names, rows[0], strict=True))) if rows else SyncState(asset, entity)
 
 
@@ -87,9 +87,3 @@ def record_calls(connection: duckdb.DuckDBPyConnection, calls: list[ApiCall], ru
         [[run_id, asset, c.started_at.replace(tzinfo=None), c.face, c.method, c.path, c.operation, c.entity, c.status,
           c.duration_ms, c.attempt, c.transactions, c.outcome, c.error, c.excerpt] for c in calls])
 
-
-def states(connection: duckdb.DuckDBPyConnection, asset: str) -> list[SyncState]:
-    names = [f.name for f in fields(SyncState)]
-    rows = run(connection, f"SELECT {', '.join(names)} FROM {META_SCHEMA}.api_sync_state WHERE asset = ? "
-                           "ORDER BY entity", [asset])
-    return [SyncState(**dict(zip(names, row, strict=True))) for row in rows]

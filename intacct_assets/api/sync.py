@@ -30,7 +30,7 @@ from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
 from intacct_assets.api.settings import ApiSettings
 from intacct_assets.api.sources import Page, PageRequest, RestSource, XmlSource
-from intacct_assets.api.state import SyncState, ensure_api_tables, load_state, record_calls
+from intacct_assets.api.state import ensure_api_tables, load_state, record_calls
 from intacct_assets.api.targets import API_SCHEMA, SyncTarget
 from intacct_assets.api.writer import Writer
 from intacct_assets.intacct import IntacctClient
@@ -39,7 +39,7 @@ from intacct_assets.intacct.errors import IntacctConfigError, IntacctXmlError
 from intacct_assets.intacct.filters import Compare, all_of
 from intacct_assets.warehouse.connection import Warehouse, run, transaction
 from intacct_assets.warehouse.merge import DELETED, MODIFIED, MergeCounts, TargetTable
-from intacct_assets.warehouse.sql import quote
+from intacct_assets.warehouse.sql import table_name
 
 MERGE_COUNTS = ("inserted", "updated", "deleted", "unchanged")
 REFETCH_CHUNK = 1000  # keys per "key in (...)" query when reconciliation re-reads rows
@@ -142,9 +142,14 @@ class _ContextSync:
             self.state = load_state(connection, self.target.name, self.tag)
             self.had_rows = self._live_rows(connection) > 0
         self.report.cursor_before = self.state.cursor
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intacct-side") as side:
-            self.side = side
-            self._run()
+        self.writer: Writer | None = None
+        try:
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intacct-side") as side:
+                self.side = side
+                self._run()
+        finally:
+            if self.writer is not None:
+                self.writer.wait()  # a failed sync leaves no merge running behind it
         self.state.last_run_id, self.state.last_success_at = self.ingestion.run_id, utc_now()
         self.writer.flush()
         self.report.counts, self.report.rejected = self.writer.counts, self.writer.rejected
@@ -154,7 +159,7 @@ class _ContextSync:
     def _run(self) -> None:
         state = self.state
         loading = self.target.custom is None and self.target.xml_function == "query" and (
-            self.full_refresh or state.cursor is None and state.full_load_max_key is None)
+            self.full_refresh or (state.cursor is None and state.full_load_max_key is None))
         # a new full load needs the largest key: ask for it while the field list is being discovered
         self.probe = self.side.submit(self._keys_probe) if loading else None
         self.fields = self._fields()
@@ -179,13 +184,17 @@ class _ContextSync:
         return self.target.modified if self.target.modified in names else None
 
     def _fields(self) -> list[FieldSpec]:
+        """The object's fields: discovered (model / lookup, both free), reused for a while from the state."""
         state, refresh = self.state, timedelta(hours=self.settings.model_refresh_hours)
+        custom = self.target.custom
+        wanted = list(dict.fromkeys((*self.target.key, *custom.fields))) if custom and custom.fields else None
         if state.fields_json and state.fields_at and not self.full_refresh and utc_now() - state.fields_at < refresh:
-            return schema.loads(state.fields_json)
+            cached = schema.loads(state.fields_json)
+            if wanted is None or [f.source for f in cached] == wanted:  # an edited query is discovered again
+                return cached
         discovered = self.source.discover()
-        if self.target.custom is not None and self.target.custom.fields:
+        if wanted is not None:
             by_name = {f.source: f for f in discovered}
-            wanted = dict.fromkeys((*self.target.key, *self.target.custom.fields))
             discovered = [by_name.get(name) or FieldSpec(name, schema.column_name(name), "string") for name in wanted]
         if not any(f.source == self.key for f in discovered):
             raise IntacctConfigError(f"{self.target.name}: the key field {self.key!r} is not a field of "
@@ -198,7 +207,7 @@ class _ContextSync:
                                  "table_name = ?", [API_SCHEMA, self.target.name])[0][0]
         if not exists:
             return 0
-        return run(connection, f"SELECT count(*) FROM {API_SCHEMA}.{quote(self.target.name)} WHERE "
+        return run(connection, f"SELECT count(*) FROM {table_name(API_SCHEMA, self.target.name)} WHERE "
                                f"{ENTITY_COLUMN} = ? AND NOT {DELETED}", [self.tag])[0][0]
 
     # ------------------------------------------------------------------ reading
@@ -207,7 +216,7 @@ class _ContextSync:
         return PageRequest(tuple(fields), filter, order, 1, size or self.source.page_limit, descending)
 
     def _page(self, mode: str, scan: Scan, total: int, first: Page | None = None) -> Iterator[Rows | Verified]:
-        pager = Pager(self.source, scan, mode, self.concurrency)
+        pager = Pager(self.source, scan, mode, self.concurrency, self.settings.max_offset)
         if first is not None:
             scan.stats.pages += 1
         yield from pager.run(total, first)
@@ -234,6 +243,7 @@ class _ContextSync:
         for page in self.source.read_all(fields, filter):
             self.report.pages += 1
             yield page.frame
+            self.writer.checkpoint()  # no cursor moves during such a read: merge as the rows come
 
     # ------------------------------------------------------------------ modes
     def _full_load(self) -> None:
@@ -258,7 +268,8 @@ class _ContextSync:
                 probe = self.probe.result()
                 self.report.pages += 1
                 state.full_load_max_key = probe.frame[self.key][0] if probe.frame.height else None
-                state.full_load_started_at, state.full_load_after_key, state.full_load_max_modified = started, None, None
+                state.full_load_started_at = started
+                state.full_load_after_key = state.full_load_max_modified = None
                 bounds, total = Compare("lte", self.key, state.full_load_max_key), probe.total
             if state.full_load_max_key is not None:
                 for event in self._page("count", Scan(fields, bounds, (self.key,)), total):
@@ -269,6 +280,7 @@ class _ContextSync:
                         state.full_load_max_modified = _newest(state.full_load_max_modified, self.max_modified)
                     else:
                         state.full_load_after_key = event.last[self.key]
+                        self.writer.checkpoint()
         load_started = state.full_load_started_at or started
         newest = _newest(state.full_load_max_modified, self.max_modified)
         state.cursor = newest - (utc_now() - load_started) if newest is not None else None
@@ -298,6 +310,7 @@ class _ContextSync:
                 self._add(event.frame)
             elif (moment := parse_timestamp(event.last[modified])) is not None:
                 state.cursor = max(state.cursor, moment)
+                self.writer.checkpoint()
 
     def _snapshot(self) -> None:
         """Everything, every run; live rows that are gone are tombstoned."""
@@ -309,6 +322,8 @@ class _ContextSync:
             if isinstance(event, Rows):
                 self._add(event.frame)
                 seen.append(event.frame[self.key])
+            else:
+                self.writer.checkpoint()
         self.state.reconciled_at = started
         if self.had_rows:
             self._tombstone_unseen(seen, started)
@@ -328,8 +343,8 @@ class _ContextSync:
         order = ("ACCESSTIME", "RECORDNO")
         first = audit.fetch(PageRequest(AUDIT_FIELDS, window, order, 1, audit.page_limit))
         scan = Scan(AUDIT_FIELDS, window, order)
-        frames = [event.frame for event in Pager(audit, scan, "overlap", self.concurrency).run(first.total, first)
-                  if isinstance(event, Rows)]
+        pager = Pager(audit, scan, "overlap", self.concurrency, self.settings.max_offset)
+        frames = [event.frame for event in pager.run(first.total, first) if isinstance(event, Rows)]
         self.report.pages += scan.stats.pages + 1
         return pl.concat(frames) if frames else pl.DataFrame(schema={f: pl.String for f in AUDIT_FIELDS})
 
@@ -410,6 +425,7 @@ class _ContextSync:
             self.report.pages += 1
             self.report.refetched += page.frame.height
             self._add(page.frame)
+            self.writer.checkpoint()
 
     def _tombstone_unseen(self, seen: list[pl.Series], started: datetime) -> None:
         """After a complete read: live rows that were not read (and not written since) are gone."""

@@ -1,10 +1,11 @@
 """Newest-wins merges that run while the next pages are fetched, each committed with the sync state.
 
-Fetched rows are buffered; once ``flush_rows`` are waiting, a background thread merges them in one
-DuckDB transaction together with a copy of the sync state taken at the same moment (so the saved
-cursor never covers rows that are not in the table yet). Fetching continues meanwhile; it only
-waits when two batches are pending. ``flush()`` drains everything synchronously, optionally with
-more work (tombstones) in the same transaction. The warehouse lock is held only while merging.
+Fetched rows are buffered; at each checkpoint (after the state moved forward) with ``flush_rows``
+waiting, a background thread merges them in one DuckDB transaction together with a copy of the sync
+state taken at the same moment (so the saved cursor never covers rows that are not in the table
+yet). Fetching continues meanwhile; it only waits when two batches are pending. ``flush()`` drains
+everything synchronously, optionally with more work (tombstones) in the same transaction. The
+warehouse lock is held only while merging.
 """
 
 from __future__ import annotations
@@ -52,16 +53,26 @@ class Writer:
                 self._frames.append(frame)
                 self._buffered += frame.height
             self._rejects.extend((None, reason, raw) for reason, raw in rejected)
+
+    def checkpoint(self) -> None:
+        """Start a background merge if enough rows wait; call it right after the state moved forward."""
+        with self._changed:
+            self._raise_error()
             if self._buffered >= self.flush_rows and not self._merging:
                 self._merging = True
                 threading.Thread(target=self._merge_in_background, args=(self._take(),), daemon=True,
                                  name="intacct-merge").start()
 
-    def flush(self, extra: Callable[..., None] | None = None) -> None:
-        """Merge everything buffered and save the state now; ``extra(connection)`` joins the transaction."""
+    def wait(self) -> None:
+        """Wait for a background merge to end (no merge may outlive a failed sync)."""
         with self._changed:
             while self._merging:
                 self._changed.wait()
+
+    def flush(self, extra: Callable[..., None] | None = None) -> None:
+        """Merge everything buffered and save the state now; ``extra(connection)`` joins the transaction."""
+        self.wait()
+        with self._changed:
             self._raise_error()
             batch = self._take()
         self._commit(batch, extra)
@@ -74,7 +85,7 @@ class Writer:
     def _merge_in_background(self, batch: _Batch) -> None:
         try:
             self._commit(batch)
-        except BaseException as error:  # noqa: BLE001 - re-raised in the fetching thread
+        except BaseException as error:
             self._error = error
         with self._changed:
             if self._error is None and self._buffered >= self.flush_rows:

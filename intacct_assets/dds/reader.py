@@ -276,9 +276,10 @@ def _checked(source: pl.LazyFrame, types: dict[str, str], key: tuple[str, ...], 
             flags.append(bad)
     flags.append(_key_missing(key))
     flags += [pl.col(c).is_null() for c in _ALWAYS_PRESENT if c in types]
+    # one projection, so each cast is computed once for both its value and its flag
     return source.with_columns(
-        _bad=pl.any_horizontal(flags) if flags else pl.lit(False),
-    ).with_columns(**casts).collect(engine="streaming")
+        _bad=pl.any_horizontal(flags) if flags else pl.lit(False), **casts,
+    ).collect(engine="streaming")
 
 
 def _typed(source: pl.LazyFrame, types: dict[str, str], dialect: Dialect, options: ReadOptions,

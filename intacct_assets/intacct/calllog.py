@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-MAX_ENTRIES = 100_000  # oldest entries are dropped beyond this (counted in ``dropped``)
+MAX_ENTRIES = 100_000  # oldest entries are dropped beyond this (a sync writes its own calls to the warehouse)
 EXCERPT_CHARS = 500
 
 
@@ -56,11 +56,6 @@ class CallLog:
         with self._lock:
             kept_from = self._total - len(self._entries)
             return list(self._entries)[max(0, mark - kept_from):]
-
-    @property
-    def dropped(self) -> int:
-        with self._lock:
-            return self._total - len(self._entries)
 
 
 def summarize(calls: list[ApiCall]) -> dict[str, object]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import httpx
 
 from intacct_assets.intacct.calllog import CallLog
@@ -20,8 +23,11 @@ class IntacctClient:
     company, the retry rules, the timeout, and ``client.calls`` (the redacted call log).
     """
 
-    def __init__(self, settings: IntacctSettings, *, http: httpx.Client | None = None) -> None:
+    def __init__(self, settings: IntacctSettings, *, http: httpx.Client | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """``http``: a preconfigured httpx client (proxies, certificates); ``clock``: seconds, for token expiry."""
         self.settings = settings
+        self._clock = clock
         self.calls = CallLog()
         self.redactor = Redactor(settings.secrets())
         self.transport = Transport(settings, self.calls, self.redactor, http)
@@ -35,7 +41,7 @@ class IntacctClient:
     @property
     def rest(self) -> RestClient:
         if self._rest is None:
-            tokens = TokenProvider(self.settings, self.transport, self.redactor)
+            tokens = TokenProvider(self.settings, self.transport, self.redactor, self._clock)
             self._rest = RestClient(self.settings, self.transport, tokens.authorizer(), self.redactor)
         return self._rest
 

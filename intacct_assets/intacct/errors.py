@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PERMISSION_TEXT = "do not have permission"
 ALREADY_EXECUTED = "XL03000010"  # XML: a function with this controlid already ran (uniqueid=true)

@@ -64,7 +64,8 @@ class TokenProvider:
             form |= {"grant_type": "client_credentials", "username": settings.oauth_username}
         started = self._clock()
         response = self._transport.send(Exchange(
-            face="oauth", method="POST", url=f"{settings.api_url}/oauth2/token", operation=f"token {form['grant_type']}",
+            face="oauth", method="POST", url=f"{settings.api_url}/oauth2/token",
+            operation=f"token {form['grant_type']}",
             replay=Replay(safe=True), judge=self._judge, uses_slot=False,
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
             content=urlencode(form).encode()))
@@ -85,7 +86,8 @@ class TokenProvider:
             return None
         message = self._redactor.text(response.content, 300)
         if response.status_code in (400, 401, 403):
-            grant = "refresh token" if self._refresh_token else f"client credentials for {self._settings.oauth_username}"
+            grant = ("refresh token" if self._refresh_token
+                     else f"client credentials for {self._settings.oauth_username}")
             return IntacctAuthError(f"Intacct refused the {grant} (HTTP {response.status_code}): {message}",
                                     response.status_code)
         code = _gateway_code(response)

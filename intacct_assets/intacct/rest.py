@@ -150,7 +150,8 @@ class RestClient:
         response = self._transport.send(Exchange(
             face="rest", method=method, url=f"{self.settings.api_url}{path}", operation=operation or f"{method} {path}",
             replay=Replay(safe=reading or idempotency_key is not None, keyed=idempotency_key is not None),
-            judge=lambda r: self._judge(r, method, path, per_item), transactions=lambda r: _transactions(method, path, r),
+            judge=lambda r: self._judge(r, method, path, per_item),
+            transactions=lambda r: _transactions(method, path, r),
             entity=context, headers=headers, params=params,
             content=json.dumps(body, separators=(",", ":")).encode() if body is not None else None,
         ), self._authorizer)
@@ -292,7 +293,7 @@ def _error_from(error: dict, status: int, method: str, path: str, redactor: Reda
 
 def _transactions(method: str, path: str, response: httpx.Response) -> int:
     """Intacct transactions billed for a successful answer: reads 1, writes 1 per record written."""
-    if path.startswith(FREE_PATHS) or response.status_code >= 400 and response.status_code != 207:
+    if path.startswith(FREE_PATHS) or (response.status_code >= 400 and response.status_code != 207):
         return 0
     if "x-ia-idempotency-cached-date" in response.headers:
         return 0  # a replay of an earlier answer is not billed again
@@ -300,9 +301,7 @@ def _transactions(method: str, path: str, response: httpx.Response) -> int:
         return 1
     if response.status_code == 204:
         return 1
-    meta = {}
-    try:
-        meta = response.json().get("ia::meta") or {}
-    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
-        pass
-    return int(meta.get("totalSuccess", 1 if response.status_code < 300 else 0))
+    result = _result(response)
+    if isinstance(result, list):  # a batch: the records written
+        return sum(1 for item in result if isinstance(item, dict) and int(item.get("ia::status") or 0) < 300)
+    return 1 if response.status_code < 300 else 0

@@ -6,8 +6,10 @@ Secrets are wrapped in :class:`Secret` so that printing the settings never shows
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
+import tempfile
 from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from intacct_assets.intacct.errors import IntacctConfigError
 from intacct_assets.intacct.redaction import Secret
@@ -50,6 +52,7 @@ class IntacctSettings:
     max_attempts: int = 6  # per request, including the first
     backoff_initial_seconds: float = 0.5
     backoff_max_seconds: float = 60.0
+    slot_dir: str = ""  # where processes on this machine share the concurrency slots; "off" = this process only
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> IntacctSettings:
@@ -76,6 +79,7 @@ class IntacctSettings:
             max_attempts=int(env_number(env, "INTACCT_API_MAX_ATTEMPTS", 6, int, minimum=1)),
             backoff_initial_seconds=env_number(env, "INTACCT_API_BACKOFF_INITIAL_SECONDS", 0.5),
             backoff_max_seconds=env_number(env, "INTACCT_API_BACKOFF_MAX_SECONDS", 60.0),
+            slot_dir=env.get("INTACCT_API_SLOT_DIR", "").strip(),
         )
 
     @property
@@ -92,6 +96,13 @@ class IntacctSettings:
         """What Intacct's concurrency limit applies to: one company (on one API host)."""
         company = self.company_id or self.oauth_username.partition("@")[2].partition("|")[0]
         return f"{company}@{urlsplit(self.api_url).netloc}"
+
+    @property
+    def slot_root(self) -> Path | None:
+        """Folder of the cross-process slot files (default: the system temp folder)."""
+        if self.slot_dir.lower() == "off":
+            return None
+        return Path(self.slot_dir) if self.slot_dir else Path(tempfile.gettempdir()) / "intacct-api-slots"
 
     @property
     def has_rest(self) -> bool:

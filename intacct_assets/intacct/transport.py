@@ -62,7 +62,7 @@ class Transport:
     def __init__(self, settings: IntacctSettings, calls: CallLog, redactor: Redactor,
                  http: httpx.Client | None = None) -> None:
         self.settings, self.calls, self.redactor = settings, calls, redactor
-        self.limiter = ConcurrencyLimiter.for_tenant(settings.tenant, settings.concurrency_limit)
+        self.limiter = ConcurrencyLimiter.for_tenant(settings.tenant, settings.concurrency_limit, settings.slot_root)
         self.http = http or httpx.Client(timeout=httpx.Timeout(settings.timeout_seconds), follow_redirects=False)
 
     def close(self) -> None:
@@ -150,7 +150,8 @@ class Transport:
         response = timed.response if isinstance(timed, _Timed) else timed
         excerpt = self._excerpt(exchange, response, outcome)
         self.calls.add(ApiCall(
-            started_at=datetime.now(UTC) - timedelta(milliseconds=duration_ms), face=exchange.face, method=exchange.method, path=_path(exchange.url),
+            started_at=datetime.now(UTC) - timedelta(milliseconds=duration_ms), face=exchange.face,
+            method=exchange.method, path=_path(exchange.url),
             operation=exchange.operation, entity=exchange.entity,
             status=response.status_code if response is not None else None, duration_ms=round(duration_ms, 2),
             attempt=attempt, transactions=transactions, outcome=outcome, error=self.redactor.text(error, 1000),

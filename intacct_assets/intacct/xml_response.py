@@ -84,12 +84,12 @@ def parse(body: bytes, http_status: int = 200) -> XmlResponse:
     except (ParseError, DefusedXmlException, ValueError) as error:
         raise MalformedXmlResponse(f"not a gateway response ({type(error).__name__}: {error})") from None
     if root.tag != "response":
-        raise MalformedXmlResponse(f"unexpected root element <{root.tag}>")
+        raise MalformedXmlResponse(f"not a gateway response (root element <{root.tag}>)")
     if root.findtext("control/status") != "success":
         raise IntacctXmlError("control", _errors(root.find("errormessage")), status=http_status)
     operation = root.find("operation")
     if operation is None:
-        raise MalformedXmlResponse("the response has no <operation>")
+        raise MalformedXmlResponse("not a gateway response (no <operation>)")
     authentication = operation.find("authentication")
     if authentication is not None and authentication.findtext("status") != "success":
         raise IntacctXmlError("authentication", _errors(operation.find("errormessage")), status=http_status)

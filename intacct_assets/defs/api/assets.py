@@ -102,7 +102,7 @@ def build_api_asset(target: SyncTarget, settings: ApiSettings) -> dg.AssetsDefin
                   warehouse: WarehouseResource):
         store = warehouse.warehouse()
         with intacct.client() as client:
-            report = ApiIngestion(client, store, intacct.api_settings(), run_id=context.run_id).sync(
+            report = ApiIngestion(client, store, intacct.api_settings(), run_id=context.run.run_id).sync(
                 target, full_refresh=config.full_refresh, reconcile=config.reconcile)
         for entity in report.contexts:
             for warning in entity.warnings:
@@ -131,4 +131,5 @@ def api_targets(settings: ApiSettings) -> list[SyncTarget]:
 
 
 API_SETTINGS = ApiSettings.from_env()
-API_ASSETS = [build_api_asset(target, API_SETTINGS) for target in api_targets(API_SETTINGS)]
+API_TARGETS = api_targets(API_SETTINGS)
+API_ASSETS = [build_api_asset(target, API_SETTINGS) for target in API_TARGETS]

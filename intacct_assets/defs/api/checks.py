@@ -1,16 +1,24 @@
-"""Freshness of the API tables: each must have been updated within two of its cadence periods (+30 min).
+"""Freshness of the API tables: every entity context of every API asset must have synced successfully
+within two of its cadence periods plus 30 minutes.
 
-The checks are evaluated by a sensor that is on by default, so a stalled sync (expired
-credentials, a broken schedule) shows up as a failed check in the UI without anyone running it.
+One check per asset, all evaluated together every hour by the project's automation sensor (on by
+default), from ``intacct_meta.api_sync_state`` — so a stalled sync (expired credentials, a failing
+object, a paused schedule) turns into a failed check in the UI without anyone running anything.
 """
 
+import os
 from datetime import datetime, timedelta
 
 import dagster as dg
 
-from intacct_assets.api.settings import DEFAULT_CRON
-from intacct_assets.defs.api.assets import API_ASSETS, API_SETTINGS
+from intacct_assets.api.frames import utc_now
+from intacct_assets.api.state import ensure_api_tables, load_state
+from intacct_assets.api.targets import SyncTarget
+from intacct_assets.defs.api.assets import API_ASSETS, API_SETTINGS, API_TARGETS, cadence
+from intacct_assets.defs.resources import WarehouseResource
 
+FRESH_CHECK = "fresh"
+FRESHNESS_CRON = "45 * * * *"
 GRACE = timedelta(minutes=30)
 _SAMPLE_DAYS = 8  # longest gap between cron ticks over a week and a day
 
@@ -27,16 +35,42 @@ def cron_period(cron: str, timezone: str = "UTC") -> timedelta:
     return longest
 
 
-def _freshness_checks() -> list[dg.AssetChecksDefinition]:
-    checks = []
-    for asset in API_ASSETS:
-        cron = asset.metadata_by_key[asset.key]["intacct/cadence"]
-        period = cron_period(DEFAULT_CRON if cron == "manual" else cron, API_SETTINGS.cron_timezone)
-        checks.extend(dg.build_last_update_freshness_checks(assets=[asset], lower_bound_delta=2 * period + GRACE))
-    return checks
+def max_lag(target: SyncTarget) -> timedelta:
+    """How old the last sync may be: two periods of the cadence (or of the default) plus a grace."""
+    return 2 * cron_period(cadence(target, API_SETTINGS) or "0 */6 * * *", API_SETTINGS.cron_timezone) + GRACE
 
 
-API_FRESHNESS_CHECKS = _freshness_checks()
-api_freshness_sensor = dg.build_sensor_for_freshness_checks(
-    freshness_checks=API_FRESHNESS_CHECKS, name="intacct_api_freshness_sensor",
-    default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=300)
+def _contexts(target: SyncTarget) -> list[str]:
+    default = os.environ.get("INTACCT_ENTITY_ID", "").strip()
+    if target.entities is not None and target.entity_scoped:
+        return list(target.entities)
+    return [context or default for context in API_SETTINGS.contexts(target.entity_scoped, default)]
+
+
+def _freshness(connection, target: SyncTarget, now: datetime) -> dg.AssetCheckResult:
+    allowed, stale, synced = max_lag(target), [], {}
+    for entity in _contexts(target):
+        last = load_state(connection, target.name, entity).last_success_at
+        synced[entity or "(top level)"] = last.isoformat() if last else "never"
+        if last is None or now - last > allowed:
+            stale.append(entity or "(top level)")
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(["intacct", "api", target.name]), check_name=FRESH_CHECK, passed=not stale,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"not synced within {allowed} in: {', '.join(stale)}" if stale else None,
+        metadata={"last_success": synced, "max_lag_minutes": round(allowed.total_seconds() / 60)})
+
+
+@dg.multi_asset_check(
+    specs=[dg.AssetCheckSpec(FRESH_CHECK, asset=asset.key,
+                             automation_condition=dg.AutomationCondition.cron_tick_passed(FRESHNESS_CRON),
+                             description="Every entity context synced successfully within two cadence periods "
+                                         "(+30 min).") for asset in API_ASSETS],
+    description="Freshness of every API table, from intacct_meta.api_sync_state.",
+)
+def api_freshness(warehouse: WarehouseResource):
+    now = utc_now()
+    with warehouse.warehouse().connect() as connection:
+        ensure_api_tables(connection)
+        for target in API_TARGETS:
+            yield _freshness(connection, target, now)

@@ -1,0 +1,208 @@
+"""One reverse-sync run: read the source, diff against state, write what changed, record every row.
+
+Order of work: replay writes whose answer was lost last time; plan; resolve Intacct keys in bulk
+(``$in`` lookups, not one per row); create / update / clear / delete in batches; save each row's
+outcome and the new state in one transaction. A dry run stops after the plan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import polars as pl
+
+from intacct_assets.intacct.calllog import summarize
+from intacct_assets.intacct.client import IntacctClient
+from intacct_assets.reverse import state as sync_state
+from intacct_assets.reverse.mapping import build_records, payload_hash
+from intacct_assets.reverse.objects import WriteObject, write_object
+from intacct_assets.reverse.plan import PlannedWrite, SyncPlan, plan_sync
+from intacct_assets.reverse.spec import SyncSpec
+from intacct_assets.reverse.state import RowResult
+from intacct_assets.reverse.writer import IntacctWriter, PendingRequest, WriteOutcome
+from intacct_assets.warehouse.connection import Warehouse, transaction
+from intacct_assets.warehouse.sql import quote
+
+OUTCOME_OF = {"create": "created", "update": "updated", "delete": "deleted", "clear": "cleared", "absent": "absent"}
+
+
+class SourceError(ValueError):
+    """The sync's source cannot be read (missing table, bad SQL, missing columns)."""
+
+
+@dataclass
+class SyncReport:
+    sync: str
+    dry_run: bool
+    plan: dict[str, int]
+    results: list[RowResult] = field(default_factory=list)
+    planned_sample: list[dict] = field(default_factory=list)
+    source_rows: int = 0
+    seconds: float = 0.0
+    api: dict[str, object] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        counts = {outcome: 0 for outcome in ("created", "updated", "deleted", "cleared", "unchanged", "absent",
+                                             "failed")}
+        for result in self.results:
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        counts["unchanged"] += self.plan.get("unchanged", 0) if not self.dry_run else 0
+        return counts
+
+    @property
+    def failed(self) -> list[RowResult]:
+        return [r for r in self.results if r.outcome == "failed"]
+
+    @property
+    def rejected_share(self) -> float:
+        attempted = len(self.results)
+        return len(self.failed) / attempted if attempted else 0.0
+
+
+def source_query(spec: SyncSpec) -> str:
+    """SQL reading the sync's source: a table, an asset's table, or the user's own SELECT."""
+    if spec.source.sql is not None:
+        return f"SELECT * FROM ({spec.source.sql.rstrip().rstrip(';')})"
+    if spec.source.table is not None:
+        parts = spec.source.table.split(".")
+    else:
+        key = list(spec.source.asset or ())
+        parts = key[-2:] if key[:1] != ["intacct"] else [key[1], key[-1]]
+    return "SELECT * FROM " + ".".join(quote(part) for part in parts)
+
+
+def read_source(warehouse: Warehouse, spec: SyncSpec) -> list[dict]:
+    try:
+        with warehouse.connect() as connection:
+            frame: pl.DataFrame = connection.sql(source_query(spec)).pl()
+    except Exception as error:  # duckdb Catalog/Parser/Binder errors
+        raise SourceError(f"sync {spec.name}: cannot read its source: {error}") from error
+    missing = sorted(column for column in spec.columns() if column not in frame.columns)
+    if missing:
+        raise SourceError(f"sync {spec.name}: the source has no column(s) {', '.join(missing)} "
+                          f"(it has: {', '.join(frame.columns)})")
+    return frame.select(sorted(spec.columns())).to_dicts()
+
+
+class ReverseSync:
+    def __init__(self, spec: SyncSpec, warehouse: Warehouse, client: IntacctClient, run_id: str | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None)):
+        self.spec, self.warehouse, self.client, self.run_id, self.clock = spec, warehouse, client, run_id, clock
+        self.target: WriteObject = write_object(spec.object)
+
+    def run(self, dry_run: bool = False) -> SyncReport:
+        started, mark = time.perf_counter(), self.client.calls.mark()
+        rows = read_source(self.warehouse, self.spec)
+        records = build_records(rows, self.spec, self.target)
+        if not dry_run:
+            self._replay_pending()
+        with self.warehouse.connect() as connection:
+            current = sync_state.load_state(connection, self.spec.name)
+        report = SyncReport(self.spec.name, dry_run, {}, source_rows=len(rows))
+        results: list[RowResult] = []
+        plan = plan_sync(self.spec, self.target, records, current)
+        report.plan = plan.summary()
+        if dry_run:
+            report.planned_sample = [{"match_value": w.match_value, "operation": w.operation,
+                                      "intacct_key": w.intacct_key or "", "payload": str(w.payload)[:300]}
+                                     for w in plan.writes[:50]]
+            report.results = plan.invalid
+        else:
+            results += self._execute(plan)
+            with self.warehouse.connect() as connection, transaction(connection):
+                sync_state.save_results(connection, self.spec.name, self.run_id, results, self.clock())
+            report.results = results
+        report.seconds = time.perf_counter() - started
+        report.api = summarize(self.client.calls.since(mark))
+        return report
+
+    # ------------------------------------------------------------------ execution
+    def _writer(self, unknown: list[PendingRequest]) -> IntacctWriter:
+        return IntacctWriter(self.client, self.target, self.spec.name, self.spec.entity, self.spec.batch_size,
+                             on_unknown=unknown.append)
+
+    def _execute(self, plan: SyncPlan) -> list[RowResult]:
+        unknown: list[PendingRequest] = []
+        writer = self._writer(unknown)
+        results = list(plan.invalid)
+        hashes = {w.match_value: w.hash for w in plan.writes}
+        writes = self._resolve_keys(writer, plan.writes, results)
+        by_operation: dict[str, list[PlannedWrite]] = {}
+        for write in writes:
+            by_operation.setdefault(write.operation, []).append(write)
+        for operation, send in (("create", writer.create), ("update", writer.update), ("clear", writer.update),
+                                ("delete", writer.delete)):
+            for outcome in send(by_operation.get(operation, [])):
+                results.append(self._result(operation, outcome, hashes))
+        results += [RowResult(w.match_value, "absent", "absent", w.intacct_key) for w in by_operation.get("absent", [])]
+        self._remember(unknown)
+        return results
+
+    def _resolve_keys(self, writer: IntacctWriter, writes: list[PlannedWrite],
+                      results: list[RowResult]) -> list[PlannedWrite]:
+        """Upserts become updates or creates; creates of existing records adopt them (no duplicate)."""
+        field_name = self.spec.match.field
+        needs_key = [w for w in writes if w.operation in ("upsert", "update", "create") and not w.intacct_key]
+        found = writer.lookup(field_name, [w.match_value for w in needs_key]) if field_name and needs_key else {}
+        resolved = []
+        for write in writes:
+            key = write.intacct_key or found.get(write.match_value)
+            operation = write.operation
+            if operation == "upsert":
+                operation = "update" if key else "create"
+            elif operation == "update" and not key:
+                results.append(RowResult(write.match_value, "update", "failed",
+                                         error=f"no Intacct {self.spec.object} has {field_name} = "
+                                               f"{write.match_value!r} (mode update never creates)"))
+                continue
+            elif operation == "create" and key:  # created earlier (e.g. its answer was lost): adopt it
+                results.append(RowResult(write.match_value, "create", "created", key, payload_hash=write.hash))
+                continue
+            resolved.append(replace(write, operation=operation, intacct_key=key))
+        return resolved
+
+    def _result(self, operation: str, outcome: WriteOutcome, hashes: dict[str, str | None]) -> RowResult:
+        if not outcome.ok:
+            return RowResult(outcome.match_value, operation, "failed", error=outcome.error)
+        return RowResult(outcome.match_value, operation, OUTCOME_OF[operation], outcome.key,
+                         payload_hash=hashes.get(outcome.match_value))
+
+    def _remember(self, unknown: list[PendingRequest]) -> None:
+        if not unknown:
+            return
+        with self.warehouse.connect() as connection, transaction(connection):
+            for request in unknown:
+                sync_state.remember_pending(connection, self.spec.name, request.idempotency_key, request.operation,
+                                            request.body, request.members, self.clock())
+
+    def _replay_pending(self) -> None:
+        """Writes whose answer was lost last run: resent as they were, so Intacct answers from its cache.
+
+        Their outcomes are saved before planning, so the plan sees those rows as written.
+        """
+        with self.warehouse.connect() as connection:
+            pending = sync_state.pending_requests(connection, self.spec.name)
+        writer = self._writer([])
+        for key, operation, body, members in pending:
+            outcomes = writer.replay(PendingRequest(key, operation, body, members))
+            if any(o.unknown for o in outcomes):
+                continue  # still no answer: it stays pending
+            sent = {member: payload_hash({k: v for k, v in item.items() if k != "key"})
+                    for member, item in zip(members, body, strict=True)}
+            results = [self._result(operation, outcome, sent) for outcome in outcomes]
+            with self.warehouse.connect() as connection, transaction(connection):
+                sync_state.save_results(connection, self.spec.name, self.run_id, results, self.clock())
+                sync_state.forget_pending(connection, self.spec.name, key)
+
+
+def row_results_frame(results: list[RowResult]) -> pl.DataFrame:
+    return pl.DataFrame([vars(r) for r in results], schema={name: pl.String for name in RowResult.__annotations__})
+
+
+def write_requests(report: SyncReport) -> int:
+    operations = report.api.get("by_operation", {}) if report.api else {}
+    return sum(int(row["requests"]) for name, row in operations.items()
+               if name.split(" ")[0] in ("create", "update", "delete") or name.startswith("create_"))

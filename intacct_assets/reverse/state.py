@@ -1,0 +1,116 @@
+"""Per-sync state and per-row results in ``intacct_meta`` (the memory that makes diffs possible).
+
+``reverse_sync_state``: one row per sync and match value — the hash of what was last sent, the
+Intacct key, the last outcome and whether the row is still in the source.
+``reverse_sync_results``: every row's outcome of every run (created / updated / deleted / cleared /
+unchanged / failed with Intacct's error text).
+``reverse_sync_pending``: write requests whose outcome is unknown (response lost); the next run
+replays them first with the same idempotency key, so the server answers from its cache.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from intacct_assets.warehouse.connection import run
+from intacct_assets.warehouse.ledger import META_SCHEMA, ensure_meta_tables
+
+TABLES = {
+    "reverse_sync_state": """
+        sync VARCHAR NOT NULL, match_value VARCHAR NOT NULL, payload_hash VARCHAR, intacct_key VARCHAR,
+        outcome VARCHAR, error VARCHAR, present BOOLEAN, synced_at TIMESTAMP""",
+    "reverse_sync_results": """
+        sync VARCHAR NOT NULL, run_id VARCHAR, match_value VARCHAR, operation VARCHAR, outcome VARCHAR,
+        intacct_key VARCHAR, error VARCHAR, recorded_at TIMESTAMP""",
+    "reverse_sync_pending": """
+        sync VARCHAR NOT NULL, idempotency_key VARCHAR NOT NULL, operation VARCHAR, request JSON,
+        members JSON, created_at TIMESTAMP""",
+}
+
+SUCCESS = ("created", "updated", "deleted", "cleared", "unchanged", "absent")
+
+
+@dataclass
+class StateRow:
+    match_value: str
+    payload_hash: str | None
+    intacct_key: str | None
+    outcome: str | None
+    present: bool
+
+
+@dataclass
+class RowResult:
+    match_value: str
+    operation: str
+    outcome: str
+    intacct_key: str | None = None
+    error: str | None = None
+    payload_hash: str | None = None
+
+
+def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    ensure_meta_tables(connection, TABLES)
+
+
+def load_state(connection: duckdb.DuckDBPyConnection, sync: str) -> dict[str, StateRow]:
+    ensure_tables(connection)
+    rows = run(connection, f"SELECT match_value, payload_hash, intacct_key, outcome, present "
+                           f"FROM {META_SCHEMA}.reverse_sync_state WHERE sync = ?", [sync])
+    return {row[0]: StateRow(*row) for row in rows}
+
+
+def save_results(connection: duckdb.DuckDBPyConnection, sync: str, run_id: str | None, results: list[RowResult],
+                 at: datetime) -> None:
+    """Record outcomes and move the state forward (in the caller's transaction)."""
+    if not results:
+        return
+    ensure_tables(connection)
+    frame = pl.DataFrame([vars(r) for r in results], schema={name: pl.String for name in RowResult.__annotations__})
+    connection.register("_sync_results_frame", frame.to_arrow())
+    run(connection, "CREATE OR REPLACE TEMP TABLE _sync_results AS SELECT * FROM _sync_results_frame")
+    connection.unregister("_sync_results_frame")
+    run(connection, f"""INSERT INTO {META_SCHEMA}.reverse_sync_results
+        SELECT ?, ?, match_value, operation, outcome, intacct_key, error, ? FROM _sync_results""", [sync, run_id, at])
+    # A success stores the sent hash; a failure keeps the previous hash so the row is retried.
+    run(connection, f"""
+        INSERT INTO {META_SCHEMA}.reverse_sync_state
+        SELECT ?, r.match_value, NULL, NULL, NULL, NULL, true, ? FROM _sync_results r
+        WHERE NOT EXISTS (SELECT 1 FROM {META_SCHEMA}.reverse_sync_state s
+                          WHERE s.sync = ? AND s.match_value = r.match_value)""", [sync, at, sync])
+    run(connection, f"""
+        UPDATE {META_SCHEMA}.reverse_sync_state AS s SET
+            payload_hash = CASE WHEN r.outcome = 'failed' THEN s.payload_hash
+                                WHEN r.operation IN ('delete', 'clear', 'absent') THEN NULL
+                                ELSE coalesce(r.payload_hash, s.payload_hash) END,
+            intacct_key = CASE WHEN r.operation = 'delete' AND r.outcome = 'deleted' THEN NULL
+                               ELSE coalesce(r.intacct_key, s.intacct_key) END,
+            outcome = r.outcome, error = r.error,
+            present = r.operation NOT IN ('delete', 'clear', 'absent') OR r.outcome = 'failed',
+            synced_at = ?
+        FROM _sync_results r WHERE s.sync = ? AND s.match_value = r.match_value""", [at, sync])
+    run(connection, "DROP TABLE _sync_results")
+
+
+def pending_requests(connection: duckdb.DuckDBPyConnection, sync: str) -> list[tuple[str, str, dict, list]]:
+    ensure_tables(connection)
+    rows = run(connection, f"SELECT idempotency_key, operation, request, members FROM {META_SCHEMA}.reverse_sync_pending "
+                           "WHERE sync = ? ORDER BY created_at", [sync])
+    return [(key, operation, json.loads(request), json.loads(members)) for key, operation, request, members in rows]
+
+
+def remember_pending(connection: duckdb.DuckDBPyConnection, sync: str, key: str, operation: str, request: object,
+                     members: list, at: datetime) -> None:
+    ensure_tables(connection)
+    run(connection, f"INSERT INTO {META_SCHEMA}.reverse_sync_pending VALUES (?, ?, ?, ?, ?, ?)",
+        [sync, key, operation, json.dumps(request), json.dumps(members), at])
+
+
+def forget_pending(connection: duckdb.DuckDBPyConnection, sync: str, key: str) -> None:
+    run(connection, f"DELETE FROM {META_SCHEMA}.reverse_sync_pending WHERE sync = ? AND idempotency_key = ?",
+        [sync, key])

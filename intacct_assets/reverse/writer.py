@@ -1,0 +1,200 @@
+"""Sending planned writes to Intacct: bulk lookups, REST batches, XML legacy creates.
+
+Every create is idempotent. A REST batch carries an ``Idempotency-Key`` derived from the sync and
+the rows in it, so the client may resend it after a lost answer and Intacct replays its first
+result; a batch whose answer never arrives is remembered and replayed, same key and body, by the
+next run. An XML legacy create carries ``uniqueid`` and a ``controlid`` derived from the sync and
+the row, so the gateway refuses to run it twice, whatever the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from lxml import etree
+
+from intacct_assets.intacct.client import IntacctClient
+from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError, OutcomeUnknownError
+from intacct_assets.intacct.filters import Compare
+from intacct_assets.intacct.rest import MAX_QUERY_SIZE, Query, WriteResult
+from intacct_assets.intacct.xml_request import function, record
+from intacct_assets.reverse.objects import LegacyCreate, WriteObject
+from intacct_assets.reverse.plan import PlannedWrite
+
+LOOKUP_CHUNK = 1000
+XML_FUNCTIONS_PER_REQUEST = 100
+
+
+@dataclass
+class WriteOutcome:
+    match_value: str
+    ok: bool
+    key: str | None = None
+    error: str | None = None
+    unknown: bool = False  # sent, but no answer: remembered and replayed by the next run
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """A REST write whose answer was lost: replayed verbatim (same key) by the next run."""
+
+    idempotency_key: str
+    operation: str  # create | update
+    body: list[dict]
+    members: list[str]
+
+
+def stable_key(*parts: object) -> str:
+    """An idempotency key / controlid that only depends on what is being written."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:48]
+
+
+def error_text(error: Exception) -> str:
+    """Intacct's own words: message, error number and description2, without our request details."""
+    if isinstance(error, IntacctApiError):
+        details = "; ".join(f"{d.code + ' ' if d.code else ''}{d.message}" for d in error.details if d.message)
+        head = " ".join(p for p in (error.code, error.error_id) if p)
+        return f"{head}: {error.message}" + (f" ({details})" if details and details != error.message else "")
+    if isinstance(error, IntacctXmlError):
+        return "; ".join(e.text() for e in error.errors) or str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+class IntacctWriter:
+    """Writes of one sync target, within the client's concurrency limit and retry rules."""
+
+    def __init__(self, client: IntacctClient, target: WriteObject, sync_name: str, entity: str | None = None,
+                 batch_size: int = 500, on_unknown: Callable[[PendingRequest], None] = lambda request: None):
+        self.client, self.target, self.sync_name, self.entity = client, target, sync_name, entity
+        self.batch_size = batch_size
+        self.on_unknown = on_unknown
+
+    # ------------------------------------------------------------------ lookups
+    def lookup(self, field: str, values: Sequence[str]) -> dict[str, str]:
+        """Intacct keys of the records whose ``field`` holds one of ``values`` (``$in``, in chunks)."""
+        found: dict[str, str] = {}
+        unique = sorted(set(values))
+        for start in range(0, len(unique), LOOKUP_CHUNK):
+            chunk = unique[start:start + LOOKUP_CHUNK]
+            page = self.client.rest.query(Query(self.target.rest, ("key", field), Compare("in", field, chunk),
+                                                size=MAX_QUERY_SIZE), entity=self.entity)
+            for row in page.rows:
+                if row.get(field) is not None:
+                    found[str(row[field])] = str(row["key"])
+        return found
+
+    # ------------------------------------------------------------------ REST
+    def create(self, writes: Sequence[PlannedWrite]) -> list[WriteOutcome]:
+        if self.target.legacy_create:
+            return self._legacy_create(writes, self.target.legacy_create)
+        return self._rest_batches("create", writes, lambda w: w.payload)
+
+    def update(self, writes: Sequence[PlannedWrite]) -> list[WriteOutcome]:
+        return self._rest_batches("update", writes, lambda w: {"key": w.intacct_key, **w.payload})
+
+    def delete(self, writes: Sequence[PlannedWrite]) -> list[WriteOutcome]:
+        outcomes = []
+        for batch in _chunks(writes, self.batch_size):
+            try:
+                result = self.client.rest.delete(self.target.rest, [w.intacct_key for w in batch], entity=self.entity)
+            except IntacctApiError as error:
+                if error.status == 404:  # already gone (e.g. deleted by an earlier run whose answer was lost)
+                    outcomes += [WriteOutcome(w.match_value, True, w.intacct_key) for w in batch]
+                    continue
+                outcomes += [WriteOutcome(w.match_value, False, error=error_text(error)) for w in batch]
+                continue
+            except IntacctError as error:
+                outcomes += [WriteOutcome(w.match_value, False, error=error_text(error)) for w in batch]
+                continue
+            outcomes += self._itemized(batch, result, deleting=True)
+        return outcomes
+
+    def replay(self, request: PendingRequest) -> list[WriteOutcome]:
+        """Resend a write whose answer was lost; Intacct answers from its idempotency cache."""
+        members = [PlannedWrite(m, request.operation) for m in request.members]  # type: ignore[arg-type]
+        return self._send(request.operation, members, request.body, request.idempotency_key)
+
+    def _rest_batches(self, operation: str, writes: Sequence[PlannedWrite],
+                      body_of: Callable[[PlannedWrite], dict]) -> list[WriteOutcome]:
+        outcomes = []
+        for batch in _chunks(writes, self.batch_size):
+            key = stable_key(self.sync_name, operation, [(w.match_value, w.hash, w.intacct_key) for w in batch])
+            outcomes += self._send(operation, batch, [body_of(w) for w in batch], key)
+        return outcomes
+
+    def _send(self, operation: str, batch: Sequence[PlannedWrite], body: list[dict], key: str) -> list[WriteOutcome]:
+        write = self.client.rest.create if operation == "create" else self.client.rest.update
+        try:
+            result = write(self.target.rest, body, entity=self.entity, idempotency_key=key)
+        except (OutcomeUnknownError, IntacctError) as error:
+            if isinstance(error, IntacctApiError) and error.status < 500 and not error.throttled:
+                return [WriteOutcome(w.match_value, False, error=error_text(error)) for w in batch]
+            self.on_unknown(PendingRequest(key, operation, body, [w.match_value for w in batch]))
+            return [WriteOutcome(w.match_value, False, error=f"no answer from Intacct, will be replayed: "
+                                 f"{error_text(error)}", unknown=True) for w in batch]
+        return self._itemized(batch, result)
+
+    @staticmethod
+    def _itemized(batch: Sequence[PlannedWrite], result: WriteResult, deleting: bool = False) -> list[WriteOutcome]:
+        by_index = {item.index: item for item in result.items}
+        outcomes = []
+        for index, write in enumerate(batch):
+            item = by_index.get(index)
+            if item is None:
+                outcomes.append(WriteOutcome(write.match_value, False, error="Intacct returned no result for it"))
+            elif item.ok:
+                outcomes.append(WriteOutcome(write.match_value, True, write.intacct_key if deleting else
+                                             item.key or write.intacct_key))
+            elif deleting and item.status == 404:
+                outcomes.append(WriteOutcome(write.match_value, True, write.intacct_key))
+            else:
+                outcomes.append(WriteOutcome(write.match_value, False, error=error_text(item.error)))
+        return outcomes
+
+    # ------------------------------------------------------------------ XML legacy creates
+    def _legacy_create(self, writes: Sequence[PlannedWrite], legacy: LegacyCreate) -> list[WriteOutcome]:
+        outcomes = []
+        for batch in _chunks(writes, XML_FUNCTIONS_PER_REQUEST):
+            functions = [function(_legacy_body(legacy, w.payload), stable_key(self.sync_name, w.match_value))
+                         for w in batch]
+            try:
+                results = self.client.xml.call(functions, entity=self.entity, uniqueid=True)
+            except IntacctError as error:
+                outcomes += [WriteOutcome(w.match_value, False, error=error_text(error),
+                                          unknown=isinstance(error, OutcomeUnknownError)) for w in batch]
+                continue
+            for write, result in zip(batch, results, strict=True):
+                if result.ok:
+                    outcomes.append(WriteOutcome(write.match_value, True, result.key))
+                elif result.error().already_executed:  # created by an earlier attempt or run
+                    outcomes.append(WriteOutcome(write.match_value, True, None))
+                else:
+                    outcomes.append(WriteOutcome(write.match_value, False, error=error_text(result.error())))
+        return outcomes
+
+
+def _chunks(items: Sequence, size: int) -> list[Sequence]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _legacy_value(name: str, value: object, legacy: LegacyCreate) -> object:
+    if name in legacy.date_fields and isinstance(value, str):
+        day = date.fromisoformat(value[:10])
+        return {"year": day.year, "month": day.month, "day": day.day}
+    return value
+
+
+def _legacy_body(legacy: LegacyCreate, payload: dict) -> etree._Element:
+    """``<create_invoice>`` & co.: header fields, legacy date objects, then the line items."""
+    header = {name: _legacy_value(name, value, legacy) for name, value in payload.items() if name != "lines"}
+    lines = payload.get("lines", [])
+    if legacy.lines_container:
+        header[legacy.lines_container] = [{legacy.line_item: line} for line in lines]
+        return record(legacy.function, header)
+    body = record(legacy.function, header)
+    body.extend(record(legacy.line_item, line) for line in lines)
+    return body

@@ -1,0 +1,83 @@
+"""Real sandbox servers on 127.0.0.1 (port 0) for the client tests, and clients pointed at them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from intacct_assets.intacct import IntacctClient, IntacctSettings
+from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
+
+FAST_RETRIES = {"INTACCT_API_BACKOFF_INITIAL_SECONDS": "0.001", "INTACCT_API_BACKOFF_MAX_SECONDS": "0.01",
+                "INTACCT_API_MAX_ATTEMPTS": "8"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_without_proxy() -> Iterator[None]:
+    """Test traffic to 127.0.0.1 must never go through a configured proxy."""
+    saved = os.environ.get("NO_PROXY")
+    os.environ["NO_PROXY"] = ",".join(filter(None, [saved, "127.0.0.1", "localhost"]))
+    yield
+    if saved is None:
+        os.environ.pop("NO_PROXY", None)
+    else:
+        os.environ["NO_PROXY"] = saved
+
+
+@pytest.fixture(scope="session")
+def shared_sandbox() -> Iterator[Sandbox]:
+    """A read-mostly sandbox; tests that change records use :func:`fresh_sandbox`."""
+    with Sandbox(SandboxSettings(seed=7, start_s3=False)) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sb(shared_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The shared sandbox with default knobs and zeroed stats around the test."""
+    shared_sandbox.knobs.__dict__.update(Knobs(retry_after_seconds=0).__dict__)
+    shared_sandbox.reset_stats()
+    yield shared_sandbox
+    shared_sandbox.knobs.__dict__.update(Knobs().__dict__)
+
+
+@pytest.fixture
+def fresh_sandbox() -> Iterator[Sandbox]:
+    """A private sandbox whose records the test may change (frozen clock: deterministic timestamps)."""
+    with Sandbox(SandboxSettings(seed=11, start_s3=False, frozen_clock="2026-11-01T06:00:00Z",
+                                 knobs=Knobs(retry_after_seconds=0))) as sandbox:
+        yield sandbox
+
+
+def client_env(sandbox: Sandbox, **extra: str) -> dict[str, str]:
+    return {**sandbox.env, **FAST_RETRIES, **extra}
+
+
+@pytest.fixture
+def make_client() -> Iterator[Callable[..., IntacctClient]]:
+    """``make_client(sandbox, http=None, clock=None, **env)``; every client is closed after the test."""
+    clients: list[IntacctClient] = []
+
+    def make(sandbox: Sandbox, *, http: httpx.Client | None = None, clock=None, **env: str) -> IntacctClient:
+        options = {"http": http} if http is not None else {}
+        if clock is not None:
+            options["clock"] = clock
+        client = IntacctClient(IntacctSettings.from_env(client_env(sandbox, **env)), **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+class ManualClock:
+    """A monotonic clock the test moves by hand (token lifetimes without sleeping)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -1,0 +1,48 @@
+"""Reverse-sync fixtures: a private sandbox, a client on it, and source tables in a DuckDB file."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from intacct_assets.reverse.engine import ReverseSync
+from intacct_assets.reverse.spec import parse_syncs
+from intacct_assets.warehouse.connection import run
+from intacct_assets_tests.intacct.conftest import (  # noqa: F401 - shared real-server fixtures
+    _loopback_without_proxy,
+    fresh_sandbox,
+    make_client,
+)
+
+
+class SyncHarness:
+    """Runs one sync spec against the sandbox the way the asset does."""
+
+    def __init__(self, sandbox, warehouse, make_client, **env):
+        self.sandbox, self.warehouse = sandbox, warehouse
+        self.client = make_client(sandbox, **env)
+        self.runs = 0
+
+    def table(self, name: str, rows: list[dict], schema: dict | None = None) -> None:
+        """(Re)create a source table, e.g. ``analytics.crm_customers``."""
+        frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+        schema_name, table = name.split(".")
+        with self.warehouse.connect() as connection:
+            connection.register("_rows", frame.to_arrow())
+            run(connection, f"CREATE SCHEMA IF NOT EXISTS {schema_name}")
+            run(connection, f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _rows")
+            connection.unregister("_rows")
+
+    def sync(self, yaml_text: str, dry_run: bool = False):
+        self.runs += 1
+        [spec] = parse_syncs(yaml_text)
+        return ReverseSync(spec, self.warehouse, self.client, run_id=f"run-{self.runs}").run(dry_run)
+
+    def records_written(self) -> int:
+        """Records the sandbox has created, updated or deleted so far (any face)."""
+        return self.sandbox.stats(recent=0)["records_written"]
+
+
+@pytest.fixture
+def harness(fresh_sandbox, warehouse, make_client):
+    return SyncHarness(fresh_sandbox, warehouse, make_client)

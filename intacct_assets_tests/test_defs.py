@@ -1,0 +1,40 @@
+"""The code location loads cleanly, and every catalog object has its assets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from intacct_assets.catalog import load_catalog
+from intacct_assets.definitions import defs
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_every_dds_object_has_an_asset_in_group_dds():
+    definitions = defs()
+    graph = definitions.resolve_asset_graph()
+    for obj in load_catalog().dds_objects():
+        key = dg.AssetKey(["intacct", "dds", obj.name.lower()])
+        assert key in graph.get_all_asset_keys(), key
+        assert graph.get(key).group_name == "dds"
+
+
+def test_sensors_run_by_default():
+    definitions = defs()
+    sensors = {sensor.name: sensor for sensor in definitions.sensors}
+    assert {"dds_sensor", "intacct_automation"} <= set(sensors)
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
+
+
+def test_dg_check_defs_loads_without_warnings():
+    venv_bin = Path(sys.executable).parent
+    env = {**os.environ, "VIRTUAL_ENV": str(venv_bin.parent), "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run([str(venv_bin / "dg"), "check", "defs"], cwd=REPO, env=env, capture_output=True,
+                            text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "All definitions loaded successfully" in output
+    assert "mismatch" not in output.lower() and "differs" not in output.lower()
