@@ -1,8 +1,9 @@
 """Parallel paging that never skips or duplicates a row while the data changes underneath.
 
-Once the size of the set is known, every page is requested at once by position (``start``), so
-up to the concurrency limit of requests are always in flight and the server can reuse one sorted
-result. Positional pages are only trustworthy if nothing moved between two adjacent reads, so
+Once the size of the set is known and its first page is back (the first request of a query pays
+for the server's filter and sort), every other page is requested by position (``start``), keeping
+the concurrency limit of requests in flight while the server reuses one sorted result. Positional
+pages are only trustworthy if nothing moved between two adjacent reads, so
 each boundary is verified in order, and a boundary that cannot be verified is repaired with a
 keyset query (rows strictly between the last row before and the first row after it, in the sort
 order). Two ways to verify:

@@ -25,7 +25,7 @@ class ApiSettings:
     cron_timezone: str = "UTC"
     model_refresh_hours: float = 24.0  # how long a discovered field list is reused
     flush_rows: int = 50_000  # fetched rows kept in memory before they are merged (with the cursor)
-    max_offset: int = 100_000  # largest start position requested; further rows continue by key
+    max_offset: int = 500_000  # largest start position requested; further rows continue by key
     queries_path: str = ""  # YAML file of custom query assets
 
     @classmethod
@@ -48,7 +48,7 @@ class ApiSettings:
             cron_timezone=env.get("INTACCT_API_CRON_TIMEZONE", "").strip() or "UTC",
             model_refresh_hours=env_number(env, "INTACCT_API_MODEL_REFRESH_HOURS", 24.0),
             flush_rows=int(env_number(env, "INTACCT_API_FLUSH_ROWS", 50_000, int, minimum=1)),
-            max_offset=int(env_number(env, "INTACCT_API_MAX_OFFSET", 100_000, int, minimum=1)),
+            max_offset=int(env_number(env, "INTACCT_API_MAX_OFFSET", 500_000, int, minimum=1)),
             queries_path=env.get("INTACCT_API_QUERIES_PATH", "").strip(),
         )
         if settings.page_size > MAX_QUERY_SIZE:

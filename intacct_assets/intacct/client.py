@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 
 from intacct_assets.intacct.calllog import CallLog
+from intacct_assets.intacct.limiter import ConcurrencyLimiter
 from intacct_assets.intacct.oauth import TokenProvider
 from intacct_assets.intacct.redaction import Redactor
 from intacct_assets.intacct.rest import RestClient
@@ -53,7 +54,7 @@ class IntacctClient:
         return self._xml
 
     @property
-    def limiter(self):
+    def limiter(self) -> ConcurrencyLimiter:
         return self.transport.limiter
 
     def close(self) -> None:

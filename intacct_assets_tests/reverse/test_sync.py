@@ -214,7 +214,7 @@ syncs:
 def test_legacy_xml_invoices_are_idempotent_across_runs_with_lost_answers(harness):
     customer_id = harness.sandbox.records("CUSTOMER")[0]["CUSTOMERID"]
     account = harness.sandbox.records("GLACCOUNT")[3]["ACCOUNTNO"]
-    rows = [{"invoice_no": f"INV-{n}", "customer": customer_id, "invoice_date": "2026-11-01", "memo": "services",
+    rows = [{"invoice_no": f"RSYNC-INV-{n}", "customer": customer_id, "invoice_date": "2026-11-01", "memo": "services",
              "account": account, "amount": Decimal(10 * (n + 1)), "line_memo": f"line {k}"}
             for n in range(12) for k in range(2)]
     harness.table("billing.invoice_lines", rows)
@@ -225,6 +225,6 @@ def test_legacy_xml_invoices_are_idempotent_across_runs_with_lost_answers(harnes
         if not report.failed:
             break
     harness.sandbox.configure(lost_response_rate=0)
-    invoices = [i for i in harness.sandbox.records("ARINVOICE") if str(i.get("RECORDID", "")).startswith("INV-")]
+    invoices = [i for i in harness.sandbox.records("ARINVOICE") if str(i.get("RECORDID", "")).startswith("RSYNC-INV-")]
     assert len(harness.sandbox.records("ARINVOICE")) - before == 12 == len({i["RECORDID"] for i in invoices})
     assert write_requests(harness.sync(INVOICES)) == 0
