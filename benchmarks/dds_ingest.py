@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import threading
@@ -135,6 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/intacct-dds-bench"))
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (best and median are printed)")
     parser.add_argument("--scenario", choices=SCENARIOS, help=argparse.SUPPRESS)  # child-process mode
     args = parser.parse_args()
     database = args.workdir / "bench.duckdb"
@@ -144,17 +146,21 @@ def main() -> None:
     prepare(args.workdir, args.rows)
     size_mb = (args.workdir / ALL_FILE).stat().st_size / 1e6
     print(f"file: {args.rows:,} rows, {size_mb:.0f} MB; {args.workdir}")
-    results = {}
+    results: dict[str, list[dict]] = {}
     for name in SCENARIOS:
-        output = subprocess.run([sys.executable, __file__, "--workdir", str(args.workdir), "--rows", str(args.rows),
-                                 "--scenario", name], check=True, capture_output=True, text=True).stdout
-        results[name] = json.loads(output.strip().splitlines()[-1])
-    raw_rate = results["raw"]["rows"] / results["raw"]["seconds"]
-    for name, result in results.items():
-        rate = result["rows"] / result["seconds"]
-        extra = f", table {result['table_rows']:,} rows" if "table_rows" in result else ""
-        print(f"{name:7s} {result['seconds']:6.2f} s  {rate:>11,.0f} rows/s  ({rate / raw_rate:4.0%} of raw read)  "
-              f"peak RSS {result['peak_rss_mb']:5.0f} MB{extra}  {result.get('counts', '')}")
+        for _ in range(args.repeat):
+            output = subprocess.run([sys.executable, __file__, "--workdir", str(args.workdir), "--rows", str(args.rows),
+                                     "--scenario", name], check=True, capture_output=True, text=True).stdout
+            results.setdefault(name, []).append(json.loads(output.strip().splitlines()[-1]))
+    best_raw = min(r["seconds"] for r in results["raw"])
+    print(f"{'':7s} {'best':>7s} {'median':>7s} {'best rows/s':>12s} {'vs raw':>7s} {'peak RSS':>9s}")
+    for name, runs in results.items():
+        seconds = sorted(r["seconds"] for r in runs)
+        best, median = seconds[0], statistics.median(seconds)
+        rows = runs[0]["rows"]
+        extra = f"  table {runs[0]['table_rows']:,} rows" if "table_rows" in runs[0] else ""
+        print(f"{name:7s} {best:6.2f}s {median:6.2f}s {rows / best:12,.0f} {best_raw / best:7.0%} "
+              f"{max(r['peak_rss_mb'] for r in runs):7.0f}MB{extra}  {runs[0].get('counts', '')}")
 
 
 if __name__ == "__main__":

@@ -146,9 +146,14 @@ class ReverseSync:
         """Upserts become updates or creates; creates of existing records adopt them (no duplicate)."""
         field_name = self.spec.match.field
         needs_key = [w for w in writes if w.operation in ("upsert", "update", "create") and not w.intacct_key]
-        found = writer.lookup(field_name, [w.match_value for w in needs_key]) if field_name and needs_key else {}
+        found, lookup_failed = writer.lookup(field_name, [w.match_value for w in needs_key]) \
+            if field_name and needs_key else ({}, {})
         resolved = []
         for write in writes:
+            if write.match_value in lookup_failed and not write.intacct_key:
+                results.append(RowResult(write.match_value, write.operation, "failed",
+                                         error=lookup_failed[write.match_value]))
+                continue
             key = write.intacct_key or found.get(write.match_value)
             operation = write.operation
             if operation == "upsert":

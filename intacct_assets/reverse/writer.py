@@ -74,18 +74,24 @@ class IntacctWriter:
         self.on_unknown = on_unknown
 
     # ------------------------------------------------------------------ lookups
-    def lookup(self, field: str, values: Sequence[str]) -> dict[str, str]:
-        """Intacct keys of the records whose ``field`` holds one of ``values`` (``$in``, in chunks)."""
+    def lookup(self, field: str, values: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Intacct keys of the records whose ``field`` holds one of ``values`` (``$in``, in chunks),
+        and the values whose lookup failed (with the reason; those rows are retried next run)."""
         found: dict[str, str] = {}
+        failed: dict[str, str] = {}
         unique = sorted(set(values))
         for start in range(0, len(unique), LOOKUP_CHUNK):
             chunk = unique[start:start + LOOKUP_CHUNK]
-            page = self.client.rest.query(Query(self.target.rest, ("key", field), Compare("in", field, chunk),
-                                                size=MAX_QUERY_SIZE), entity=self.entity)
+            try:
+                page = self.client.rest.query(Query(self.target.rest, ("key", field), Compare("in", field, chunk),
+                                                    size=MAX_QUERY_SIZE), entity=self.entity)
+            except IntacctError as error:
+                failed.update(dict.fromkeys(chunk, f"looking up {field} failed: {error_text(error)}"))
+                continue
             for row in page.rows:
                 if row.get(field) is not None:
                     found[str(row[field])] = str(row["key"])
-        return found
+        return found, failed
 
     # ------------------------------------------------------------------ REST
     def create(self, writes: Sequence[PlannedWrite]) -> list[WriteOutcome]:

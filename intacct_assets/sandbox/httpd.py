@@ -7,7 +7,6 @@ a write committed (the "lost response" case), which WSGI cannot express.
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -15,6 +14,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
+
+import orjson
 
 MAX_BODY = 64 * 1024 * 1024
 
@@ -48,7 +49,7 @@ class Response:
 
     @classmethod
     def json(cls, status: int, payload: object, headers: list[tuple[str, str]] | None = None) -> Response:
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        body = orjson.dumps(payload, default=str)  # several times faster than json on 4000-row pages
         return cls(status, body, [("Content-Type", "application/json"), *(headers or [])])
 
     def header(self, name: str) -> str | None:

@@ -36,6 +36,7 @@ class Accessor:
     enum: str | None = None
     filterable: bool = True
     is_key: bool = False  # RECORDNO-like: REST shows it as a string
+    stored: str | None = None  # the stored field name when REST shows the stored value as is
 
     def rest(self, record: dict) -> object:
         value = self.get(record)
@@ -110,7 +111,9 @@ class Resolver:
     @staticmethod
     def _plain(f: Field) -> Accessor:
         name = f.name
-        return Accessor(name, f.type, lambda r: r.get(name), f.enum, is_key=name == "RECORDNO")
+        is_key = name == "RECORDNO"
+        return Accessor(name, f.type, lambda r: r.get(name), f.enum, is_key=is_key,
+                        stored=None if f.enum or is_key else name)
 
     def _rest(self, path: str, hops: int) -> Accessor | None:
         defn = self.defn

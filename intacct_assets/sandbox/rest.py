@@ -437,8 +437,7 @@ class RestApi:
         rows = self.engine.run(
             defn, where, order, entity=ctx.entity, case_sensitive=case_sensitive, cache_key=cache_key
         )
-        getters = [(name, accessor.rest) for name, accessor in zip(fields, accessors, strict=True)]
-        page = [{name: get(row) for name, get in getters} for row in rows[start - 1 : start - 1 + size]]
+        page = _project(rows[start - 1 : start - 1 + size], fields, accessors)
         return Response.json(200, {"ia::result": page, "ia::meta": _page_meta(len(rows), start, size)})
 
     @staticmethod
@@ -562,6 +561,13 @@ def model(store: Store, defn: ObjectDef) -> dict:
         root["lists"][defn.lines.rest] = {"apiObject": store.registry[defn.lines.object].rest}
     methods = ",".join(["OPTIONS", *sorted(defn.rest_methods)])
     return {**root, "httpMethods": methods, "idempotenceSupported": True}
+
+
+def _project(rows: list[dict], fields: list[str], accessors: list[Accessor]) -> list[dict]:
+    """Query result rows in the requested field order: stored values copied as they are, the others
+    (enums, keys, references) through their accessor. The sandbox's hottest path (4000-row pages)."""
+    spec = [(name, a.stored, a.rest) for name, a in zip(fields, accessors, strict=True)]
+    return [{name: row.get(stored) if stored else get(row) for name, stored, get in spec} for row in rows]
 
 
 def _type_spec(kind: str) -> dict:

@@ -70,7 +70,14 @@ class Warehouse:
             config["memory_limit"] = self.memory_limit
         if self.threads:
             config["threads"] = str(self.threads)
-        connection = duckdb.connect(self.path, config=config)
+        if self.is_local_file:
+            # Attached under a fixed name: a file called api.duckdb or dds.duckdb would otherwise make
+            # its catalog name clash with our schema names ("Ambiguous reference to catalog or schema").
+            connection = duckdb.connect(config=config)
+            connection.execute("ATTACH ? AS intacct_warehouse", [self.path]).fetchall()
+            connection.execute("USE intacct_warehouse").fetchall()
+        else:
+            connection = duckdb.connect(self.path, config=config)
         try:
             yield connection
         finally:

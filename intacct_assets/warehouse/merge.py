@@ -21,6 +21,8 @@ frame stays small.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -209,17 +211,25 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
     ensure_table(connection, target, data_columns)
     params = {**origin.params(), "synced_at": synced_at, **(floor.params("floor") if floor else {})}
     empty = run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0]
+    if empty:  # every key is new: plain appends, in chunks large enough for DuckDB to write fast
+        for offset in range(0, batch.height, CHUNK_ROWS):
+            chunk = batch.slice(offset, CHUNK_ROWS)
+            with _registered(connection, "_intacct_batch", chunk):
+                counts += _insert_all(connection, target, data_columns, chunk.columns, chunk.height, params, floor)
+        return counts
     for offset in range(0, batch.height, CHUNK_ROWS):
-        chunk = batch.slice(offset, CHUNK_ROWS)
-        chunk = chunk if empty else chunk.with_row_index(BATCH_ROW)
-        connection.register("_intacct_batch", chunk.to_arrow(compat_level=pl.CompatLevel.newest()))
-        try:
-            merge = _insert_all if empty else _merge_chunk
-            counts += merge(connection, target, data_columns, chunk.columns, chunk.height, params, floor)
-        finally:
-            connection.unregister("_intacct_batch")
-            run(connection, "DROP TABLE IF EXISTS _intacct_plan")
+        chunk = batch.slice(offset, CHUNK_ROWS).with_row_index(BATCH_ROW)
+        counts += _merge_chunk(connection, target, data_columns, chunk, params, floor)
     return counts
+
+
+@contextmanager
+def _registered(connection: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    connection.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    try:
+        yield
+    finally:
+        connection.unregister(name)
 
 
 def _insert_sql(table: str, data_columns: list[str], deleted: str, version: str, source: str, data_version: str,
@@ -255,9 +265,34 @@ def _insert_all(connection: duckdb.DuckDBPyConnection, target: TargetTable, data
 
 
 def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, data_columns: list[str],
-                 batch_columns: list[str], rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
+                 chunk: pl.DataFrame, params: dict, floor: Tombstone | None) -> MergeCounts:
+    """Plan against the table with keys and versions only; ship business columns just for rows that change."""
     table = target.qualified
-    version, data_version = _batch_versions(batch_columns)
+    version, data_version = _batch_versions(chunk.columns)
+    bookkeeping = [c for c in chunk.columns if c.startswith("_intacct_")]
+    try:
+        with _registered(connection, "_intacct_batch", chunk.select(*target.key, *bookkeeping)):
+            counts = _plan_and_update(connection, target, version, data_version, chunk.height, params, floor)
+        taking = [row for (row,) in run(connection, "SELECT _row FROM _intacct_plan WHERE _take_data")]
+        if taking:
+            changed = chunk.filter(pl.col(BATCH_ROW).is_in(pl.Series(taking, dtype=chunk.schema[BATCH_ROW]).implode()))
+            run(connection, f"DELETE FROM {table} WHERE rowid IN (SELECT _t_rowid FROM _intacct_plan "
+                            "WHERE _take_data AND NOT _is_new)")
+            with _registered(connection, "_intacct_batch", changed):
+                _sql(connection, _insert_sql(
+                    table, data_columns, deleted="p._deleted", version="p._version", source="p._source",
+                    data_version="p._data_version", snapshot="p._snapshot",
+                    rows=f"FROM _intacct_plan p JOIN _intacct_batch b ON b.{BATCH_ROW} = p._row WHERE p._take_data"),
+                    params)
+        return counts
+    finally:
+        run(connection, "DROP TABLE IF EXISTS _intacct_plan")
+
+
+def _plan_and_update(connection: duckdb.DuckDBPyConnection, target: TargetTable, version: str, data_version: str,
+                     rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
+    """Build the plan (rows that change anything) and apply the state-only changes in place."""
+    table = target.qualified
     t_data_version = _effective_data_version("t")
     floor_sql = floor.sql("floor") if floor else "NULL"
     # The plan: one row per batch record that changes anything, with the row's new state.
@@ -300,13 +335,6 @@ def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, dat
         UPDATE {table} AS t SET {DELETED} = p._deleted, {VERSION} = p._version, {SOURCE} = p._source,
                {DATA_VERSION} = p._data_version, {SNAPSHOT} = p._snapshot, {SYNCED_AT} = $synced_at
         FROM _intacct_plan p WHERE t.rowid = p._t_rowid AND NOT p._take_data""", params)
-    run(connection,
-        f"DELETE FROM {table} WHERE rowid IN (SELECT _t_rowid FROM _intacct_plan WHERE _take_data AND NOT _is_new)")
-    _sql(connection, _insert_sql(table, data_columns, deleted="p._deleted", version="p._version", source="p._source",
-                                 data_version="p._data_version", snapshot="p._snapshot",
-                                 rows=f"FROM _intacct_plan p JOIN _intacct_batch b ON b.{BATCH_ROW} = p._row "
-                                      "WHERE p._take_data"),
-         params)
     return MergeCounts(inserted=inserted, updated=updated, deleted=deleted, unchanged=rows - inserted - updated - deleted)
 
 
