@@ -38,3 +38,15 @@ def test_dg_check_defs_loads_without_warnings():
     assert result.returncode == 0, output
     assert "All definitions loaded successfully" in output
     assert "mismatch" not in output.lower() and "differs" not in output.lower()
+
+
+def test_the_example_syncs_become_assets_with_their_sources(monkeypatch):
+    from intacct_assets.defs.reverse_sync.assets import build_reverse_sync_asset, source_keys
+    from intacct_assets.reverse.spec import load_syncs
+
+    specs = load_syncs(str(REPO / "syncs.example.yaml"))
+    assert [spec.name for spec in specs] == ["customer_credit_limits"]
+    assert source_keys(specs[0]) == [dg.AssetKey(["intacct", "dds", "arinvoice"])]
+    asset = build_reverse_sync_asset(specs[0])
+    assert asset.key == dg.AssetKey(["intacct", "reverse_sync", "customer_credit_limits"])
+    assert asset.automation_conditions_by_key[asset.key] is not None

@@ -1,0 +1,35 @@
+"""The warehouse file itself: any name works, and the writer lock serializes processes."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from intacct_assets.warehouse.connection import Warehouse, run, transaction
+
+
+@pytest.mark.parametrize("name", ["api.duckdb", "dds.duckdb", "intacct_meta.duckdb", "odd name's.duckdb"])
+def test_a_file_named_like_a_schema_still_works(tmp_path, name):
+    warehouse = Warehouse(str(tmp_path / name))
+    with warehouse.connect() as connection, transaction(connection):
+        run(connection, "CREATE SCHEMA IF NOT EXISTS api")
+        run(connection, "CREATE TABLE api.customer AS SELECT 1 AS key")
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT key FROM api.customer") == [(1,)]
+
+
+def test_processes_wait_for_the_writer_lock_instead_of_failing(tmp_path):
+    path = str(tmp_path / "shared.duckdb")
+    writer = textwrap.dedent(f"""
+        import sys
+        from intacct_assets.warehouse.connection import Warehouse, run, transaction
+        for n in range(20):
+            with Warehouse({path!r}).connect() as connection, transaction(connection):
+                run(connection, "CREATE TABLE IF NOT EXISTS t (writer INTEGER, n INTEGER)")
+                run(connection, "INSERT INTO t VALUES (?, ?)", [int(sys.argv[1]), n])
+    """)
+    processes = [subprocess.Popen([sys.executable, "-c", writer, str(w)]) for w in range(3)]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0, 0]
+    with Warehouse(path).connect() as connection:
+        assert run(connection, "SELECT count(*), count(DISTINCT writer) FROM t") == [(60, 3)]
