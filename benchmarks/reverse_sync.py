@@ -99,7 +99,8 @@ def measure(label: str, sandbox: SandboxProcess, sync: ReverseSync) -> dict:
     lookups = sum(int(row["requests"]) for name, row in operations.items() if name.startswith("query"))
     counts = report.counts()
     return {"run": label, "seconds": seconds, "write_requests": write_requests(report), "lookups": lookups,
-            "requests": stats["requests"], "transactions": stats["api_transactions"], "throttled": stats["throttled_429"],
+            "requests": stats["requests"], "transactions": stats["api_transactions"],
+            "throttled": stats["throttled_429"],
             "created": counts["created"], "updated": counts["updated"], "unchanged": counts["unchanged"],
             "failed": counts["failed"]}
 
@@ -109,6 +110,16 @@ def print_row(row: dict) -> None:
           f"requests {row['requests']:4d}  transactions {row['transactions']:6d}  "
           f"created {row['created']:5d} updated {row['updated']:5d} unchanged {row['unchanged']:5d} "
           f"failed {row['failed']}")
+
+
+def prepared(sandbox: SandboxProcess, rows: int, concurrency: int) -> tuple[ReverseSync, list[dict], IntacctClient]:
+    """A fresh warehouse with the source table, and the sync against this sandbox."""
+    warehouse = Warehouse(str(Path(tempfile.mkdtemp()) / "reverse.duckdb"))
+    source = source_rows(sandbox.info["ids"], rows)
+    write_source(warehouse, source)
+    client = IntacctClient(IntacctSettings.from_env({**sandbox.info["env"],
+                                                     "INTACCT_API_CONCURRENCY": str(concurrency)}))
+    return ReverseSync(SPEC, warehouse, client, run_id="benchmark"), source, client
 
 
 def main() -> None:
@@ -123,16 +134,11 @@ def main() -> None:
 
     sandbox = SandboxProcess(args.rows // 2, knobs)
     try:
-        warehouse = Warehouse(str(Path(tempfile.mkdtemp()) / "reverse.duckdb"))
-        rows = source_rows(sandbox.info["ids"], args.rows)
-        write_source(warehouse, rows)
-        client = IntacctClient(IntacctSettings.from_env({**sandbox.info["env"],
-                                                         "INTACCT_API_CONCURRENCY": str(args.concurrency)}))
-        sync = ReverseSync(SPEC, warehouse, client, run_id="bench")
+        sync, rows, _ = prepared(sandbox, args.rows, args.concurrency)
         print_row(measure("1. upsert (half new, half existing)", sandbox, sync))
         for row in rows[:: 100]:
             row["company_name"] += " (changed)"
-        write_source(warehouse, rows)
+        write_source(sync.warehouse, rows)
         print_row(measure("2. rerun, 1% changed", sandbox, sync))
         print_row(measure("3. rerun, nothing changed", sandbox, sync))
     finally:
@@ -142,12 +148,7 @@ def main() -> None:
                    error_rate=0.05, retry_after_seconds=0)
     sandbox = SandboxProcess(args.rows // 2, faulty)
     try:
-        warehouse = Warehouse(str(Path(tempfile.mkdtemp()) / "reverse.duckdb"))
-        rows = source_rows(sandbox.info["ids"], args.rows)
-        write_source(warehouse, rows)
-        client = IntacctClient(IntacctSettings.from_env({**sandbox.info["env"],
-                                                         "INTACCT_API_CONCURRENCY": str(args.concurrency)}))
-        sync = ReverseSync(SPEC, warehouse, client, run_id="bench-faults")
+        sync, rows, client = prepared(sandbox, args.rows, args.concurrency)
         result = measure("4. upsert, 30% answers lost + 5% faults", sandbox, sync)
         print_row(result)
         runs = 1

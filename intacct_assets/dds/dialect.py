@@ -121,7 +121,7 @@ def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[st
     for delimiter in [hints.delimiter] if hints.delimiter else DELIMITERS:
         for enclosure in [hints.enclosure] if hints.enclosure else ENCLOSURES:
             records = _records(text, delimiter, enclosure, SAMPLE_RECORDS)
-            score = _score(records or [], enclosure, known, expected_width, hints.has_header) if records is not None else None
+            score = None if records is None else _score(records, enclosure, known, expected_width, hints.has_header)
             if score is not None and (best is None or score[:-1] > best[0][:-1]):
                 has_header = hints.has_header if hints.has_header is not None else score[0] > 0
                 best = (score, Dialect(delimiter, enclosure, line_ending, has_header, bom, int(score[-1])))

@@ -85,8 +85,8 @@ def _signed_line(line: dict) -> dict:
 
 
 def _balance_error(lines: list[dict]) -> str | None:
-    debits = sum((Decimal(l["txnAmount"]) for l in lines if l["txnType"] == "debit"), Decimal(0))
-    credits = sum((Decimal(l["txnAmount"]) for l in lines if l["txnType"] == "credit"), Decimal(0))
+    debits = sum((Decimal(line["txnAmount"]) for line in lines if line["txnType"] == "debit"), Decimal(0))
+    credits = sum((Decimal(line["txnAmount"]) for line in lines if line["txnType"] == "credit"), Decimal(0))
     if len(lines) < 2:
         return "a journal entry needs at least two lines (one debit, one credit)"
     if debits != credits:

@@ -99,8 +99,8 @@ def save_results(connection: duckdb.DuckDBPyConnection, sync: str, run_id: str |
 
 def pending_requests(connection: duckdb.DuckDBPyConnection, sync: str) -> list[tuple[str, str, dict, list]]:
     ensure_tables(connection)
-    rows = run(connection, f"SELECT idempotency_key, operation, request, members FROM {META_SCHEMA}.reverse_sync_pending "
-                           "WHERE sync = ? ORDER BY created_at", [sync])
+    rows = run(connection, "SELECT idempotency_key, operation, request, members "
+                           f"FROM {META_SCHEMA}.reverse_sync_pending WHERE sync = ? ORDER BY created_at", [sync])
     return [(key, operation, json.loads(request), json.loads(members)) for key, operation, request, members in rows]
 
 

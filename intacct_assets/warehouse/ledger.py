@@ -100,7 +100,8 @@ def replace_rejected_rows(connection: duckdb.DuckDBPyConnection, source: str, et
         )
 
 
-def delivery_parts(connection: duckdb.DuckDBPyConnection, object_name: str, delivery: str) -> list[tuple[int | None, int]]:
+def delivery_parts(connection: duckdb.DuckDBPyConnection, object_name: str,
+                   delivery: str) -> list[tuple[int | None, int]]:
     """(part, records) of the delivery's files loaded so far (latest version of each key)."""
     return run(
         connection,

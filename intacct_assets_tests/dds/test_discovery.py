@@ -26,8 +26,8 @@ def keys(result):
 def test_same_second_files_are_all_picked_up_across_ticks():
     first = plan([obj("GLENTRY.change.2026-11-01T06-00-00Z.001.csv")])
     assert keys(first) == ["GLENTRY.change.2026-11-01T06-00-00Z.001.csv"]
-    second = plan([obj("GLENTRY.change.2026-11-01T06-00-00Z.001.csv"), obj("GLENTRY.change.2026-11-01T06-00-00Z.002.csv")],
-                  first.cursor)
+    parts = [obj(f"GLENTRY.change.2026-11-01T06-00-00Z.00{n}.csv") for n in (1, 2)]
+    second = plan(parts, first.cursor)
     assert keys(second) == ["GLENTRY.change.2026-11-01T06-00-00Z.002.csv"]
 
 

@@ -154,7 +154,8 @@ def test_headerless_files_use_the_ddl_in_the_bucket(warehouse, s3, bucket):
     assert outcome.outcome == "rejected" and "_ddl/GLENTRY.sql" in outcome.message
     columns = ", ".join(f"{c} varchar" for c in GLENTRY_COLUMNS)
     s3.put_object(Bucket=bucket, Key="_ddl/GLENTRY.sql",
-                  Body=f"create table GLENTRY ({columns}); alter table GLENTRY add constraint PK primary key(RECORDNO);")
+                  Body=f"create table GLENTRY ({columns}); "
+                       "alter table GLENTRY add constraint PK_GLENTRY primary key(RECORDNO);")
     [outcome] = ingest(warehouse, s3, bucket, keys={key})
     assert outcome.outcome == "ingested"
     assert business_rows(warehouse) == [("1", "10.0000000000", False)]

@@ -23,10 +23,11 @@ ROWS = [
 ]
 
 
-def read(tmp_path, data: bytes, *, ddl=None, hints=DialectHints()):
+def read(tmp_path, data: bytes, *, ddl=None, hints: DialectHints | None = None):
     path = tmp_path / "file.csv"
     path.write_bytes(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
-    options = ReadOptions(key=GLENTRY.key, column_types=reader_types(GLENTRY), load_ddl=lambda: ddl, hints=hints)
+    options = ReadOptions(key=GLENTRY.key, column_types=reader_types(GLENTRY), load_ddl=lambda: ddl,
+                          hints=hints or DialectHints())
     return read_dds_file(path, options)
 
 
@@ -81,7 +82,8 @@ def test_mixed_timestamp_precision_is_read_not_rejected(tmp_path):
     rows = [glentry_row("1", modified="2026-11-01T05:00:00Z"), glentry_row("2", modified="2026-11-01T05:00:00.250Z")]
     parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows))
     assert parsed.rejected == []
-    assert parsed.frame.filter(pl.col("RECORDNO") == "2")["WHENMODIFIED"].item() == datetime(2026, 11, 1, 5, 0, 0, 250000)
+    second = parsed.frame.filter(pl.col("RECORDNO") == "2")
+    assert second["WHENMODIFIED"].item() == datetime(2026, 11, 1, 5, 0, 0, 250000)
 
 
 def test_malformed_records_are_set_aside_with_line_and_text(tmp_path):

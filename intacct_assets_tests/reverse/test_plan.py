@@ -44,7 +44,8 @@ def test_mapping_nests_dot_paths_and_keeps_values_exact():
                                "limit": Decimal("1000.50")}], spec, write_object("customer"))
     assert record.payload == {"id": "C-1", "name": "Acme", "contacts": {"default": {"email1": "a@acme.test"}},
                               "creditLimit": "1000.5"}
-    assert wire_value(date(2026, 1, 2)) == "2026-01-02" and wire_value(datetime(2026, 1, 2, 3)) == "2026-01-02T03:00:00Z"
+    assert wire_value(date(2026, 1, 2)) == "2026-01-02"
+    assert wire_value(datetime(2026, 1, 2, 3)) == "2026-01-02T03:00:00Z"
 
 
 def test_null_leaves_a_field_alone_and_empty_string_clears_it():
@@ -110,11 +111,12 @@ def test_plan_sends_only_new_changed_failed_and_removed_rows():
 def test_insert_only_objects_are_never_sent_twice():
     spec = spec_of(JOURNAL)
     target = write_object("journal_entry")
-    rows = [{"entry": "JE-1", "account": "1", "amount": Decimal(1)}, {"entry": "JE-1", "account": "2", "amount": Decimal(-1)}]
+    rows = [{"entry": "JE-1", "account": "1", "amount": Decimal(1)},
+            {"entry": "JE-1", "account": "2", "amount": Decimal(-1)}]
     [record] = build_records(rows, spec, target)
     changed_later = plan_sync(spec, target, [record], {"JE-1": StateRow("JE-1", "other", "55", "created", True)})
     assert changed_later.writes == [] and changed_later.unchanged == ["JE-1"]
-    assert plan_sync(spec, target, [record], {})  .writes[0].operation == "create"
+    assert plan_sync(spec, target, [record], {}).writes[0].operation == "create"
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -63,7 +63,8 @@ def build_dds_asset(obj: CatalogObject) -> dg.AssetsDefinition:
         group_name=DDS_GROUP,
         kinds={"s3", "polars", "duckdb"},
         description=f"Intacct {obj.name} from DDS deliveries, one row per {', '.join(obj.key)} "
-                    f"(newest version wins; deletes kept as `_intacct_deleted`). Table `{DDS_SCHEMA}.{obj.table_name}`.",
+                    f"(newest version wins; deletes kept as `_intacct_deleted`). "
+                    f"Table `{DDS_SCHEMA}.{obj.table_name}`.",
         metadata={"dagster/table_name": f"{DDS_SCHEMA}.{obj.table_name}", "intacct/object": obj.name,
                   "intacct/key": ", ".join(obj.key)},
         check_specs=[
