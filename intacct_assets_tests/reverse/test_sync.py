@@ -228,3 +228,13 @@ def test_legacy_xml_invoices_are_idempotent_across_runs_with_lost_answers(harnes
     invoices = [i for i in harness.sandbox.records("ARINVOICE") if str(i.get("RECORDID", "")).startswith("RSYNC-INV-")]
     assert len(harness.sandbox.records("ARINVOICE")) - before == 12 == len({i["RECORDID"] for i in invoices})
     assert write_requests(harness.sync(INVOICES)) == 0
+
+
+def test_entity_scoped_sync_creates_records_in_that_entity(harness):
+    entity = harness.sandbox.records("LOCATIONENTITY")[0]["LOCATIONID"]
+    harness.table("analytics.crm_customers", crm_rows(harness, existing=0, new=2))
+    report = harness.sync(customers_yaml() + f"    entity: {entity}\n")
+    assert report.counts()["created"] == 2
+    assert customer(harness, "CRM-0001")["MEGAENTITYID"] == entity
+    calls = harness.client.calls.since(0)
+    assert {c.entity for c in calls if c.operation.startswith(("create", "query"))} == {entity}
