@@ -23,8 +23,10 @@ ENCLOSURES = ('"', "'", "[", "/")
 UTF8_BOM = b"\xef\xbb\xbf"
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_RECORDS = 50
-# Columns every DDS file carries; seeing them in the first row means it is a header.
-DDS_STANDARD_COLUMNS = frozenset({"ddsreadtime", "ddschangetype"})
+# Columns DDS adds to every file (ddsChangeType: change files only); in a first row they mark a header.
+READ_TIME = "ddsReadTime"
+CHANGE_TYPE = "ddsChangeType"
+DDS_STANDARD_COLUMNS = frozenset({READ_TIME.lower(), CHANGE_TYPE.lower()})
 
 
 class DialectError(ValueError):

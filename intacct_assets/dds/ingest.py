@@ -19,7 +19,7 @@ import polars as pl
 
 from intacct_assets.catalog import CatalogObject
 from intacct_assets.dds.ddl import DdlError, DdsTableDdl, parse_ddl
-from intacct_assets.dds.dialect import DialectError
+from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, DialectError
 from intacct_assets.dds.filenames import DdsFileName
 from intacct_assets.dds.reader import LINE_COLUMN, ROW_COLUMN, FileRejectedError, ParsedFile, ReadOptions, read_dds_file
 from intacct_assets.dds.s3 import S3Object, download
@@ -42,8 +42,6 @@ from intacct_assets.warehouse.merge import (
 log = logging.getLogger(__name__)
 
 DDS_SCHEMA = "dds"
-READ_TIME = "ddsReadTime"
-CHANGE_TYPE = "ddsChangeType"
 
 
 @dataclass
@@ -59,7 +57,6 @@ class FileOutcome:
     counts: MergeCounts = field(default_factory=MergeCounts)
     size_bytes: int = 0
     seconds: float = 0.0
-    columns: dict[str, str] = field(default_factory=dict)
 
 
 def utc_naive(moment: datetime) -> datetime:
@@ -292,8 +289,7 @@ class DdsIngest:
             if name.is_snapshot:
                 counts.deleted += self._complete_snapshot(connection, obj, target, name, now)
         return FileOutcome(file.key, file.etag, outcome, records=parsed.records, rejected=parsed.rejected_count,
-                           counts=counts, size_bytes=file.size, seconds=time.perf_counter() - started,
-                           columns=parsed.columns)
+                           counts=counts, size_bytes=file.size, seconds=time.perf_counter() - started)
 
     def _complete_snapshot(self, connection, obj: CatalogObject, target: TargetTable, name: DdsFileName,
                            now: datetime) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from intacct_assets.dds.dialect import SAMPLE_BYTES, Dialect, DialectHints, detect_dialect
+from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, SAMPLE_BYTES, Dialect, DialectHints, detect_dialect
 from intacct_assets.warehouse.sql import UnsafeIdentifierError, quote
 
 LINE_COLUMN = "_line"
@@ -33,8 +33,7 @@ _TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%SZ")
 _BOOLEANS = {"true": True, "false": False, "t": True, "f": False, "1": True, "0": False, "yes": True, "no": False}
 # Columns that every DDS record has: a record without them was cut short.
-_ALWAYS_PRESENT = ("ddsReadTime",)
-CHANGE_TYPE = "ddsChangeType"
+_ALWAYS_PRESENT = (READ_TIME,)
 
 
 class FileRejectedError(ValueError):
