@@ -16,12 +16,17 @@ order). Two ways to verify:
 The pager yields the rows of each page as soon as they arrive (merging is order-independent) and
 a :class:`Verified` marker whenever the verified prefix grows: everything up to that row has been
 read, which is what a cursor may be advanced to.
+
+In count mode the caller may hand over the set's last page, already being read by another query
+whose sort the server has cached (the largest-key probe's): it travels beside the first page, which
+saves one round, and its boundary is verified like any other.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -66,65 +71,75 @@ class Pager:
             raise ValueError(f"mode must be one of {MODES}")
         self.source, self.scan, self.mode = source, scan, mode
         self.size = source.page_limit
-        self.outstanding = concurrency + 1  # one queued request keeps every slot busy between answers
+        # Requests queued behind the busy slots: a freed slot starts the next one at once, even when both
+        # answers arrive together and the rows of the previous pages are still being handled.
+        self.outstanding = 2 * concurrency
         self.segment = max(max_offset, self.size)
         self.filter = scan.filter  # of the current segment
 
     def request(self, start: int, size: int | None = None, extra: Filter | None = None) -> PageRequest:
         return PageRequest(self.scan.fields, all_of(self.filter, extra), self.scan.order, start, size or self.size)
 
-    def fetch(self, request: PageRequest) -> Page:
-        page = self.source.fetch(request)
+    def fetch(self, request: PageRequest, answered: Callable[[], None] | None = None) -> Page:
+        page = self.source.fetch(request, answered)
         self.scan.stats.pages += 1
         return page
 
-    def run(self, total: int, first: Page | None = None) -> Iterator[Rows | Verified]:
+    def run(self, total: int, first: Page | None = None, last: Future | None = None) -> Iterator[Rows | Verified]:
         """Read positions 1..``total``; ``first`` is page 0 if it was already read.
 
-        Start positions never exceed ``max_offset`` (Intacct errors on large offsets): the set is read
-        in segments, each continuing with a keyset filter after the last verified row of the previous.
+        ``last`` (count mode, ``page_limit < total <= max_offset``): a future of the last ``page_limit``
+        positions in ascending order, its total ``-1`` when it cannot be compared (it saw rows beyond
+        the set). Start positions never exceed ``max_offset`` (Intacct errors on large offsets): the set
+        is read in segments, each continuing with a keyset filter after the last verified row of the
+        previous.
         """
+        if last is not None and (self.mode != "count" or not self.size < total <= self.segment):
+            raise ValueError("a last page is only taken in count mode, for a set of one segment and several pages")
         order = self.scan.order
         with ThreadPoolExecutor(max_workers=self.outstanding, thread_name_prefix="intacct-page") as pool:
             while True:
-                last = None
-                for event in self._run(pool, self._starts(min(total, self.segment)), first):
+                end = None
+                for event in self._run(pool, self._pages(min(total, self.segment), last is not None), first, last):
                     if isinstance(event, Verified):
-                        last = event.last
+                        end = event.last
                     yield event
-                if total <= self.segment or last is None:
+                if total <= self.segment or end is None:
                     return
-                self.filter = all_of(self.scan.filter, _beyond(order, tuple(last[f] for f in order), "gt"))
+                self.filter = all_of(self.scan.filter, _beyond(order, tuple(end[f] for f in order), "gt"))
                 first = self.fetch(self.request(1))
                 total = first.total
                 if first.frame.height == 0:
                     return
 
-    def _starts(self, total: int) -> list[int]:
-        if self.mode == "count":
-            return list(range(1, total + 1, self.size)) or [1]
-        stride = self.size - 1  # each page re-reads the previous page's last row
-        return [1, *range(1 + stride, total, stride)]
+    def _pages(self, total: int, last: bool) -> list[tuple[int, int]]:
+        """(start, size) of each page to request; without the ``last`` page's positions when it is given."""
+        if self.mode == "overlap":
+            stride = self.size - 1  # each page re-reads the previous page's last row
+            return [(start, self.size) for start in (1, *range(1 + stride, total, stride))]
+        end = total - self.size if last else total
+        return [(start, min(self.size, end - start + 1)) for start in range(1, end + 1, self.size)] or [(1, self.size)]
 
-    def _run(self, pool: ThreadPoolExecutor, starts: list[int], first: Page | None) -> Iterator[Rows | Verified]:
+    def _run(self, pool: ThreadPoolExecutor, requests: list[tuple[int, int]], first: Page | None,
+             last: Future | None) -> Iterator[Rows | Verified]:
         pages: dict[int, Page] = {}
         held: dict[int, pl.DataFrame] = {}  # overlap mode: a page's first row, until its boundary is checked
-        queue = deque(range(len(starts)))
-        running: dict[Future, int] = {}
-        # The first page of a new query pays for the server's filter and sort; the others reuse it,
-        # so they are only sent once it is back.
-        queue.popleft()
-        yield from self._arrived(0, first or self.fetch(self.request(starts[0])), pages, held)
+        queue = deque(range(1, len(requests)))
+        running: dict[Future, int] = {last: len(requests)} if last is not None else {}
 
         def refill() -> None:
-            while queue and len(running) < self.outstanding:
+            while queue and len(running) - (last in running) < self.outstanding:
                 index = queue.popleft()
-                running[pool.submit(self.fetch, self.request(starts[index]))] = index
+                running[pool.submit(self.fetch, self.request(*requests[index]))] = index
 
         previous: Page | None = None
-        refill()
         try:
-            for index in range(len(starts)):
+            if first is None:
+                first = self._first_page(pool, self.request(*requests[0]), refill)
+            else:
+                refill()
+            yield from self._arrived(0, first, pages, held)
+            for index in range(len(requests) + (last is not None)):
                 while index not in pages:
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
@@ -132,10 +147,10 @@ class Pager:
                         yield from self._arrived(arrived, future.result(), pages, held)
                     refill()
                 page = pages.pop(index)
-                last = previous.row(-1, self.scan.order) if previous is not None and previous.frame.height else None
-                if previous is not None and (last is None or page.frame.height == 0):
+                last_row = previous.row(-1, self.scan.order) if previous is not None and previous.frame.height else None
+                if previous is not None and (last_row is None or page.frame.height == 0):
                     # the set shrank past a page boundary: read everything after the verified prefix by key
-                    end = yield from self._repair(last, None)
+                    end = yield from self._repair(last_row, None)
                     if end is not None:
                         yield Verified(dict(zip(self.scan.order, end, strict=True)))
                     return
@@ -147,6 +162,17 @@ class Pager:
         finally:
             for future in running:
                 future.cancel()
+
+    def _first_page(self, pool: ThreadPoolExecutor, request: PageRequest, refill: Callable[[], None]) -> Page:
+        """The first page of a new query pays for the server's filter and sort; the others reuse it, so
+        they are only sent (``refill``) once the server has answered it, while its body is still read."""
+        answered = threading.Event()
+        reading = pool.submit(self.fetch, request, answered.set)
+        reading.add_done_callback(lambda _: answered.set())
+        answered.wait()
+        if not reading.done() or reading.exception() is None:
+            refill()
+        return reading.result()
 
     def _arrived(self, index: int, page: Page, pages: dict[int, Page], held: dict[int, pl.DataFrame]):
         pages[index] = page

@@ -7,6 +7,7 @@ current size" as text columns named like the wire fields. The pager only ever ta
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,11 +53,13 @@ class RestSource:
     def discover(self) -> list[FieldSpec]:
         return rest_fields(self.client.rest.model(self.object_name), self.key)
 
-    def fetch(self, request: PageRequest) -> Page:
+    def fetch(self, request: PageRequest, answered: Callable[[], None] | None = None) -> Page:
+        """``answered``: called once the server has answered (before the page is read and decoded)."""
         direction = "desc" if request.descending else "asc"
         order = tuple((name, direction) for name in request.order)
         page = self.client.rest.query(Query(self.object_name, request.fields, filter=request.filter, order_by=order,
-                                            start=request.start, size=request.size), entity=self.entity)
+                                            start=request.start, size=request.size), entity=self.entity,
+                                      answered=answered)
         return _decode_rest(page.body, request.fields)
 
     @staticmethod
@@ -78,11 +81,14 @@ class XmlSource:
     def discover(self) -> list[FieldSpec]:
         return xml_fields(self.client.xml.lookup(self.object_name, entity=self.entity), self.declared, self.key)
 
-    def fetch(self, request: PageRequest) -> Page:
+    def fetch(self, request: PageRequest, answered: Callable[[], None] | None = None) -> Page:
+        """``answered``: called once the page is back (the XML answer is read whole)."""
         result = self.client.xml.query(
             self.object_name, request.fields, filter=all_of(self.base_filter, request.filter),
             order_by=[(f, "desc" if request.descending else "asc") for f in request.order],
             offset=request.start - 1, pagesize=request.size, entity=self.entity)
+        if answered is not None:
+            answered()
         return Page(_frame(result.records, request.fields), result.total)
 
     def read_all(self, fields: tuple[str, ...], filter: Filter | None):

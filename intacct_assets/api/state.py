@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 import duckdb
+import polars as pl
 
-from intacct_assets.intacct.calllog import ApiCall
+from intacct_assets.intacct.calllog import ApiCall, CallLog
 from intacct_assets.warehouse.connection import run
 from intacct_assets.warehouse.ledger import META_SCHEMA, ensure_meta_tables
 
@@ -28,6 +29,10 @@ API_TABLES = {
         operation VARCHAR, entity VARCHAR, status INTEGER, duration_ms DOUBLE, attempt INTEGER,
         transactions INTEGER, outcome VARCHAR, error VARCHAR, excerpt VARCHAR""",
 }
+
+
+CALL_COLUMNS = ("started_at", "face", "method", "path", "operation", "entity", "status", "duration_ms", "attempt",
+                "transactions", "outcome", "error", "excerpt")
 
 
 @dataclass
@@ -80,10 +85,39 @@ def save_state(connection: duckdb.DuckDBPyConnection, state: SyncState) -> None:
 
 def record_calls(connection: duckdb.DuckDBPyConnection, calls: list[ApiCall], run_id: str | None,
                  asset: str) -> None:
+    """One INSERT of a frame (``executemany`` binds row by row: ~15 ms for a full load's 50 calls)."""
     if not calls:
         return
-    connection.executemany(
-        f"INSERT INTO {META_SCHEMA}.api_calls VALUES ({', '.join('?' * 15)})",
-        [[run_id, asset, c.started_at.replace(tzinfo=None), c.face, c.method, c.path, c.operation, c.entity, c.status,
-          c.duration_ms, c.attempt, c.transactions, c.outcome, c.error, c.excerpt] for c in calls])
+    rows = pl.DataFrame({
+        "run_id": [run_id] * len(calls), "asset": [asset] * len(calls),
+        **{name: [getattr(c, name) for c in calls] for name in CALL_COLUMNS},
+    }, schema_overrides={"run_id": pl.String, "status": pl.Int32, "duration_ms": pl.Float64})
+    rows = rows.with_columns(pl.col("started_at").dt.replace_time_zone(None))
+    connection.register("_intacct_calls", rows.to_arrow())
+    try:
+        run(connection, f"INSERT INTO {META_SCHEMA}.api_calls BY NAME SELECT * FROM _intacct_calls")
+    finally:
+        connection.unregister("_intacct_calls")
 
+
+
+class CallRecorder:
+    """Records a sync's calls inside the transaction that ends each entity context (no transaction of
+    their own); what a failure left unrecorded goes in one of its own at the end of the sync."""
+
+    def __init__(self, log: CallLog, run_id: str | None, asset: str) -> None:
+        self.log, self.run_id, self.asset = log, run_id, asset
+        self.recorded = self._writing = log.mark()
+
+    @property
+    def pending(self) -> bool:
+        return self.log.mark() > self.recorded
+
+    def write(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Inside the caller's transaction; call :meth:`committed` once it is committed."""
+        calls = self.log.since(self.recorded)
+        record_calls(connection, calls, self.run_id, self.asset)
+        self._writing = self.recorded + len(calls)
+
+    def committed(self) -> None:
+        self.recorded = self._writing

@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import duckdb
 import polars as pl
 
 from intacct_assets.api import schema
@@ -30,7 +31,7 @@ from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
 from intacct_assets.api.settings import ApiSettings
 from intacct_assets.api.sources import Page, PageRequest, RestSource, XmlSource
-from intacct_assets.api.state import ensure_api_tables, load_state, record_calls
+from intacct_assets.api.state import CallRecorder, ensure_api_tables, load_state
 from intacct_assets.api.targets import API_SCHEMA, SyncTarget
 from intacct_assets.api.writer import Writer
 from intacct_assets.intacct import IntacctClient
@@ -97,16 +98,17 @@ class ApiIngestion:
 
     def sync(self, target: SyncTarget, *, full_refresh: bool = False, reconcile: bool = False) -> SyncReport:
         started, mark = time.perf_counter(), self.client.calls.mark()
+        recorder = CallRecorder(self.client.calls, self.run_id, target.name)
         reports: list[ContextReport] = []
         try:
             for context in self.contexts(target):
-                reports.append(_ContextSync(self, target, context, full_refresh, reconcile).run())
+                reports.append(_ContextSync(self, target, context, full_refresh, reconcile, recorder).run())
         finally:
-            calls = self.client.calls.since(mark)
-            with self.warehouse.connect() as connection, transaction(connection):
-                ensure_api_tables(connection)
-                record_calls(connection, calls, self.run_id, target.name)
-        return SyncReport(target.name, reports, calls, time.perf_counter() - started)
+            if recorder.pending:
+                with self.warehouse.connect() as connection, transaction(connection):
+                    ensure_api_tables(connection)
+                    recorder.write(connection)
+        return SyncReport(target.name, reports, self.client.calls.since(mark), time.perf_counter() - started)
 
     def contexts(self, target: SyncTarget) -> list[str]:
         if target.entities is not None and target.entity_scoped:
@@ -116,9 +118,10 @@ class ApiIngestion:
 
 class _ContextSync:
     def __init__(self, ingestion: ApiIngestion, target: SyncTarget, context: str, full_refresh: bool,
-                 force_reconcile: bool) -> None:
+                 force_reconcile: bool, recorder: CallRecorder) -> None:
         self.ingestion, self.target, self.full_refresh, self.force_reconcile = ingestion, target, full_refresh, \
             force_reconcile
+        self.recorder = recorder
         self.client, self.settings = ingestion.client, ingestion.settings
         self.tag = context or ingestion.client.settings.entity_id  # what rows are tagged with
         client_entity = context or None  # None: the credentials' default context
@@ -151,7 +154,8 @@ class _ContextSync:
             if self.writer is not None:
                 self.writer.wait()  # a failed sync leaves no merge running behind it
         self.state.last_run_id, self.state.last_success_at = self.ingestion.run_id, utc_now()
-        self.writer.flush()
+        self.writer.flush(self.recorder.write)
+        self.recorder.committed()
         self.report.counts, self.report.rejected = self.writer.counts, self.writer.rejected
         self.report.cursor_after = self.state.cursor
         return self.report
@@ -203,23 +207,23 @@ class _ContextSync:
         return discovered
 
     def _live_rows(self, connection) -> int:
-        exists = run(connection, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
-                                 "table_name = ?", [API_SCHEMA, self.target.name])[0][0]
-        if not exists:
+        """Outside a transaction: a missing table simply has none (cheaper than asking the catalog views)."""
+        try:
+            return run(connection, f"SELECT count(*) FROM {table_name(API_SCHEMA, self.target.name)} WHERE "
+                                   f"{ENTITY_COLUMN} = ? AND NOT {DELETED}", [self.tag])[0][0]
+        except duckdb.CatalogException:
             return 0
-        return run(connection, f"SELECT count(*) FROM {table_name(API_SCHEMA, self.target.name)} WHERE "
-                               f"{ENTITY_COLUMN} = ? AND NOT {DELETED}", [self.tag])[0][0]
 
     # ------------------------------------------------------------------ reading
     def _request(self, fields: Iterable[str], filter, order: tuple[str, ...], size: int | None = None,
                  descending: bool = False) -> PageRequest:
         return PageRequest(tuple(fields), filter, order, 1, size or self.source.page_limit, descending)
 
-    def _page(self, mode: str, scan: Scan, total: int, first: Page | None = None) -> Iterator[Rows | Verified]:
+    def _page(self, mode: str, scan: Scan, total: int, first: Page | None = None,
+              last: Future | None = None) -> Iterator[Rows | Verified]:
         pager = Pager(self.source, scan, mode, self.concurrency, self.settings.max_offset)
-        if first is not None:
-            scan.stats.pages += 1
-        yield from pager.run(total, first)
+        scan.stats.pages += (first is not None) + (last is not None)
+        yield from pager.run(total, first, last)
         self._count(scan.stats)
 
     def _count(self, stats: PagerStats) -> None:
@@ -237,6 +241,23 @@ class _ContextSync:
     def _keys_probe(self, filter=None) -> Page:
         """One row: the largest key (and the size of the set)."""
         return self.source.fetch(self._request((self.key,), filter, (self.key,), size=1, descending=True))
+
+    def _last_page(self, probe: Page, filter, fields: tuple[str, ...]) -> Future | None:
+        """The last page of a full load's key range, read in the probe's order (the server has just sorted
+        it) while the first page pays for the range's own sort: one round less.
+
+        Its total is comparable with the range's only if nothing was added above the probed largest key.
+        """
+        if not self.source.page_limit < probe.total <= self.settings.max_offset:
+            return None
+        largest = probe.frame[self.key][0]
+
+        def read() -> Page:
+            page = self.source.fetch(self._request(fields, filter, (self.key,), descending=True))
+            comparable = page.frame.height > 0 and page.frame[self.key][0] == largest
+            return Page(page.frame.reverse(), page.total if comparable else -1)
+
+        return self.side.submit(read)
 
     def _sequential(self, fields: tuple[str, ...], filter) -> Iterator[pl.DataFrame]:
         """readByQuery objects: one consistent server-side result set, read with readMore."""
@@ -262,17 +283,17 @@ class _ContextSync:
                 after = state.full_load_after_key
                 bounds = all_of(Compare("gt", self.key, after) if after else None,
                                 Compare("lte", self.key, state.full_load_max_key))
-                total = self._keys_probe(bounds).total
-                self.report.pages += 1
+                probed, probe = bounds, self._keys_probe(bounds)
             else:
-                probe = self.probe.result()
-                self.report.pages += 1
+                probed, probe = None, self.probe.result()
                 state.full_load_max_key = probe.frame[self.key][0] if probe.frame.height else None
                 state.full_load_started_at = started
                 state.full_load_after_key = state.full_load_max_modified = None
-                bounds, total = Compare("lte", self.key, state.full_load_max_key), probe.total
+                bounds = Compare("lte", self.key, state.full_load_max_key)
+            self.report.pages += 1
             if state.full_load_max_key is not None:
-                for event in self._page("count", Scan(fields, bounds, (self.key,)), total):
+                scan = Scan(fields, bounds, (self.key,))
+                for event in self._page("count", scan, probe.total, last=self._last_page(probe, probed, fields)):
                     if isinstance(event, Rows):
                         self._add(event.frame)
                         if tombstone_missing:
@@ -280,7 +301,7 @@ class _ContextSync:
                         state.full_load_max_modified = _newest(state.full_load_max_modified, self.max_modified)
                     else:
                         state.full_load_after_key = event.last[self.key]
-                        self.writer.checkpoint()
+                        self.writer.checkpoint(remaining=probe.total - scan.stats.rows)
         load_started = state.full_load_started_at or started
         newest = _newest(state.full_load_max_modified, self.max_modified)
         state.cursor = newest - (utc_now() - load_started) if newest is not None else None
@@ -305,12 +326,13 @@ class _ContextSync:
             return
         order = (modified, self.key)
         first = self.source.fetch(self._request(fields, window, order))
-        for event in self._page("overlap", Scan(fields, window, order), first.total, first):
+        scan = Scan(fields, window, order)
+        for event in self._page("overlap", scan, first.total, first):
             if isinstance(event, Rows):
                 self._add(event.frame)
             elif (moment := parse_timestamp(event.last[modified])) is not None:
                 state.cursor = max(state.cursor, moment)
-                self.writer.checkpoint()
+                self.writer.checkpoint(remaining=first.total - scan.stats.rows)
 
     def _snapshot(self) -> None:
         """Everything, every run; live rows that are gone are tombstoned."""
@@ -318,12 +340,13 @@ class _ContextSync:
         started, seen = utc_now(), []
         fields = tuple(f.source for f in self.fields)
         first = self.source.fetch(self._request(fields, None, (self.key,)))
-        for event in self._page("overlap", Scan(fields, None, (self.key,)), first.total, first):
+        scan = Scan(fields, None, (self.key,))
+        for event in self._page("overlap", scan, first.total, first):
             if isinstance(event, Rows):
                 self._add(event.frame)
                 seen.append(event.frame[self.key])
             else:
-                self.writer.checkpoint()
+                self.writer.checkpoint(remaining=first.total - scan.stats.rows)
         self.state.reconciled_at = started
         if self.had_rows:
             self._tombstone_unseen(seen, started)
@@ -398,8 +421,8 @@ class _ContextSync:
             self.report.pages += 1
             if probe.frame.height:
                 bounds = Compare("lte", self.key, probe.frame[self.key][0])
-                frames = [e.frame for e in self._page("count", Scan(fields, bounds, (self.key,)), probe.total)
-                          if isinstance(e, Rows)]
+                frames = [e.frame for e in self._page("count", Scan(fields, bounds, (self.key,)), probe.total,
+                                                      last=self._last_page(probe, None, fields)) if isinstance(e, Rows)]
         scanned = (pl.concat(frames) if frames else pl.DataFrame(schema={f: pl.String for f in fields})) \
             .rename({self.key: "key", **({modified: "modified"} if modified else {})})
         found: dict[str, object] = {}

@@ -3,9 +3,11 @@
 Fetched rows are buffered; at each checkpoint (after the state moved forward) with ``flush_rows``
 waiting, a background thread merges them in one DuckDB transaction together with a copy of the sync
 state taken at the same moment (so the saved cursor never covers rows that are not in the table
-yet). Fetching continues meanwhile; it only waits when two batches are pending. ``flush()`` drains
-everything synchronously, optionally with more work (tombstones) in the same transaction. The
-warehouse lock is held only while merging.
+yet). Fetching continues meanwhile; it only waits when two batches are pending. When the caller says
+how many rows are still to come, the rows waiting near the end are merged early, so that little is
+left for the last merge, which the sync waits for. ``flush()`` drains everything synchronously,
+optionally with more work (tombstones, the call log) in the same transaction. The warehouse lock is
+held only while merging.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Writer:
         self._frames: list[pl.DataFrame] = []
         self._rejects: list[tuple[int | None, str, str]] = []
         self._buffered = 0
+        self._remaining: int | None = None  # rows still to come, as of the last checkpoint
         self._changed = threading.Condition()
         self._merging = False
         self._error: BaseException | None = None
@@ -54,11 +57,17 @@ class Writer:
                 self._buffered += frame.height
             self._rejects.extend((None, reason, raw) for reason, raw in rejected)
 
-    def checkpoint(self) -> None:
-        """Start a background merge if enough rows wait; call it right after the state moved forward."""
+    def checkpoint(self, remaining: int | None = None) -> None:
+        """Start a background merge if enough rows wait; call it right after the state moved forward.
+
+        ``remaining``: rows still to come, when known. Once fewer are to come than wait, the waiting rows
+        are merged at once: the last merge, which the sync waits for, then holds only what arrives
+        during the one before it instead of up to ``flush_rows``.
+        """
         with self._changed:
             self._raise_error()
-            if self._buffered >= self.flush_rows and not self._merging:
+            self._remaining = remaining
+            if self._merge_due() and not self._merging:
                 self._merging = True
                 threading.Thread(target=self._merge_in_background, args=(self._take(),), daemon=True,
                                  name="intacct-merge").start()
@@ -77,6 +86,10 @@ class Writer:
             batch = self._take()
         self._commit(batch, extra)
 
+    def _merge_due(self) -> bool:
+        ending = self._remaining is not None and 0 < self._remaining < self._buffered
+        return self._buffered >= self.flush_rows or ending
+
     def _take(self) -> _Batch:
         batch = _Batch(self._frames, self._rejects, dataclasses.replace(self.state))
         self._frames, self._rejects, self._buffered = [], [], 0
@@ -88,7 +101,7 @@ class Writer:
         except BaseException as error:
             self._error = error
         with self._changed:
-            if self._error is None and self._buffered >= self.flush_rows:
+            if self._error is None and self._merge_due():
                 batch = self._take()
                 threading.Thread(target=self._merge_in_background, args=(batch,), daemon=True,
                                  name="intacct-merge").start()

@@ -9,7 +9,7 @@ most 500 records; ``atomic=True`` sends ``X-IA-API-Param-Transaction: true``; an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -127,10 +127,12 @@ class RestClient:
     # ------------------------------------------------------------------ generic
     def request(self, method: str, path: str, *, body: object = None, params: dict[str, str] | None = None,
                 entity: str | None = None, idempotency_key: str | None = None, atomic: bool = False,
-                operation: str = "", per_item: bool = False) -> httpx.Response:
+                operation: str = "", per_item: bool = False,
+                answered: Callable[[], None] | None = None) -> httpx.Response:
         """Send one request; returns the response or raises the error it represents.
 
         ``per_item``: a batch write whose 207/4xx answer lists per-record results (not an error).
+        ``answered``: called when a success answer starts, before its body is read.
         """
         if idempotency_key is not None and method not in ("POST", "PATCH"):
             raise ValueError("Intacct honours Idempotency-Key on POST and PATCH only")
@@ -152,7 +154,7 @@ class RestClient:
             replay=Replay(safe=reading or idempotency_key is not None, keyed=idempotency_key is not None),
             judge=lambda r: self._judge(r, method, path, per_item),
             transactions=lambda r: _transactions(method, path, r),
-            entity=context, headers=headers, params=params,
+            entity=context, headers=headers, params=params, answered=answered,
             content=json.dumps(body, separators=(",", ":")).encode() if body is not None else None,
         ), self._authorizer)
         return response
@@ -169,9 +171,10 @@ class RestClient:
         return error
 
     # ------------------------------------------------------------------ reads
-    def query(self, query: Query, *, entity: str | None = None) -> QueryPage:
+    def query(self, query: Query, *, entity: str | None = None,
+              answered: Callable[[], None] | None = None) -> QueryPage:
         response = self.request("POST", "/services/core/query", body=query.body(), entity=entity,
-                                operation=f"query {query.object}")
+                                operation=f"query {query.object}", answered=answered)
         return QueryPage(response.content)
 
     def model(self, object_name: str) -> dict:

@@ -48,6 +48,7 @@ class Exchange:
     content: bytes | None = None
     params: dict[str, str] | None = None
     uses_slot: bool = True  # False for token requests (not API calls; never wait behind our own requests)
+    answered: Callable[[], None] | None = None  # told as soon as a success answer starts (before its body)
 
 
 @dataclass
@@ -105,6 +106,8 @@ class Transport:
             # by then, and reading a large body must not keep the next request waiting.
             with self.limiter.slot() if exchange.uses_slot else nullcontext():
                 response = self.http.send(request, stream=True)
+            if exchange.answered is not None and response.status_code < 400:
+                exchange.answered()
             try:
                 response.read()
             finally:

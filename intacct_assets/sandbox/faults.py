@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from intacct_assets.sandbox.httpd import Response
 from intacct_assets.sandbox.oauth import gateway_error

@@ -8,9 +8,9 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Callable
 
 from intacct_assets.sandbox import rest_codec
 from intacct_assets.sandbox.clock import iso

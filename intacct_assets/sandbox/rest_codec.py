@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 from intacct_assets.sandbox import values
@@ -22,7 +22,7 @@ def _set(out: dict, path: tuple[str, ...], value: object) -> None:
     out[path[-1]] = value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _layout(defn: ObjectDef) -> tuple:
     return tuple((tuple(f.rest.split(".")), f) for f in defn.fields if f.rest)
 

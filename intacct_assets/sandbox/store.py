@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Iterator
 
 from intacct_assets.sandbox import rules
 from intacct_assets.sandbox.clock import Clock, iso

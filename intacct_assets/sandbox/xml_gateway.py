@@ -11,9 +11,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 from xml.etree.ElementTree import Element as InElement
 from xml.etree.ElementTree import ParseError, tostring
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import duckdb
+
 from intacct_assets.warehouse.connection import run
 
 META_SCHEMA = "intacct_meta"

@@ -304,3 +304,32 @@ def test_large_sets_are_read_in_segments_without_large_offsets(fresh_sandbox, ma
     assert sync.sync("customer").total("updated") == 50
     assert_matches_intacct(sync, fresh_sandbox)
     assert max(starts) <= 30 and starts.count(1) > 4  # every segment restarts at position 1
+
+
+def test_a_full_load_reads_its_last_page_beside_the_first_and_checks_it(fresh_sandbox, make_client, syncer):
+    """The last page travels with the first (read in the probe's order); a record created above the
+    probed largest key, or deleted below it, meanwhile makes the last page's count disagree: the gap is
+    re-read by key, so nothing is skipped and nothing is counted twice."""
+    sent: list[dict] = []
+
+    def change_after_probe(response: httpx.Response) -> None:
+        if response.request.url.path.endswith("/services/core/query"):
+            body = json.loads(response.request.content)
+            sent.append(body)
+            if body["size"] == 1 and len(sent) == 1:  # the probe for the largest key has answered
+                fresh_sandbox.create("CUSTOMER", {"CUSTOMERID": "C-LATE", "NAME": "Late, Inc."})
+                fresh_sandbox.delete("CUSTOMER", 40)
+
+    before = set(intacct_customers(fresh_sandbox))
+    sync = syncer(fresh_sandbox)
+    sync.client = make_client(fresh_sandbox, http=httpx.Client(event_hooks={"response": [change_after_probe]}),
+                              **sync.settings_env)
+    report = sync.sync("customer").contexts[0]
+    descending = [b for b in sent if b["size"] > 1 and b["orderBy"] == [{"key": "desc"}]]
+    assert len(descending) == 1 and descending[0]["start"] == 1  # the last page, read top-down
+    assert report.repairs >= 1  # its count disagreed with the first page's: the gap was re-read by key
+    assert before - {"40"} <= set(sync.rows("customer"))  # every record that stood still was read
+    assert len(sync.query("SELECT key FROM api.customer GROUP BY key HAVING count(*) > 1")) == 0
+    fresh_sandbox.advance_clock(30)
+    sync.sync("customer")
+    assert_matches_intacct(sync, fresh_sandbox)
