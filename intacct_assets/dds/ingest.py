@@ -85,6 +85,8 @@ def versioned_batch(parsed: ParsedFile, name: DdsFileName, obj: CatalogObject) -
     WHENMODIFIED); the merge falls back further to the delivery time.
     """
     frame = parsed.frame
+    if not frame.width:  # an empty file (a change job with nothing to report): no columns, no records
+        return pl.DataFrame()
     columns = set(frame.columns)
     read = pl.col(READ_TIME) if READ_TIME in columns else pl.lit(None, pl.Datetime("us"))
     modified = pl.coalesce(pl.col(obj.modified), read) if obj.modified in columns else read

@@ -102,6 +102,24 @@ def test_loaded_files_are_skipped_and_redeliveries_change_nothing(warehouse, s3,
     assert full_table(warehouse) == before
 
 
+def test_empty_change_files_load_as_nothing_changed(warehouse, s3, bucket):
+    """A change job with nothing to report can be a 0-byte file (no header, no rows): it is ingested
+    with no records, whether or not the table exists yet, and the next real file still loads."""
+    empty = {"GLENTRY.change.2026-11-01T05-00-00Z.csv": b"",
+             "GLENTRY.change.2026-11-02T07-00-00Z.csv": b"\xef\xbb\xbf\r\n"}
+    put_all(s3, bucket, empty)
+    outcomes = ingest(warehouse, s3, bucket)
+    assert [(o.outcome, o.records) for o in outcomes] == [("unchanged", 0)] * 2
+    put_all(s3, bucket, deliveries())
+    outcomes = ingest(warehouse, s3, bucket)
+    assert {o.key: o.outcome for o in outcomes} == {**dict.fromkeys(empty, "skipped"),  # already handled
+                                                    **dict.fromkeys(deliveries(), "ingested")}
+    assert business_rows(warehouse) == EXPECTED
+    s3.put_object(Bucket=bucket, Key="GLENTRY.change.2026-11-05T06-00-00Z.csv", Body=b"")
+    [late] = ingest(warehouse, s3, bucket, keys={"GLENTRY.change.2026-11-05T06-00-00Z.csv"})
+    assert (late.outcome, late.records) == ("unchanged", 0) and business_rows(warehouse) == EXPECTED
+
+
 def test_split_all_delivery_tombstones_only_when_complete(warehouse, s3, bucket):
     files = deliveries()
     put_all(s3, bucket, files)
