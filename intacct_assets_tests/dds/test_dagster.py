@@ -4,9 +4,10 @@ import dagster as dg
 import pytest
 from dagster_aws.s3 import S3Resource
 
-from intacct_assets.defs.dds.assets import DDS_ASSETS, KEY_UNIQUE_CHECK, REJECTED_ROWS_CHECK
+from intacct_assets.defs.dds.assets import DDS_ASSETS
 from intacct_assets.defs.dds.jobs import dds_unrecognized_files_job
 from intacct_assets.defs.dds.sensors import dds_sensor
+from intacct_assets.defs.metadata import KEY_UNIQUE_CHECK, REJECTED_ROWS_CHECK
 from intacct_assets.defs.resources import DdsResource, WarehouseResource
 from intacct_assets.warehouse.connection import run
 from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row

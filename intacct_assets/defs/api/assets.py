@@ -13,14 +13,12 @@ from intacct_assets.api.sync import ApiIngestion, SyncReport
 from intacct_assets.api.targets import API_SCHEMA, SyncTarget
 from intacct_assets.catalog import load_catalog
 from intacct_assets.defs.intacct_resource import IntacctResource
-from intacct_assets.defs.metadata import table_metadata
+from intacct_assets.defs.metadata import table_check_results, table_check_specs, table_metadata
 from intacct_assets.defs.resources import WarehouseResource
 from intacct_assets.warehouse.stats import table_report
 
 API_GROUP = "api"
 API_POOL = "intacct_api"
-KEY_UNIQUE_CHECK = "key_unique"
-REJECTED_ROWS_CHECK = "no_rejected_rows"
 
 
 class ApiSyncConfig(dg.Config):
@@ -91,12 +89,7 @@ def build_api_asset(target: SyncTarget, settings: ApiSettings) -> dg.AssetsDefin
         metadata={"dagster/table_name": f"{API_SCHEMA}.{target.name}", "intacct/object": target.object,
                   "intacct/key": ", ".join(target.key_columns), "intacct/cadence": cron or "manual"},
         automation_condition=dg.AutomationCondition.on_cron(cron, settings.cron_timezone) if cron else None,
-        check_specs=[
-            dg.AssetCheckSpec(KEY_UNIQUE_CHECK, asset=key, description="Exactly one row per entity and record key."),
-            dg.AssetCheckSpec(REJECTED_ROWS_CHECK, asset=key,
-                              description="Records of this run that could not be read as their types "
-                                          "(see intacct_meta.rejected_rows)."),
-        ],
+        check_specs=table_check_specs(key, unique="entity and record key", rejected="this run"),
     )
     def api_table(context: dg.AssetExecutionContext, config: ApiSyncConfig, intacct: IntacctResource,
                   warehouse: WarehouseResource):
@@ -112,13 +105,7 @@ def build_api_asset(target: SyncTarget, settings: ApiSettings) -> dg.AssetsDefin
         table = table_report(store, API_SCHEMA, target.name, target.key_columns)
         yield dg.MaterializeResult(
             metadata={**table_metadata(table), **sync_metadata(report)},
-            check_results=[
-                dg.AssetCheckResult(check_name=KEY_UNIQUE_CHECK, passed=table.duplicate_keys == 0,
-                                    metadata={"duplicate_keys": table.duplicate_keys}),
-                dg.AssetCheckResult(check_name=REJECTED_ROWS_CHECK, passed=report.total("rejected") == 0,
-                                    severity=dg.AssetCheckSeverity.WARN,
-                                    metadata={"rejected_rows": report.total("rejected")}),
-            ],
+            check_results=table_check_results(table.duplicate_keys, report.total("rejected")),
         )
 
     return api_table

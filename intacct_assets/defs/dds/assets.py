@@ -12,13 +12,11 @@ from dagster_aws.s3 import S3Resource
 from intacct_assets.catalog import CatalogObject, load_catalog
 from intacct_assets.dds.ingest import DDS_SCHEMA, DdsIngest, FileOutcome
 from intacct_assets.dds.s3 import S3Object, list_objects
-from intacct_assets.defs.metadata import table_metadata
+from intacct_assets.defs.metadata import table_check_results, table_check_specs, table_metadata
 from intacct_assets.defs.resources import DdsResource, WarehouseResource
 from intacct_assets.warehouse.stats import table_report
 
 DDS_GROUP = "dds"
-KEY_UNIQUE_CHECK = "key_unique"
-REJECTED_ROWS_CHECK = "no_rejected_rows"
 
 
 class DdsFile(dg.Config):
@@ -67,12 +65,7 @@ def build_dds_asset(obj: CatalogObject) -> dg.AssetsDefinition:
                     f"Table `{DDS_SCHEMA}.{obj.table_name}`.",
         metadata={"dagster/table_name": f"{DDS_SCHEMA}.{obj.table_name}", "intacct/object": obj.name,
                   "intacct/key": ", ".join(obj.key)},
-        check_specs=[
-            dg.AssetCheckSpec(KEY_UNIQUE_CHECK, asset=key, description="Exactly one row per record key."),
-            dg.AssetCheckSpec(REJECTED_ROWS_CHECK, asset=key,
-                              description="Records of this run's files that could not be loaded "
-                                          "(see intacct_meta.rejected_rows)."),
-        ],
+        check_specs=table_check_specs(key, unique="record key", rejected="this run's files"),
     )
     def dds_table(context: dg.AssetExecutionContext, config: DdsIngestConfig, s3: S3Resource,
                   warehouse: WarehouseResource, dds: DdsResource):
@@ -95,14 +88,8 @@ def build_dds_asset(obj: CatalogObject) -> dg.AssetsDefinition:
                 **_run_totals(outcomes),
                 "files": _files_table(outcomes),
             },
-            check_results=[
-                dg.AssetCheckResult(check_name=KEY_UNIQUE_CHECK, passed=report.duplicate_keys == 0,
-                                    metadata={"duplicate_keys": report.duplicate_keys}),
-                dg.AssetCheckResult(check_name=REJECTED_ROWS_CHECK, passed=report.rejected_rows == 0,
-                                    severity=dg.AssetCheckSeverity.WARN,
-                                    metadata={"rejected_rows": report.rejected_rows,
-                                              "rejected_files": sum(o.outcome == "rejected" for o in outcomes)}),
-            ],
+            check_results=table_check_results(report.duplicate_keys, report.rejected_rows,
+                                              rejected_files=sum(o.outcome == "rejected" for o in outcomes)),
         )
         failed = [o for o in outcomes if o.outcome == "failed"]
         if failed:
