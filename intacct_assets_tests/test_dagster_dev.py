@@ -8,9 +8,11 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import httpx
 import pytest
 
 from intacct_assets.warehouse.connection import Warehouse, run
@@ -18,6 +20,7 @@ from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row
 
 REPO = Path(__file__).resolve().parents[1]
 ASSET = dg.AssetKey(["intacct", "dds", "glentry"])
+PATIENCE_SECONDS = 420  # generous: a loaded CI box starts four Dagster processes before the run's two
 
 
 def free_port() -> int:
@@ -26,19 +29,60 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class DagsterDev:
+    process: subprocess.Popen
+    url: str
+    home: Path
+    warehouse_path: Path
+    log_path: Path
+
+    def wait_for(self, predicate, what: str):
+        """Poll until ``predicate`` is truthy; on giving up, say what dagster dev printed and how runs ended."""
+        deadline = time.monotonic() + PATIENCE_SECONDS
+        while time.monotonic() < deadline and self.process.poll() is None:
+            result = predicate()
+            if result:
+                return result
+            time.sleep(0.5)  # polling for an outcome, not timing anything
+        raise AssertionError(f"gave up waiting for {what} (dagster dev exit code {self.process.poll()})\n"
+                             f"runs: {self.runs()}\n--- last lines of dagster dev's output ---\n{self.log_tail()}")
+
+    def serving(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/server_info", timeout=5).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def runs(self) -> list[str]:
+        if not (self.home / "history").exists():
+            return []
+        with dg.DagsterInstance.from_config(str(self.home)) as instance:
+            return [f"{r.job_name} {r.status.value} {r.tags.get('dagster/sensor_name', '')}".strip()
+                    for r in instance.get_runs()]
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
 @pytest.fixture
 def dagster_dev(tmp_path, aws_env, bucket):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     env = {**os.environ, "DAGSTER_HOME": str(home), "INTACCT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
-           "INTACCT_DDS_SENSOR_INTERVAL_SECONDS": "1", "INTACCT_DDS_BUCKET": bucket}
+           "INTACCT_DDS_SENSOR_INTERVAL_SECONDS": "1", "INTACCT_DDS_BUCKET": bucket,
+           "INTACCT_API_CRON": "off"}  # this test is about the DDS sensor; no API runs competing for the box
     dagster = Path(sys.executable).with_name("dagster")
-    log = (tmp_path / "dagster_dev.log").open("w")
-    process = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(free_port())],
-                               cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    port = free_port()
+    log_path = tmp_path / "dagster_dev.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+                                   cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    dev = DagsterDev(process, f"http://127.0.0.1:{port}", home, tmp_path / "warehouse.duckdb", log_path)
     try:
-        yield home, tmp_path / "warehouse.duckdb"
+        dev.wait_for(dev.serving, "the webserver")  # its storage is set up before this test opens it too
+        yield dev
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -46,27 +90,16 @@ def dagster_dev(tmp_path, aws_env, bucket):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        log.close()
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.5)  # polling for an outcome, not timing anything
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def test_dropped_file_is_materialized_by_the_sensor(dagster_dev, s3, bucket):
-    home, warehouse_path = dagster_dev
     s3.put_object(Bucket=bucket, Key="exports/GLENTRY.change.2026-11-02T06-00-00Z.csv",
                   Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2")]))
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        event = wait_for(lambda: instance.get_latest_materialization_event(ASSET), 240, "the GLENTRY materialization")
+    with dg.DagsterInstance.from_config(str(dagster_dev.home)) as instance:
+        event = dagster_dev.wait_for(lambda: instance.get_latest_materialization_event(ASSET),
+                                     "the GLENTRY materialization")
         dagster_run = instance.get_run_by_id(event.run_id)
     assert dagster_run.tags.get("dagster/sensor_name") == "dds_sensor"
     assert event.asset_materialization.metadata["dagster/row_count"].value == 2
-    with Warehouse(str(warehouse_path)).connect() as connection:
+    with Warehouse(str(dagster_dev.warehouse_path)).connect() as connection:
         assert run(connection, "SELECT RECORDNO FROM dds.glentry ORDER BY 1") == [("1",), ("2",)]
