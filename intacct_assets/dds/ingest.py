@@ -58,6 +58,13 @@ class FileOutcome:
     size_bytes: int = 0
     seconds: float = 0.0
 
+    @property
+    def needs_attention(self) -> bool:
+        """Not loaded, or loaded with a caveat (the message says which)."""
+        if self.outcome == "skipped":
+            return False
+        return self.outcome not in ("ingested", "unchanged") or bool(self.message)
+
 
 def utc_naive(moment: datetime) -> datetime:
     """Warehouse timestamps are UTC without a zone (DuckDB TIMESTAMP)."""
@@ -288,26 +295,42 @@ class DdsIngest:
                 outcome = "rejected"
             seconds = time.perf_counter() - started
             ledger.record_file(connection, self._ledger_row(file, name, outcome, "", parsed, counts, seconds, now))
+            message = ""
             if name.is_snapshot:
-                counts.deleted += self._complete_snapshot(connection, obj, target, name, now)
-        return FileOutcome(file.key, file.etag, outcome, records=parsed.records, rejected=parsed.rejected_count,
-                           counts=counts, size_bytes=file.size, seconds=time.perf_counter() - started)
+                tombstoned, message = self._complete_snapshot(connection, obj, target, name, now)
+                counts.deleted += tombstoned
+                if message:
+                    ledger.annotate_file(connection, file.key, file.etag, message)
+        return FileOutcome(file.key, file.etag, outcome, message, records=parsed.records,
+                           rejected=parsed.rejected_count, counts=counts, size_bytes=file.size,
+                           seconds=time.perf_counter() - started)
 
     def _complete_snapshot(self, connection, obj: CatalogObject, target: TargetTable, name: DdsFileName,
-                           now: datetime) -> int:
-        """Tombstone records absent from an ``all`` delivery once all of its parts are loaded."""
+                           now: datetime) -> tuple[int, str]:
+        """Tombstone records absent from an ``all`` delivery once all of its parts are loaded.
+
+        Returns how many were tombstoned and, when the delivery is held back, why. A delivery with
+        rejected records is held: a record whose row was malformed is absent from what loaded but not
+        from Intacct. Re-delivering the corrected part (a new ETag) completes it.
+        """
         if ledger.snapshot_recorded(connection, obj.name, name.delivery):
-            return 0
+            return 0, ""
         parts = ledger.delivery_parts(connection, obj.name, name.delivery)
-        if not delivery_complete(parts, self.settings.split_size):
-            return 0
+        if not delivery_complete([(part, records) for part, records, _ in parts], self.settings.split_size):
+            return 0, ""
+        rejected = sum(rejected for _, _, rejected in parts)
+        if rejected:
+            message = (f"delivery {name.delivery} is complete but has {rejected} rejected record(s): records "
+                       "absent from it are not flagged deleted until a corrected copy is delivered")
+            log.warning("%s: %s", obj.name, message)
+            return 0, message
         tombstone = Tombstone(moment=utc_naive(name.delivered_at), source=name.delivery)
         deleted = tombstone_absent(connection, target, snapshot_id(name), tombstone, now)
         ledger.record_snapshot(connection, obj.name, name.delivery, snapshot_id(name), tombstone.moment,
                                len(parts), deleted, now)
         log.info("%s: delivery %s complete (%d parts); %d absent records tombstoned", obj.name, name.delivery,
                  len(parts), deleted)
-        return deleted
+        return deleted, ""
 
     def _ledger_row(self, file: S3Object, name: DdsFileName | None, outcome: str, message: str,
                     parsed: ParsedFile | None, counts: MergeCounts | None, seconds: float,

@@ -76,6 +76,11 @@ def record_file(connection: duckdb.DuckDBPyConnection, record: FileRecord) -> No
     run(connection, f"INSERT INTO {META_SCHEMA}.dds_files ({columns}) VALUES ({placeholders})", list(row.values()))
 
 
+def annotate_file(connection: duckdb.DuckDBPyConnection, key: str, etag: str | None, message: str) -> None:
+    run(connection, f"UPDATE {META_SCHEMA}.dds_files SET message = ? WHERE key = ? AND etag IS NOT DISTINCT FROM ?",
+        [message, key, etag])
+
+
 def finished_files(connection: duckdb.DuckDBPyConnection, keys: list[str]) -> set[tuple[str, str | None]]:
     """(key, etag) pairs already loaded for good, among ``keys``."""
     if not keys:
@@ -102,11 +107,11 @@ def replace_rejected_rows(connection: duckdb.DuckDBPyConnection, source: str, et
 
 
 def delivery_parts(connection: duckdb.DuckDBPyConnection, object_name: str,
-                   delivery: str) -> list[tuple[int | None, int]]:
-    """(part, records) of the delivery's files loaded so far (latest version of each key)."""
+                   delivery: str) -> list[tuple[int | None, int, int]]:
+    """(part, records, rejected records) of the delivery's files loaded so far (latest version of each key)."""
     return run(
         connection,
-        f"""SELECT part, records FROM {META_SCHEMA}.dds_files
+        f"""SELECT part, records, coalesce(rejected, 0) FROM {META_SCHEMA}.dds_files
             WHERE object = ? AND delivery = ? AND outcome IN ({', '.join(repr(o) for o in FINAL_OUTCOMES)})
             QUALIFY row_number() OVER (PARTITION BY key ORDER BY processed_at DESC) = 1""",
         [object_name, delivery],

@@ -133,6 +133,37 @@ def test_split_all_delivery_tombstones_only_when_complete(warehouse, s3, bucket)
     assert delivery_complete([(None, 3)], split_size=0) is True
 
 
+def test_a_snapshot_with_rejected_rows_flags_nothing_deleted_until_a_clean_copy_arrives(warehouse, s3, bucket):
+    """Record 2's row in the newer `all` file is malformed: it is absent from what loaded, but not gone from
+    Intacct. The delivery tombstones nothing (and says why) until a corrected copy is re-delivered."""
+    t1, t4 = "2026-11-01T06-00-00Z", "2026-11-04T06-00-00Z"
+    older = f"GLENTRY.all.{t1}.csv"
+    put_all(s3, bucket, {older: dds_csv(GLENTRY_COLUMNS, [glentry_row(str(n), read=f"{t1[:13]}:00:00Z", change="")
+                                                          for n in (1, 2, 3)])})
+    ingest(warehouse, s3, bucket)
+    newer = f"GLENTRY.all.{t4}.csv"
+    read = f"{t4[:13]}:00:00Z"
+
+    def newer_file(amount_of_2: str) -> bytes:
+        return dds_csv(GLENTRY_COLUMNS, [glentry_row("1", read=read, change=""),
+                                         glentry_row("2", read=read, amount=amount_of_2, change="")])
+
+    s3.put_object(Bucket=bucket, Key=newer, Body=newer_file("1,000.00"))
+    [outcome] = ingest(warehouse, s3, bucket, keys={newer})
+    assert (outcome.outcome, outcome.rejected, outcome.counts.deleted) == ("ingested", 1, 0)
+    assert "1 rejected record" in outcome.message and "not flagged deleted" in outcome.message
+    assert [deleted for _, _, deleted in business_rows(warehouse)] == [False, False, False]
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT message FROM intacct_meta.dds_files WHERE key = ?", [newer]) == [
+            (outcome.message,)]
+        assert run(connection, "SELECT delivery FROM intacct_meta.dds_snapshots") == [(older.removesuffix(".csv"),)]
+    s3.put_object(Bucket=bucket, Key=newer, Body=newer_file("1000.00"))  # corrected: a new ETag
+    [outcome] = ingest(warehouse, s3, bucket, keys={newer})
+    assert (outcome.outcome, outcome.rejected, outcome.counts.deleted, outcome.message) == ("ingested", 0, 1, "")
+    assert business_rows(warehouse) == [("1", "10.0000000000", False), ("2", "1000.0000000000", False),
+                                        ("3", "10.0000000000", True)]
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_any_order_and_repetition_gives_the_same_table(s3, bucket, data):

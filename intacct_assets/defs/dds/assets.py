@@ -78,7 +78,7 @@ def build_dds_asset(obj: CatalogObject) -> dg.AssetsDefinition:
             context.log.info(f"no files in config: loading {len(files)} pending {obj.name} file(s) from the bucket")
         outcomes = ingest.ingest(obj, files)
         for outcome in outcomes:
-            log = context.log.warning if outcome.outcome in ("failed", "rejected", "unrecognized") else context.log.info
+            log = context.log.warning if outcome.needs_attention else context.log.info
             log(f"{outcome.key}: {outcome.outcome} {outcome.message}".rstrip())
         report = table_report(warehouse.warehouse(), DDS_SCHEMA, obj.table_name, obj.key,
                               sources=[o.key for o in outcomes])
