@@ -29,6 +29,13 @@ def test_sensors_run_by_default():
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
 
 
+def test_runs_execute_their_steps_in_process():
+    """A process per step costs a Python start-up each; the demo's DDS runs queued faster than they ran."""
+    definitions = defs()
+    for job in (definitions.resolve_job_def("dds_ingest_job"), definitions.resolve_implicit_global_asset_job_def()):
+        assert job.executor_def.name == dg.in_process_executor.name
+
+
 def test_dg_check_defs_loads_without_warnings():
     venv_bin = Path(sys.executable).parent
     env = {**os.environ, "VIRTUAL_ENV": str(venv_bin.parent), "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}
