@@ -35,6 +35,7 @@ from intacct_assets.warehouse.merge import (
     MergeCounts,
     TargetTable,
     Tombstone,
+    live_records,
     merge_batch,
     tombstone_absent,
 )
@@ -311,7 +312,9 @@ class DdsIngest:
 
         Returns how many were tombstoned and, when the delivery is held back, why. A delivery with
         rejected records is held: a record whose row was malformed is absent from what loaded but not
-        from Intacct. Re-delivering the corrected part (a new ETag) completes it.
+        from Intacct. Re-delivering the corrected part (a new ETag) completes it. A delivery with no
+        records at all is held too: an empty full export is far likelier a failed export than an
+        emptied object, and change and delete files still report real deletions.
         """
         if ledger.snapshot_recorded(connection, obj.name, name.delivery):
             return 0, ""
@@ -319,9 +322,14 @@ class DdsIngest:
         if not delivery_complete([(part, records) for part, records, _ in parts], self.settings.split_size):
             return 0, ""
         rejected = sum(rejected for _, _, rejected in parts)
+        message = ""
         if rejected:
             message = (f"delivery {name.delivery} is complete but has {rejected} rejected record(s): records "
                        "absent from it are not flagged deleted until a corrected copy is delivered")
+        elif not sum(records for _, records, _ in parts) and live_records(connection, target):
+            message = (f"delivery {name.delivery} holds no records while the table has live ones: treated as a "
+                       "failed export, nothing is flagged deleted (change and delete files still are applied)")
+        if message:
             log.warning("%s: %s", obj.name, message)
             return 0, message
         tombstone = Tombstone(moment=utc_naive(name.delivered_at), source=name.delivery)

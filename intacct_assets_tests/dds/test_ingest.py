@@ -164,6 +164,22 @@ def test_a_snapshot_with_rejected_rows_flags_nothing_deleted_until_a_clean_copy_
                                         ("3", "10.0000000000", True)]
 
 
+def test_an_empty_snapshot_flags_nothing_deleted_but_a_delete_file_still_applies(warehouse, s3, bucket):
+    """An `all` file with a header and no records, for a table with live records: a failed export, held."""
+    files = deliveries()
+    put_all(s3, bucket, files)
+    ingest(warehouse, s3, bucket, keys={"GLENTRY.all.2026-11-01T06-00-00Z.001.csv",
+                                        "GLENTRY.all.2026-11-01T06-00-00Z.002.csv.gz"})
+    empty = "GLENTRY.all.2026-11-05T06-00-00Z.csv"
+    s3.put_object(Bucket=bucket, Key=empty, Body=dds_csv(GLENTRY_COLUMNS, []))
+    [outcome] = ingest(warehouse, s3, bucket, keys={empty})
+    assert (outcome.outcome, outcome.records, outcome.counts.deleted) == ("unchanged", 0, 0)
+    assert "holds no records" in outcome.message and outcome.needs_attention
+    assert [deleted for _, _, deleted in business_rows(warehouse)] == [False] * 5
+    ingest(warehouse, s3, bucket, keys={"GLENTRY.delete.2026-11-03T06-00-00Z.csv"})
+    assert [r for r, _, deleted in business_rows(warehouse) if deleted] == ["3"]
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_any_order_and_repetition_gives_the_same_table(s3, bucket, data):
