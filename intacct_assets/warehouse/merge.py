@@ -9,6 +9,10 @@ tie-breaker (within one batch, the record's position breaks ties). A table row h
   the business columns, so a tombstone keeps the record's last known values. It is stored as
   NULL in the usual case where it is the live state itself, which halves the bookkeeping written.
 
+A live record of an ``all`` delivery also counts as seen live when it was read: its version is at
+least ``(ddsReadTime, ddsReadTime, delivery, source)``, so a newer full export outranks an older one's
+absence tombstone and any change made before the read.
+
 Both are maxima, so merging batches in any order, any number of times, yields the same table.
 ``_intacct_snapshot`` remembers the newest ``all`` delivery a key appeared in, which is how
 records missing from a complete snapshot are found (see ``tombstone_absent``).
@@ -157,11 +161,26 @@ def _stored_data_version(data_version: str, version: str) -> str:
     return f"CASE WHEN {data_version} = {_with_live('true', version)} THEN NULL ELSE {data_version} END"
 
 
-def _batch_versions(columns: list[str]) -> tuple[str, str]:
+def _seen_live(version: str, live: str, read: str) -> str:
+    """A live record of an ``all`` delivery was there when it was read (``ddsReadTime``; else the delivery
+    time): its version is at least that. So a newer full export outranks an older one's absence tombstone
+    (an export that missed records cannot delete them for good), and changes made before the read."""
+    moment = f"coalesce(b.{read}, $delivered::TIMESTAMP)"
+    presence = f"struct_pack(modified := {moment}, read := {moment}, delivered := $delivered::TIMESTAMP, " \
+               f"source := $source::VARCHAR)"
+    return f"greatest({version}, CASE WHEN {live} THEN {presence} END)"
+
+
+def _batch_versions(columns: list[str], from_snapshot: bool) -> tuple[str, str]:
     """SQL for the batch row's state version and data version."""
     state = _version_sql("b", MODIFIED, READ)
+    if from_snapshot:
+        state = _seen_live(state, f"NOT b.{DELETED}", READ)
     if DATA_LIVE in columns:
-        return state, _with_live(f"b.{DATA_LIVE}", _version_sql("b", DATA_MODIFIED, DATA_READ))
+        data = _version_sql("b", DATA_MODIFIED, DATA_READ)
+        if from_snapshot:
+            data = _seen_live(data, f"b.{DATA_LIVE}", DATA_READ)
+        return state, _with_live(f"b.{DATA_LIVE}", data)
     return state, _with_live(f"NOT b.{DELETED}", state)
 
 
@@ -237,7 +256,7 @@ def _insert_sql(table: str, data_columns: list[str], deleted: str, version: str,
 def _insert_all(connection: duckdb.DuckDBPyConnection, target: TargetTable, data_columns: list[str],
                 batch_columns: list[str], rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
     """Every key of the batch is new to the table: plain appends."""
-    version, data_version = _batch_versions(batch_columns)
+    version, data_version = _batch_versions(batch_columns, params["snapshot"] is not None)
     if floor is None:
         deleted, state, source = f"b.{DELETED}", version, "$source"
     else:
@@ -260,7 +279,7 @@ def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, dat
                  chunk: pl.DataFrame, params: dict, floor: Tombstone | None) -> MergeCounts:
     """Plan against the table with keys and versions only; ship business columns just for rows that change."""
     table = target.qualified
-    version, data_version = _batch_versions(chunk.columns)
+    version, data_version = _batch_versions(chunk.columns, params["snapshot"] is not None)
     bookkeeping = [c for c in chunk.columns if c.startswith("_intacct_")]
     try:
         with _registered(connection, "_intacct_batch", chunk.select(*target.key, *bookkeeping)):

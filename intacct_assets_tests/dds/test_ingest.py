@@ -164,6 +164,28 @@ def test_a_snapshot_with_rejected_rows_flags_nothing_deleted_until_a_clean_copy_
                                         ("3", "10.0000000000", True)]
 
 
+def test_a_newer_full_export_restores_records_an_older_one_missed(warehouse, s3, bucket):
+    """The 11-02 export lacks record 2 (a partial export that nothing could tell apart); the 11-03 one has it,
+    unmodified. The newest complete export decides: record 2 is live again, in either loading order."""
+    def export(moment: str, ids: list[str]) -> dict[str, bytes]:
+        rows = [glentry_row(i, "2026-10-01T00:00:00Z", read=moment[:13] + ":00:00Z", change="") for i in ids]
+        return {f"GLENTRY.all.{moment}.csv": dds_csv(GLENTRY_COLUMNS, rows)}
+
+    files = {**export("2026-11-01T06-00-00Z", ["1", "2"]), **export("2026-11-02T06-00-00Z", ["1"]),
+             **export("2026-11-03T06-00-00Z", ["1", "2"])}
+    put_all(s3, bucket, files)
+    tables = []
+    for order in (sorted(files), sorted(files, reverse=True)):
+        target = Warehouse(str(Path(tempfile.mkdtemp()) / "warehouse.duckdb"))
+        for key in order:
+            ingest(target, s3, bucket, keys={key})
+            if key == "GLENTRY.all.2026-11-02T06-00-00Z.csv" and order[0] < order[-1]:
+                assert [deleted for _, _, deleted in business_rows(target)] == [False, True]
+        assert business_rows(target) == [("1", "10.0000000000", False), ("2", "10.0000000000", False)]
+        tables.append(full_table(target))
+    assert tables[0] == tables[1]
+
+
 def test_an_empty_snapshot_flags_nothing_deleted_but_a_delete_file_still_applies(warehouse, s3, bucket):
     """An `all` file with a header and no records, for a table with live records: a failed export, held."""
     files = deliveries()
