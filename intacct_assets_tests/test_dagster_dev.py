@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-import httpx
 import pytest
 
 from intacct_assets.warehouse.connection import Warehouse, run
@@ -32,7 +31,6 @@ def free_port() -> int:
 @dataclass
 class DagsterDev:
     process: subprocess.Popen
-    url: str
     home: Path
     warehouse_path: Path
     log_path: Path
@@ -48,11 +46,10 @@ class DagsterDev:
         raise AssertionError(f"gave up waiting for {what} (dagster dev exit code {self.process.poll()})\n"
                              f"runs: {self.runs()}\n--- last lines of dagster dev's output ---\n{self.log_tail()}")
 
-    def serving(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/server_info", timeout=5).status_code == 200
-        except httpx.TransportError:
-            return False
+    def sensor_ticking(self) -> bool:
+        """The daemon has loaded the code location and evaluates the DDS sensor (the webserver is not needed:
+        it may even have lost its port to another test's server, which dagster dev survives)."""
+        return "Checking for new runs for sensor: dds_sensor" in self.log_path.read_text(errors="replace")
 
     def runs(self) -> list[str]:
         if not (self.home / "history").exists():
@@ -73,15 +70,15 @@ def dagster_dev(tmp_path, aws_env, bucket):
     env = {**os.environ, "DAGSTER_HOME": str(home), "INTACCT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
            "INTACCT_DDS_SENSOR_INTERVAL_SECONDS": "1", "INTACCT_DDS_BUCKET": bucket,
            "INTACCT_API_CRON": "off"}  # this test is about the DDS sensor; no API runs competing for the box
-    dagster = Path(sys.executable).with_name("dagster")
-    port = free_port()
+    command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1",
+               "-p", str(free_port())]
     log_path = tmp_path / "dagster_dev.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                                   cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    dev = DagsterDev(process, f"http://127.0.0.1:{port}", home, tmp_path / "warehouse.duckdb", log_path)
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    dev = DagsterDev(process, home, tmp_path / "warehouse.duckdb", log_path)
     try:
-        dev.wait_for(dev.serving, "the webserver")  # its storage is set up before this test opens it too
+        dev.wait_for(dev.sensor_ticking, "the DDS sensor's first tick")  # storage is set up before the test opens it
         yield dev
     finally:
         os.killpg(process.pid, signal.SIGINT)
