@@ -124,11 +124,16 @@ def prepare(workdir: Path, rows: int) -> None:
     if not (workdir / ALL_FILE).exists():
         write_csv(glentry_frame(rows), workdir / ALL_FILE)
     if not (workdir / CHANGE_FILE).exists():
-        # 10,000 records spread over the 10M-row table, modified after the full load
+        # 10,000 records spread over the 10M-row table, modified after the full export was read (as a
+        # change job delivered a day later reports them)
         import polars as pl
 
         changes = pl.concat([glentry_frame(1_000, start_recordno=1 + n * 1_000_000 + 500_000, seed=100 + n,
                                            modified_offset_s=30 * 86400) for n in range(10)])
+        seconds = pl.int_range(pl.len()) * 86_000 // pl.len()
+        modified = pl.lit(datetime(2026, 11, 1, 6, 0, 1)) + pl.duration(seconds=seconds)
+        changes = changes.with_columns(WHENMODIFIED=modified.dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                       ddsReadTime=pl.lit("2026-11-02T06:00:00Z"))
         write_csv(changes, workdir / CHANGE_FILE)
 
 
