@@ -35,7 +35,6 @@ from intacct_assets.warehouse.merge import (
     MergeCounts,
     TargetTable,
     Tombstone,
-    live_records,
     merge_batch,
     tombstone_absent,
 )
@@ -286,8 +285,10 @@ class DdsIngest:
         now = utc_naive(self.clock())
         with self.warehouse.connect() as connection, transaction(connection):
             ledger.ensure_meta_tables(connection)
-            snapshot = ledger.latest_snapshot(connection, obj.name)
-            floor = Tombstone(moment=snapshot[0], source=snapshot[1]) if snapshot else None
+            newest = ledger.latest_snapshot(connection, obj.name)
+            # keys of the newest complete delivery (or of a newer one) were there when it was taken: no floor
+            in_newest = name.is_snapshot and newest is not None and snapshot_id(name) >= newest[2]
+            floor = Tombstone(moment=newest[0], source=newest[1]) if newest and not in_newest else None
             counts = merge_batch(connection, target, batch, batch_origin(name, file), now, floor)
             ledger.replace_rejected_rows(connection, file.key, file.etag,
                                          [(r.line, r.reason, r.raw) for r in parsed.rejected], self.run_id, now)
@@ -313,7 +314,7 @@ class DdsIngest:
         Returns how many were tombstoned and, when the delivery is held back, why. A delivery with
         rejected records is held: a record whose row was malformed is absent from what loaded but not
         from Intacct. Re-delivering the corrected part (a new ETag) completes it. A delivery with no
-        records at all is held too: an empty full export is far likelier a failed export than an
+        records at all is never a snapshot: an empty full export is far likelier a failed export than an
         emptied object, and change and delete files still report real deletions.
         """
         if ledger.snapshot_recorded(connection, obj.name, name.delivery):
@@ -326,9 +327,9 @@ class DdsIngest:
         if rejected:
             message = (f"delivery {name.delivery} is complete but has {rejected} rejected record(s): records "
                        "absent from it are not flagged deleted until a corrected copy is delivered")
-        elif not sum(records for _, records, _ in parts) and live_records(connection, target):
-            message = (f"delivery {name.delivery} holds no records while the table has live ones: treated as a "
-                       "failed export, nothing is flagged deleted (change and delete files still are applied)")
+        elif not sum(records for _, records, _ in parts):
+            message = (f"delivery {name.delivery} holds no records: treated as a failed export, not as a full "
+                       "one, so nothing is flagged deleted (change and delete files still apply)")
         if message:
             log.warning("%s: %s", obj.name, message)
             return 0, message

@@ -118,11 +118,11 @@ def delivery_parts(connection: duckdb.DuckDBPyConnection, object_name: str,
     )
 
 
-def latest_snapshot(connection: duckdb.DuckDBPyConnection, object_name: str) -> tuple[datetime, str] | None:
-    """(delivery time, delivery) of the object's newest complete ``all`` delivery."""
+def latest_snapshot(connection: duckdb.DuckDBPyConnection, object_name: str) -> tuple[datetime, str, str] | None:
+    """(delivery time, delivery, snapshot id) of the object's newest complete ``all`` delivery."""
     rows = run(
         connection,
-        f"SELECT delivered_at, delivery FROM {META_SCHEMA}.dds_snapshots WHERE object = ? "
+        f"SELECT delivered_at, delivery, snapshot_id FROM {META_SCHEMA}.dds_snapshots WHERE object = ? "
         "ORDER BY snapshot_id DESC LIMIT 1",
         [object_name],
     )

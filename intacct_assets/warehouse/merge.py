@@ -348,14 +348,6 @@ def _plan_and_update(connection: duckdb.DuckDBPyConnection, target: TargetTable,
     return MergeCounts(inserted=inserted, updated=updated, deleted=deleted, unchanged=unchanged)
 
 
-def live_records(connection: duckdb.DuckDBPyConnection, target: TargetTable) -> int:
-    """Records not flagged deleted; 0 when the table does not exist yet (asked without failing, since a
-    failed statement would end the caller's transaction)."""
-    exists = run(connection, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-                 [target.schema, target.name])[0][0]
-    return run(connection, f"SELECT count(*) FROM {target.qualified} WHERE NOT {DELETED}")[0][0] if exists else 0
-
-
 def tombstone_absent(connection: duckdb.DuckDBPyConnection, target: TargetTable, snapshot_id: str,
                      tombstone: Tombstone, synced_at: datetime) -> int:
     """Delete every record that a complete snapshot did not contain and that is older than it."""

@@ -186,20 +186,41 @@ def test_a_newer_full_export_restores_records_an_older_one_missed(warehouse, s3,
     assert tables[0] == tables[1]
 
 
-def test_an_empty_snapshot_flags_nothing_deleted_but_a_delete_file_still_applies(warehouse, s3, bucket):
-    """An `all` file with a header and no records, for a table with live records: a failed export, held."""
+def test_an_empty_snapshot_is_not_a_full_export_in_any_order(s3, bucket):
+    """An `all` file with a header and no records is held as a failed export: it flags nothing deleted and
+    sets no floor, whether it loads first (no table yet), between or after the real files."""
     files = deliveries()
-    put_all(s3, bucket, files)
-    ingest(warehouse, s3, bucket, keys={"GLENTRY.all.2026-11-01T06-00-00Z.001.csv",
-                                        "GLENTRY.all.2026-11-01T06-00-00Z.002.csv.gz"})
     empty = "GLENTRY.all.2026-11-05T06-00-00Z.csv"
-    s3.put_object(Bucket=bucket, Key=empty, Body=dds_csv(GLENTRY_COLUMNS, []))
-    [outcome] = ingest(warehouse, s3, bucket, keys={empty})
-    assert (outcome.outcome, outcome.records, outcome.counts.deleted) == ("unchanged", 0, 0)
-    assert "holds no records" in outcome.message and outcome.needs_attention
-    assert [deleted for _, _, deleted in business_rows(warehouse)] == [False] * 5
-    ingest(warehouse, s3, bucket, keys={"GLENTRY.delete.2026-11-03T06-00-00Z.csv"})
-    assert [r for r, _, deleted in business_rows(warehouse) if deleted] == ["3"]
+    put_all(s3, bucket, {**files, empty: dds_csv(GLENTRY_COLUMNS, [])})
+    snapshot = ["GLENTRY.all.2026-11-01T06-00-00Z.001.csv", "GLENTRY.all.2026-11-01T06-00-00Z.002.csv.gz"]
+    delete = "GLENTRY.delete.2026-11-03T06-00-00Z.csv"
+    tables = []
+    for order in ([empty, *snapshot, delete], [*snapshot, empty, delete], [delete, *snapshot, empty]):
+        target = Warehouse(str(Path(tempfile.mkdtemp()) / "warehouse.duckdb"))
+        outcomes = {o.key: o for key in order for o in ingest(target, s3, bucket, keys={key})}
+        held = outcomes[empty]
+        assert (held.outcome, held.records, held.counts.deleted) == ("unchanged", 0, 0)
+        assert "holds no records" in held.message and held.needs_attention
+        assert [r for r, _, deleted in business_rows(target) if deleted] == ["3"]  # the delete file still applies
+        tables.append(full_table(target))
+    assert tables[0] == tables[1] == tables[2]
+
+
+def test_a_redelivered_part_of_the_newest_export_adds_live_records(warehouse, s3, bucket):
+    """A corrected copy of the newest complete export (new ETag) holds a record the first copy lacked: it was
+    there when the export was taken, so it loads live (the floor is for keys older exports lacked)."""
+    key = "GLENTRY.all.2026-11-04T06-00-00Z.csv"
+
+    def export(ids: list[str]) -> bytes:
+        return dds_csv(GLENTRY_COLUMNS, [glentry_row(i, "2026-10-01T00:00:00Z", read="2026-11-04T05:55:00Z",
+                                                     change="") for i in ids])
+
+    s3.put_object(Bucket=bucket, Key=key, Body=export(["1", "2"]))
+    ingest(warehouse, s3, bucket)
+    s3.put_object(Bucket=bucket, Key=key, Body=export(["1", "2", "7"]))
+    [outcome] = ingest(warehouse, s3, bucket)
+    assert (outcome.counts.inserted, outcome.counts.deleted) == (1, 0)
+    assert business_rows(warehouse) == [(r, "10.0000000000", False) for r in ("1", "2", "7")]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
