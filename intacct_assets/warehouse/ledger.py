@@ -77,6 +77,7 @@ def record_file(connection: duckdb.DuckDBPyConnection, record: FileRecord) -> No
 
 
 def annotate_file(connection: duckdb.DuckDBPyConnection, key: str, etag: str | None, message: str) -> None:
+    """Note on a loaded file's ledger row what its loading left undone (e.g. why its delivery was held)."""
     run(connection, f"UPDATE {META_SCHEMA}.dds_files SET message = ? WHERE key = ? AND etag IS NOT DISTINCT FROM ?",
         [message, key, etag])
 
