@@ -16,6 +16,8 @@ S3 transfer time is not part of the figures.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import inspect
 import json
 import statistics
 import subprocess
@@ -117,24 +119,34 @@ def scenario_change(workdir: Path, database: Path) -> dict:
 SCENARIOS = {"raw": scenario_raw, "cold": scenario_cold, "replay": scenario_replay, "change": scenario_change}
 
 
+def _recipe(rows: int) -> str:
+    """What the generated files depend on: a workdir made by another row count or generator is rebuilt."""
+    sources = (BENCHMARKS / "gen_glentry.py").read_text() + inspect.getsource(prepare)
+    return hashlib.sha256(f"{rows}\n{sources}".encode()).hexdigest()
+
+
 def prepare(workdir: Path, rows: int) -> None:
     from gen_glentry import glentry_frame, write_csv
 
     workdir.mkdir(parents=True, exist_ok=True)
-    if not (workdir / ALL_FILE).exists():
-        write_csv(glentry_frame(rows), workdir / ALL_FILE)
-    if not (workdir / CHANGE_FILE).exists():
-        # 10,000 records spread over the 10M-row table, modified after the full export was read (as a
-        # change job delivered a day later reports them)
-        import polars as pl
+    stamp, recipe = workdir / "recipe.sha256", _recipe(rows)
+    if stamp.exists() and stamp.read_text() == recipe:
+        return
+    for stale in (ALL_FILE, CHANGE_FILE, "bench.duckdb", "bench.duckdb.wal"):
+        (workdir / stale).unlink(missing_ok=True)
+    write_csv(glentry_frame(rows), workdir / ALL_FILE)
+    # 10,000 records spread over the 10M-row table, modified after the full export was read (as a
+    # change job delivered a day later reports them)
+    import polars as pl
 
-        changes = pl.concat([glentry_frame(1_000, start_recordno=1 + n * 1_000_000 + 500_000, seed=100 + n,
-                                           modified_offset_s=30 * 86400) for n in range(10)])
-        seconds = pl.int_range(pl.len()) * 86_000 // pl.len()
-        modified = pl.lit(datetime(2026, 11, 1, 6, 0, 1)) + pl.duration(seconds=seconds)
-        changes = changes.with_columns(WHENMODIFIED=modified.dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                       ddsReadTime=pl.lit("2026-11-02T06:00:00Z"))
-        write_csv(changes, workdir / CHANGE_FILE)
+    changes = pl.concat([glentry_frame(1_000, start_recordno=1 + n * 1_000_000 + 500_000, seed=100 + n,
+                                       modified_offset_s=30 * 86400) for n in range(10)])
+    seconds = pl.int_range(pl.len()) * 86_000 // pl.len()
+    modified = pl.lit(datetime(2026, 11, 1, 6, 0, 1)) + pl.duration(seconds=seconds)
+    changes = changes.with_columns(WHENMODIFIED=modified.dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                   ddsReadTime=pl.lit("2026-11-02T06:00:00Z"))
+    write_csv(changes, workdir / CHANGE_FILE)
+    stamp.write_text(recipe)
 
 
 def main() -> None:
