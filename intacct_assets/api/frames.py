@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
+from intacct_assets.warehouse.decimals import exact_decimal
 from intacct_assets.warehouse.merge import DELETED, MODIFIED, POSITION, READ, BatchOrigin
 
 API_ORIGIN = BatchOrigin(source="api", delivered=datetime(1970, 1, 1))  # a re-read unchanged row is "unchanged"
@@ -64,7 +65,7 @@ def _cast(column: pl.Expr, kind: str) -> pl.Expr:
     if kind == "integer":
         return text.cast(pl.Int64, strict=False)
     if kind == "decimal":
-        return text.cast(pl.Decimal(38, 10), strict=False)
+        return exact_decimal(text)[0]
     if kind == "boolean":
         lowered = text.str.to_lowercase()
         return pl.when(lowered.is_in(TRUE_TEXT)).then(True).when(lowered.is_in(FALSE_TEXT)).then(False)
@@ -75,6 +76,13 @@ def _cast(column: pl.Expr, kind: str) -> pl.Expr:
     raise ValueError(f"unknown column type {kind!r}")
 
 
+def _unreadable(field: FieldSpec, raw: pl.Expr) -> pl.Expr:
+    """A value was sent but its typed column lost it (or, for a decimal, lost digits)."""
+    text = raw.str.strip_chars()
+    lost = exact_decimal(text)[1] if field.type == "decimal" else pl.col(field.column).is_null()
+    return raw.is_not_null() & (text != "") & lost
+
+
 def typed_batch(raw: pl.DataFrame, fields: list[FieldSpec], entity: str,
                 modified: str | None) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
     """(batch for ``merge_batch``, rejected records as (reason, JSON text))."""
@@ -83,8 +91,7 @@ def typed_batch(raw: pl.DataFrame, fields: list[FieldSpec], entity: str,
     casts = [(pl.lit(stamps[f.source]) if f.source in stamps else _cast(pl.col(f.source), f.type)).alias(f.column)
              for f in present]
     typed = raw.select(*casts, *(pl.col(f.source).alias(f"_raw_{i}") for i, f in enumerate(present)))
-    failed = [(f, pl.col(f"_raw_{i}").is_not_null() & (pl.col(f"_raw_{i}").str.strip_chars() != "")
-               & pl.col(f.column).is_null()) for i, f in enumerate(present) if f.type != "string"]
+    failed = [(f, _unreadable(f, pl.col(f"_raw_{i}"))) for i, f in enumerate(present) if f.type != "string"]
     rejected: list[tuple[str, str]] = []
     if failed:
         flags = typed.select(*(mask.alias(f.column) for f, mask in failed))

@@ -18,14 +18,12 @@ from pathlib import Path
 import polars as pl
 
 from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, SAMPLE_BYTES, Dialect, DialectHints, detect_dialect
+from intacct_assets.warehouse.decimals import exact_decimal
 from intacct_assets.warehouse.sql import UnsafeIdentifierError, quote
 
 LINE_COLUMN = "_line"
 ROW_COLUMN = "_row"
 _TYPED_PREFIX = "__typed__"
-DECIMAL = pl.Decimal(38, 10)
-# A wider decimal used only to notice values that DECIMAL(38,10) would silently truncate.
-_DECIMAL_PROBE = pl.Decimal(38, 18)
 # Plain formats first: they parse several times faster than ``%.f`` (which also matches no
 # fraction); records the chosen format misses get a second, lenient try before being rejected.
 _TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f",
@@ -241,9 +239,7 @@ def _cast(column: str, kind: str, sample: pl.DataFrame, lenient: bool = False) -
     """
     text = pl.col(column)
     if kind == "decimal":
-        typed = text.cast(DECIMAL, strict=False)
-        probe = text.cast(_DECIMAL_PROBE, strict=False)
-        return typed, text.is_not_null() & (typed.is_null() | (probe != typed.cast(_DECIMAL_PROBE)))
+        return exact_decimal(text)
     if kind == "integer":
         typed = text.cast(pl.Int64, strict=False)
     elif kind in ("timestamp", "date"):

@@ -6,8 +6,11 @@ import json
 from decimal import Decimal
 
 import httpx
+import polars as pl
 import pytest
 
+from intacct_assets.api.frames import typed_batch
+from intacct_assets.api.schema import FieldSpec
 from intacct_assets.api.settings import ApiSettings
 from intacct_assets.api.sync import ApiIngestion
 from intacct_assets.api.targets import SyncTarget
@@ -234,6 +237,17 @@ def test_values_that_cannot_be_read_as_their_type_are_rejected_not_lost(fresh_sa
     assert report.total("rejected") == 40 and report.total("inserted") == 0
     reasons = sync.query("SELECT reason, raw_text FROM intacct_meta.rejected_rows WHERE source = 'api.item'")
     assert len(reasons) == 40 and "NAME (integer)" in reasons[0][0] and '"ITEMID"' in reasons[0][1]
+
+
+def test_decimals_that_would_lose_digits_are_rejected_and_wide_ones_kept():
+    raw = pl.DataFrame({"key": ["1", "2", "3", "4"],
+                        "amount": ["1234567890123456789012345678.5", " 2.50000000000000 ", "0.00000000001", "abc"]})
+    fields = [FieldSpec("key", "key", "string"), FieldSpec("amount", "amount", "decimal")]
+    batch, rejected = typed_batch(raw, fields, "", None)
+    assert dict(zip(batch["key"], batch["amount"], strict=True)) == {
+        "1": Decimal("1234567890123456789012345678.5"), "2": Decimal("2.5")}
+    assert [json.loads(text)["key"] for _, text in rejected] == ["3", "4"]
+    assert all(reason == "cannot read amount (decimal)" for reason, _ in rejected)
 
 
 def test_faults_throttling_and_token_expiry_during_a_sync(sb, make_client, syncer):

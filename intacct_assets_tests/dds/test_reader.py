@@ -107,6 +107,19 @@ def test_malformed_records_are_set_aside_with_line_and_text(tmp_path):
     assert parsed.records == 6 and parsed.rejected_count == 4
 
 
+def test_decimals_load_at_full_width_and_only_lost_digits_reject(tmp_path):
+    rows = [
+        glentry_row("1", amount="1234567890123456789012345678.5"),  # 28 integer digits: DECIMAL(38,10) holds it
+        glentry_row("2", amount="-0.10000000000000"),                 # zeros beyond the scale lose nothing
+        glentry_row("3", amount="0.00000000001"),                     # line 4: the 11th decimal would be lost
+        glentry_row("4", amount="12345678901234567890123456789"),     # line 5: 29 integer digits do not fit
+    ]
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows))
+    amounts = dict(zip(parsed.frame["RECORDNO"], parsed.frame["AMOUNT"], strict=True))
+    assert amounts == {"1": Decimal("1234567890123456789012345678.5"), "2": Decimal("-0.1")}
+    assert sorted(r.line for r in parsed.rejected) == [4, 5]
+
+
 def test_structural_errors_take_the_slow_path(tmp_path):
     good = dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("3")]).decode()
     lines = good.splitlines(keepends=True)
