@@ -16,7 +16,8 @@ from intacct_assets.warehouse.connection import Warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse (``INTACCT_DUCKDB_PATH``); every connection holds the writer lock."""
+    """The DuckDB warehouse (``INTACCT_DUCKDB_PATH``, ``INTACCT_DUCKDB_MEMORY_LIMIT``); every connection holds
+    the writer lock."""
 
     path: str = ""
     lock_timeout_seconds: float = 900.0
@@ -25,7 +26,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def warehouse(self) -> Warehouse:
         default = Warehouse.from_env()
         return Warehouse(path=self.path or default.path, lock_timeout_seconds=self.lock_timeout_seconds,
-                         memory_limit=self.memory_limit or None)
+                         memory_limit=self.memory_limit or default.memory_limit)
 
 
 class DdsResource(dg.ConfigurableResource):

@@ -18,6 +18,9 @@ import duckdb
 from filelock import FileLock, Timeout
 
 DEFAULT_DUCKDB_PATH = "data/intacct.duckdb"
+# DuckDB's own default is 80% of RAM, most of it spent caching the blocks a big load has just written:
+# a fixed budget keeps a run's memory bounded by its batch, not by the table (DuckDB spills beyond it).
+DEFAULT_MEMORY_LIMIT = "512MB"
 
 
 class WarehouseBusyError(RuntimeError):
@@ -30,12 +33,13 @@ class Warehouse:
 
     path: str = DEFAULT_DUCKDB_PATH
     lock_timeout_seconds: float = 900.0
-    memory_limit: str | None = None
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
     threads: int | None = None
 
     @classmethod
     def from_env(cls) -> Warehouse:
-        return cls(path=os.environ.get("INTACCT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+        return cls(path=os.environ.get("INTACCT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH,
+                   memory_limit=os.environ.get("INTACCT_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT)
 
     @property
     def is_local_file(self) -> bool:
@@ -71,6 +75,7 @@ class Warehouse:
         if self.threads:
             config["threads"] = str(self.threads)
         if self.is_local_file:
+            config["temp_directory"] = f"{self.path}.tmp"  # where DuckDB spills (not the working directory)
             # Attached under a fixed name: a file called api.duckdb or dds.duckdb would otherwise make
             # its catalog name clash with our schema names ("Ambiguous reference to catalog or schema").
             connection = duckdb.connect(config=config)
