@@ -122,8 +122,9 @@ class MergeCounts:
 
 def newest_per_key(batch: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
     """One row per key: the newest state, and the newest live data when that is another record."""
-    distinct = batch[key[0]].n_unique() if len(key) == 1 else batch.select(key).n_unique()
-    if distinct == batch.height:
+    # distinct hashes prove distinct keys (a collision only costs the de-duplication below); 4x faster
+    hashes = batch[key[0]].hash() if len(key) == 1 else batch.select(pl.struct(key).hash()).to_series()
+    if hashes.n_unique() == batch.height:
         return batch
     order = [pl.col(MODIFIED), pl.col(READ), pl.col(POSITION)]
     state = batch.sort(order, nulls_last=False).unique(subset=list(key), keep="last").select(
@@ -137,12 +138,6 @@ def newest_per_key(batch: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
 def _sql(connection: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> list[tuple]:
     """Run with just the named parameters the statement uses (DuckDB rejects unused ones)."""
     return run(connection, sql, {name: value for name, value in params.items() if f"${name}" in sql})
-
-
-def _version_sql(alias: str, modified: str, read: str) -> str:
-    return (f"struct_pack(modified := coalesce({alias}.{modified}, {_EPOCH}), "
-            f"read := coalesce({alias}.{read}, {_EPOCH}), delivered := $delivered::TIMESTAMP, "
-            f"source := $source::VARCHAR)")
 
 
 def _with_live(live: str, version: str) -> str:
@@ -161,27 +156,38 @@ def _stored_data_version(data_version: str, version: str) -> str:
     return f"CASE WHEN {data_version} = {_with_live('true', version)} THEN NULL ELSE {data_version} END"
 
 
-def _seen_live(version: str, live: str, read: str) -> str:
-    """A live record of an ``all`` delivery was there when it was read (``ddsReadTime``; else the delivery
-    time): its version is at least that. So a newer full export outranks an older one's absence tombstone
-    (an export that missed records cannot delete them for good), and changes made before the read."""
-    moment = f"coalesce(b.{read}, $delivered::TIMESTAMP)"
-    presence = f"struct_pack(modified := {moment}, read := {moment}, delivered := $delivered::TIMESTAMP, " \
-               f"source := $source::VARCHAR)"
-    return f"greatest({version}, CASE WHEN {live} THEN {presence} END)"
+def _version_fields(modified: str, read: str, seen_live: str | None) -> dict[str, str]:
+    """SQL for each field of a batch row's version.
+
+    ``seen_live`` (``all`` files): when this is true, the record was there when it was read (``ddsReadTime``;
+    else the delivery time), so its version is at least ``(read, read, delivered, source)``. A newer full
+    export thus outranks an older one's absence tombstone (an export that missed records cannot delete
+    them for good), and changes made before the read. Written field by field: the same maximum as
+    ``greatest`` of the two structs (they share delivery and source), several times cheaper.
+    """
+    fields = {"modified": f"coalesce(b.{modified}, {_EPOCH})", "read": f"coalesce(b.{read}, {_EPOCH})",
+              "delivered": "$delivered::TIMESTAMP", "source": "$source::VARCHAR"}
+    if seen_live is not None:
+        at, m, r = f"coalesce(b.{read}, $delivered::TIMESTAMP)", fields["modified"], fields["read"]
+        fields["modified"] = f"CASE WHEN {seen_live} THEN greatest({m}, {at}) ELSE {m} END"
+        fields["read"] = (f"CASE WHEN {seen_live} AND {m} < {at} THEN {at} "
+                          f"WHEN {seen_live} AND {m} = {at} THEN greatest({r}, {at}) ELSE {r} END")
+    return fields
+
+
+def _pack(fields: dict[str, str]) -> str:
+    return f"struct_pack({', '.join(f'{name} := {sql}' for name, sql in fields.items())})"
 
 
 def _batch_versions(columns: list[str], from_snapshot: bool) -> tuple[str, str]:
     """SQL for the batch row's state version and data version."""
-    state = _version_sql("b", MODIFIED, READ)
-    if from_snapshot:
-        state = _seen_live(state, f"NOT b.{DELETED}", READ)
+    state = _version_fields(MODIFIED, READ, f"NOT b.{DELETED}" if from_snapshot else None)
     if DATA_LIVE in columns:
-        data = _version_sql("b", DATA_MODIFIED, DATA_READ)
-        if from_snapshot:
-            data = _seen_live(data, f"b.{DATA_LIVE}", DATA_READ)
-        return state, _with_live(f"b.{DATA_LIVE}", data)
-    return state, _with_live(f"NOT b.{DELETED}", state)
+        live = f"b.{DATA_LIVE}"
+        data = _version_fields(DATA_MODIFIED, DATA_READ, live if from_snapshot else None)
+    else:
+        live, data = f"NOT b.{DELETED}", state
+    return _pack(state), _pack({"live": live, **data})
 
 
 def ensure_table(connection: duckdb.DuckDBPyConnection, target: TargetTable, columns: list[str]) -> None:
@@ -212,8 +218,8 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
 
     ``floor`` is the newest complete snapshot's tombstone: a key the table has never seen whose
     version is older than the floor was already gone when that snapshot was taken. Large
-    batches go in chunks, which bounds DuckDB's memory; keys are unique after de-duplication,
-    so chunks cannot interfere.
+    batches are planned in chunks, which bounds DuckDB's memory; keys are unique after
+    de-duplication, so chunks cannot interfere.
     """
     if batch.is_empty():
         return MergeCounts()
@@ -223,14 +229,15 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
     data_columns = [c for c in batch.columns if not c.startswith("_intacct_")]
     ensure_table(connection, target, data_columns)
     params = {**origin.params(), "synced_at": synced_at, **(floor.params("floor") if floor else {})}
-    empty = run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0]
+    if run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0]:
+        # every key is new: one plain append. Several INSERTs in one transaction would each leave a partly
+        # filled row group, which the checkpoint then rewrites (0.6-1.2 s more for a million rows).
+        with _registered(connection, "_intacct_batch", batch):
+            counts += _insert_all(connection, target, data_columns, batch.columns, batch.height, params, floor)
+        return counts
     for offset in range(0, batch.height, CHUNK_ROWS):
-        chunk = batch.slice(offset, CHUNK_ROWS)
-        if empty:  # every key is new: plain appends
-            with _registered(connection, "_intacct_batch", chunk):
-                counts += _insert_all(connection, target, data_columns, chunk.columns, chunk.height, params, floor)
-        else:
-            counts += _merge_chunk(connection, target, data_columns, chunk.with_row_index(BATCH_ROW), params, floor)
+        chunk = batch.slice(offset, CHUNK_ROWS).with_row_index(BATCH_ROW)
+        counts += _merge_chunk(connection, target, data_columns, chunk, params, floor)
     return counts
 
 
