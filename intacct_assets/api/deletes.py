@@ -15,7 +15,7 @@ import polars as pl
 
 from intacct_assets.api.frames import API_ORIGIN, timestamp, tombstones, utc_now
 from intacct_assets.api.schema import ENTITY_COLUMN
-from intacct_assets.warehouse.connection import run
+from intacct_assets.warehouse.connection import registered, run
 from intacct_assets.warehouse.merge import DELETED, SYNCED_AT, VERSION, MergeCounts, TargetTable, merge_batch
 from intacct_assets.warehouse.sql import quote
 
@@ -44,8 +44,7 @@ def apply_audit_deletions(connection: duckdb.DuckDBPyConnection, target: TargetT
         return MergeCounts(), events.height
     deleted = events.select(pl.col("OBJECTKEY").alias("object_key"), timestamp(pl.col("ACCESSTIME")).alias("at")) \
         .group_by("object_key").agg(pl.col("at").max())
-    connection.register("_intacct_deleted_keys", deleted.to_arrow())
-    try:
+    with registered(connection, "_intacct_deleted_keys", deleted):
         by_id = ' OR t."id" = d.object_key' if "id" in _columns(connection, target) and key != "id" else ""
         matched = _frame(connection, f"""
             SELECT DISTINCT t.{quote(key)} AS key, d.at
@@ -55,8 +54,6 @@ def apply_audit_deletions(connection: duckdb.DuckDBPyConnection, target: TargetT
             SELECT count(*) FROM _intacct_deleted_keys d WHERE NOT EXISTS (
                 SELECT 1 FROM {target.qualified} t
                 WHERE t.{ENTITY_COLUMN} = ? AND (t.{quote(key)} = d.object_key{by_id}))""", [entity])[0][0]
-    finally:
-        connection.unregister("_intacct_deleted_keys")
     if matched.is_empty():
         return MergeCounts(), unmatched
     batch = tombstones(matched.rename({"key": key}), key, entity, pl.col("at"), pl.col("at"))
@@ -70,8 +67,7 @@ def reconcile(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity
         return Reconciliation(pl.DataFrame(), scanned["key"].to_list())
     frame = scanned.select(pl.col("key"), timestamp(pl.col("modified")).alias("modified") if modified
                            else pl.lit(None, pl.Datetime("us")).alias("modified"))
-    connection.register("_intacct_scan", frame.to_arrow())
-    try:
+    with registered(connection, "_intacct_scan", frame):
         absent = _frame(connection, f"""
             SELECT t.{quote(key)} AS key, struct_extract(t.{VERSION}, 'modified') AS modified, ?::TIMESTAMP AS read
             FROM {target.qualified} t ANTI JOIN _intacct_scan s ON t.{quote(key)} = s.key
@@ -82,8 +78,6 @@ def reconcile(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity
             LEFT JOIN {target.qualified} t ON t.{quote(key)} = s.key AND t.{ENTITY_COLUMN} = ?
             WHERE t.{quote(key)} IS NULL OR t.{DELETED}
                OR s.modified > struct_extract(t.{VERSION}, 'modified')""", [entity])
-    finally:
-        connection.unregister("_intacct_scan")
     return Reconciliation(absent, [row[0] for row in stale])
 
 

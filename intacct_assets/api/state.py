@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from intacct_assets.intacct.calllog import ApiCall, CallLog
-from intacct_assets.warehouse.connection import run
+from intacct_assets.warehouse.connection import registered, run
 from intacct_assets.warehouse.ledger import META_SCHEMA, ensure_meta_tables
 
 API_TABLES = {
@@ -93,11 +93,8 @@ def record_calls(connection: duckdb.DuckDBPyConnection, calls: list[ApiCall], ru
         **{name: [getattr(c, name) for c in calls] for name in CALL_COLUMNS},
     }, schema_overrides={"run_id": pl.String, "status": pl.Int32, "duration_ms": pl.Float64})
     rows = rows.with_columns(pl.col("started_at").dt.replace_time_zone(None))
-    connection.register("_intacct_calls", rows.to_arrow())
-    try:
+    with registered(connection, "_intacct_calls", rows):
         run(connection, f"INSERT INTO {META_SCHEMA}.api_calls BY NAME SELECT * FROM _intacct_calls")
-    finally:
-        connection.unregister("_intacct_calls")
 
 
 

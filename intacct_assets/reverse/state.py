@@ -17,7 +17,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from intacct_assets.warehouse.connection import run
+from intacct_assets.warehouse.connection import registered, run
 from intacct_assets.warehouse.ledger import META_SCHEMA, ensure_meta_tables
 
 TABLES = {
@@ -72,9 +72,8 @@ def save_results(connection: duckdb.DuckDBPyConnection, sync: str, run_id: str |
         return
     ensure_tables(connection)
     frame = pl.DataFrame([vars(r) for r in results], schema={name: pl.String for name in RowResult.__annotations__})
-    connection.register("_sync_results_frame", frame.to_arrow())
-    run(connection, "CREATE OR REPLACE TEMP TABLE _sync_results AS SELECT * FROM _sync_results_frame")
-    connection.unregister("_sync_results_frame")
+    with registered(connection, "_sync_results_frame", frame):
+        run(connection, "CREATE OR REPLACE TEMP TABLE _sync_results AS SELECT * FROM _sync_results_frame")
     run(connection, f"""INSERT INTO {META_SCHEMA}.reverse_sync_results
         SELECT ?, ?, match_value, operation, outcome, intacct_key, error, ? FROM _sync_results""", [sync, run_id, at])
     # A success stores the sent hash; a failure keeps the previous hash so the row is retried.

@@ -9,18 +9,22 @@ happen outside the lock; only merges, ledgers and checks run inside it. Remote d
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 from filelock import FileLock, Timeout
 
+from intacct_assets.warehouse.sql import string_literal
+
 DEFAULT_DUCKDB_PATH = "data/intacct.duckdb"
-# DuckDB's own default is 80% of RAM, most of it spent caching the blocks a big load has just written:
-# a fixed budget keeps a run's memory bounded by its batch, not by the table (DuckDB spills beyond it).
-DEFAULT_MEMORY_LIMIT = "512MB"
+_CONFIGURED_LIMIT = "intacct_memory_limit"  # the memory limit a connection was opened with ('': DuckDB's default)
+_SIZE_UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")  # as current_setting('memory_limit') shows sizes
+_SIZE = re.compile(rf"([0-9.]+) ?({'|'.join(_SIZE_UNITS)})")
 
 
 class WarehouseBusyError(RuntimeError):
@@ -33,13 +37,13 @@ class Warehouse:
 
     path: str = DEFAULT_DUCKDB_PATH
     lock_timeout_seconds: float = 900.0
-    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+    memory_limit: str | None = None  # None: DuckDB's default (80% of RAM)
     threads: int | None = None
 
     @classmethod
     def from_env(cls) -> Warehouse:
         return cls(path=os.environ.get("INTACCT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH,
-                   memory_limit=os.environ.get("INTACCT_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT)
+                   memory_limit=os.environ.get("INTACCT_DUCKDB_MEMORY_LIMIT") or None)
 
     @property
     def is_local_file(self) -> bool:
@@ -83,6 +87,7 @@ class Warehouse:
             connection.execute("USE intacct_warehouse").fetchall()
         else:
             connection = duckdb.connect(self.path, config=config)
+        connection.execute(f"SET VARIABLE {_CONFIGURED_LIMIT} = ?", [self.memory_limit or ""]).fetchall()
         try:
             yield connection
         finally:
@@ -104,3 +109,46 @@ def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDB
 def run(connection: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> list[tuple]:
     """Execute and fetch every row: DuckDB 2 refuses new work while a result is still open."""
     return connection.execute(sql, params).fetchall() if params is not None else connection.execute(sql).fetchall()
+
+
+@contextmanager
+def memory_limit_lowered(connection: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit lowered to ``limit`` (e.g. ``512MiB``) for a while, then set back exactly as the
+    connection was opened; a limit that is already lower (or unreadable) stays."""
+    shown = run(connection, "SELECT current_setting('memory_limit')")[0][0]  # e.g. '18.8 GiB'
+    current, lowered = _size_bytes(shown), _size_bytes(limit)
+    if current is None or lowered is None or current <= lowered:
+        yield
+        return
+    configured = run(connection, f"SELECT getvariable('{_CONFIGURED_LIMIT}')")[0][0]
+    restore = f"SET memory_limit = {string_literal(configured)}" if configured else "RESET memory_limit"
+    run(connection, f"SET memory_limit = {string_literal(limit)}")
+    with undone_after(lambda: run(connection, restore)):
+        yield
+
+
+@contextmanager
+def undone_after(undo: Callable[[], object]) -> Iterator[None]:
+    """Run ``undo`` after the block. When the block failed, DuckDB may refuse ``undo`` (an aborted transaction
+    takes nothing but ROLLBACK): that refusal must not replace the error that failed the block."""
+    try:
+        yield
+    except BaseException:
+        with suppress(duckdb.Error):
+            undo()
+        raise
+    undo()
+
+
+@contextmanager
+def registered(connection: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` readable as the view ``name`` inside the block (zero-copy through Arrow)."""
+    connection.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    with undone_after(lambda: connection.unregister(name)):
+        yield
+
+
+def _size_bytes(text: str) -> float | None:
+    """``'18.8 GiB'`` or ``'512MiB'`` in bytes; None for anything else."""
+    match = _SIZE.fullmatch(text.strip())
+    return float(match[1]) * 1024 ** _SIZE_UNITS.index(match[2]) if match else None

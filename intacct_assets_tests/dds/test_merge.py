@@ -4,6 +4,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -157,3 +158,23 @@ def test_merge_is_order_and_repetition_independent_and_matches_a_model(batches, 
         data_row = max(mine, key=lambda t: (not t[5], t[0], t[1], t[2]))
         expected.append((key, data_row[4], state[5], f"file{state[1]}"))
     assert tables[0] == tables[1] == expected
+
+
+@pytest.mark.parametrize(("configured", "after"), [("4GB", "3.7 GiB"), ("256MB", "244.1 MiB")])
+def test_an_append_leaves_the_memory_limit_as_it_found_it(tmp_path, configured, after):
+    """The first batch of a table is appended under a 512 MiB cap; the limit is restored for what follows
+    in the same transaction (a complete export's tombstones may need gigabytes), and a lower one is kept."""
+    warehouse = Warehouse(str(tmp_path / "w.duckdb"), memory_limit=configured)
+    with warehouse.connect() as connection, transaction(connection):
+        counts = merge_batch(connection, TARGET, batch([("1", "a", 5, False)]), BatchOrigin("f1", NOW), NOW)
+        assert counts.inserted == 1
+        assert run(connection, "SELECT current_setting('memory_limit')")[0][0] == after
+
+
+def test_a_failed_append_reports_its_own_error(tmp_path):
+    """Not DuckDB's 'transaction is aborted', which restoring the memory limit would otherwise raise."""
+    warehouse = Warehouse(str(tmp_path / "w.duckdb"), memory_limit="4GB")
+    not_a_decimal = batch([("1", "a", 5, False)]).with_columns(AMOUNT=pl.lit("12,50"))
+    with pytest.raises(duckdb.ConversionException, match="12,50"):
+        merge(warehouse, not_a_decimal)
+    assert merge(warehouse, batch([("1", "a", 5, False)])).inserted == 1
