@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 from intacct_assets.warehouse.sql import string_literal
 
 DEFAULT_DUCKDB_PATH = "data/intacct.duckdb"
-_CONFIGURED_LIMIT = "intacct_memory_limit"  # the memory limit a connection was opened with ('': DuckDB's default)
+_CONFIGURED_LIMIT = "intacct_memory_limit"  # the memory limit a connection was opened with (unset: DuckDB's)
 _SIZE_UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")  # as current_setting('memory_limit') shows sizes
 _SIZE = re.compile(rf"([0-9.]+) ?({'|'.join(_SIZE_UNITS)})")
 
@@ -87,7 +87,8 @@ class Warehouse:
             connection.execute("USE intacct_warehouse").fetchall()
         else:
             connection = duckdb.connect(self.path, config=config)
-        connection.execute(f"SET VARIABLE {_CONFIGURED_LIMIT} = ?", [self.memory_limit or ""]).fetchall()
+        if self.memory_limit:  # for memory_limit_lowered, to set it back exactly
+            connection.execute(f"SET VARIABLE {_CONFIGURED_LIMIT} = ?", [self.memory_limit]).fetchall()
         try:
             yield connection
         finally:
