@@ -62,7 +62,9 @@ def detect_line_ending(sample: bytes) -> LineEnding:
     return "unix"
 
 
-def _records(text: str, delimiter: str, enclosure: str, limit: int) -> list[list[str]] | None:
+def _records(text: str, delimiter: str, enclosure: str, limit: int) -> tuple[list[list[str]], bool]:
+    """The first records, and whether a malformed one cut the reading short (the records before it
+    still count: one broken enclosure must not make the right enclosure lose to a wrong one)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=enclosure,
                         doublequote=True, strict=True)
     records: list[list[str]] = []
@@ -72,8 +74,8 @@ def _records(text: str, delimiter: str, enclosure: str, limit: int) -> list[list
             if len(records) >= limit:
                 break
     except csv.Error:
-        return None
-    return records
+        return records, True
+    return records, False
 
 
 def _complete_records(sample: bytes, truncated: bool, eol: str) -> str:
@@ -91,9 +93,10 @@ def _still_enclosed(records: list[list[str]], enclosure: str) -> int:
                if len(field) >= 2 and field[0] == field[-1] and field[0] in others)
 
 
-def _score(records: list[list[str]], enclosure: str, known_columns: set[str], expected_width: int | None,
-           has_header: bool | None) -> tuple[float, ...] | None:
-    """Higher is better: header names recognized, DDL width matched, consistent widths."""
+def _score(records: list[list[str]], broken: bool, enclosure: str, known_columns: set[str],
+           expected_width: int | None, has_header: bool | None) -> tuple[float, ...] | None:
+    """Higher is better: header names recognized, DDL width matched, consistent widths, nothing left
+    enclosed, no malformed record."""
     if not records:
         return None
     first = {field.strip().lower() for field in records[0]}
@@ -103,7 +106,8 @@ def _score(records: list[list[str]], enclosure: str, known_columns: set[str], ex
     width, count = widths.most_common(1)[0]
     consistency = round(count / sum(widths.values()), 1)
     width_matches = int(expected_width is not None and width == expected_width)
-    return (header_hits, width_matches, consistency, -_still_enclosed(records, enclosure), int(width > 1), width)
+    return (header_hits, width_matches, consistency, -_still_enclosed(records, enclosure), -int(broken),
+            int(width > 1), width)
 
 
 def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[str] = (),
@@ -122,8 +126,8 @@ def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[st
     best: tuple[tuple[float, ...], Dialect] | None = None
     for delimiter in [hints.delimiter] if hints.delimiter else DELIMITERS:
         for enclosure in [hints.enclosure] if hints.enclosure else ENCLOSURES:
-            records = _records(text, delimiter, enclosure, SAMPLE_RECORDS)
-            score = None if records is None else _score(records, enclosure, known, expected_width, hints.has_header)
+            records, broken = _records(text, delimiter, enclosure, SAMPLE_RECORDS)
+            score = _score(records, broken, enclosure, known, expected_width, hints.has_header)
             if score is not None and (best is None or score[:-1] > best[0][:-1]):
                 has_header = hints.has_header if hints.has_header is not None else score[0] > 0
                 best = (score, Dialect(delimiter, enclosure, line_ending, has_header, bom, int(score[-1])))

@@ -120,6 +120,17 @@ def test_decimals_load_at_full_width_and_only_lost_digits_reject(tmp_path):
     assert sorted(r.line for r in parsed.rejected) == [4, 5]
 
 
+def test_a_broken_enclosure_early_in_the_file_costs_only_its_own_record(tmp_path):
+    read_time = b",2026-11-01T06:00:00Z\n"
+    data = (b"RECORDNO,DESCRIPTION,ddsReadTime\n" + b'1,"Rent, office"' + read_time + b'2,"abc' + read_time
+            + b'4,"Say ""hi"""' + read_time + b"5,y" + read_time)
+    parsed = read(tmp_path, data)
+    assert parsed.dialect.enclosure == '"'
+    descriptions = dict(zip(parsed.frame["RECORDNO"], parsed.frame["DESCRIPTION"], strict=True))
+    assert descriptions["1"] == "Rent, office" and descriptions["5"] == "y"
+    assert "2" not in descriptions and parsed.rejected_count >= 1
+
+
 def test_structural_errors_take_the_slow_path(tmp_path):
     good = dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("3")]).decode()
     lines = good.splitlines(keepends=True)
