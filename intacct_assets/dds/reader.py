@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, SAMPLE_BYTES, Dialect, DialectHints, detect_dialect
-from intacct_assets.warehouse.decimals import exact_decimal
+from intacct_assets.warehouse.exact import exact_decimal, moment_changed
 from intacct_assets.warehouse.sql import UnsafeIdentifierError, quote
 
 LINE_COLUMN = "_line"
@@ -248,6 +248,8 @@ def _cast(column: str, kind: str, sample: pl.DataFrame, lenient: bool = False) -
         parsed = [text.str.to_datetime(fmt, strict=False, time_unit="us") if kind == "timestamp"
                   else text.str.to_date(fmt, strict=False) for fmt in chosen]
         typed = pl.coalesce(parsed) if len(parsed) > 1 else parsed[0]
+        changed = moment_changed(text, typed, date=kind == "date", formats=chosen)
+        return typed, text.is_not_null() & (typed.is_null() | changed)
     elif kind == "boolean":
         typed = text.str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
     else:

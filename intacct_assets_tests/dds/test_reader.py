@@ -131,6 +131,29 @@ def test_a_broken_enclosure_early_in_the_file_costs_only_its_own_record(tmp_path
     assert "2" not in descriptions and parsed.rejected_count >= 1
 
 
+def test_values_a_cast_would_change_are_rejected_not_changed(tmp_path):
+    def entry_date(row, value):
+        return [*row[:5], value, *row[6:]]
+
+    rows = [
+        glentry_row("1", amount="1e5"),                                            # line 2: exactly 100000
+        glentry_row("2", amount="1e-11"),                                          # line 3: would become 0
+        glentry_row("3", modified="2026-12-31T23:59:60Z"),                         # line 4: a leap second
+        glentry_row("4", modified="26-11-01T05:00:00Z"),                           # line 5: a two-digit year
+        glentry_row("5", modified="2026-11-01T05:00:00.1234567Z"),                 # line 6: below a microsecond
+        glentry_row("6", modified="2026-11-01T05:00:00.1234560Z"),                 # line 7: fine
+        entry_date(glentry_row("7"), "2026-10-31T13:30:00Z"),                      # line 8: a date has no time
+        entry_date(glentry_row("8"), "2026-10-31T00:00:00Z"),                      # line 9: fine
+    ]
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows))
+    loaded = parsed.frame.sort("RECORDNO")
+    assert loaded["RECORDNO"].to_list() == ["1", "6", "8"]
+    assert loaded["AMOUNT"][0] == Decimal("100000")
+    assert loaded["WHENMODIFIED"][1] == datetime(2026, 11, 1, 5, 0, 0, 123456)
+    assert loaded["ENTRY_DATE"][2] == date(2026, 10, 31)
+    assert sorted(r.line for r in parsed.rejected) == [3, 4, 5, 6, 8]
+
+
 def test_structural_errors_take_the_slow_path(tmp_path):
     good = dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("3")]).decode()
     lines = good.splitlines(keepends=True)
