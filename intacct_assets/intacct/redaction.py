@@ -8,6 +8,7 @@ their value is not known yet.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterable
@@ -60,10 +61,12 @@ class Redactor:
             self.add(secret)
 
     def add(self, secret: str | Secret | None) -> None:
+        """Also as JSON writes it (Intacct's PHP escapes ``/`` as ``\\/``), so raw bodies are masked too."""
         value = secret.reveal() if isinstance(secret, Secret) else secret
         if value and len(value) >= _MIN_SECRET_LENGTH:
+            escaped = json.dumps(value)[1:-1]
             with self._lock:
-                self._secrets.add(value)
+                self._secrets.update({value, escaped, escaped.replace("/", "\\/")})
 
     def text(self, text: str | bytes | None, limit: int | None = None) -> str:
         """Redacted (and optionally truncated) text; bytes are decoded leniently."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, replace
 
 import httpx
 from lxml import etree
 
 from intacct_assets.intacct import xml_request
-from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError
+from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError, XmlErrorEntry
 from intacct_assets.intacct.filters import Filter
 from intacct_assets.intacct.redaction import Redactor
 from intacct_assets.intacct.rest import RestClient
@@ -172,16 +172,21 @@ class _Reader:
 
     def judge(self, response: httpx.Response) -> IntacctError | None:
         try:
-            self.parsed = parse(response.content, response.status_code)
-        except IntacctXmlError as error:
-            return error
+            parsed = parse(response.content, response.status_code)
+        except IntacctXmlError as error:  # Intacct's messages may quote what was sent (a password, a session)
+            return IntacctXmlError(error.level, self._redacted(error.errors), function=error.function,
+                                   controlid=error.controlid, status=error.status)
         except MalformedXmlResponse as error:
             return IntacctApiError(response.status_code, f"{error}: {self._redactor.text(response.content, 300)}",
                                    method="POST", path=response.request.url.path)
+        self.parsed = replace(parsed, results=[replace(r, errors=self._redacted(r.errors)) for r in parsed.results])
         if response.status_code >= 400:
             return IntacctApiError(response.status_code, self._redactor.text(response.content, 300), method="POST",
                                    path=response.request.url.path)
         return None
+
+    def _redacted(self, errors: list[XmlErrorEntry]) -> list[XmlErrorEntry]:
+        return [XmlErrorEntry(*(self._redactor.text(value) for value in astuple(error))) for error in errors]
 
     def transactions(self, response: httpx.Response) -> int:
         return sum(self._billed.get(result.controlid, 0) for result in self.parsed.results if result.ok)

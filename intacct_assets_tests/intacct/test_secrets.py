@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from intacct_assets.intacct import IntacctError, Query
+from intacct_assets.intacct import IntacctClient, IntacctError, IntacctSettings, Query
 
 CUSTOMER = "accounts-receivable/customer"
 
@@ -53,3 +53,46 @@ def test_no_credential_reaches_logs_errors_or_the_call_log(fresh_sandbox, make_c
     for where, text in haystacks.items():
         for secret in secrets:
             assert secret not in text, f"a credential leaked into the {where}"
+
+
+ECHOED = {"INTACCT_API_URL": "https://intacct.test/ia/api/v1", "INTACCT_XML_URL": "https://intacct.test/ia/xml/xmlgw.phtml",
+          "INTACCT_CLIENT_ID": "cid", "INTACCT_CLIENT_SECRET": "Cl/ent+Secret/77", "INTACCT_USERNAME": "u@co",
+          "INTACCT_SENDER_ID": "snd", "INTACCT_SENDER_PASSWORD": "SenderPw123", "INTACCT_COMPANY_ID": "CO",
+          "INTACCT_USER_ID": "u", "INTACCT_USER_PASSWORD": "UserPw456", "INTACCT_API_MAX_ATTEMPTS": "1",
+          "INTACCT_API_SLOT_DIR": "off"}
+
+
+def _echoing_intacct(request: httpx.Request) -> httpx.Response:
+    """Answers that quote credentials back, as real gateways' error texts sometimes do (PHP escapes '/')."""
+    if request.url.path.endswith("/oauth2/token"):
+        return httpx.Response(200, json={"access_token": "tok/abc+def==", "expires_in": 3600})
+    if request.url.path.endswith("/services/core/query"):
+        body = (r'{"ia::result":{"ia::error":{"code":"invalidRequest",'
+                r'"message":"token tok\/abc+def== and Cl\/ent+Secret\/77"}}}')
+        return httpx.Response(400, content=body.encode())
+    text = request.content.decode()
+    if "<getAPISession" in text:
+        return httpx.Response(200, content=b"<response><control><status>success</status></control><operation>"
+                              b"<authentication><status>success</status></authentication><result><status>success"
+                              b"</status><function>getAPISession</function><controlid>x</controlid><data><api>"
+                              b"<sessionid>Session999</sessionid><endpoint>https://intacct.test/ia/xml/xmlgw.phtml"
+                              b"</endpoint></api></data></result></operation></response>")
+    return httpx.Response(200, content=b"<response><control><status>failure</status></control><errormessage><error>"
+                          b"<errorno>XL03000006</errorno><description>sender password SenderPw123, session "
+                          b"Session999, user UserPw456</description></error></errormessage></response>")
+
+
+def test_credentials_quoted_back_by_intacct_are_masked():
+    client = IntacctClient(IntacctSettings.from_env(ECHOED),
+                           http=httpx.Client(transport=httpx.MockTransport(_echoing_intacct)))
+    errors = []
+    for call in (lambda: client.rest.query(Query(CUSTOMER, ("key",))),
+                 lambda: client.xml.query("CUSTOMER", ["RECORDNO"])):
+        with pytest.raises(IntacctError) as error:
+            call()
+        errors.append(str(error.value))
+    assert "***" in errors[0] and "***" in errors[1]
+    text = "\n".join(errors + [repr(call) for call in client.calls.since(0)])
+    for secret in ("tok/abc+def==", r"tok\/abc", r"Cl\/ent+Secret\/77", "Cl/ent+Secret/77", "SenderPw123", "Session999",
+                   "UserPw456"):
+        assert secret not in text
