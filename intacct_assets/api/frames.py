@@ -9,6 +9,7 @@ silently: it goes to ``intacct_meta.rejected_rows``).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import polars as pl
@@ -89,15 +90,18 @@ def _unreadable(field: FieldSpec, raw: pl.Expr) -> pl.Expr:
     return raw.is_not_null() & (text != "") & lost
 
 
-def typed_batch(raw: pl.DataFrame, fields: list[FieldSpec], entity: str,
-                modified: str | None) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
-    """(batch for ``merge_batch``, rejected records as (reason, JSON text))."""
+def typed_batch(raw: pl.DataFrame, fields: list[FieldSpec], entity: str, modified: str | None,
+                key: str | None = None) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
+    """(batch for ``merge_batch``, rejected records as (reason, JSON text)); a record without its ``key``
+    is rejected too (merged, it would be a live row that no later change or deletion can reach)."""
     present = [f for f in fields if f.source in raw.columns]
     stamps = {f.source: _timestamps(raw, f.source) for f in present if f.type == "timestamp"}
     casts = [(pl.lit(stamps[f.source]) if f.source in stamps else _cast(pl.col(f.source), f.type)).alias(f.column)
              for f in present]
     typed = raw.select(*casts, *(pl.col(f.source).alias(f"_raw_{i}") for i, f in enumerate(present)))
     failed = [(f, _unreadable(f, pl.col(f"_raw_{i}"))) for i, f in enumerate(present) if f.type != "string"]
+    failed += [(replace(f, type="required"), pl.col(f"_raw_{i}").fill_null("").str.strip_chars() == "")
+               for i, f in enumerate(present) if f.source == key]
     rejected: list[tuple[str, str]] = []
     if failed:
         flags = typed.select(*(mask.alias(f.column) for f, mask in failed))

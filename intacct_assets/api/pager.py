@@ -133,6 +133,7 @@ class Pager:
                 running[pool.submit(self.fetch, self.request(*requests[index]))] = index
 
         previous: Page | None = None
+        previous_full = True  # the previous page held all the rows it was asked for
         try:
             if first is None:
                 first = self._first_page(pool, self.request(*requests[0]), refill)
@@ -155,8 +156,9 @@ class Pager:
                         yield Verified(dict(zip(self.scan.order, end, strict=True)))
                     return
                 if previous is not None:
-                    yield from self._check_boundary(previous, page, held.pop(index, None))
+                    yield from self._check_boundary(previous, page, held.pop(index, None), previous_full)
                 previous = page
+                previous_full = page.frame.height >= (requests[index][1] if index < len(requests) else self.size)
                 if page.frame.height:
                     yield Verified(dict(zip(self.scan.order, page.row(-1, self.scan.order), strict=True)))
         finally:
@@ -183,11 +185,12 @@ class Pager:
         if frame.height:
             yield Rows(frame)
 
-    def _check_boundary(self, previous: Page, page: Page, first_row: pl.DataFrame | None) -> Iterator[Rows]:
+    def _check_boundary(self, previous: Page, page: Page, first_row: pl.DataFrame | None,
+                        previous_full: bool) -> Iterator[Rows]:
         order = self.scan.order
         last, head = previous.row(-1, order), page.row(0, order)
-        if self.mode == "count":
-            consistent = page.total == previous.total
+        if self.mode == "count":  # a short page with an unchanged total lost rows somewhere: re-read by key
+            consistent = page.total == previous.total and previous_full
         else:
             consistent = last == head
             if not consistent and first_row is not None:

@@ -15,6 +15,7 @@ import polars as pl
 
 from intacct_assets.api.schema import FieldSpec, rest_fields, xml_fields
 from intacct_assets.intacct import IntacctClient
+from intacct_assets.intacct.errors import UnexpectedAnswerError
 from intacct_assets.intacct.filters import Filter, all_of, to_read_by_query
 from intacct_assets.intacct.rest import MAX_QUERY_SIZE, Query
 from intacct_assets.intacct.xml_request import MAX_QUERY_PAGE, MAX_READ_BY_QUERY_PAGE
@@ -109,9 +110,15 @@ Source = RestSource | XmlSource
 def _decode_rest(body: bytes, fields: tuple[str, ...]) -> Page:
     """Decode a query answer with polars (fast, off the GIL); every value is read as text."""
     schema = {f: pl.String for f in fields}
-    decoded = pl.read_json(io.BytesIO(body), schema={
-        "ia::result": pl.List(pl.Struct(schema)), "ia::meta": pl.Struct({"totalCount": pl.Int64})})
-    total = int(decoded["ia::meta"].struct.field("totalCount")[0] or 0)
+    try:
+        decoded = pl.read_json(io.BytesIO(body), schema={
+            "ia::result": pl.List(pl.Struct(schema)), "ia::meta": pl.Struct({"totalCount": pl.Int64})})
+    except pl.exceptions.PolarsError as error:
+        raise UnexpectedAnswerError(f"a query answer that is not a page of records ({type(error).__name__}: "
+                                    f"{str(error)[:120]})") from None
+    total = decoded["ia::meta"].struct.field("totalCount")[0] if decoded.height == 1 else None
+    if total is None or decoded["ia::result"][0] is None:
+        raise UnexpectedAnswerError("a query answer without its ia::result list or ia::meta.totalCount")
     if not decoded["ia::result"].list.len()[0]:
         return Page(pl.DataFrame(schema=schema), total)
     return Page(decoded.select(pl.col("ia::result").explode()).unnest("ia::result"), total)

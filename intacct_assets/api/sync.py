@@ -231,7 +231,7 @@ class _ContextSync:
         self.report.repairs += stats.repairs
 
     def _add(self, raw: pl.DataFrame) -> None:
-        batch, rejected = typed_batch(raw, self.fields, self.tag, self.modified)
+        batch, rejected = typed_batch(raw, self.fields, self.tag, self.modified, self.key)
         self.report.fetched += raw.height
         newest = batch[MODIFIED].max() if batch.height else None
         if newest is not None and (self.max_modified is None or newest > self.max_modified):

@@ -11,6 +11,7 @@ from intacct_assets.intacct.errors import (
     IntacctTransportError,
     IntacctXmlError,
     OutcomeUnknownError,
+    UnexpectedAnswerError,
     XmlErrorEntry,
 )
 from intacct_assets.intacct.filters import Compare, Filter, all_of, any_of
@@ -21,6 +22,6 @@ from intacct_assets.intacct.xml_api import XmlPage
 __all__ = [
     "ApiCall", "CallLog", "Compare", "ErrorDetail", "Filter", "IntacctApiError", "IntacctAuthError", "IntacctClient",
     "IntacctConfigError", "IntacctError", "IntacctSettings", "IntacctTransportError", "IntacctXmlError", "ItemResult",
-    "OutcomeUnknownError", "Query", "QueryPage", "WriteResult", "XmlErrorEntry", "XmlPage", "all_of", "any_of",
-    "batches", "summarize",
+    "OutcomeUnknownError", "Query", "QueryPage", "UnexpectedAnswerError", "WriteResult", "XmlErrorEntry", "XmlPage",
+    "all_of", "any_of", "batches", "summarize",
 ]

@@ -28,6 +28,11 @@ class IntacctTransportError(IntacctError):
     """The server could not be reached, or the connection failed, after every allowed retry."""
 
 
+class UnexpectedAnswerError(IntacctError):
+    """A success answer without what every such answer has (a result list, a total). Never read as "no
+    rows": a sync that did would flag every record deleted."""
+
+
 class OutcomeUnknownError(IntacctError):
     """A write was sent but no definitive answer came back (lost connection, timeout, 524).
 

@@ -17,7 +17,13 @@ import httpx
 from lxml import etree
 
 from intacct_assets.intacct import xml_request
-from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError, XmlErrorEntry
+from intacct_assets.intacct.errors import (
+    IntacctApiError,
+    IntacctError,
+    IntacctXmlError,
+    UnexpectedAnswerError,
+    XmlErrorEntry,
+)
 from intacct_assets.intacct.filters import Filter
 from intacct_assets.intacct.redaction import Redactor
 from intacct_assets.intacct.rest import RestClient
@@ -97,7 +103,10 @@ class XmlClient:
                               entity=entity))
         yield page
         while page.remaining > 0 and page.result_id:
-            page = _page(self.one(xml_request.read_more(page.result_id), entity=entity))
+            previous, page = page, _page(self.one(xml_request.read_more(page.result_id), entity=entity))
+            if page.remaining >= previous.remaining:
+                raise UnexpectedAnswerError(f"readMore of {object_name} made no progress ({page.remaining} records "
+                                            "still remaining)")
             yield page
 
     def read(self, object_name: str, keys: Sequence[str], *, fields: str = "*",
@@ -211,7 +220,10 @@ def _operation(functions: Sequence[etree._Element]) -> str:
 
 
 def _page(result: FunctionResult) -> XmlPage:
-    records = result.records()
-    return XmlPage(records=records, total=int(result.attribute("totalcount", "0") or 0),
-                   remaining=int(result.attribute("numremaining", "0") or 0),
+    """A page of records; its counts must be there (a missing total read as 0 would end the reading early)."""
+    counts = [result.attribute(name) for name in ("totalcount", "numremaining")]
+    if result.data is None or not all(count.strip().isdigit() for count in counts):
+        raise UnexpectedAnswerError(f"a {result.function} answer without <data> and its totalcount and "
+                                    f"numremaining counts (got {counts})")
+    return XmlPage(records=result.records(), total=int(counts[0]), remaining=int(counts[1]),
                    result_id=result.attribute("resultId"))

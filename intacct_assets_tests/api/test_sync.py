@@ -13,10 +13,11 @@ import pytest
 from intacct_assets.api.frames import typed_batch
 from intacct_assets.api.schema import FieldSpec
 from intacct_assets.api.settings import ApiSettings
+from intacct_assets.api.sources import _decode_rest
 from intacct_assets.api.sync import ApiIngestion
 from intacct_assets.api.targets import SyncTarget
 from intacct_assets.catalog import BUILTIN_CATALOG, load_catalog, parse_catalog
-from intacct_assets.intacct import IntacctConfigError
+from intacct_assets.intacct import IntacctConfigError, UnexpectedAnswerError
 from intacct_assets_tests.api.conftest import intacct_customers
 
 
@@ -361,3 +362,48 @@ def test_a_full_load_reads_its_last_page_beside_the_first_and_checks_it(fresh_sa
     fresh_sandbox.advance_clock(30)
     sync.sync("customer")
     assert_matches_intacct(sync, fresh_sandbox)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"ia::result":[{"key":"1"}]}',                                      # no ia::meta.totalCount
+    b'{"ia::result":[{"key":"1"}],"ia::meta":{"totalCount":null}}',
+    b'{"ia::error":{"code":"x","message":"a gateway error sent with HTTP 200"}}',
+    b'{}',
+    b'<html>maintenance</html>',
+])
+def test_a_query_answer_without_its_rows_or_total_is_an_error_not_an_empty_set(body):
+    """Read as "no rows", a full refresh would flag every record deleted."""
+    with pytest.raises(UnexpectedAnswerError):
+        _decode_rest(body, ("key",))
+    empty = _decode_rest(b'{"ia::result":[],"ia::meta":{"totalCount":0}}', ("key",))
+    assert empty.total == 0 and empty.frame.height == 0
+
+
+class _ShortPages(httpx.HTTPTransport):
+    """Intacct answering pages after the first with their last rows missing (but the same total)."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        query = json.loads(request.content or b"{}") if request.url.path.endswith("/services/core/query") else {}
+        if query.get("start", 1) == 1 or query.get("size", 0) <= 1:
+            return response
+        page = json.loads(response.read())
+        page["ia::result"] = page["ia::result"][:-3]
+        return httpx.Response(response.status_code, json=page, request=request)
+
+
+def test_a_short_page_in_a_full_load_is_re_read_not_skipped(fresh_sandbox, make_client, syncer):
+    sync = syncer(fresh_sandbox, INTACCT_API_PAGE_SIZE="10")
+    sync.client = make_client(fresh_sandbox, http=httpx.Client(transport=_ShortPages()), **sync.settings_env)
+    report = sync.sync("customer").contexts[0]
+    assert report.repairs >= 1
+    assert set(sync.rows("customer")) == set(intacct_customers(fresh_sandbox))
+
+
+def test_a_record_without_its_key_is_rejected():
+    raw = pl.DataFrame({"key": ["1", None, " "], "name": ["a", "b", "c"]})
+    fields = [FieldSpec("key", "key", "string"), FieldSpec("name", "name", "string")]
+    batch, rejected = typed_batch(raw, fields, "", None, "key")
+    assert batch["key"].to_list() == ["1"]
+    assert [json.loads(text)["name"] for _, text in rejected] == ["b", "c"]
+    assert rejected[0][0] == "cannot read key (required)"

@@ -5,10 +5,20 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from lxml import etree
 
-from intacct_assets.intacct import Compare, IntacctApiError, IntacctXmlError, OutcomeUnknownError, xml_request
+from intacct_assets.intacct import (
+    Compare,
+    IntacctApiError,
+    IntacctClient,
+    IntacctSettings,
+    IntacctXmlError,
+    OutcomeUnknownError,
+    UnexpectedAnswerError,
+    xml_request,
+)
 from intacct_assets_tests.intacct.conftest import client_env
 
 
@@ -147,3 +157,34 @@ def test_requests_are_built_with_escaped_values(sb):
     root = etree.fromstring(payload)
     assert root.findtext("control/password") == "p<&>" and root.findtext(".//equalto/value") == "a<b&c"
     assert settings_env["INTACCT_SENDER_PASSWORD"] not in payload.decode()
+
+
+def _gateway(data: str):
+    """An XML gateway answering every function with ``data`` (sessions aside)."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        text = request.content.decode()
+        if "<getAPISession" in text:
+            data_xml = "<api><sessionid>S123456</sessionid><endpoint>https://intacct.test/xml</endpoint></api>"
+            function, payload = "getAPISession", f"<data>{data_xml}</data>"
+        else:
+            function, payload = "readByQuery", data
+        return httpx.Response(200, content=(
+            "<response><control><status>success</status></control><operation><authentication><status>success"
+            f"</status></authentication><result><status>success</status><function>{function}</function>"
+            f"<controlid>c</controlid>{payload}</result></operation></response>").encode())
+    env = {"INTACCT_XML_URL": "https://intacct.test/xml", "INTACCT_SENDER_ID": "s", "INTACCT_SENDER_PASSWORD": "sp",
+           "INTACCT_COMPANY_ID": "C", "INTACCT_USER_ID": "u", "INTACCT_USER_PASSWORD": "up",
+           "INTACCT_API_SLOT_DIR": "off"}
+    return IntacctClient(IntacctSettings.from_env(env), http=httpx.Client(transport=httpx.MockTransport(answer)))
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ('<data listtype="item" count="1" numremaining="5" resultId="r1"><item><RECORDNO>1</RECORDNO></item></data>',
+     "totalcount"),                                          # a missing total would end the reading early
+    ("", "without <data>"),                                  # a success with no data is not an empty set
+    ('<data listtype="item" count="1" totalcount="6" numremaining="5" resultId="r1"><item><RECORDNO>1</RECORDNO>'
+     "</item></data>", "no progress"),                       # readMore answering the same page again and again
+])
+def test_read_by_query_refuses_answers_it_cannot_trust(data, message):
+    with pytest.raises(UnexpectedAnswerError, match=message):
+        list(_gateway(data).xml.read_by_query("ITEM", fields="RECORDNO"))
