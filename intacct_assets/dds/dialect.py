@@ -27,6 +27,10 @@ SAMPLE_RECORDS = 50
 READ_TIME = "ddsReadTime"
 CHANGE_TYPE = "ddsChangeType"
 DDS_STANDARD_COLUMNS = frozenset({READ_TIME.lower(), CHANGE_TYPE.lower()})
+# A first record is a header when it holds at least this many known column names: one could be a value.
+HEADER_MIN_NAMES = 2
+# The csv module refuses fields over 128 KiB by default; DDS values (long descriptions) can be larger.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 
 class DialectError(ValueError):
@@ -62,9 +66,10 @@ def detect_line_ending(sample: bytes) -> LineEnding:
     return "unix"
 
 
-def _records(text: str, delimiter: str, enclosure: str, limit: int) -> tuple[list[list[str]], bool]:
+def _records(text: str, delimiter: str, enclosure: str, limit: int, truncated: bool) -> tuple[list[list[str]], bool]:
     """The first records, and whether a malformed one cut the reading short (the records before it
-    still count: one broken enclosure must not make the right enclosure lose to a wrong one)."""
+    still count: one broken enclosure must not make the right enclosure lose to a wrong one). A sample
+    cut inside an enclosed multi-line value simply ends there: that is not a malformed record."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=enclosure,
                         doublequote=True, strict=True)
     records: list[list[str]] = []
@@ -73,8 +78,8 @@ def _records(text: str, delimiter: str, enclosure: str, limit: int) -> tuple[lis
             records.append(record)
             if len(records) >= limit:
                 break
-    except csv.Error:
-        return records, True
+    except csv.Error as error:
+        return records, not (truncated and str(error) == "unexpected end of data")
     return records, False
 
 
@@ -86,14 +91,16 @@ def _complete_records(sample: bytes, truncated: bool, eol: str) -> str:
     return text
 
 
-def _still_enclosed(records: list[list[str]], enclosure: str) -> int:
-    """Fields that still look enclosed by another character: a sign of the wrong enclosure."""
+def _still_enclosed(records: list[list[str]], enclosure: str, delimiter: str) -> int:
+    """Fields that still look enclosed by another character, around text a writer would have enclosed (a
+    delimiter, a space, a line break): a sign of the wrong enclosure. (A value like 'N/A' is just a value.)"""
     others = set(ENCLOSURES) - {enclosure}
     return sum(1 for record in records for field in record
-               if len(field) >= 2 and field[0] == field[-1] and field[0] in others)
+               if len(field) >= 2 and field[0] == field[-1] and field[0] in others
+               and any(char in field[1:-1] for char in (delimiter, " ", "\n", "\r", field[0])))
 
 
-def _score(records: list[list[str]], broken: bool, enclosure: str, known_columns: set[str],
+def _score(records: list[list[str]], broken: bool, delimiter: str, enclosure: str, known_columns: set[str],
            expected_width: int | None, has_header: bool | None) -> tuple[float, ...] | None:
     """Higher is better: header names recognized, DDL width matched, consistent widths, nothing left
     enclosed, no malformed record."""
@@ -101,12 +108,13 @@ def _score(records: list[list[str]], broken: bool, enclosure: str, known_columns
         return None
     first = {field.strip().lower() for field in records[0]}
     header_hits = len(first & known_columns)
-    body = records[1:] if (has_header or (has_header is None and header_hits)) else records
+    body = records[1:] if (has_header or (has_header is None and header_hits >= HEADER_MIN_NAMES)) else records
     widths = Counter(len(record) for record in body if record) or Counter(len(records[0]) for _ in [0])
     width, count = widths.most_common(1)[0]
     consistency = round(count / sum(widths.values()), 1)
-    width_matches = int(expected_width is not None and width == expected_width)
-    return (header_hits, width_matches, consistency, -_still_enclosed(records, enclosure), -int(broken),
+    # change files carry ddsChangeType after the DDL's columns
+    width_matches = int(expected_width is not None and width in (expected_width, expected_width + 1))
+    return (header_hits, width_matches, consistency, -_still_enclosed(records, enclosure, delimiter), -int(broken),
             int(width > 1), width)
 
 
@@ -126,10 +134,10 @@ def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[st
     best: tuple[tuple[float, ...], Dialect] | None = None
     for delimiter in [hints.delimiter] if hints.delimiter else DELIMITERS:
         for enclosure in [hints.enclosure] if hints.enclosure else ENCLOSURES:
-            records, broken = _records(text, delimiter, enclosure, SAMPLE_RECORDS)
-            score = _score(records, broken, enclosure, known, expected_width, hints.has_header)
+            records, broken = _records(text, delimiter, enclosure, SAMPLE_RECORDS, truncated)
+            score = _score(records, broken, delimiter, enclosure, known, expected_width, hints.has_header)
             if score is not None and (best is None or score[:-1] > best[0][:-1]):
-                has_header = hints.has_header if hints.has_header is not None else score[0] > 0
+                has_header = hints.has_header if hints.has_header is not None else score[0] >= HEADER_MIN_NAMES
                 best = (score, Dialect(delimiter, enclosure, line_ending, has_header, bom, int(score[-1])))
     if best is None:
         raise DialectError("no delimiter/enclosure combination parses the first records of the file consistently")

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from intacct_assets.catalog import load_catalog
-from intacct_assets.dds.dialect import DialectHints
+from intacct_assets.dds.dialect import DialectHints, detect_dialect
 from intacct_assets.dds.ingest import reader_types
 from intacct_assets.dds.reader import FileRejectedError, ReadOptions, read_dds_file
 from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row
@@ -152,6 +152,41 @@ def test_values_a_cast_would_change_are_rejected_not_changed(tmp_path):
     assert loaded["WHENMODIFIED"][1] == datetime(2026, 11, 1, 5, 0, 0, 123456)
     assert loaded["ENTRY_DATE"][2] == date(2026, 10, 31)
     assert sorted(r.line for r in parsed.rejected) == [3, 4, 5, 6, 8]
+
+
+def test_a_small_headerless_change_file_with_a_bad_record_keeps_its_delimiter(tmp_path):
+    """The DDL lacks ddsChangeType: a width of DDL + 1 must still count as the expected width."""
+    rows = [glentry_row(str(n)) for n in range(1, 4)] + [[*glentry_row("4"), "extra field"]]
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows, header=False), ddl=DDL_COLUMNS[:-1])
+    assert parsed.dialect.delimiter == ","
+    assert parsed.frame["RECORDNO"].sort().to_list() == ["1", "2", "3"] and parsed.rejected_count == 1
+
+
+def test_a_value_equal_to_a_column_name_does_not_make_a_header(tmp_path):
+    rows = [glentry_row("1", description="Amount"), glentry_row("2")]
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows, header=False), ddl=DDL_COLUMNS)
+    assert not parsed.dialect.has_header and parsed.frame["RECORDNO"].sort().to_list() == ["1", "2"]
+
+
+def test_a_value_wrapped_in_apostrophes_does_not_change_the_enclosure(tmp_path):
+    rows = [glentry_row("1", description="'N/A'"), glentry_row("2"),
+            *[glentry_row(str(n), description="Rent, office") for n in range(3, 60)]]
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows))
+    descriptions = dict(zip(parsed.frame["RECORDNO"], parsed.frame["DESCRIPTION"], strict=True))
+    assert parsed.dialect.enclosure == '"' and descriptions["1"] == "'N/A'" and descriptions["59"] == "Rent, office"
+
+
+def test_a_sample_ending_inside_a_multi_line_value_is_not_a_broken_record():
+    text = "RECORDNO,DESCRIPTION,ddsReadTime\n" + "".join(f"{n},plain,T\n" for n in range(30)) + '31,"line one\n'
+    dialect = detect_dialect(text.encode(), truncated=True, known_columns=["RECORDNO"])
+    assert dialect.enclosure == '"'
+
+
+def test_values_longer_than_the_csv_modules_default_limit_survive_the_slow_path(tmp_path):
+    rows = [glentry_row("1", description="x" * 200_000), glentry_row("2"), [*glentry_row("3"), "extra"]]
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows))
+    assert parsed.frame["RECORDNO"].sort().to_list() == ["1", "2"] and parsed.rejected_count == 1
+    assert parsed.frame.filter(pl.col("RECORDNO") == "1")["DESCRIPTION"].str.len_chars().item() == 200_000
 
 
 def test_structural_errors_take_the_slow_path(tmp_path):
