@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
-from intacct_assets.warehouse.exact import exact_decimal, moment_changed
+from intacct_assets.warehouse.exact import decimal_changed, exact_decimal, moment_changed
 from intacct_assets.warehouse.merge import DELETED, MODIFIED, POSITION, READ, BatchOrigin
 
 API_ORIGIN = BatchOrigin(source="api", delivered=datetime(1970, 1, 1))  # a re-read unchanged row is "unchanged"
@@ -81,10 +81,10 @@ def _unreadable(field: FieldSpec, raw: pl.Expr) -> pl.Expr:
     """A value was sent but its typed column lost it, or changed it (see ``warehouse.exact``)."""
     text, typed = raw.str.strip_chars(), pl.col(field.column)
     if field.type == "decimal":
-        lost = exact_decimal(text)[1]
+        lost = typed.is_null() | decimal_changed(text)
     elif field.type in ("date", "timestamp"):
         formats = DATE_FORMATS if field.type == "date" else TIMESTAMP_FORMATS
-        lost = typed.is_null() | moment_changed(text, typed, date=field.type == "date", formats=formats)
+        lost = typed.is_null() | moment_changed(text, typed, is_date=field.type == "date", formats=formats)
     else:
         lost = typed.is_null()
     return raw.is_not_null() & (text != "") & lost

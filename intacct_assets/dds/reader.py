@@ -248,7 +248,7 @@ def _cast(column: str, kind: str, sample: pl.DataFrame, lenient: bool = False) -
         parsed = [text.str.to_datetime(fmt, strict=False, time_unit="us") if kind == "timestamp"
                   else text.str.to_date(fmt, strict=False) for fmt in chosen]
         typed = pl.coalesce(parsed) if len(parsed) > 1 else parsed[0]
-        changed = moment_changed(text, typed, date=kind == "date", formats=chosen)
+        changed = moment_changed(text, typed, is_date=kind == "date", formats=chosen)
         return typed, text.is_not_null() & (typed.is_null() | changed)
     elif kind == "boolean":
         typed = text.str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
