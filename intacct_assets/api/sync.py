@@ -170,7 +170,8 @@ class _ContextSync:
         columns = {f.column: f.type for f in self.fields} | {ENTITY_COLUMN: "string"}
         self.table = TargetTable(API_SCHEMA, self.target.name, self.target.key_columns, columns)
         self.writer = Writer(self.ingestion.warehouse, self.table, self.state, self.settings.flush_rows,
-                             self.ingestion.run_id, f"{API_SCHEMA}.{self.target.name}")
+                             self.ingestion.run_id, f"{API_SCHEMA}.{self.target.name}",
+                             new_keys_likely=not self.had_rows)
         incremental = self.target.custom is None and self.modified is not None and not self.full_refresh \
             and self.state.cursor is not None
         audit = self.side.submit(self._audit_events) if incremental and self._audit_wanted() else None

@@ -34,8 +34,9 @@ class _Batch:
 
 class Writer:
     def __init__(self, warehouse: Warehouse, target: TargetTable, state: SyncState, flush_rows: int,
-                 run_id: str | None, rejects_source: str) -> None:
+                 run_id: str | None, rejects_source: str, new_keys_likely: bool = False) -> None:
         self.warehouse, self.target, self.state, self.flush_rows = warehouse, target, state, flush_rows
+        self.new_keys_likely = new_keys_likely  # the table had no live rows: look for an append first
         self.run_id, self.rejects_source = run_id, rejects_source
         self.counts = MergeCounts()
         self.rejected = 0
@@ -115,7 +116,8 @@ class Writer:
         rows = pl.concat(batch.frames, how="diagonal_relaxed") if batch.frames else None
         with self.warehouse.connect() as connection, transaction(connection):
             ensure_api_tables(connection)
-            counts = merge_batch(connection, self.target, rows, API_ORIGIN, now) if rows is not None else MergeCounts()
+            counts = merge_batch(connection, self.target, rows, API_ORIGIN, now,
+                                 new_keys_likely=self.new_keys_likely) if rows is not None else MergeCounts()
             if batch.rejects:
                 replace_rejected_rows(connection, self.rejects_source, f"{self.run_id}:{now.isoformat()}",
                                       batch.rejects, self.run_id, now)

@@ -214,13 +214,16 @@ def _key_match(key: tuple[str, ...], left: str, right: str) -> str:
 
 
 def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batch: pl.DataFrame,
-                origin: BatchOrigin, synced_at: datetime, floor: Tombstone | None = None) -> MergeCounts:
+                origin: BatchOrigin, synced_at: datetime, floor: Tombstone | None = None,
+                new_keys_likely: bool = False) -> MergeCounts:
     """Merge one batch (any number of rows per key) inside the caller's transaction.
 
     ``floor`` is the newest complete snapshot's tombstone: a key the table has never seen whose
     version is older than the floor was already gone when that snapshot was taken. Large
     batches are planned in chunks, which bounds DuckDB's memory; keys are unique after
-    de-duplication, so chunks cannot interfere.
+    de-duplication, so chunks cannot interfere. ``new_keys_likely`` (a first full load of a non-empty
+    table): look for the batch's keys in the table first, and when none is there append the batch like a
+    first one, without the plan (~40% cheaper).
     """
     if batch.is_empty():
         return MergeCounts()
@@ -230,7 +233,8 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
     data_columns = [c for c in batch.columns if not c.startswith("_intacct_")]
     ensure_table(connection, target, data_columns)
     params = {**origin.params(), "synced_at": synced_at, **(floor.params("floor") if floor else {})}
-    if run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0]:
+    if run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0] or (
+            new_keys_likely and _all_keys_new(connection, target, batch)):
         # every key is new: one plain append. Several INSERTs in one transaction would each leave a partly
         # filled row group, which the checkpoint at close then rewrites (0.3-0.7 s more for a million rows).
         with registered(connection, "_intacct_batch", batch), memory_limit_lowered(connection, APPEND_MEMORY_LIMIT):
@@ -240,6 +244,13 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
         chunk = batch.slice(offset, CHUNK_ROWS).with_row_index(BATCH_ROW)
         counts += _merge_chunk(connection, target, data_columns, chunk, params, floor)
     return counts
+
+
+def _all_keys_new(connection: duckdb.DuckDBPyConnection, target: TargetTable, batch: pl.DataFrame) -> bool:
+    """No key of ``batch`` is in the table yet (its keys are unique)."""
+    with registered(connection, "_intacct_keys", batch.select(target.key)):
+        return not run(connection, f"SELECT EXISTS (SELECT 1 FROM _intacct_keys b JOIN {target.qualified} t "
+                                   f"ON {_key_match(target.key, 'b', 't')})")[0][0]
 
 
 def _insert_sql(table: str, data_columns: list[str], deleted: str, version: str, source: str, data_version: str,

@@ -141,12 +141,13 @@ def test_merge_is_order_and_repetition_independent_and_matches_a_model(batches, 
     frames = [batch([(key, name, hour, deleted) for key, hour, deleted, name in rows]) for rows in batches]
     order = data.draw(st.permutations(range(len(batches))))
     order += data.draw(st.lists(st.sampled_from(range(len(batches))), max_size=3))
+    new_keys_likely = data.draw(st.booleans())  # the append shortcut must not change any outcome
     tables = []
-    for sequence in (range(len(batches)), order):
+    for sequence, likely in ((range(len(batches)), False), (order, new_keys_likely)):
         warehouse = Warehouse(str(Path(tempfile.mkdtemp()) / "w.duckdb"))
         for index in sequence:
             with warehouse.connect() as connection, transaction(connection):
-                merge_batch(connection, TARGET, frames[index], origins[index], NOW)
+                merge_batch(connection, TARGET, frames[index], origins[index], NOW, new_keys_likely=likely)
         tables.append(table(warehouse, "RECORDNO, NAME, _intacct_deleted, _intacct_source"))
     # model: the state is the newest event (hour, file, position); the data the newest live one
     tagged = [(hour, n, pos, key, name, deleted) for n, rows in enumerate(batches)
