@@ -7,9 +7,11 @@ current size" as text columns named like the wire fields. The pager only ever ta
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import polars as pl
 
@@ -52,7 +54,12 @@ class RestSource:
         self.modified = REST_MODIFIED
 
     def discover(self) -> list[FieldSpec]:
-        return rest_fields(self.client.rest.model(self.object_name), self.key)
+        model = self.client.rest.model(self.object_name)
+        try:
+            return rest_fields(model, self.key)
+        except (AttributeError, TypeError):  # a group, reference or field that is not an object
+            raise UnexpectedAnswerError(f"the model of {self.object_name} has an unexpected shape: "
+                                        f"{json.dumps(model)[:200]}") from None
 
     def fetch(self, request: PageRequest, answered: Callable[[], None] | None = None) -> Page:
         """``answered``: called once the server has answered (before the page is read and decoded)."""
@@ -108,20 +115,49 @@ Source = RestSource | XmlSource
 
 
 def _decode_rest(body: bytes, fields: tuple[str, ...]) -> Page:
-    """Decode a query answer with polars (fast, off the GIL); every value is read as text."""
+    """Decode a query answer with polars (fast, off the GIL); every value is read as text.
+
+    A value polars cannot read as text (an object or a list, e.g. a group field named in a custom query)
+    sends the page through :func:`_decode_rest_slowly`, which keeps such values as JSON text.
+    """
     schema = {f: pl.String for f in fields}
     try:
         decoded = pl.read_json(io.BytesIO(body), schema={
             "ia::result": pl.List(pl.Struct(schema)), "ia::meta": pl.Struct({"totalCount": pl.Int64})})
-    except pl.exceptions.PolarsError as error:
-        raise UnexpectedAnswerError(f"a query answer that is not a page of records ({type(error).__name__}: "
-                                    f"{str(error)[:120]})") from None
+    except pl.exceptions.PolarsError:
+        return _decode_rest_slowly(body, fields)
     total = decoded["ia::meta"].struct.field("totalCount")[0] if decoded.height == 1 else None
     if total is None or decoded["ia::result"][0] is None:
         raise UnexpectedAnswerError("a query answer without its ia::result list or ia::meta.totalCount")
     if not decoded["ia::result"].list.len()[0]:
         return Page(pl.DataFrame(schema=schema), total)
     return Page(decoded.select(pl.col("ia::result").explode()).unnest("ia::result"), total)
+
+
+def _decode_rest_slowly(body: bytes, fields: tuple[str, ...]) -> Page:
+    """The exact decoder: numbers keep their digits, objects and lists become JSON text."""
+    try:
+        payload = json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UnexpectedAnswerError(f"a query answer that is not JSON ({error})") from None
+    records = payload.get("ia::result") if isinstance(payload, dict) else None
+    meta = payload.get("ia::meta") if isinstance(payload, dict) else None
+    total = meta.get("totalCount") if isinstance(meta, dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records) or \
+            not (isinstance(total, int) and not isinstance(total, bool) and total >= 0):
+        raise UnexpectedAnswerError("a query answer without its ia::result list of records or ia::meta.totalCount")
+    return Page(_frame([{f: _text(record.get(f)) for f in fields} for record in records], fields), total)
+
+
+def _text(value: object) -> str | None:
+    """A JSON value as the text polars' fast path would give it (objects and lists as compact JSON)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=float)
 
 
 def _frame(records: list[dict], fields: tuple[str, ...]) -> pl.DataFrame:

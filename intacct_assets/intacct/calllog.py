@@ -29,7 +29,7 @@ class ApiCall:
     duration_ms: float
     attempt: int
     transactions: int  # Intacct API transactions this attempt was billed (estimated as Intacct bills)
-    outcome: str  # ok | retry | failed
+    outcome: str  # ok | partial (some XML functions / batch items failed) | retry | failed
     error: str = ""
     excerpt: str = ""
 
@@ -59,14 +59,15 @@ class CallLog:
 
 
 def summarize(calls: list[ApiCall]) -> dict[str, object]:
-    """Totals plus a per-operation breakdown (requests, retries, failures, transactions, time)."""
+    """Totals plus a per-operation breakdown (requests, retries, failures, partial failures, transactions, time)."""
     operations: dict[str, dict[str, float]] = {}
     for call in calls:
-        row = operations.setdefault(call.operation, {"requests": 0, "retries": 0, "failed": 0, "transactions": 0,
-                                                     "total_ms": 0.0})
+        row = operations.setdefault(call.operation, {"requests": 0, "retries": 0, "failed": 0, "partial": 0,
+                                                     "transactions": 0, "total_ms": 0.0})
         row["requests"] += 1
         row["retries"] += call.outcome == "retry"
         row["failed"] += call.outcome == "failed"
+        row["partial"] += call.outcome == "partial"
         row["transactions"] += call.transactions
         row["total_ms"] += call.duration_ms
     statuses: dict[str, int] = {}
@@ -78,6 +79,7 @@ def summarize(calls: list[ApiCall]) -> dict[str, object]:
         "transactions": sum(c.transactions for c in calls),
         "retries": sum(c.outcome == "retry" for c in calls),
         "failed": sum(c.outcome == "failed" for c in calls),
+        "partial": sum(c.outcome == "partial" for c in calls),
         "throttled": sum(c.status == 429 for c in calls),
         "by_status": statuses,
         "by_operation": {name: {k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}

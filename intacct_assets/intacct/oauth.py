@@ -8,6 +8,7 @@ second 401 is an :class:`IntacctAuthError`, never a loop.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from intacct_assets.intacct.errors import IntacctApiError, IntacctAuthError, Int
 from intacct_assets.intacct.redaction import Redactor
 from intacct_assets.intacct.retry import Replay
 from intacct_assets.intacct.settings import IntacctSettings
-from intacct_assets.intacct.transport import Authorizer, Exchange, Transport
+from intacct_assets.intacct.transport import Authorizer, Exchange, Transport, json_object
 
 MAX_REFRESH_MARGIN_SECONDS = 60.0
 
@@ -69,12 +70,12 @@ class TokenProvider:
             replay=Replay(safe=True), judge=self._judge, uses_slot=False,
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
             content=urlencode(form).encode()))
-        payload = response.json()
-        token, lifetime = payload.get("access_token"), float(payload.get("expires_in") or 0)
-        if not token or lifetime <= 0:
+        payload = json_object(response, "the token endpoint", self._redactor)
+        token, lifetime = payload.get("access_token"), _seconds(payload.get("expires_in"))
+        if not isinstance(token, str) or not token or lifetime <= 0:
             raise IntacctAuthError("the token endpoint answered without an access_token / expires_in")
         self._redactor.add(token)
-        if payload.get("refresh_token"):
+        if isinstance(payload.get("refresh_token"), str) and payload["refresh_token"]:
             self._refresh_token = payload["refresh_token"]
             self._redactor.add(self._refresh_token)
         self._token = token
@@ -92,6 +93,15 @@ class TokenProvider:
                                     response.status_code)
         code = _gateway_code(response)
         return IntacctApiError(response.status_code, message, code=code, method="POST", path="/oauth2/token")
+
+
+def _seconds(value: object) -> float:
+    """``expires_in`` as seconds; 0 for anything that is not a number (the answer is then refused)."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return seconds if math.isfinite(seconds) and not isinstance(value, bool) else 0.0
 
 
 def _gateway_code(response: httpx.Response) -> str | None:

@@ -15,12 +15,19 @@ from functools import cached_property
 
 import httpx
 
-from intacct_assets.intacct.errors import ErrorDetail, IntacctApiError, IntacctAuthError, IntacctError
+from intacct_assets.intacct.errors import (
+    ErrorDetail,
+    IntacctApiError,
+    IntacctAuthError,
+    IntacctError,
+    OutcomeUnknownError,
+    UnexpectedAnswerError,
+)
 from intacct_assets.intacct.filters import Filter, to_rest
 from intacct_assets.intacct.redaction import Redactor
 from intacct_assets.intacct.retry import Replay, retry_after_seconds
 from intacct_assets.intacct.settings import IntacctSettings
-from intacct_assets.intacct.transport import Authorizer, Exchange, Transport
+from intacct_assets.intacct.transport import Authorizer, Exchange, Transport, json_object
 
 MAX_BATCH = 500
 MAX_QUERY_SIZE = 4000
@@ -153,7 +160,7 @@ class RestClient:
             face="rest", method=method, url=f"{self.settings.api_url}{path}", operation=operation or f"{method} {path}",
             replay=Replay(safe=reading or idempotency_key is not None, keyed=idempotency_key is not None),
             judge=lambda r: self._judge(r, method, path, per_item),
-            transactions=lambda r: _transactions(method, path, r),
+            transactions=lambda r: _transactions(method, path, r), failures=_item_failures if per_item else None,
             entity=context, headers=headers, params=params, answered=answered,
             content=json.dumps(body, separators=(",", ":")).encode() if body is not None else None,
         ), self._authorizer)
@@ -181,7 +188,11 @@ class RestClient:
         """``fields`` / ``groups`` / ``refs`` / ``lists`` of an object (free: no API transaction)."""
         response = self.request("GET", "/services/core/model", params={"name": object_name},
                                 operation=f"model {object_name}")
-        return response.json()["ia::result"]
+        result = json_object(response, f"the model of {object_name}", self._redactor).get("ia::result")
+        if not isinstance(result, dict) or not isinstance(result.get("fields"), dict):
+            raise UnexpectedAnswerError(f"the model of {object_name} has no 'fields' object: "
+                                        f"{self._redactor.text(response.content, 200)!r}")
+        return result
 
     def get(self, object_name: str, keys: Sequence[str], *, entity: str | None = None) -> list[dict]:
         """Full records by key (at most 500 per call)."""
@@ -195,9 +206,14 @@ class RestClient:
     def xml_session(self, *, entity: str | None = None) -> tuple[str, str]:
         """(session id, XML endpoint) for the XML gateway, opened with the OAuth token (free)."""
         response = self.request("GET", "/services/core/session/id", entity=entity, operation="session")
-        result = response.json()["ia::result"]
-        self._redactor.add(result["sessionId"])
-        return result["sessionId"], result.get("endpoint") or self.settings.xml_url
+        result = json_object(response, "the XML session bridge", self._redactor).get("ia::result")
+        session = result.get("sessionId") if isinstance(result, dict) else None
+        if not isinstance(session, str) or not session:
+            raise UnexpectedAnswerError("the XML session bridge answered without a sessionId: "
+                                        f"{self._redactor.text(response.content, 200)!r}")
+        self._redactor.add(session)
+        endpoint = result.get("endpoint")
+        return session, endpoint if isinstance(endpoint, str) and endpoint else self.settings.xml_url
 
     # ------------------------------------------------------------------ writes
     def create(self, object_name: str, records: Sequence[dict], *, entity: str | None = None, atomic: bool = False,
@@ -237,14 +253,40 @@ def _check_batch(items: Sequence) -> None:
 
 def _write_result(response: httpx.Response, redactor: Redactor, method: str, object_name: str,
                   keys: Sequence[str] | None) -> WriteResult:
+    """Per-record results of a batch write. An answer that lists none cannot say what was written: the
+    write's outcome is unknown (a keyed write is then replayed, never resent as a new one)."""
+    entries = _result(response)
+    if not isinstance(entries, list) or not entries or not all(isinstance(entry, dict) for entry in entries):
+        raise OutcomeUnknownError(f"{method} /objects/{object_name} -> HTTP {response.status_code}: the answer lists "
+                                  f"no per-record results, so what was written is unknown: "
+                                  f"{redactor.text(response.content, 200)!r}", response.status_code)
     items = []
-    for index, entry in enumerate(_result(response) or []):
-        status = int(entry.get("ia::status") or response.status_code)
-        error = entry.get("ia::error")
+    for index, entry in enumerate(entries):
+        status = _item_status(entry, response.status_code)
+        error = entry.get("ia::error") if isinstance(entry.get("ia::error"), dict) else None
         items.append(ItemResult(
             index=index, status=status, key=entry.get("key") or (keys[index] if keys else None), id=entry.get("id"),
             error=_error_from(error, status, method, f"/objects/{object_name}", redactor) if error else None))
     return WriteResult(response.status_code, items, replayed="x-ia-idempotency-cached-date" in response.headers)
+
+
+def _item_status(entry: dict, default: int) -> int:
+    try:
+        return int(entry.get("ia::status") or default)
+    except (TypeError, ValueError):
+        return default
+
+
+def _item_failures(response: httpx.Response) -> tuple[int, int, str]:
+    """Failed records of a batch write answer, for the call log."""
+    entries = _result(response)
+    if not isinstance(entries, list):
+        return 0, 0, ""
+    failed = [entry for entry in entries if isinstance(entry, dict) and (
+        _item_status(entry, response.status_code) >= 400 or isinstance(entry.get("ia::error"), dict))]
+    messages = {str(entry["ia::error"].get("message")) for entry in failed if isinstance(entry.get("ia::error"), dict)}
+    what = f"{len(failed)} of {len(entries)} records failed" + (f": {'; '.join(sorted(messages)[:3])}" if messages else "")
+    return len(failed), len(entries), what if failed else ""
 
 
 def _result(response: httpx.Response) -> object:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from intacct_assets.intacct.calllog import EXCERPT_CHARS, ApiCall, CallLog
-from intacct_assets.intacct.errors import IntacctError, IntacctTransportError, OutcomeUnknownError
+from intacct_assets.intacct.errors import IntacctError, IntacctTransportError, OutcomeUnknownError, UnexpectedAnswerError
 from intacct_assets.intacct.limiter import ConcurrencyLimiter
 from intacct_assets.intacct.redaction import Redactor
 from intacct_assets.intacct.retry import (
@@ -30,6 +30,9 @@ from intacct_assets.intacct.retry import (
 from intacct_assets.intacct.settings import IntacctSettings
 
 Judge = Callable[[httpx.Response], IntacctError | None]
+# (parts that failed, parts, what failed) of a success answer that reports failures of its own: XML
+# functions, REST batch items. The call log records such an answer as "partial" or "failed", never "ok".
+PartFailures = Callable[[httpx.Response], tuple[int, int, str]]
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Exchange:
     params: dict[str, str] | None = None
     uses_slot: bool = True  # False for token requests (not API calls; never wait behind our own requests)
     answered: Callable[[], None] | None = None  # told as soon as a success answer starts (before its body)
+    failures: PartFailures | None = None
 
 
 @dataclass
@@ -133,7 +137,9 @@ class Transport:
         response = timed.response
         error = exchange.judge(response)
         if error is None:
-            self._log(exchange, attempts.number, timed, timed.duration_ms, "ok", "",
+            failed, parts, what = exchange.failures(response) if exchange.failures else (0, 0, "")
+            outcome = "ok" if not failed else "failed" if failed >= parts else "partial"
+            self._log(exchange, attempts.number, timed, timed.duration_ms, outcome, what,
                       transactions=exchange.transactions(response))
             return response
         status = response.status_code if not getattr(error, "throttled", False) else 429
@@ -192,6 +198,19 @@ class _Timed:
     @property
     def status_code(self) -> int:
         return self.response.status_code
+
+
+def json_object(response: httpx.Response, what: str, redactor: Redactor) -> dict:
+    """The JSON object a success answer must be. Anything else (an HTML page, a list, cut-off text) is an
+    :class:`UnexpectedAnswerError` quoting the start of the answer, never a KeyError deep inside a caller."""
+    try:
+        payload = response.json()
+    except (ValueError, UnicodeDecodeError):  # JSONDecodeError is a ValueError
+        payload = None
+    if not isinstance(payload, dict):
+        raise UnexpectedAnswerError(f"{what}: HTTP {response.status_code} answer is not a JSON object: "
+                                    f"{redactor.text(response.content, 200)!r}")
+    return payload
 
 
 def _interesting(body: bytes | None, marker: bytes, limit: int) -> bytes:

@@ -70,7 +70,7 @@ class XmlClient:
             try:
                 self._transport.send(Exchange(
                     face="xml", method="POST", url=session.endpoint, operation=_operation(functions), replay=replay,
-                    judge=reader.judge, transactions=reader.transactions, entity=context,
+                    judge=reader.judge, transactions=reader.transactions, failures=reader.failures, entity=context,
                     headers={"Content-Type": "application/xml"}, content=payload))
             except IntacctXmlError as error:
                 if error.session_expired and attempt == 1:
@@ -163,7 +163,8 @@ class XmlClient:
                                        auth=login, functions=[xml_request.function(xml_request.get_api_session())])
         self._transport.send(Exchange(
             face="xml", method="POST", url=settings.xml_url, operation="getAPISession", replay=Replay(safe=True),
-            judge=reader.judge, entity=context, headers={"Content-Type": "application/xml"}, content=payload))
+            judge=reader.judge, failures=reader.failures, entity=context, headers={"Content-Type": "application/xml"},
+            content=payload))
         result = reader.parsed.results[0].raise_for_status()
         session_id = result.data.findtext("api/sessionid") if result.data is not None else None
         if not session_id:
@@ -196,6 +197,14 @@ class _Reader:
 
     def _redacted(self, errors: list[XmlErrorEntry]) -> list[XmlErrorEntry]:
         return [XmlErrorEntry(*(self._redactor.text(value) for value in astuple(error))) for error in errors]
+
+    def failures(self, response: httpx.Response) -> tuple[int, int, str]:
+        """Functions that failed inside a successful request (the gateway answers those with HTTP 200)."""
+        results = self.parsed.results
+        failed = [r for r in results if not r.ok]
+        what = "; ".join(f"{r.function} (controlid {r.controlid}): {r.status}: "
+                         f"{'; '.join(e.text() for e in r.errors) or 'no error message'}" for r in failed[:3])
+        return len(failed), len(results), what
 
     def transactions(self, response: httpx.Response) -> int:
         return sum(self._billed.get(result.controlid, 0) for result in self.parsed.results if result.ok)

@@ -407,3 +407,13 @@ def test_a_record_without_its_key_is_rejected():
     assert batch["key"].to_list() == ["1"]
     assert [json.loads(text)["name"] for _, text in rejected] == ["b", "c"]
     assert rejected[0][0] == "cannot read key (required)"
+
+
+def test_a_field_holding_an_object_or_a_list_is_kept_as_json_text_not_a_failed_page():
+    """polars cannot read such a value as text; the exact decoder keeps it (and numbers keep their digits)."""
+    body = ('{"ia::result":[{"key":"1","contacts":{"email":"a@b.example","rank":1.50},"amount":12345678901234567.25},'
+            '{"key":"2","contacts":["x","é"],"amount":null}],"ia::meta":{"totalCount":2}}').encode()
+    page = _decode_rest(body, ("key", "contacts", "amount"))
+    assert page.total == 2
+    assert page.frame.rows() == [("1", '{"email":"a@b.example","rank":1.5}', "12345678901234567.25"),
+                                 ("2", '["x","é"]', None)]

@@ -11,9 +11,12 @@ from intacct_assets.intacct import (
     IntacctAuthError,
     IntacctConfigError,
     IntacctSettings,
+    OutcomeUnknownError,
     Query,
+    UnexpectedAnswerError,
     all_of,
 )
+from intacct_assets.api.sources import RestSource
 from intacct_assets_tests.intacct.conftest import ManualClock, client_env
 
 CUSTOMER = "accounts-receivable/customer"
@@ -101,12 +104,15 @@ def test_batch_writes_report_every_record_by_index(fresh_sandbox, make_client):
     client = make_client(fresh_sandbox)
     result = client.rest.create(CUSTOMER, [{"name": "Ok"}, {"name": "Bad", "creditLimit": "lots"}, {"name": "Ok 2"}])
     assert result.status == 207 and [i.ok for i in result.items] == [True, False, True]
+    logged = client.calls.since(0)[-1]  # a 207 is not "ok" in the call log: it says what failed
+    assert logged.outcome == "partial" and logged.error.startswith("1 of 3 records failed")
     bad = result.items[1].error
     assert bad.status == 400 and bad.error_id == "REST-1064" and "creditLimit" in str(bad)
     assert fresh_sandbox.find("CUSTOMER", result.items[0].id) is not None
     # atomic: one failure rolls every record back, each item says what happened to it
     atomic = client.rest.create(CUSTOMER, [{"name": "A"}, {"name": "B", "creditLimit": "x"}], atomic=True)
     assert [i.status for i in atomic.items] == [422, 400] and atomic.items[0].error.code == "unprocessed"
+    assert client.calls.since(0)[-1].outcome == "failed"
     assert not [r for r in fresh_sandbox.records("CUSTOMER") if r["NAME"] == "A"]
     updated = client.rest.update(CUSTOMER, [{"key": result.items[0].key, "notes": "updated"}])
     deleted = client.rest.delete(CUSTOMER, [result.items[0].key, result.items[2].key])
@@ -152,3 +158,59 @@ def test_settings_repr_never_shows_secrets(sb):
     text = repr(settings)
     for secret in (sb.settings.client_secret, sb.settings.user_password, sb.settings.sender_password):
         assert secret not in text
+
+
+def _answering(make_client, sb, **answers: tuple[int, bytes]):
+    """A client whose server answers each path's last segment (``token``, ``model``, ``id``, ``customer``)
+    with a canned (status, body); the token endpoint answers properly unless told otherwise."""
+    answers.setdefault("token", (200, b'{"access_token":"t0k3n","expires_in":3600,"token_type":"Bearer"}'))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status, body = answers[request.url.path.rsplit("/", 1)[-1]]
+        return httpx.Response(status, content=body)
+
+    return make_client(sb, http=httpx.Client(transport=httpx.MockTransport(answer)))
+
+
+@pytest.mark.parametrize("body", [b"<html>maintenance</html>", b"[]", b'{"ia::result":{"groups":{}}}',
+                                  b'{"ia::result":{"fields":["name"]}}', b"{"])
+def test_a_malformed_model_answer_is_a_clear_error(sb, make_client, body):
+    client = _answering(make_client, sb, model=(200, body))
+    with pytest.raises(UnexpectedAnswerError, match="model of accounts-receivable/customer"):
+        client.rest.model(CUSTOMER)
+
+
+def test_a_model_of_an_unexpected_shape_fails_discovery_clearly(sb, make_client):
+    client = _answering(make_client, sb, model=(200, b'{"ia::result":{"fields":{"name":"string"}}}'))
+    with pytest.raises(UnexpectedAnswerError, match="unexpected shape"):
+        RestSource(client, CUSTOMER, None, 100).discover()
+
+
+@pytest.mark.parametrize("body", [b'{"ia::result":{}}', b'{"ia::result":{"sessionId":7}}', b"<html/>"])
+def test_a_session_bridge_answer_without_a_session_id_is_a_clear_error(sb, make_client, body):
+    client = _answering(make_client, sb, id=(200, body))
+    with pytest.raises(UnexpectedAnswerError, match="XML session bridge"):
+        client.rest.xml_session()
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    (b'{"access_token":"abc","expires_in":"soon"}', IntacctAuthError),
+    (b'{"access_token":"abc","expires_in":"NaN"}', IntacctAuthError),
+    (b'{"access_token":["abc"],"expires_in":3600}', IntacctAuthError),
+    (b'["access_token"]', UnexpectedAnswerError),
+    (b"<html>login</html>", UnexpectedAnswerError),
+])
+def test_a_malformed_token_answer_is_a_clear_error_without_the_secret(sb, make_client, body, error):
+    client = _answering(make_client, sb, token=(200, body), model=(200, b'{"ia::result":{"fields":{}}}'))
+    with pytest.raises(error) as raised:
+        client.rest.model(CUSTOMER)
+    assert client.settings.client_secret.reveal() not in str(raised.value)
+
+
+@pytest.mark.parametrize("body", [b"{}", b'{"ia::result":[]}', b'{"ia::result":["created"]}',
+                                  b'{"ia::result":{"key":"1"}}', b"<html>ok</html>"])
+def test_a_write_answer_without_per_record_results_leaves_the_outcome_unknown(sb, make_client, body):
+    """Read as "nothing written", a reverse sync would create the records again under a new key."""
+    client = _answering(make_client, sb, customer=(200, body))
+    with pytest.raises(OutcomeUnknownError, match="unknown"):
+        client.rest.create(CUSTOMER, [{"name": "A"}, {"name": "B"}], idempotency_key="k1")

@@ -42,11 +42,16 @@ def test_several_functions_in_one_transaction_roll_back_together(fresh_sandbox, 
     bad = xml_request.function(xml_request.create([("CUSTOMER", {"NOSUCHFIELD": "x"})]))
     results = client.xml.call([good, bad], transaction=True)
     assert [r.status for r in results] == ["aborted", "failure"]
+    logged = client.calls.since(0)[-1]  # HTTP 200, but nothing was done: the call log says so
+    assert logged.outcome == "failed" and "create (controlid" in logged.error
     assert any(e.errorno == "XL03000009" for e in results[0].errors)
     assert not [r for r in fresh_sandbox.records("CUSTOMER") if r["NAME"] == "Rolled back"]
     with pytest.raises(IntacctXmlError) as error:
         results[1].raise_for_status()
     assert error.value.level == "function" and error.value.function == "create"
+    results = client.xml.call([good, bad])  # without a transaction the good one stands
+    assert [r.status for r in results] == ["success", "failure"]
+    assert client.calls.since(0)[-1].outcome == "partial"
 
 
 def test_uniqueid_and_a_stable_controlid_make_a_lost_write_safe_to_resend(fresh_sandbox, make_client):

@@ -38,8 +38,8 @@ def cadence(target: SyncTarget, settings: ApiSettings) -> str | None:
 def _operations_table(report: SyncReport) -> dg.TableMetadataValue:
     by_operation = report.calls_summary()["by_operation"]
     schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in [
-        ("operation", "string"), ("requests", "int"), ("retries", "int"), ("failed", "int"), ("transactions", "int"),
-        ("total_ms", "float")]])
+        ("operation", "string"), ("requests", "int"), ("retries", "int"), ("failed", "int"), ("partial", "int"),
+        ("transactions", "int"), ("total_ms", "float")]])
     return dg.MetadataValue.table([dg.TableRecord({"operation": name, **row}) for name, row in by_operation.items()],
                                   schema)
 
