@@ -275,7 +275,7 @@ class DdsIngest:
                 "INTACCT_DDS_DDL_DIR), or turn on includeHeaders for the DDS job")
         options = ReadOptions(key=obj.key, column_types=reader_types(obj), load_ddl=load_ddl, missing_ddl_hint=hint,
                               hints=self.settings.dialect_hints(),
-                              max_rejected_stored=self.settings.max_rejected_stored)
+                              max_rejected_stored=self.settings.max_rejected_stored, job=name.job)
         return read_dds_file(local, options)
 
     def _merge(self, obj: CatalogObject, file: S3Object, name: DdsFileName, parsed: ParsedFile,

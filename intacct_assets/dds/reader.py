@@ -5,19 +5,21 @@ exactly — a value that does not parse, or a decimal that would lose digits, re
 instead of being changed. When polars cannot parse the file at all (a record with too many
 fields, a broken enclosure, invalid UTF-8), the slow path walks the records with the standard
 ``csv`` module, keeps the good ones and records the bad ones with their physical line and text.
+Blank lines outside enclosed values are not records: both paths skip them.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, SAMPLE_BYTES, Dialect, DialectHints, detect_dialect
+from intacct_assets.dds.filenames import JobType
 from intacct_assets.warehouse.exact import exact_decimal, moment_changed
 from intacct_assets.warehouse.sql import UnsafeIdentifierError, quote
 
@@ -32,6 +34,8 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%SZ")
 _BOOLEANS = {"true": True, "false": False, "t": True, "f": False, "1": True, "0": False, "yes": True, "no": False}
 # Columns that every DDS record has: a record without them was cut short.
 _ALWAYS_PRESENT = (READ_TIME,)
+# What a record of a change file says happened to it (any case, like the merge reads it).
+CHANGE_TYPES = ("create", "update", "delete")
 
 
 class FileRejectedError(ValueError):
@@ -63,7 +67,9 @@ class ReadOptions:
 
     ``load_ddl`` is called only for a file without a header row; it returns the object's
     columns in file order with their types, or None (the file is then rejected with
-    ``missing_ddl_hint`` telling the user where to put the DDL).
+    ``missing_ddl_hint`` telling the user where to put the DDL). ``job`` is the file's job type
+    (from its name): every record of a ``change`` file must say how it changed, while ``all`` files
+    leave ``ddsChangeType`` empty or out.
     """
 
     key: tuple[str, ...]
@@ -72,6 +78,7 @@ class ReadOptions:
     missing_ddl_hint: str = "turn on includeHeaders for the DDS job or provide the object's getDdsDdl output"
     hints: DialectHints = DialectHints()
     max_rejected_stored: int = 10_000
+    job: JobType | None = None
 
 
 def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
@@ -101,10 +108,10 @@ def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
     if absent_keys:
         raise FileRejectedError(f"the file has no key column {', '.join(absent_keys)} (columns: {', '.join(names)})")
     try:
-        return _typed(_scan_text_columns(path, dialect, names), types, dialect, options, [])
+        return _typed(_scan_text_columns(path, dialect, names), types, dialect, options, [], path)
     except pl.exceptions.PolarsError:
         salvaged, structural = _salvage_records(path, dialect, names)
-        return _typed(salvaged.lazy().with_row_index(ROW_COLUMN), types, dialect, options, structural)
+        return _typed(salvaged.lazy().with_row_index(ROW_COLUMN), types, dialect, options, structural, path)
 
 
 def _column_names(path: Path, dialect: Dialect, ddl_columns: list[str] | None) -> list[str]:
@@ -191,7 +198,7 @@ def _salvage_records(path: Path, dialect: Dialect, names: list[str]) -> tuple[pl
                 line += len(recorder.taken)
                 continue
             start, line = line, line + len(recorder.taken)
-            if not record or record == [""]:
+            if not record:  # a blank line is not a record
                 continue
             reason = _structural_problem(record, width)
             if reason:
@@ -263,7 +270,17 @@ def _key_missing(key: tuple[str, ...]) -> pl.Expr:
     return pl.all_horizontal(empty)
 
 
-def _checked(source: pl.LazyFrame, types: dict[str, str], key: tuple[str, ...], sample: pl.DataFrame,
+def _needs_change_type(options: ReadOptions, columns: Iterable[str]) -> bool:
+    """A change file's records must say how they changed: one cut short before its ``ddsChangeType``
+    (or with a value the merge does not know) would otherwise load a delete as a live record."""
+    return options.job == "change" and CHANGE_TYPE in columns
+
+
+def _change_type_unknown() -> pl.Expr:
+    return ~pl.col(CHANGE_TYPE).str.to_lowercase().is_in(CHANGE_TYPES).fill_null(False)
+
+
+def _checked(source: pl.LazyFrame, types: dict[str, str], options: ReadOptions, sample: pl.DataFrame,
              lenient: bool) -> pl.DataFrame:
     """Typed columns in place of their text, and a ``_bad`` flag for records that did not fit."""
     casts, flags = {}, []
@@ -271,8 +288,10 @@ def _checked(source: pl.LazyFrame, types: dict[str, str], key: tuple[str, ...], 
         if kind != "string":
             casts[name], bad = _cast(name, kind, sample, lenient)
             flags.append(bad)
-    flags.append(_key_missing(key))
+    flags.append(_key_missing(options.key))
     flags += [pl.col(c).is_null() for c in _ALWAYS_PRESENT if c in types]
+    if _needs_change_type(options, types):
+        flags.append(_change_type_unknown())
     # one projection, so each cast is computed once for both its value and its flag
     return source.with_columns(
         _bad=pl.any_horizontal(flags) if flags else pl.lit(False), **casts,
@@ -280,17 +299,17 @@ def _checked(source: pl.LazyFrame, types: dict[str, str], key: tuple[str, ...], 
 
 
 def _typed(source: pl.LazyFrame, types: dict[str, str], dialect: Dialect, options: ReadOptions,
-           structural: list[RejectedRecord]) -> ParsedFile:
+           structural: list[RejectedRecord], path: Path) -> ParsedFile:
     """Type every record in one streaming pass; look again (leniently) only at those that failed."""
     sample = source.head(200).collect()
-    checked = _checked(source, types, options.key, sample, lenient=False)
+    checked = _checked(source, types, options, sample, lenient=False)
     rejected = list(structural)
     if checked["_bad"].any():
         bad_rows = checked.filter(pl.col("_bad"))[ROW_COLUMN]
         raw_bad = source.filter(pl.col(ROW_COLUMN).is_in(bad_rows.implode())).collect()
-        second_try = _checked(raw_bad.lazy(), types, options.key, sample, lenient=True)
+        second_try = _checked(raw_bad.lazy(), types, options, sample, lenient=True)
         still_bad = raw_bad.filter(second_try["_bad"])
-        rejected += _describe_bad(still_bad, source, types, options, dialect, sample)
+        rejected += _describe_bad(still_bad, source, types, options, dialect, sample, path)
         checked = pl.concat([checked.filter(~pl.col("_bad")), second_try.filter(~pl.col("_bad"))])
     good = checked.drop("_bad")
     return ParsedFile(frame=good, columns=types, dialect=dialect, records=checked.height + len(rejected),
@@ -299,22 +318,48 @@ def _typed(source: pl.LazyFrame, types: dict[str, str], dialect: Dialect, option
 
 
 def _describe_bad(bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str], options: ReadOptions,
-                  dialect: Dialect, sample: pl.DataFrame) -> list[RejectedRecord]:
-    """Reasons, physical line numbers and text for records whose values failed their types."""
-    rows = bad[ROW_COLUMN].to_list()
-    if LINE_COLUMN in bad.columns:
+                  dialect: Dialect, sample: pl.DataFrame, path: Path) -> list[RejectedRecord]:
+    """Reasons, physical line numbers and text for records whose values failed their types.
+
+    Blank lines are left out: polars reads one as a record whose fields are all empty.
+    """
+    fields = [name for name in bad.columns if name not in (ROW_COLUMN, LINE_COLUMN)]
+    blank: set[int] = set()
+    if LINE_COLUMN in bad.columns:  # the slow path, which skipped blank lines itself
         lines = bad[LINE_COLUMN].to_list()
     else:
-        lines = _physical_lines(source, rows, first_line=2 if dialect.has_header else 1,
-                                eol="\r" if dialect.line_ending == "mac" else "\n")
-    fields = [name for name in bad.columns if name not in (ROW_COLUMN, LINE_COLUMN)]
-    described = []
-    for position, (record, line) in enumerate(zip(bad.select(fields).iter_rows(named=True), lines, strict=True)):
-        if position >= options.max_rejected_stored:
+        eol = "\r" if dialect.line_ending == "mac" else "\n"
+        lines = _physical_lines(source, bad[ROW_COLUMN].to_list(), first_line=2 if dialect.has_header else 1, eol=eol)
+        empty = bad.select(pl.all_horizontal(pl.col(fields).is_null())).to_series()
+        blank = _blank_lines(path, eol, {line for line, is_empty in zip(lines, empty, strict=True) if is_empty})
+    described: list[RejectedRecord] = []
+    for record, line in zip(bad.select(fields).iter_rows(named=True), lines, strict=True):
+        if line in blank:
+            continue
+        if len(described) >= options.max_rejected_stored:
             described.append(RejectedRecord(line, "rejected (details not stored: too many rejected rows)", ""))
             continue
         described.append(RejectedRecord(line, _reason(record, types, options, sample), _as_csv(record, dialect)))
     return described
+
+
+def _blank_lines(path: Path, eol: str, lines: set[int]) -> set[int]:
+    """Which of these physical lines hold nothing but their line break.
+
+    To polars a blank line looks like a line of bare delimiters (a record, with every field empty,
+    that is rejected): only the line's text tells them apart.
+    """
+    if not lines:
+        return set()
+    last = max(lines)
+    found = set()
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline=eol) as handle:
+        for number, text in enumerate(handle, start=1):
+            if number in lines and not text.rstrip("\r\n"):
+                found.add(number)
+            if number >= last:
+                break
+    return found
 
 
 def _physical_lines(source: pl.LazyFrame, rows: list[int], first_line: int, eol: str) -> list[int]:
@@ -332,6 +377,13 @@ def _reason(record: dict[str, str | None], types: dict[str, str], options: ReadO
     for column in _ALWAYS_PRESENT:
         if column in record and record[column] is None:
             return f"{column} is empty: the record was cut short (fewer fields than the header)"
+    if _needs_change_type(options, record):
+        change = record[CHANGE_TYPE]
+        if change is None:
+            return (f"{CHANGE_TYPE} is empty: a record of a change file must say create, update or delete "
+                    "(was it cut short?)")
+        if change.lower() not in CHANGE_TYPES:
+            return f"{CHANGE_TYPE}: {change!r} is not create, update or delete"
     for name, kind in types.items():
         value = record.get(name)
         if kind == "string" or value is None:

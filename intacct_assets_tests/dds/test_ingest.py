@@ -327,3 +327,51 @@ def test_hostile_keys_cannot_escape(warehouse, s3, bucket):
     with warehouse.connect() as connection:
         assert sorted(run(connection, "SELECT _intacct_source FROM dds.glentry")) == sorted([(key,), (weird,)])
     assert not Path("/etc/current.csv").exists()
+
+
+def test_a_change_record_cut_before_its_change_type_is_rejected_not_loaded_live(warehouse, s3, bucket):
+    """A delete cut short before ddsChangeType would load as an update of a live record; it is a rejected
+    row instead, like a record with an unknown change type, and the rest of the file loads. An `all` file
+    carries ddsChangeType empty or not at all, and loads whole."""
+    snapshot = "GLENTRY.all.2026-11-01T06-00-00Z.csv"
+    rows = [glentry_row("1", change=""), glentry_row("2", change="")[:-1], glentry_row("3", change="")]
+    s3.put_object(Bucket=bucket, Key=snapshot, Body=dds_csv(GLENTRY_COLUMNS, rows))
+    [loaded] = ingest(warehouse, s3, bucket)
+    assert (loaded.outcome, loaded.records, loaded.rejected, loaded.counts.inserted) == ("ingested", 3, 0, 3)
+    change = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
+    later = {"modified": "2026-11-02T05:00:00Z", "read": "2026-11-02T06:00:00Z"}
+    s3.put_object(Bucket=bucket, Key=change, Body=dds_csv(GLENTRY_COLUMNS, [
+        glentry_row("1", **later, amount="20.00", change="update"),
+        glentry_row("2", **later, change="delete")[:-1],  # line 3: cut short
+        glentry_row("3", **later, amount="30.00", change="modify"),  # line 4: not a change type
+        glentry_row("7", **later, change="create")]))
+    [outcome] = ingest(warehouse, s3, bucket, keys={change})
+    assert (outcome.outcome, outcome.records, outcome.rejected) == ("ingested", 4, 2)
+    assert (outcome.counts.inserted, outcome.counts.updated, outcome.counts.deleted) == (1, 1, 0)
+    assert business_rows(warehouse) == [("1", "20.0000000000", False), ("2", "10.0000000000", False),
+                                        ("3", "10.0000000000", False), ("7", "10.0000000000", False)]
+    with warehouse.connect() as connection:
+        rejected = run(connection, "SELECT source, line, reason FROM intacct_meta.rejected_rows ORDER BY line")
+    assert rejected == [
+        (change, 3, "ddsChangeType is empty: a record of a change file must say create, update or delete "
+                    "(was it cut short?)"),
+        (change, 4, "ddsChangeType: 'modify' is not create, update or delete")]
+
+
+def test_blank_lines_of_a_headerless_windows_file_are_skipped(warehouse, s3, bucket):
+    """CRLF blank lines between records and at the end are neither records nor rejected rows."""
+    columns = ", ".join(f"{c} varchar" for c in GLENTRY_COLUMNS[:-1])  # getDdsDdl has no ddsChangeType
+    s3.put_object(Bucket=bucket, Key="_ddl/GLENTRY.sql", Body=f"create table GLENTRY ({columns});")
+
+    def records(*ids: str) -> bytes:
+        return dds_csv(GLENTRY_COLUMNS, [glentry_row(i) for i in ids], header=False, line_ending="\r\n")
+
+    key = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=records("1") + b"\r\n\r\n" + records("2", "3") + b"\r\n")
+    [outcome] = ingest(warehouse, s3, bucket, keys={key})
+    assert (outcome.outcome, outcome.records, outcome.rejected, outcome.counts.inserted) == ("ingested", 3, 0, 3)
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT count(*) FROM intacct_meta.rejected_rows") == [(0,)]
+        assert run(connection, "SELECT records, rejected FROM intacct_meta.dds_files WHERE key = ?", [key]) == [
+            (3, 0)]
+    assert [r for r, _, _ in business_rows(warehouse)] == ["1", "2", "3"]

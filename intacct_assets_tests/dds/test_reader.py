@@ -23,11 +23,11 @@ ROWS = [
 ]
 
 
-def read(tmp_path, data: bytes, *, ddl=None, hints: DialectHints | None = None):
+def read(tmp_path, data: bytes, *, ddl=None, hints: DialectHints | None = None, job=None):
     path = tmp_path / "file.csv"
     path.write_bytes(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
     options = ReadOptions(key=GLENTRY.key, column_types=reader_types(GLENTRY), load_ddl=lambda: ddl,
-                          hints=hints or DialectHints())
+                          hints=hints or DialectHints(), job=job)
     return read_dds_file(path, options)
 
 
@@ -47,6 +47,53 @@ def test_every_dialect_reads_the_same_records(tmp_path, delimiter, enclosure, li
     assert descriptions["2"] == 'Quoted "word" and \'single\' and [brackets] and /slashes/'
     assert descriptions["3"] == "Line one\nline two\r\nline three"
     assert parsed.dialect.delimiter == delimiter and parsed.dialect.has_header == header
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "."])
+@pytest.mark.parametrize("enclosure", ['"', "'", "[", "/"])
+@pytest.mark.parametrize("line_ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("header", [True, False])
+def test_blank_lines_are_not_records_in_any_dialect(tmp_path, delimiter, enclosure, line_ending, header):
+    """Several blank lines between records and at the end are skipped; one inside an enclosed value is data."""
+    def records(rows, with_header=False):
+        return dds_csv(GLENTRY_COLUMNS, rows, header=with_header, delimiter=delimiter, enclosure=enclosure,
+                       line_ending=line_ending)
+
+    paragraphs = f"above{line_ending}{line_ending}below"
+    rows = [*ROWS, glentry_row("5", description=paragraphs)]
+    blank = line_ending.encode()
+    data = (records([], header) + records(rows[:1]) + blank * 3 + records(rows[1:3]) + blank + records(rows[3:])
+            + blank * 2)
+    parsed = read(tmp_path, data, ddl=None if header else DDL_COLUMNS)
+    assert parsed.rejected == [] and parsed.rejected_count == 0 and parsed.records == 5
+    frame = parsed.frame.sort("RECORDNO")
+    assert frame["RECORDNO"].to_list() == ["004", "1", "2", "3", "5"]
+    assert frame.filter(pl.col("RECORDNO") == "5")["DESCRIPTION"].item() == paragraphs
+    assert frame.filter(pl.col("RECORDNO") == "3")["DESCRIPTION"].item() == "Line one\nline two\r\nline three"
+
+
+def test_blank_lines_are_skipped_on_both_paths_and_records_keep_their_lines(tmp_path):
+    """A blank line is not a record, on the polars path and on the csv slow path alike; a line of bare
+    delimiters or a lone empty enclosed value is one (an empty one) and is rejected at its own line."""
+    def record(row) -> bytes:
+        return dds_csv(GLENTRY_COLUMNS, [row], header=False)
+
+    start = (dds_csv(GLENTRY_COLUMNS, [])                          # line 1: header
+             + record(glentry_row("1")) + b"\n\r\n"                 # 2; 3 and 4 blank
+             + record(glentry_row("2", amount="12,50"))            # 5: not a decimal
+             + b",,,,,,,,,\n" + b'""\n'                             # 6, 7: records with every field empty
+             + record(glentry_row("3")))                           # 8
+    fast = read(tmp_path, start + record(glentry_row("4")) + b"\n")                    # 9; 10 blank
+    assert fast.frame["RECORDNO"].sort().to_list() == ["1", "3", "4"]
+    assert [(r.line, r.reason) for r in fast.rejected] == [
+        (5, "AMOUNT: '12,50' is not a valid decimal"), (6, "record key RECORDNO is empty"),
+        (7, "record key RECORDNO is empty")]
+    slow = read(tmp_path, start + b"9,too,many,fields,a,b,c,d,e,f,g,h\n" + b"\n")      # 9: too many fields
+    assert slow.frame["RECORDNO"].sort().to_list() == ["1", "3"]
+    assert [(r.line, r.reason) for r in slow.rejected] == [
+        (5, "AMOUNT: '12,50' is not a valid decimal"), (6, "record key RECORDNO is empty"),
+        (7, "expected 10 fields, found 1"), (9, "expected 10 fields, found 12")]
+    assert (fast.records, slow.records) == (6, 6)
 
 
 def test_bom_and_gzip(tmp_path):
@@ -207,6 +254,36 @@ def test_short_record_is_rejected_not_padded(tmp_path):
     parsed = read(tmp_path, data)
     assert parsed.frame["RECORDNO"].to_list() == ["1"]
     assert "cut short" in parsed.rejected[0].reason
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_a_change_record_that_does_not_say_how_it_changed_is_rejected(tmp_path, header):
+    """A delete cut short before its ddsChangeType must not load as a live record (nor must an unknown type)."""
+    rows = [
+        glentry_row("1", change="update"),
+        glentry_row("2", change="delete")[:-1],  # cut short before its last field
+        glentry_row("3", change=""),
+        glentry_row("4", change="remove"),
+        glentry_row("5", change="DELETE"),
+        glentry_row("6", change="create"),
+    ]
+    # a real DDL has no ddsChangeType: change files carry it after the DDL's columns
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows, header=header), ddl=DDL_COLUMNS[:-1], job="change")
+    assert parsed.frame["RECORDNO"].sort().to_list() == ["1", "5", "6"]
+    first = 2 if header else 1
+    empty = "ddsChangeType is empty: a record of a change file must say create, update or delete (was it cut short?)"
+    assert [(r.line - first, r.reason) for r in parsed.rejected] == [
+        (1, empty), (2, empty), (3, "ddsChangeType: 'remove' is not create, update or delete")]
+    assert parsed.records == 6
+
+
+def test_all_files_need_no_change_type(tmp_path):
+    """An `all` file leaves ddsChangeType empty, cuts it off, or has no such column: every record loads."""
+    rows = [glentry_row("1", change=""), glentry_row("2", change="")[:-1], glentry_row("3")]
+    parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows), job="all")
+    assert parsed.rejected == [] and parsed.frame["RECORDNO"].sort().to_list() == ["1", "2", "3"]
+    without = read(tmp_path, dds_csv(GLENTRY_COLUMNS[:-1], [glentry_row(n)[:-1] for n in "123"]), job="all")
+    assert without.rejected == [] and without.frame.height == 3
 
 
 @pytest.mark.parametrize("bad_name", ["_intacct_deleted", "A\x00B", ""])
