@@ -284,9 +284,12 @@ def _item_failures(response: httpx.Response) -> tuple[int, int, str]:
         return 0, 0, ""
     failed = [entry for entry in entries if isinstance(entry, dict) and (
         _item_status(entry, response.status_code) >= 400 or isinstance(entry.get("ia::error"), dict))]
-    messages = {str(entry["ia::error"].get("message")) for entry in failed if isinstance(entry.get("ia::error"), dict)}
-    what = f"{len(failed)} of {len(entries)} records failed" + (f": {'; '.join(sorted(messages)[:3])}" if messages else "")
-    return len(failed), len(entries), what if failed else ""
+    if not failed:
+        return 0, len(entries), ""
+    messages = sorted({str(entry["ia::error"].get("message")) for entry in failed
+                       if isinstance(entry.get("ia::error"), dict)})
+    return len(failed), len(entries), f"{len(failed)} of {len(entries)} records failed" + (
+        f": {'; '.join(messages[:3])}" if messages else "")
 
 
 def _result(response: httpx.Response) -> object:

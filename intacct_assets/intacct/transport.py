@@ -15,7 +15,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from intacct_assets.intacct.calllog import EXCERPT_CHARS, ApiCall, CallLog
-from intacct_assets.intacct.errors import IntacctError, IntacctTransportError, OutcomeUnknownError, UnexpectedAnswerError
+from intacct_assets.intacct.errors import (
+    IntacctError,
+    IntacctTransportError,
+    OutcomeUnknownError,
+    UnexpectedAnswerError,
+)
 from intacct_assets.intacct.limiter import ConcurrencyLimiter
 from intacct_assets.intacct.redaction import Redactor
 from intacct_assets.intacct.retry import (

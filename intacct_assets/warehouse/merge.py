@@ -221,9 +221,9 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
     ``floor`` is the newest complete snapshot's tombstone: a key the table has never seen whose
     version is older than the floor was already gone when that snapshot was taken. Large
     batches are planned in chunks, which bounds DuckDB's memory; keys are unique after
-    de-duplication, so chunks cannot interfere. ``new_keys_likely`` (a first full load of a non-empty
-    table): look for the batch's keys in the table first, and when none is there append the batch like a
-    first one, without the plan (~40% cheaper).
+    de-duplication, so chunks cannot interfere. ``new_keys_likely`` (e.g. an API full load into a table
+    without live rows): look for the batch's keys in the table first; when none is there, append the batch
+    like a first one, without the plan (~40% cheaper).
     """
     if batch.is_empty():
         return MergeCounts()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from intacct_assets.api.sources import RestSource
 from intacct_assets.intacct import (
     Compare,
     IntacctApiError,
@@ -16,7 +17,6 @@ from intacct_assets.intacct import (
     UnexpectedAnswerError,
     all_of,
 )
-from intacct_assets.api.sources import RestSource
 from intacct_assets_tests.intacct.conftest import ManualClock, client_env
 
 CUSTOMER = "accounts-receivable/customer"
