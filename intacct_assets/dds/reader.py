@@ -103,6 +103,8 @@ def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
         if dialect.width == len(ddl_columns) + 1 and CHANGE_TYPE not in ddl_columns:
             ddl_columns.append(CHANGE_TYPE)  # change jobs add ddsChangeType after the DDL's columns
     names = _column_names(path, dialect, ddl_columns)
+    if options.job == "change" and CHANGE_TYPE not in names:
+        raise FileRejectedError(_without_change_type(names, ddl_columns))
     types = {name: column_types.get(name, "string") for name in names}
     absent_keys = [k for k in options.key if k not in types]
     if absent_keys:
@@ -112,6 +114,16 @@ def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
     except pl.exceptions.PolarsError:
         salvaged, structural = _salvage_records(path, dialect, names)
         return _typed(salvaged.lazy().with_row_index(ROW_COLUMN), types, dialect, options, structural, path)
+
+
+def _without_change_type(names: list[str], ddl_columns: list[str] | None) -> str:
+    """Why a change file without ``ddsChangeType`` is not loaded: its deletes would load as live records."""
+    if ddl_columns is None:
+        return (f"a change file must have a {CHANGE_TYPE} column saying how each record changed; this one's "
+                f"header has none ({len(names)} columns), so its deletes cannot be told from updates")
+    return (f"the file has {len(names)} columns, as many as the DDL lists, but a change file carries {CHANGE_TYPE} "
+            "after the DDL's columns: the DDL does not match the file (save a fresh getDdsDdl output), or "
+            "turn on includeHeaders for the DDS job")
 
 
 def _column_names(path: Path, dialect: Dialect, ddl_columns: list[str] | None) -> list[str]:

@@ -277,6 +277,16 @@ def test_a_change_record_that_does_not_say_how_it_changed_is_rejected(tmp_path, 
     assert parsed.records == 6
 
 
+def test_a_change_file_without_a_change_type_column_is_rejected(tmp_path):
+    """Its deletes could not be told from updates: loaded, they would come back as live records."""
+    rows = [glentry_row(n)[:-1] for n in "12"]
+    with pytest.raises(FileRejectedError, match="must have a ddsChangeType column"):
+        read(tmp_path, dds_csv(GLENTRY_COLUMNS[:-1], rows), job="change")
+    # headerless, as wide as the DDL: the DDL does not match (a change file carries one more column)
+    with pytest.raises(FileRejectedError, match="the DDL does not match the file"):
+        read(tmp_path, dds_csv(GLENTRY_COLUMNS[:-1], rows, header=False), ddl=DDL_COLUMNS[:-1], job="change")
+
+
 def test_all_files_need_no_change_type(tmp_path):
     """An `all` file leaves ddsChangeType empty, cuts it off, or has no such column: every record loads."""
     rows = [glentry_row("1", change=""), glentry_row("2", change="")[:-1], glentry_row("3")]
