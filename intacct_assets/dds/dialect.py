@@ -22,6 +22,7 @@ DELIMITERS = (",", ";", ".", "\t", "|")
 ENCLOSURES = ('"', "'", "[", "/")
 UTF8_BOM = b"\xef\xbb\xbf"
 SAMPLE_BYTES = 256 * 1024
+MAX_SAMPLE_BYTES = 64 * 1024 * 1024  # a sample grows (x4) up to this while it shows no plausible dialect
 SAMPLE_RECORDS = 50
 # Columns DDS adds to every file (ddsChangeType: change files only); in a first row they mark a header.
 READ_TIME = "ddsReadTime"
@@ -45,6 +46,7 @@ class Dialect:
     has_header: bool = True
     bom: bool = False
     width: int = 0  # fields per record in the sample (the most common count)
+    sampled: int = 0  # complete records the sample held (a header counts)
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,8 @@ def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[st
             score = _score(records, broken, delimiter, enclosure, known, expected_width, hints.has_header)
             if score is not None and (best is None or score[:-1] > best[0][:-1]):
                 has_header = hints.has_header if hints.has_header is not None else score[0] >= HEADER_MIN_NAMES
-                best = (score, Dialect(delimiter, enclosure, line_ending, has_header, bom, int(score[-1])))
+                best = (score, Dialect(delimiter, enclosure, line_ending, has_header, bom, int(score[-1]),
+                                       len(records)))
     if best is None:
         raise DialectError("no delimiter/enclosure combination parses the first records of the file consistently")
     return best[1]

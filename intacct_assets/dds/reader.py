@@ -18,7 +18,15 @@ from pathlib import Path
 
 import polars as pl
 
-from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, SAMPLE_BYTES, Dialect, DialectHints, detect_dialect
+from intacct_assets.dds.dialect import (
+    CHANGE_TYPE,
+    MAX_SAMPLE_BYTES,
+    READ_TIME,
+    SAMPLE_BYTES,
+    Dialect,
+    DialectHints,
+    detect_dialect,
+)
 from intacct_assets.dds.filenames import JobType
 from intacct_assets.warehouse.exact import exact_decimal, moment_changed
 from intacct_assets.warehouse.sql import UnsafeIdentifierError, quote
@@ -83,13 +91,16 @@ class ReadOptions:
 
 def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
     """Parse a local, decompressed DDS file."""
-    with path.open("rb") as handle:
-        sample = handle.read(SAMPLE_BYTES)
+    sample, truncated = _sample(path, SAMPLE_BYTES)
     if not sample.strip(b"\xef\xbb\xbf \r\n\t"):
         return ParsedFile(frame=pl.DataFrame(), columns={}, dialect=Dialect(), records=0)  # a job with no records
-    truncated = path.stat().st_size > len(sample)
     known = [*options.key, *options.column_types]
     dialect = detect_dialect(sample, truncated=truncated, known_columns=known, hints=options.hints)
+    # A first record larger than the sample: no dialect sees two complete records, or only a wrong one
+    # (one field per line) does. Every DDS file has at least two columns (the key and ddsReadTime).
+    while truncated and (dialect.sampled < 2 or dialect.width < 2) and len(sample) < MAX_SAMPLE_BYTES:
+        sample, truncated = _sample(path, 4 * len(sample))
+        dialect = detect_dialect(sample, truncated=truncated, known_columns=known, hints=options.hints)
     column_types = dict(options.column_types)
     ddl_columns: list[str] | None = None
     if not dialect.has_header:
@@ -114,6 +125,13 @@ def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
     except pl.exceptions.PolarsError:
         salvaged, structural = _salvage_records(path, dialect, names)
         return _typed(salvaged.lazy().with_row_index(ROW_COLUMN), types, dialect, options, structural, path)
+
+
+def _sample(path: Path, size: int) -> tuple[bytes, bool]:
+    """The first ``size`` bytes, and whether the file goes on."""
+    with path.open("rb") as handle:
+        sample = handle.read(size)
+    return sample, path.stat().st_size > len(sample)
 
 
 def _without_change_type(names: list[str], ddl_columns: list[str] | None) -> str:

@@ -287,6 +287,20 @@ def test_a_change_file_without_a_change_type_column_is_rejected(tmp_path):
         read(tmp_path, dds_csv(GLENTRY_COLUMNS[:-1], rows, header=False), ddl=DDL_COLUMNS[:-1], job="change")
 
 
+@pytest.mark.parametrize("line_breaks", [False, True])
+@pytest.mark.parametrize("header", [False, True])
+def test_a_first_record_larger_than_the_sample_is_read(tmp_path, line_breaks, header):
+    """The dialect sample (256 KiB) grows until it holds whole records, also when the long value has line
+    breaks (which a wrong dialect reads as many one-field records)."""
+    long_value = ("x" * 999 + ("\n" if line_breaks else " ")) * 300
+    rows = [glentry_row("1", description=long_value), glentry_row("2"), glentry_row("3", description="a;b")]
+    data = dds_csv(GLENTRY_COLUMNS, rows, header=header, delimiter=";")
+    parsed = read(tmp_path, data, ddl=None if header else DDL_COLUMNS[:-1], job="change")
+    assert parsed.rejected == [] and parsed.dialect.delimiter == ";"
+    descriptions = dict(zip(parsed.frame["RECORDNO"], parsed.frame["DESCRIPTION"], strict=True))
+    assert descriptions == {"1": long_value, "2": glentry_row("2")[6], "3": "a;b"}
+
+
 def test_all_files_need_no_change_type(tmp_path):
     """An `all` file leaves ddsChangeType empty, cuts it off, or has no such column: every record loads."""
     rows = [glentry_row("1", change=""), glentry_row("2", change="")[:-1], glentry_row("3")]
