@@ -1,6 +1,6 @@
 """One reverse-sync run: read the source, diff against state, write what changed, record every row.
 
-Order of work: replay writes whose answer was lost last time; plan; resolve Intacct keys in bulk
+Order of work: replay writes whose outcome was not recorded last time; plan; resolve Intacct keys in bulk
 (``$in`` lookups, not one per row); create / update / clear / delete in batches; save each row's
 outcome and the new state in one transaction. A dry run stops after the plan.
 """
@@ -97,13 +97,19 @@ class ReverseSync:
         started, mark = time.perf_counter(), self.client.calls.mark()
         rows = read_source(self.warehouse, self.spec)
         records = build_records(rows, self.spec, self.target)
+        awaiting: set[str] = set()
         if not dry_run:
-            self._replay_pending()
+            awaiting = self._replay_pending()
         with self.warehouse.connect() as connection:
             current = sync_state.load_state(connection, self.spec.name)
         report = SyncReport(self.spec.name, dry_run, {}, source_rows=len(rows))
         results: list[RowResult] = []
         plan = plan_sync(self.spec, self.target, records, current)
+        if awaiting:  # a write of these rows is still unanswered: resending it under a new key could duplicate
+            plan.invalid += [RowResult(w.match_value, w.operation, "failed",
+                                       error="an earlier write of this row is still unanswered; it will be replayed")
+                             for w in plan.writes if w.match_value in awaiting]
+            plan.writes = [w for w in plan.writes if w.match_value not in awaiting]
         report.plan = plan.summary()
         if dry_run:
             report.planned_sample = [{"match_value": w.match_value, "operation": w.operation,
@@ -111,22 +117,24 @@ class ReverseSync:
                                      for w in plan.writes[:50]]
             report.results = plan.invalid
         else:
-            results += self._execute(plan)
+            answered: list[str] = []
+            results += self._execute(plan, answered)
             with self.warehouse.connect() as connection, transaction(connection):
                 sync_state.save_results(connection, self.spec.name, self.run_id, results, self.clock())
+                for key in answered:  # recorded with their outcome: no longer pending
+                    sync_state.forget_pending(connection, self.spec.name, key)
             report.results = results
         report.seconds = time.perf_counter() - started
         report.api = summarize(self.client.calls.since(mark))
         return report
 
     # ------------------------------------------------------------------ execution
-    def _writer(self, unknown: list[PendingRequest]) -> IntacctWriter:
+    def _writer(self, on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None) -> IntacctWriter:
         return IntacctWriter(self.client, self.target, self.spec.name, self.spec.entity, self.spec.batch_size,
-                             on_unknown=unknown.append)
+                             on_sending=on_sending)
 
-    def _execute(self, plan: SyncPlan) -> list[RowResult]:
-        unknown: list[PendingRequest] = []
-        writer = self._writer(unknown)
+    def _execute(self, plan: SyncPlan, answered: list[str]) -> list[RowResult]:
+        writer = self._writer(self._remember)
         results = list(plan.invalid)
         hashes = {w.match_value: w.hash for w in plan.writes}
         writes = self._resolve_keys(writer, plan.writes, results)
@@ -135,10 +143,14 @@ class ReverseSync:
             by_operation.setdefault(write.operation, []).append(write)
         for operation, send in (("create", writer.create), ("update", writer.update), ("clear", writer.update),
                                 ("delete", writer.delete)):
-            for outcome in send(by_operation.get(operation, [])):
+            outcomes = send(by_operation.get(operation, []))
+            if operation == "update" and self.spec.mode == "upsert" and self.spec.match.field:
+                outcomes = self._recreate_gone(writer, by_operation.get("update", []), outcomes,
+                                               results, hashes)
+            for outcome in outcomes:
                 results.append(self._result(operation, outcome, hashes))
         results += [RowResult(w.match_value, "absent", "absent", w.intacct_key) for w in by_operation.get("absent", [])]
-        self._remember(unknown)
+        answered += writer.answered
         return results
 
     def _resolve_keys(self, writer: IntacctWriter, writes: list[PlannedWrite],
@@ -169,31 +181,48 @@ class ReverseSync:
             resolved.append(replace(write, operation=operation, intacct_key=key))
         return resolved
 
+    def _recreate_gone(self, writer: IntacctWriter, sent: list[PlannedWrite], outcomes: list[WriteOutcome],
+                       results: list[RowResult], hashes: dict[str, str | None]) -> list[WriteOutcome]:
+        """Upserts whose remembered record was deleted in Intacct: matched again, created when still missing."""
+        gone = {outcome.match_value for outcome in outcomes if outcome.gone}
+        if not gone:
+            return outcomes
+        stale = [replace(w, operation="upsert", intacct_key=None) for w in sent if w.match_value in gone]
+        again: dict[str, list[PlannedWrite]] = {}
+        for write in self._resolve_keys(writer, stale, results):
+            again.setdefault(write.operation, []).append(write)
+        for operation, send in (("create", writer.create), ("update", writer.update)):
+            for outcome in send(again.get(operation, [])):
+                results.append(self._result(operation, outcome, hashes))
+        return [outcome for outcome in outcomes if not outcome.gone]
+
     def _result(self, operation: str, outcome: WriteOutcome, hashes: dict[str, str | None]) -> RowResult:
         if not outcome.ok:
             return RowResult(outcome.match_value, operation, "failed", error=outcome.error)
         return RowResult(outcome.match_value, operation, OUTCOME_OF[operation], outcome.key,
                          payload_hash=hashes.get(outcome.match_value))
 
-    def _remember(self, unknown: list[PendingRequest]) -> None:
-        if not unknown:
-            return
+    def _remember(self, requests: list[PendingRequest]) -> None:
+        """Before writes are sent: kept until their outcomes are recorded (the next run replays what is left)."""
         with self.warehouse.connect() as connection, transaction(connection):
-            for request in unknown:
+            for request in requests:
+                sync_state.forget_pending(connection, self.spec.name, request.idempotency_key)
                 sync_state.remember_pending(connection, self.spec.name, request.idempotency_key, request.operation,
                                             request.body, request.members, self.clock())
 
-    def _replay_pending(self) -> None:
-        """Writes whose answer was lost last run: resent as they were, so Intacct answers from its cache.
-
-        Their outcomes are saved before planning, so the plan sees those rows as written.
+    def _replay_pending(self) -> set[str]:
+        """Writes whose answer was lost (or never recorded) last run: resent as they were, so Intacct answers
+        from its cache. Their outcomes are saved before planning, so the plan sees those rows as written;
+        the rows of a write that still gets no answer are returned (this run leaves them alone).
         """
         with self.warehouse.connect() as connection:
             pending = sync_state.pending_requests(connection, self.spec.name)
-        writer = self._writer([])
+        writer = self._writer()
+        awaiting: set[str] = set()
         for key, operation, body, members in pending:
             outcomes = writer.replay(PendingRequest(key, operation, body, members))
             if any(o.unknown for o in outcomes):
+                awaiting.update(members)
                 continue  # still no answer: it stays pending
             sent = {member: payload_hash({k: v for k, v in item.items() if k != "key"})
                     for member, item in zip(members, body, strict=True)}
@@ -201,6 +230,7 @@ class ReverseSync:
             with self.warehouse.connect() as connection, transaction(connection):
                 sync_state.save_results(connection, self.spec.name, self.run_id, results, self.clock())
                 sync_state.forget_pending(connection, self.spec.name, key)
+        return awaiting
 
 
 def row_results_frame(results: list[RowResult]) -> pl.DataFrame:

@@ -25,6 +25,9 @@ class PlannedWrite:
     payload: dict = field(default_factory=dict)
     hash: str | None = None
     intacct_key: str | None = None
+    # When the row's last outcome was recorded: part of the idempotency key, so that a row resent after a
+    # recorded failure (or coming back after it left) is a new request, not a replay of Intacct's cached answer.
+    attempt: str | None = None
 
 
 @dataclass
@@ -56,6 +59,7 @@ def plan_sync(spec: SyncSpec, target: WriteObject, records: list[SourceRecord],
     insert_only = spec.mode == "insert" or target.insert_only
     for record in records:
         previous = state.get(record.match_value)
+        attempt = str(previous.synced_at) if previous and previous.synced_at else None
         if record.error:
             invalid.append(RowResult(record.match_value, "validate", "failed", error=record.error))
         elif previous and previous.present and previous.payload_hash == record.hash and previous.outcome in SUCCESS:
@@ -64,12 +68,14 @@ def plan_sync(spec: SyncSpec, target: WriteObject, records: list[SourceRecord],
             if previous and previous.intacct_key and previous.outcome != "failed":
                 unchanged.append(record.match_value)  # insert-only: a created record is never sent again
             else:
-                writes.append(PlannedWrite(record.match_value, "create", record.payload, record.hash))
+                writes.append(PlannedWrite(record.match_value, "create", record.payload, record.hash,
+                                           attempt=attempt))
         elif previous and previous.intacct_key:
-            writes.append(PlannedWrite(record.match_value, "update", record.payload, record.hash, previous.intacct_key))
+            writes.append(PlannedWrite(record.match_value, "update", record.payload, record.hash, previous.intacct_key,
+                                       attempt))
         else:
             operation: Operation = "upsert" if spec.mode == "upsert" else "update"
-            writes.append(PlannedWrite(record.match_value, operation, record.payload, record.hash))
+            writes.append(PlannedWrite(record.match_value, operation, record.payload, record.hash, attempt=attempt))
     in_source = {record.match_value for record in records}
     for match_value, previous in state.items():
         if match_value in in_source or not previous.present:
@@ -77,7 +83,8 @@ def plan_sync(spec: SyncSpec, target: WriteObject, records: list[SourceRecord],
         if spec.on_delete == "nothing" or not previous.intacct_key:
             writes.append(PlannedWrite(match_value, "absent", intacct_key=previous.intacct_key))
         elif spec.on_delete == "clear":
-            writes.append(PlannedWrite(match_value, "clear", _clear_payload(spec), intacct_key=previous.intacct_key))
+            writes.append(PlannedWrite(match_value, "clear", _clear_payload(spec), intacct_key=previous.intacct_key,
+                                       attempt=str(previous.synced_at) if previous.synced_at else None))
         else:
             writes.append(PlannedWrite(match_value, "delete", intacct_key=previous.intacct_key))
     return SyncPlan(writes, unchanged, invalid)

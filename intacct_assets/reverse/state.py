@@ -4,14 +4,15 @@
 Intacct key, the last outcome and whether the row is still in the source.
 ``reverse_sync_results``: every row's outcome of every run (created / updated / deleted / cleared /
 unchanged / failed with Intacct's error text).
-``reverse_sync_pending``: write requests whose outcome is unknown (response lost); the next run
-replays them first with the same idempotency key, so the server answers from its cache.
+``reverse_sync_pending``: write requests sent (or about to be) whose outcome is not recorded yet
+(answer lost, or the run died); the next run replays them first with the same idempotency key, so
+the server answers from its cache.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
@@ -42,6 +43,7 @@ class StateRow:
     intacct_key: str | None
     outcome: str | None
     present: bool
+    synced_at: datetime | None = field(default=None, compare=False)  # when its last outcome was recorded
 
 
 @dataclass
@@ -60,7 +62,7 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
 
 def load_state(connection: duckdb.DuckDBPyConnection, sync: str) -> dict[str, StateRow]:
     ensure_tables(connection)
-    rows = run(connection, f"SELECT match_value, payload_hash, intacct_key, outcome, present "
+    rows = run(connection, f"SELECT match_value, payload_hash, intacct_key, outcome, present, synced_at "
                            f"FROM {META_SCHEMA}.reverse_sync_state WHERE sync = ?", [sync])
     return {row[0]: StateRow(*row) for row in rows}
 

@@ -1,10 +1,13 @@
 """Sending planned writes to Intacct: bulk lookups, REST batches, XML legacy creates.
 
 Every create is idempotent. A REST batch carries an ``Idempotency-Key`` derived from the sync and
-the rows in it, so the client may resend it after a lost answer and Intacct replays its first
-result; a batch whose answer never arrives is remembered and replayed, same key and body, by the
-next run. An XML legacy create carries ``uniqueid`` and a ``controlid`` derived from the sync and
-the row, so the gateway refuses to run it twice, whatever the run.
+the rows in it (with when each row's last outcome was recorded, so that a row sent again after a
+recorded failure is a new request, not a replay of the cached failure). The client may resend it
+after a lost answer and Intacct replays its first result. Every batch is remembered before it is
+sent and forgotten with its recorded outcome; what is left (an answer lost, or a run that died) is
+replayed, same key and body, by the next run. An XML legacy create carries ``uniqueid`` and a
+``controlid`` derived from the sync and the row, so the gateway refuses to run it twice, whatever
+the run.
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ class WriteOutcome:
     ok: bool
     key: str | None = None
     error: str | None = None
-    unknown: bool = False  # sent, but no answer: remembered and replayed by the next run
+    unknown: bool = False  # sent, but no answer: still pending, replayed by the next run
+    gone: bool = False  # Intacct has no record with that key (404): deleted outside the sync
 
 
 @dataclass(frozen=True)
 class PendingRequest:
-    """A REST write whose answer was lost: replayed verbatim (same key) by the next run."""
+    """A REST write whose outcome is not recorded yet: replayed verbatim (same key) by the next run."""
 
     idempotency_key: str
     operation: str  # create | update
@@ -68,10 +72,14 @@ class IntacctWriter:
     """Writes of one sync target, within the client's concurrency limit and retry rules."""
 
     def __init__(self, client: IntacctClient, target: WriteObject, sync_name: str, entity: str | None = None,
-                 batch_size: int = 500, on_unknown: Callable[[PendingRequest], None] = lambda request: None):
+                 batch_size: int = 500, on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None):
         self.client, self.target, self.sync_name, self.entity = client, target, sync_name, entity
         self.batch_size = batch_size
-        self.on_unknown = on_unknown
+        # Told of every REST batch of an operation before the first leaves (write-ahead): a run that dies after
+        # Intacct committed a write but before its outcome was recorded leaves the request behind, and the next
+        # run replays it with the same key.
+        self.on_sending = on_sending
+        self.answered: list[str] = []  # idempotency keys of the writes that got an answer
 
     # ------------------------------------------------------------------ lookups
     def lookup(self, field: str, values: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -126,10 +134,15 @@ class IntacctWriter:
 
     def _rest_batches(self, operation: str, writes: Sequence[PlannedWrite],
                       body_of: Callable[[PlannedWrite], dict]) -> list[WriteOutcome]:
+        requests = [PendingRequest(stable_key(self.sync_name, operation,
+                                              [(w.match_value, w.hash, w.intacct_key, w.attempt) for w in batch]),
+                                   operation, [body_of(w) for w in batch], [w.match_value for w in batch])
+                    for batch in _chunks(writes, self.batch_size)]
+        if requests:
+            self.on_sending(requests)
         outcomes = []
-        for batch in _chunks(writes, self.batch_size):
-            key = stable_key(self.sync_name, operation, [(w.match_value, w.hash, w.intacct_key) for w in batch])
-            outcomes += self._send(operation, batch, [body_of(w) for w in batch], key)
+        for batch, request in zip(_chunks(writes, self.batch_size), requests, strict=True):
+            outcomes += self._send(operation, batch, request.body, request.idempotency_key)
         return outcomes
 
     def _send(self, operation: str, batch: Sequence[PlannedWrite], body: list[dict], key: str) -> list[WriteOutcome]:
@@ -138,10 +151,11 @@ class IntacctWriter:
             result = write(self.target.rest, body, entity=self.entity, idempotency_key=key)
         except (OutcomeUnknownError, IntacctError) as error:
             if isinstance(error, IntacctApiError) and error.status < 500 and not error.throttled:
+                self.answered.append(key)
                 return [WriteOutcome(w.match_value, False, error=error_text(error)) for w in batch]
-            self.on_unknown(PendingRequest(key, operation, body, [w.match_value for w in batch]))
             return [WriteOutcome(w.match_value, False, error=f"no answer from Intacct, will be replayed: "
                                  f"{error_text(error)}", unknown=True) for w in batch]
+        self.answered.append(key)
         return self._itemized(batch, result)
 
     @staticmethod
@@ -158,7 +172,8 @@ class IntacctWriter:
             elif deleting and item.status == 404:
                 outcomes.append(WriteOutcome(write.match_value, True, write.intacct_key))
             else:
-                outcomes.append(WriteOutcome(write.match_value, False, error=error_text(item.error)))
+                outcomes.append(WriteOutcome(write.match_value, False, error=error_text(item.error),
+                                             gone=item.status == 404))
         return outcomes
 
     # ------------------------------------------------------------------ XML legacy creates
