@@ -121,8 +121,7 @@ class ReverseSync:
             results += self._execute(plan, answered)
             with self.warehouse.connect() as connection, transaction(connection):
                 sync_state.save_results(connection, self.spec.name, self.run_id, results, self.clock())
-                for key in answered:  # recorded with their outcome: no longer pending
-                    sync_state.forget_pending(connection, self.spec.name, key)
+                sync_state.forget_pending(connection, self.spec.name, answered)  # recorded: no longer pending
             report.results = results
         report.seconds = time.perf_counter() - started
         report.api = summarize(self.client.calls.since(mark))
@@ -205,10 +204,8 @@ class ReverseSync:
     def _remember(self, requests: list[PendingRequest]) -> None:
         """Before writes are sent: kept until their outcomes are recorded (the next run replays what is left)."""
         with self.warehouse.connect() as connection, transaction(connection):
-            for request in requests:
-                sync_state.forget_pending(connection, self.spec.name, request.idempotency_key)
-                sync_state.remember_pending(connection, self.spec.name, request.idempotency_key, request.operation,
-                                            request.body, request.members, self.clock())
+            sync_state.remember_pending(connection, self.spec.name, [
+                (r.idempotency_key, r.operation, r.body, r.members) for r in requests], self.clock())
 
     def _replay_pending(self) -> set[str]:
         """Writes whose answer was lost (or never recorded) last run: resent as they were, so Intacct answers
@@ -229,7 +226,7 @@ class ReverseSync:
             results = [self._result(operation, outcome, sent) for outcome in outcomes]
             with self.warehouse.connect() as connection, transaction(connection):
                 sync_state.save_results(connection, self.spec.name, self.run_id, results, self.clock())
-                sync_state.forget_pending(connection, self.spec.name, key)
+                sync_state.forget_pending(connection, self.spec.name, [key])
         return awaiting
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -105,13 +105,21 @@ def pending_requests(connection: duckdb.DuckDBPyConnection, sync: str) -> list[t
     return [(key, operation, json.loads(request), json.loads(members)) for key, operation, request, members in rows]
 
 
-def remember_pending(connection: duckdb.DuckDBPyConnection, sync: str, key: str, operation: str, request: object,
-                     members: list, at: datetime) -> None:
+def remember_pending(connection: duckdb.DuckDBPyConnection, sync: str,
+                     requests: list[tuple[str, str, object, list]], at: datetime) -> None:
+    """(idempotency key, operation, request body, members) of writes about to be sent, in sending order
+    (kept by ``created_at``, one microsecond apart)."""
+    if not requests:
+        return
     ensure_tables(connection)
-    run(connection, f"INSERT INTO {META_SCHEMA}.reverse_sync_pending VALUES (?, ?, ?, ?, ?, ?)",
-        [sync, key, operation, json.dumps(request), json.dumps(members), at])
+    forget_pending(connection, sync, [key for key, *_ in requests])
+    connection.executemany(
+        f"INSERT INTO {META_SCHEMA}.reverse_sync_pending VALUES (?, ?, ?, ?, ?, ?)",
+        [[sync, key, operation, json.dumps(request), json.dumps(members), at + timedelta(microseconds=index)]
+         for index, (key, operation, request, members) in enumerate(requests)])
 
 
-def forget_pending(connection: duckdb.DuckDBPyConnection, sync: str, key: str) -> None:
-    run(connection, f"DELETE FROM {META_SCHEMA}.reverse_sync_pending WHERE sync = ? AND idempotency_key = ?",
-        [sync, key])
+def forget_pending(connection: duckdb.DuckDBPyConnection, sync: str, keys: list[str]) -> None:
+    if keys:
+        run(connection, f"DELETE FROM {META_SCHEMA}.reverse_sync_pending WHERE sync = ? AND idempotency_key IN "
+                        "(SELECT unnest(?))", [sync, keys])
