@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 JobType = Literal["all", "change", "delete", "upsert"]
@@ -56,14 +56,25 @@ class DdsFileName:
         return self.job == "all" and self.delivered_at is not None
 
 
+_OFFSET = re.compile(r"(?:Z|(?P<sign>[+-])(?P<hours>\d{2}):?(?P<minutes>\d{2}))$", re.IGNORECASE)
+
+
 def parse_timestamp(text: str) -> datetime:
-    """Delivery timestamps come in many spellings; their digits are always Y M D h m s (UTC)."""
-    digits = re.sub(r"\D", "", text.split(".")[0] if "T" in text.upper() or " " in text else text)
+    """Delivery timestamps come in many spellings; their digits are always Y M D h m s, in UTC unless the
+    timestamp ends with an offset (``+02:00``), which is applied."""
+    offset = timedelta(0)
+    has_time = "T" in text.upper() or " " in text
+    if has_time and (zone := _OFFSET.search(text)):
+        text = text[:zone.start()]
+        if zone["sign"]:
+            offset = timedelta(hours=int(zone["hours"]), minutes=int(zone["minutes"]))
+            offset = -offset if zone["sign"] == "-" else offset
+    digits = re.sub(r"\D", "", text.split(".")[0] if has_time else text)
     if len(digits) < 8:
         raise FileNameError(f"timestamp {text!r} has fewer than 8 digits")
     digits = digits[:14].ljust(14, "0")
     try:
-        return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=UTC) - offset
     except ValueError as error:
         raise FileNameError(f"timestamp {text!r} is not a valid date/time") from error
 

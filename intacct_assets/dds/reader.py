@@ -29,6 +29,7 @@ from intacct_assets.dds.dialect import (
 )
 from intacct_assets.dds.filenames import JobType
 from intacct_assets.warehouse.exact import exact_decimal, moment_changed
+from intacct_assets.warehouse.merge import is_reserved_column
 from intacct_assets.warehouse.sql import UnsafeIdentifierError, quote
 
 LINE_COLUMN = "_line"
@@ -162,7 +163,7 @@ def _check_names(names: list[str]) -> None:
             quote(name)
         except UnsafeIdentifierError as error:
             raise FileRejectedError(str(error)) from error
-        if name.startswith("_intacct_") or name in (LINE_COLUMN, ROW_COLUMN):
+        if is_reserved_column(name) or name in (LINE_COLUMN, ROW_COLUMN):
             raise FileRejectedError(f"column name {name!r} is reserved for bookkeeping")
         if name.lower() in seen:
             raise FileRejectedError(f"columns {seen[name.lower()]!r} and {name!r} differ only by case")

@@ -50,6 +50,12 @@ class DdsSettings:
     max_bytes_per_run: int = 2 * 1024**3
     max_runs_per_tick: int = 20
 
+    def __post_init__(self) -> None:
+        # The prefix names a folder: S3 prefixes are plain strings, so 'acme' would also list 'acme2/...'
+        # (another company's deliveries) and put the DDL folder at 'acme_ddl/'.
+        if self.prefix and not self.prefix.endswith("/"):
+            object.__setattr__(self, "prefix", self.prefix + "/")
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DdsSettings:
         env = dict(os.environ) if env is None else env

@@ -32,7 +32,7 @@ import duckdb
 import polars as pl
 
 from intacct_assets.warehouse.connection import memory_limit_lowered, registered, run, undone_after
-from intacct_assets.warehouse.sql import DUCKDB_TYPES, quote, table_name
+from intacct_assets.warehouse.sql import DUCKDB_TYPES, UnsafeIdentifierError, quote, table_name
 
 VERSION = "_intacct_version"
 DATA_VERSION = "_intacct_data_version"
@@ -119,6 +119,13 @@ class MergeCounts:
         self.deleted += other.deleted
         self.unchanged += other.unchanged
         return self
+
+
+def is_reserved_column(name: str) -> bool:
+    """Names a business column cannot have: our bookkeeping prefix (in any case: DuckDB names are
+    case-insensitive) and DuckDB's ``rowid``, which a column of that name would shadow in the merge."""
+    folded = name.lower()
+    return folded == "rowid" or folded.startswith("_intacct_")
 
 
 def newest_per_key(batch: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
@@ -231,6 +238,9 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
     batch = newest_per_key(batch, target.key)
     counts = MergeCounts(unchanged=records - batch.height)  # older versions superseded within the batch
     data_columns = [c for c in batch.columns if not c.startswith("_intacct_")]
+    reserved = [c for c in data_columns if is_reserved_column(c)]
+    if reserved:
+        raise UnsafeIdentifierError(f"column name(s) {', '.join(map(repr, reserved))} are reserved (rowid, _intacct_*)")
     ensure_table(connection, target, data_columns)
     params = {**origin.params(), "synced_at": synced_at, **(floor.params("floor") if floor else {})}
     if run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0] or (

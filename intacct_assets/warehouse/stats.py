@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from intacct_assets.warehouse.connection import Warehouse, run
-from intacct_assets.warehouse.ledger import META_SCHEMA, ensure_meta_tables
 from intacct_assets.warehouse.merge import DELETED
 from intacct_assets.warehouse.sql import quote, table_name
 
@@ -17,20 +16,13 @@ class TableReport:
     live_rows: int = 0
     deleted_rows: int = 0
     duplicate_keys: int = 0
-    rejected_rows: int = 0
     columns: list[tuple[str, str]] = field(default_factory=list)
 
 
-def table_report(warehouse: Warehouse, schema: str, table: str, key: tuple[str, ...],
-                 sources: list[str] | None = None) -> TableReport:
-    """Counts for ``schema.table``; ``rejected_rows`` counts rejects of the given sources only."""
+def table_report(warehouse: Warehouse, schema: str, table: str, key: tuple[str, ...]) -> TableReport:
+    """Counts for ``schema.table``."""
     report = TableReport(table=f"{schema}.{table}")
     with warehouse.connect() as connection:
-        ensure_meta_tables(connection)
-        if sources:
-            report.rejected_rows = run(
-                connection, f"SELECT count(*) FROM {META_SCHEMA}.rejected_rows WHERE source IN (SELECT unnest(?))",
-                [sources])[0][0]
         report.columns = [(name, kind) for name, kind in run(
             connection,
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "

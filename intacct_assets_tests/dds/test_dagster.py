@@ -4,6 +4,7 @@ import dagster as dg
 import pytest
 from dagster_aws.s3 import S3Resource
 
+from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.defs.dds.assets import DDS_ASSETS
 from intacct_assets.defs.dds.jobs import dds_unrecognized_files_job
 from intacct_assets.defs.dds.sensors import dds_sensor
@@ -140,3 +141,33 @@ def test_sensor_skips_without_a_bucket(monkeypatch, aws_env):
         context = dg.build_sensor_context(instance=instance, resources={"s3": S3Resource(), "dds": DdsResource()})
         result = dds_sensor(context)
     assert isinstance(result, dg.SkipReason) and "INTACCT_DDS_BUCKET" in result.skip_message
+
+
+def test_a_prefix_without_its_slash_lists_only_its_own_folder(s3, bucket, resources, monkeypatch):
+    """'acme' must not pull in 'acme2/' (another company's deliveries), and its DDL folder is 'acme/_ddl/'."""
+    monkeypatch.setenv("INTACCT_DDS_PREFIX", "acme")
+    for folder, record in (("acme", "1"), ("acme2", "2")):
+        s3.put_object(Bucket=bucket, Key=f"{folder}/GLENTRY.change.2026-11-01T06-00-00Z.csv",
+                      Body=dds_csv(GLENTRY_COLUMNS, [glentry_row(record)]))
+    with dg.instance_for_test() as instance:
+        requests, _ = sensor_requests(instance, resources)
+    assert [[f["key"] for f in config["config"]["files"]] for r in requests
+            for config in r.run_config["ops"].values()] == [["acme/GLENTRY.change.2026-11-01T06-00-00Z.csv"]]
+    assert DdsSettings.from_env({"INTACCT_DDS_PREFIX": "acme"}).is_ddl_key("acme/_ddl/GLENTRY.sql")
+
+
+def test_a_corrected_redelivery_does_not_inherit_the_rejected_rows_of_the_version_it_replaces(s3, bucket, resources):
+    key = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
+
+    def rejected_check(result):
+        [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == REJECTED_ROWS_CHECK]
+        return check.passed, check.metadata["rejected_rows"].value
+
+    s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"),
+                                                                          glentry_row("2", amount="n/a")]))
+    with dg.instance_for_test() as instance:
+        [first], cursor = sensor_requests(instance, resources)
+        assert rejected_check(materialize(GLENTRY_ASSET, resources, instance, first.run_config)) == (False, 1)
+        s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2")]))
+        [second], cursor = sensor_requests(instance, resources, cursor)
+        assert rejected_check(materialize(GLENTRY_ASSET, resources, instance, second.run_config)) == (True, 0)

@@ -58,3 +58,16 @@ def test_user_pattern_errors_are_actionable():
         FileNameParser.from_setting(r"^(?P<object>[")
     with pytest.raises(FileNameError, match="not all/change/delete"):
         FileNameParser.from_setting(r"^(?P<object>[A-Z]+)\.(?P<job>\w+)\.csv$").parse("GLENTRY.weekly.csv")
+
+
+def test_a_utc_offset_in_the_timestamp_is_applied():
+    """Two deliveries at 06:00 in different zones are seven hours apart, not one delivery."""
+    parser = FileNameParser()
+    east = parser.parse("GLENTRY.all.2026-11-01T06:00:00+02:00.csv")
+    west = parser.parse("GLENTRY.all.2026-11-01T06:00:00-05:00.csv")
+    assert east.delivered_at == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
+    assert west.delivered_at == datetime(2026, 11, 1, 11, 0, tzinfo=UTC)
+    assert east.delivery != west.delivery
+    assert parser.parse("GLENTRY.all.20261101T060000+0000.csv").delivered_at == datetime(2026, 11, 1, 6, tzinfo=UTC)
+    assert parser.parse("GLENTRY.all.2026-11-01T06-00-00Z.003.csv").delivered_at == datetime(2026, 11, 1, 6,
+                                                                                           tzinfo=UTC)

@@ -8,6 +8,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -375,3 +376,14 @@ def test_blank_lines_of_a_headerless_windows_file_are_skipped(warehouse, s3, buc
         assert run(connection, "SELECT records, rejected FROM intacct_meta.dds_files WHERE key = ?", [key]) == [
             (3, 0)]
     assert [r for r, _, _ in business_rows(warehouse)] == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("name", ["ROWID", "RowId", "_INTACCT_DELETED"])
+def test_a_column_that_would_shadow_bookkeeping_rejects_the_file(warehouse, s3, bucket, name):
+    """A ROWID column would shadow DuckDB's rowid, which the merge uses to find rows: records sharing its value
+    were deleted. Bookkeeping names are reserved in any case (DuckDB names are case-insensitive)."""
+    columns = [*GLENTRY_COLUMNS, name]
+    s3.put_object(Bucket=bucket, Key="GLENTRY.change.2026-11-01T06-00-00Z.csv", Body=dds_csv(columns, [
+        glentry_row(n, amount=f"{n}.00") + ["x"] for n in "123"]))
+    [outcome] = ingest(warehouse, s3, bucket)
+    assert outcome.outcome == "rejected" and "reserved" in outcome.message

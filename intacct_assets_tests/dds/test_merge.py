@@ -18,6 +18,7 @@ from intacct_assets.warehouse.merge import (
     merge_batch,
     tombstone_absent,
 )
+from intacct_assets.warehouse.sql import UnsafeIdentifierError
 
 TARGET = TargetTable("dds", "thing", ("RECORDNO",), {"RECORDNO": "string", "NAME": "string", "AMOUNT": "decimal"})
 NOW = datetime(2026, 11, 2)
@@ -181,3 +182,12 @@ def test_a_failed_append_reports_its_own_error(tmp_path):
     with pytest.raises(duckdb.ConversionException, match="12,50"):
         merge(warehouse, not_a_decimal)
     assert merge(warehouse, batch([("1", "a", 5, False)])).inserted == 1
+
+
+@pytest.mark.parametrize("name", ["ROWID", "rowid", "_INTACCT_DELETED"])
+def test_a_batch_with_a_reserved_column_is_refused_before_anything_is_written(warehouse, name):
+    """Every caller (DDS, API) is protected: a rowid column would shadow the row identity the merge relies on."""
+    with pytest.raises(UnsafeIdentifierError, match="reserved"):
+        merge(warehouse, batch([("1", "a", 5, False, "x"), ("2", "b", 5, False, "x")], [name]))
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'thing'") == [(0,)]

@@ -80,15 +80,17 @@ def build_dds_asset(obj: CatalogObject) -> dg.AssetsDefinition:
         for outcome in outcomes:
             log = context.log.warning if outcome.needs_attention else context.log.info
             log(f"{outcome.key}: {outcome.outcome} {outcome.message}".rstrip())
-        report = table_report(warehouse.warehouse(), DDS_SCHEMA, obj.table_name, obj.key,
-                              sources=[o.key for o in outcomes])
+        report = table_report(warehouse.warehouse(), DDS_SCHEMA, obj.table_name, obj.key)
+        # this run's rejects, exactly: the ledger keeps the rejects of every version of a key (a corrected
+        # re-delivery must not inherit its predecessor's), and stores at most INTACCT_DDS_MAX_REJECTED_ROWS
+        rejected_rows = sum(o.rejected for o in outcomes)
         yield dg.MaterializeResult(
             metadata={
                 **table_metadata(report),
                 **_run_totals(outcomes),
                 "files": _files_table(outcomes),
             },
-            check_results=table_check_results(report.duplicate_keys, report.rejected_rows,
+            check_results=table_check_results(report.duplicate_keys, rejected_rows,
                                               rejected_files=sum(o.outcome == "rejected" for o in outcomes)),
         )
         failed = [o for o in outcomes if o.outcome == "failed"]
