@@ -115,6 +115,17 @@ def test_freshness_is_checked_for_every_api_asset_from_the_sync_state(intacct_en
     assert verdicts["customer"].metadata["last_success"].value == {"(top level)": "never"}
 
 
+def test_one_asset_materializes_with_its_own_freshness_check_as_the_ui_asks(intacct_env, warehouse):
+    """The UI's Materialize button selects the asset and its checks: the combined check must subset."""
+    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource(path=warehouse.path)}
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([*API_ASSETS, api_freshness], instance=instance, resources=resources,
+                                selection=dg.AssetSelection.assets(ASSETS["department"]))
+    assert result.success
+    [verdict] = [e for e in result.get_asset_check_evaluations() if e.check_name == "fresh"]
+    assert verdict.asset_key == ASSETS["department"].key and verdict.passed
+
+
 def test_the_cadence_requests_a_run_after_each_cron_tick():
     asset = ASSETS["journal_entry"]  # hourly
     defs = dg.Definitions(assets=[asset], resources={"intacct": IntacctResource(), "warehouse": WarehouseResource()})

@@ -67,10 +67,13 @@ def _freshness(connection, target: SyncTarget, now: datetime) -> dg.AssetCheckRe
                              description="Every entity context synced successfully within two cadence periods "
                                          "(+30 min).") for asset in API_ASSETS],
     description="Freshness of every API table, from intacct_meta.api_sync_state.",
+    can_subset=True,  # materializing one asset from the UI runs its own check only
 )
-def api_freshness(warehouse: WarehouseResource):
+def api_freshness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     now = utc_now()
+    selected = {key.asset_key for key in context.selected_asset_check_keys}
     with warehouse.warehouse().connect() as connection:
         ensure_api_tables(connection)
         for target in API_TARGETS:
-            yield _freshness(connection, target, now)
+            if dg.AssetKey(["intacct", "api", target.name]) in selected:
+                yield _freshness(connection, target, now)
