@@ -82,6 +82,14 @@ class DdsDelivery:
     def delivered_objects(self) -> set[str]:
         return set(self._state)
 
+    def changed_since_delivery(self, name: str) -> bool:
+        """Whether a change job for ``name`` would hold anything (a record written or deleted since its last job)."""
+        defn = self.store.registry[name]
+        since = self._state[name].seq if name in self._state else -1
+        with self.store.lock:
+            rows = views.rows(self.store, defn)
+        return any(row["_seq"] > since for row in rows) or bool(views.deletions(self.store, defn, since))
+
     def _job(self, defn: ObjectDef, job_type: str, fmt: DdsFormat) -> dict:
         state = self._state.setdefault(defn.name, ObjectState())
         job_time = self.store.clock.now()
@@ -187,8 +195,10 @@ class DdsDelivery:
 
 
 class DdsScheduler:
-    """Automatic delivery: every ``knobs.dds_interval_seconds`` a change job per object (an `all` job for
-    objects never delivered before, since a change file without a baseline is useless)."""
+    """Automatic delivery: every ``knobs.dds_interval_seconds`` a change job per object that changed (an `all`
+    job for objects never delivered before, since a change file without a baseline is useless). Objects
+    nobody touched get no file, so a demo does not queue a run per object per interval for nothing; an
+    empty change file can still be asked for (``deliver``)."""
 
     def __init__(self, delivery: DdsDelivery, knobs: Any) -> None:
         self.delivery, self.knobs = delivery, knobs
@@ -208,8 +218,8 @@ class DdsScheduler:
         objects = self.delivery.store.registry.dds_objects()
         fresh = [o for o in objects if o not in done]
         jobs = self.delivery.deliver(fresh, "all") if fresh else []
-        known = [o for o in objects if o in done]
-        return jobs + (self.delivery.deliver(known, "change") if known else [])
+        changed = [o for o in objects if o in done and self.delivery.changed_since_delivery(o)]
+        return jobs + (self.delivery.deliver(changed, "change") if changed else [])
 
     def _loop(self) -> None:
         while not self._stop.is_set():

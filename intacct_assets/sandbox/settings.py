@@ -27,7 +27,7 @@ class Knobs:
     backdate_rate: float = 0.0  # share of writes whose modified time is set in the past
     backdate_seconds: int = 0  # how far in the past back-dated writes are stamped
     audit_history_readable: bool = True  # False: AUDITHISTORY reads fail with a permission error
-    dds_interval_seconds: float = 0.0  # scheduled (automatic) DDS change delivery; 0 = off
+    dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
 
     def update(self, **changes: Any) -> None:

@@ -232,12 +232,16 @@ def test_run_dds_job_over_xml(sb):
     assert read(sb, key).startswith("RECORDNO;")
 
 
-def test_schedule_runs_all_then_change(fresh_s3):
+def test_schedule_runs_all_then_change_for_the_objects_that_changed(fresh_s3):
     first = fresh_s3._scheduler.run_once()
     assert {j["JOBTYPE"] for j in first} == {"all"}
     assert {j["OBJECT"] for j in first} == set(fresh_s3.store.registry.dds_objects())
+    assert fresh_s3._scheduler.run_once() == []  # nothing changed: no empty change file per object
+    created = fresh_s3.create("CLASS", {"CLASSID": f"SCHED-{uuid.uuid4().hex[:6]}", "NAME": "Scheduled"})
     second = fresh_s3._scheduler.run_once()
-    assert {j["JOBTYPE"] for j in second} == {"change"}
+    assert [(j["JOBTYPE"], j["OBJECT"]) for j in second] == [("change", "CLASS")]
+    fresh_s3.delete("CLASS", created["RECORDNO"])
+    assert [j["OBJECT"] for j in fresh_s3._scheduler.run_once()] == ["CLASS"]  # a deletion is a change too
 
 
 def test_job_times_are_unique_and_increasing(fresh_s3):
