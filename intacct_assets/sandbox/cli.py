@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import click
 
@@ -170,11 +171,53 @@ def _serve() -> int:
 
 
 def _run_child(command: tuple[str, ...], env: dict[str, str]) -> int:
-    child = subprocess.Popen(list(command), env={**os.environ, **env})
-    # dagster dev shuts its webserver, daemon and code servers down on SIGINT, not on SIGTERM.
-    signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGINT))
-    while True:
-        try:
-            return child.wait()
-        except KeyboardInterrupt:  # the terminal sent SIGINT to the child too; wait for it to finish
-            continue
+    """Run ``command`` in a process group of its own until it exits; nothing of that group outlives it.
+
+    Ctrl-C and SIGTERM ask it to stop with SIGINT (dagster dev shuts its webserver, daemon and code
+    servers down on SIGINT, not on SIGTERM). If it has not exited ``STOP_GRACE_SECONDS`` later, or once it
+    has exited, whatever is left of its group (a code server, a run worker) is terminated, then killed.
+    """
+    # A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored across exec:
+    # with a handler here, the child starts with the default again and can be stopped.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    child = subprocess.Popen(list(command), env={**os.environ, **env}, process_group=0)
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+        _signal_group(child.pid, signal.SIGINT)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while True:
+            try:
+                return child.wait(timeout=STOP_GRACE_SECONDS if stopping.is_set() else None)
+            except KeyboardInterrupt:
+                stop()
+            except subprocess.TimeoutExpired:
+                _signal_group(child.pid, signal.SIGKILL)
+    finally:
+        _end_group(child.pid)
+
+
+STOP_GRACE_SECONDS = 30
+LEFTOVER_GRACE_SECONDS = 5
+
+
+def _signal_group(group: int, number: int) -> bool:
+    """Send a signal to a process group; False when none of it is left."""
+    try:
+        os.killpg(group, number)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _end_group(group: int) -> None:
+    """Terminate what is left of the group; kill it if it has not gone ``LEFTOVER_GRACE_SECONDS`` later."""
+    if not _signal_group(group, signal.SIGTERM):
+        return
+    deadline = time.monotonic() + LEFTOVER_GRACE_SECONDS
+    while time.monotonic() < deadline and _signal_group(group, 0):
+        time.sleep(0.1)
+    _signal_group(group, signal.SIGKILL)
