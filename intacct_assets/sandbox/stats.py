@@ -64,5 +64,5 @@ class Stats:
                 **self.totals,
                 "by_face": dict(self.by_face),
                 "by_status": dict(self.by_status),
-                "recent": [asdict(c) for c in list(self.recent)[-recent:]],
+                "recent": [asdict(c) for c in list(self.recent)[-recent:]] if recent > 0 else [],
             }

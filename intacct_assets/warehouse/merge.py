@@ -120,6 +120,10 @@ class MergeCounts:
         self.unchanged += other.unchanged
         return self
 
+    def __str__(self) -> str:
+        return (f"{self.inserted} inserted, {self.updated} updated, {self.deleted} deleted, "
+                f"{self.unchanged} unchanged")
+
 
 def is_reserved_column(name: str) -> bool:
     """Names a business column cannot have: our bookkeeping prefix (in any case: DuckDB names are

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from intacct_assets.warehouse.connection import Warehouse, run, transaction
 from intacct_assets.warehouse.merge import (
     BatchOrigin,
+    MergeCounts,
     TargetTable,
     Tombstone,
     merge_batch,
@@ -191,3 +192,7 @@ def test_a_batch_with_a_reserved_column_is_refused_before_anything_is_written(wa
         merge(warehouse, batch([("1", "a", 5, False, "x"), ("2", "b", 5, False, "x")], [name]))
     with warehouse.connect() as connection:
         assert run(connection, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'thing'") == [(0,)]
+
+
+def test_merge_counts_read_as_words_in_run_logs():
+    assert f"{MergeCounts(1, 2, 3, 4)}" == "1 inserted, 2 updated, 3 deleted, 4 unchanged"

@@ -171,3 +171,6 @@ def test_knob_validation_and_admin_endpoints(sb):
     assert httpx.post(f"{admin}/dds/deliver", json={"objects": ["NOPE"]}).status_code == 400
     assert httpx.post(f"{admin}/background/run", json={"edits": 2}).status_code == 200
     assert httpx.get(f"{admin}/health").json()["status"] == "ok"
+    assert httpx.get(f"{sb.rest_url}/objects/company-config/class").status_code == 401  # an API call, recorded
+    assert len(httpx.get(f"{admin}/stats", params={"recent": 1}).json()["recent"]) == 1
+    assert httpx.get(f"{admin}/stats", params={"recent": 0}).json()["recent"] == []  # totals only
