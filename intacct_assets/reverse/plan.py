@@ -59,7 +59,7 @@ def plan_sync(spec: SyncSpec, target: WriteObject, records: list[SourceRecord],
     insert_only = spec.mode == "insert" or target.insert_only
     for record in records:
         previous = state.get(record.match_value)
-        attempt = str(previous.synced_at) if previous and previous.synced_at else None
+        attempt = _attempt(previous)
         if record.error:
             invalid.append(RowResult(record.match_value, "validate", "failed", error=record.error))
         elif previous and previous.present and previous.payload_hash == record.hash and previous.outcome in SUCCESS:
@@ -84,7 +84,12 @@ def plan_sync(spec: SyncSpec, target: WriteObject, records: list[SourceRecord],
             writes.append(PlannedWrite(match_value, "absent", intacct_key=previous.intacct_key))
         elif spec.on_delete == "clear":
             writes.append(PlannedWrite(match_value, "clear", _clear_payload(spec), intacct_key=previous.intacct_key,
-                                       attempt=str(previous.synced_at) if previous.synced_at else None))
+                                       attempt=_attempt(previous)))
         else:
             writes.append(PlannedWrite(match_value, "delete", intacct_key=previous.intacct_key))
     return SyncPlan(writes, unchanged, invalid)
+
+
+def _attempt(previous: StateRow | None) -> str | None:
+    """When the row's last outcome was recorded (None: never)."""
+    return str(previous.synced_at) if previous and previous.synced_at else None
