@@ -134,14 +134,15 @@ class IntacctWriter:
 
     def _rest_batches(self, operation: str, writes: Sequence[PlannedWrite],
                       body_of: Callable[[PlannedWrite], dict]) -> list[WriteOutcome]:
+        batches = _chunks(writes, self.batch_size)
         requests = [PendingRequest(stable_key(self.sync_name, operation,
                                               [(w.match_value, w.hash, w.intacct_key, w.attempt) for w in batch]),
                                    operation, [body_of(w) for w in batch], [w.match_value for w in batch])
-                    for batch in _chunks(writes, self.batch_size)]
+                    for batch in batches]
         if requests:
             self.on_sending(requests)
         outcomes = []
-        for batch, request in zip(_chunks(writes, self.batch_size), requests, strict=True):
+        for batch, request in zip(batches, requests, strict=True):
             outcomes += self._send(operation, batch, request.body, request.idempotency_key)
         return outcomes
 
