@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,7 +31,7 @@ from intacct_assets.api.frames import parse_timestamp, typed_batch, utc_now
 from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
 from intacct_assets.api.settings import ApiSettings
-from intacct_assets.api.sources import Page, PageRequest, RestSource, XmlSource
+from intacct_assets.api.sources import Page, PageRequest, RefusedFields, RestSource, XmlSource
 from intacct_assets.api.state import CallRecorder, ensure_api_tables, load_state
 from intacct_assets.api.targets import API_SCHEMA, SyncTarget
 from intacct_assets.api.writer import Writer
@@ -126,14 +127,18 @@ class _ContextSync:
         self.tag = context or ingestion.client.settings.entity_id  # what rows are tagged with
         client_entity = context or None  # None: the credentials' default context
         self.report = ContextReport(self.tag)
+        self.include_private = self.settings.include_private and not self.tag
+        self.refused = RefusedFields()
         if target.rest:
-            self.source: RestSource | XmlSource = RestSource(self.client, target.rest, client_entity,
-                                                             self.settings.page_size)
+            self.source: RestSource | XmlSource = RestSource(
+                self.client, target.rest, client_entity, self.settings.page_size,
+                include_private=self.include_private, refused=self.refused)
         else:
             self.source = XmlSource(self.client, target.object, client_entity, self.settings.page_size,
                                     key=target.key, modified=target.modified, declared=target.declared,
                                     function=target.xml_function,
-                                    base_filter=target.custom.filter if target.custom else None)
+                                    base_filter=target.custom.filter if target.custom else None,
+                                    include_private=self.include_private, refused=self.refused)
         self.key = target.key[0]
         self.concurrency = self.client.limiter.limit
         self.max_modified: datetime | None = None
@@ -145,6 +150,8 @@ class _ContextSync:
             self.state = load_state(connection, self.target.name, self.tag)
             self.had_rows = self._live_rows(connection) > 0
         self.report.cursor_before = self.state.cursor
+        self.refused.names.update(json.loads(self.state.refused_fields or "[]"))
+        remembered = set(self.refused.names)
         self.writer: Writer | None = None
         try:
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intacct-side") as side:
@@ -154,6 +161,7 @@ class _ContextSync:
             if self.writer is not None:
                 self.writer.wait()  # a failed sync leaves no merge running behind it
         self.state.last_run_id, self.state.last_success_at = self.ingestion.run_id, utc_now()
+        self._remember_refused(self.refused.names - remembered)
         self.writer.flush(self.recorder.write)
         self.recorder.committed()
         self.report.counts, self.report.rejected = self.writer.counts, self.writer.rejected
@@ -183,6 +191,18 @@ class _ContextSync:
             self._full_load()
         self._deletions(audit)
 
+    def _remember_refused(self, new: set[str]) -> None:
+        """Fields Intacct refused during this run: kept out of the field list from now on, and said."""
+        if not new:
+            return
+        self.state.refused_fields = json.dumps(sorted(self.refused.names))
+        if self.state.fields_json:
+            self.state.fields_json = schema.dumps([f for f in schema.loads(self.state.fields_json)
+                                                   if f.source not in self.refused.names])
+        self.report.warnings.append(
+            f"Intacct refused to query {', '.join(sorted(new))} of {self.target.rest or self.target.object}: "
+            "left out of every later read (the column keeps its earlier values and stays empty for new rows)")
+
     @property
     def modified(self) -> str | None:
         names = {f.source for f in self.fields}
@@ -197,7 +217,7 @@ class _ContextSync:
             cached = schema.loads(state.fields_json)
             if wanted is None or [f.source for f in cached] == wanted:  # an edited query is discovered again
                 return cached
-        discovered = self.source.discover()
+        discovered = [f for f in self.source.discover() if f.source not in self.refused.names]
         if wanted is not None:
             by_name = {f.source: f for f in discovered}
             discovered = [by_name.get(name) or FieldSpec(name, schema.column_name(name), "string") for name in wanted]

@@ -334,9 +334,12 @@ def _error_from(error: dict, status: int, method: str, path: str, redactor: Reda
                     target=d.get("target"))
         for d in (raw_details if isinstance(raw_details, list) else []) if isinstance(d, dict))
     support = error.get("supportId") or (raw_details.get("requestId") if isinstance(raw_details, dict) else None)
+    info = error.get("additionalInfo")
+    placeholders = info.get("placeholders") if isinstance(info, dict) else None
     return IntacctApiError(status, redactor.text(error.get("message") or "no message"), code=error.get("code"),
                            error_id=error.get("errorId"), support_id=support, details=details, method=method,
-                           path=path)
+                           path=path, placeholders={str(k): redactor.text(str(v)) for k, v in placeholders.items()}
+                           if isinstance(placeholders, dict) else None)
 
 
 def _transactions(method: str, path: str, response: httpx.Response) -> int:

@@ -90,9 +90,10 @@ class XmlClient:
     def query(self, object_name: str, fields: Sequence[str], *, filter: Filter | None = None,
               order_by: Sequence[tuple[str, str]] = (), offset: int = 0,
               pagesize: int = xml_request.MAX_QUERY_PAGE, entity: str | None = None,
-              case_insensitive: bool = False) -> XmlPage:
+              case_insensitive: bool = False, show_private: bool = False) -> XmlPage:
         result = self.one(xml_request.query(object_name, fields, filter=filter, order_by=order_by, offset=offset,
-                                            pagesize=pagesize, case_insensitive=case_insensitive), entity=entity)
+                                            pagesize=pagesize, case_insensitive=case_insensitive,
+                                            show_private=show_private), entity=entity)
         return _page(result)
 
     def read_by_query(self, object_name: str, *, fields: str = "*", where: str = "",

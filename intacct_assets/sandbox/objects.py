@@ -61,10 +61,17 @@ class Field:
     readonly: bool = False  # maintained by the system; ignored on write
     default: object = None
     enum: str | None = None
+    writeonly: bool = False  # REST model ``writeOnly``: accepted on write, refused in a query (REST-1106)
+    deprecated: bool = False  # REST model ``deprecated``: still answered
+    rest_only: bool = False  # no XML/DDS counterpart (kept under this internal name)
 
     @property
     def dds(self) -> bool:
-        return "." not in self.name
+        return "." not in self.name and not self.rest_only
+
+    @property
+    def xml(self) -> bool:
+        return not self.rest_only
 
 
 @dataclass(frozen=True)
@@ -137,15 +144,19 @@ class ObjectDef:
         return bool(self.view_of)
 
 
+_FLAGS = {"req": "required", "ro": "readonly", "wo": "writeonly", "dep": "deprecated", "restonly": "rest_only"}
+
+
 def _parse(spec: str) -> tuple[Field, ...]:
-    """Compact field table: ``NAME type rest-path [req] [ro] [default=V] [enum=E]`` (rest '-' = none)."""
+    """Compact field table: ``NAME type rest-path [req] [ro] [wo] [dep] [restonly] [default=V] [enum=E]``
+    (rest '-' = none)."""
     fields = []
     for line in filter(str.strip, spec.splitlines()):
         name, kind, rest, *flags = line.split()
         options: dict[str, object] = {}
         for flag in flags:
-            if flag in ("req", "ro"):
-                options["required" if flag == "req" else "readonly"] = True
+            if flag in _FLAGS:
+                options[_FLAGS[flag]] = True
             else:
                 key, _, value = flag.partition("=")
                 options[key] = value
@@ -160,8 +171,8 @@ HEADER = """
 RECORDNO      integer   key                     ro
 WHENCREATED   timestamp audit.createdDateTime   ro
 WHENMODIFIED  timestamp audit.modifiedDateTime  ro
-CREATEDBY     string    audit.createdBy         ro
-MODIFIEDBY    string    audit.modifiedBy        ro
+CREATEDBY     string    audit.createdBy         ro dep
+MODIFIEDBY    string    audit.modifiedBy        ro dep
 MEGAENTITYID  string    -
 """
 STATUS = "STATUS string status default=active enum=status"
@@ -326,6 +337,9 @@ def _lines(
 
 
 _DOC_DATE = (("WHENPOSTED", "ENTRY_DATE"),)
+# A real tenant's invoice model (keboola/component-sage-intacct-extractor, 07_full_load_invoices) declares these
+# writeOnly (``action`` also deprecated) and refuses them in a query with 400 REST-1106.
+_INVOICE_WRITE_ONLY = "ACTION string action wo dep restonly\nCREATEAPBILL boolean createAPBill wo restonly"
 _PAY_METHODS = "PAYMENTMETHOD string paymentMethod req enum=paymentmethod\nRECEIPTDATE date receiptDate req"
 
 OBJECTS: tuple[ObjectDef, ...] = (
@@ -437,6 +451,7 @@ STATE          string  state                 ro enum=jestate
         "invoiceNumber",
         "arinvoice",
         _lines("ARINVOICEITEM", "lines", "ARINVOICEITEMS", "ARINVOICEITEM", "RECORDKEY", _DOC_DATE, 1),
+        extra=_INVOICE_WRITE_ONLY,
     ),
     _detail("ARINVOICEITEM", "accounts-receivable/invoice-line", "ARINVOICE", "invoice"),
     _record(

@@ -140,8 +140,9 @@ class Resolver:
         return None
 
     def _xml(self, path: str, hops: int) -> Accessor | None:
-        if path in self.defn.by_name:
-            return self._plain(self.defn.by_name[path])
+        found = self.defn.by_name.get(path)
+        if found is not None and found.xml:
+            return self._plain(found)
         prefix, _, rest = path.partition(".")
         for ref in self.defn.refs:
             if ref.xml and ref.xml == prefix and rest:

@@ -54,6 +54,7 @@ ERROR_IDS = {
     "business": "REST-1063",
     "permission": "REST-1009",
     "method_not_allowed": "REST-1005",
+    "not_queryable": "REST-1106",
 }
 OPERATION = {"POST": "create", "PATCH": "update", "DELETE": "delete", "GET": "read"}
 
@@ -66,6 +67,18 @@ def meta(total: int, success: int | None = None) -> dict:
 def error_payload(error: SandboxError, *, operation: str = "", obj: str = "") -> dict:
     """``ia::error`` body: top-level summary plus one detail carrying the specific problem."""
     status_code = REST_STATUS[error.kind][1]
+    if error.kind == "not_queryable":  # as a real tenant answers it: no details, the field in the placeholders
+        return {
+            "code": status_code,
+            "message": error.message,
+            "errorId": ERROR_IDS[error.kind],
+            "additionalInfo": {
+                "messageId": "IA.THE_FIELD_IN_OBJECT_CANNOT_BE_USED_IN_QUERY",
+                "placeholders": {"FIELD": error.field, "OBJECT": obj, "VERSION": "1"},
+                "propertySet": {},
+            },
+            "supportId": secrets.token_urlsafe(12),
+        }
     detail = {
         "code": error.errorno if error.kind in ("business", "duplicate") else status_code,
         "message": error.message,
@@ -418,6 +431,16 @@ class RestApi:
         if not isinstance(fields, list) or not fields or not all(isinstance(f, str) for f in fields):
             raise SandboxError("invalid_request", "'fields' must be a non-empty list of field names", field="fields")
         resolver = Resolver(self.store, defn, "rest")
+        knobs = self.store.knobs
+        for name in fields:
+            declared = defn.by_rest.get(name)
+            if declared is not None and (declared.writeonly or knobs.refuses_query(defn.name, declared.name)):
+                error = SandboxError(
+                    "not_queryable",
+                    f"The {name} field in {defn.rest} object cannot be used in query in version 1",
+                    field=name,
+                )
+                return error_response(error, obj=defn.rest)
         accessors = [self._accessor(resolver, f) for f in fields]
         params = body.get("filterParameters") or {}
         if not isinstance(params, dict):
@@ -541,6 +564,10 @@ def model(store: Store, defn: ObjectDef) -> dict:
         spec = _type_spec(f.type)
         if f.readonly:
             spec["readOnly"] = True
+        if f.writeonly:
+            spec["writeOnly"] = True
+        if f.deprecated:
+            spec["deprecated"] = True
         if f.required:
             spec["required"] = True
         if f.enum:
@@ -575,7 +602,7 @@ def _type_spec(kind: str) -> dict:
         "string": {"type": "string"},
         "integer": {"type": "integer"},
         "boolean": {"type": "boolean"},
-        "decimal": {"type": "number", "format": "decimal-string"},
+        "decimal": {"type": "string", "format": "decimal-precision-2"},  # sent as strings: "68400.00"
         "date": {"type": "string", "format": "date"},
         "timestamp": {"type": "string", "format": "date-time"},
     }[kind]

@@ -29,6 +29,10 @@ class Knobs:
     audit_history_readable: bool = True  # False: AUDITHISTORY reads fail with a permission error
     dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
+    unqueryable_fields: str = ""  # "OBJECT.FIELD,…" (XML names) refused in queries on both faces, model unflagged
+
+    def refuses_query(self, obj: str, field: str) -> bool:
+        return f"{obj}.{field}" in {item.strip() for item in self.unqueryable_fields.split(",")}
 
     def update(self, **changes: Any) -> None:
         """Apply validated changes; unknown names or bad values raise ValueError."""

@@ -438,7 +438,7 @@ class XmlGateway:
     def _accessors(self, defn: ObjectDef, fields_text: str, resolver: Resolver) -> list[Accessor]:
         names = [f.strip().upper() for f in fields_text.split(",") if f.strip()]
         if not names or names == ["*"]:
-            names = [f.name for f in defn.fields]
+            names = [f.name for f in defn.fields if f.xml]
         return [resolver.accessor(n) for n in names]
 
     def _page_size(self, body: InElement, maximum: int) -> int:
@@ -525,7 +525,10 @@ class XmlGateway:
         for item in select:
             if item.tag != "field":
                 raise bad(f"<{item.tag}> aggregates are not supported by the sandbox", "DL02000001")
-            accessors.append(resolver.accessor(_text(item).upper()))
+            name = _text(item).upper()
+            if self.store.knobs.refuses_query(defn.name, name):
+                raise bad(f"The field {name} of {defn.name} cannot be used in a query", "DL02000001")
+            accessors.append(resolver.accessor(name))
         filter_node = _child(body, "filter")
         where = None
         if filter_node is not None:
@@ -630,7 +633,7 @@ class XmlGateway:
         if defn.lines:
             line_def = self.store.registry[defn.lines.object]
             container = SubElement(element, defn.lines.xml)
-            line_accessors = [Resolver(self.store, line_def, "xml").accessor(f.name) for f in line_def.fields]
+            line_accessors = [Resolver(self.store, line_def, "xml").accessor(f.name) for f in line_def.fields if f.xml]
             for line in self.store.lines_of(defn, row["RECORDNO"]):
                 item = SubElement(container, defn.lines.xml_item)
                 for accessor in line_accessors:
@@ -644,7 +647,7 @@ class XmlGateway:
         data = SubElement(result, "data", listtype="All", count="1")
         type_node = SubElement(data, "Type", Name=defn.name, DocumentType="")
         fields = SubElement(type_node, "Fields")
-        for f in defn.fields:
+        for f in (f for f in defn.fields if f.xml):
             field = SubElement(fields, "Field")
             for tag, text in (
                 ("ID", f.name),
@@ -681,7 +684,7 @@ class XmlGateway:
                         lines.append(LineOp("create", converted) if lines_as_ops else converted)
                     continue
                 f = defn.by_name.get(name)
-                if f is not None:
+                if f is not None and f.xml:
                     if not f.readonly or name == "RECORDNO":
                         result[name] = values.parse_value(f.type, child.text, name, xml=True)
                 elif len(child):
