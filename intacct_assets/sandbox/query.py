@@ -283,9 +283,16 @@ class QueryEngine:
                     self._orders.popitem(last=False)
         return rows[::-1] if descending and unique else rows
 
-    def visible(self, defn: ObjectDef, entity: str | None) -> Callable[[dict], bool] | None:
-        if entity is None or not defn.entity_scoped:
+    def visible(
+        self, defn: ObjectDef, entity: str | None, include_private: bool = True
+    ) -> Callable[[dict], bool] | None:
+        """Which records a context sees. The top level sees every entity's records, those of private
+        entities only when the query asks for them (REST ``includePrivate``, XML ``showprivate``)."""
+        if not defn.entity_scoped:
             return None
+        if entity is None:
+            private = set() if include_private else self.store.knobs.private()
+            return (lambda r: r.get("MEGAENTITYID") not in private) if private else None
         if self.entity_sees_top_level:
             return lambda r: r.get("MEGAENTITYID") in (entity, None)
         return lambda r: r.get("MEGAENTITYID") == entity
@@ -299,15 +306,17 @@ class QueryEngine:
         entity: str | None,
         case_sensitive: bool,
         cache_key: str,
+        include_private: bool = True,
     ) -> list[dict]:
-        key = (defn.name, cache_key, entity, case_sensitive, self.store.version(defn.name))
+        hidden = () if include_private or entity else tuple(sorted(self.store.knobs.private()))
+        key = (defn.name, cache_key, entity, case_sensitive, hidden, self.store.version(defn.name))
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         # one sort field: filter the object's rows already in that order (filtering keeps it)
         rows = self._ordered(defn, *order[0]) if len(order) == 1 else views.rows(self.store, defn)
-        scope = self.visible(defn, entity)
+        scope = self.visible(defn, entity, include_private)
         predicate = compile_filter(where, case_sensitive)
         if scope and predicate:
             rows = [r for r in rows if scope(r) and predicate(r)]

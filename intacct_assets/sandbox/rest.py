@@ -446,6 +446,7 @@ class RestApi:
         if not isinstance(params, dict):
             raise SandboxError("invalid_request", "'filterParameters' must be an object", field="filterParameters")
         case_sensitive = bool(params.get("caseSensitiveComparison", False))
+        include_private = params.get("includePrivate", False) is True  # documented default: false
         where = self._filters(resolver, body.get("filters"), body.get("filterExpression"))
         order = self._order(resolver, body.get("orderBy"))
         start = _positive(body.get("start", 1), "start")
@@ -458,7 +459,13 @@ class RestApi:
         ctx.call.transactions += 1
         ctx.call.operations.append(f"query {defn.rest}")
         rows = self.engine.run(
-            defn, where, order, entity=ctx.entity, case_sensitive=case_sensitive, cache_key=cache_key
+            defn,
+            where,
+            order,
+            entity=ctx.entity,
+            case_sensitive=case_sensitive,
+            cache_key=cache_key,
+            include_private=include_private,
         )
         page = _project(rows[start - 1 : start - 1 + size], fields, accessors)
         return Response.json(200, {"ia::result": page, "ia::meta": _page_meta(len(rows), start, size)})

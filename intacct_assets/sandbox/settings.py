@@ -30,6 +30,10 @@ class Knobs:
     dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
     unqueryable_fields: str = ""  # "OBJECT.FIELD,…" (XML names) refused in queries on both faces, model unflagged
+    private_entities: str = ""  # "E-DE,…": private entities; the top level sees their records only when asked
+
+    def private(self) -> set[str]:
+        return {item.strip() for item in self.private_entities.split(",") if item.strip()}
 
     def refuses_query(self, obj: str, field: str) -> bool:
         return f"{obj}.{field}" in {item.strip() for item in self.unqueryable_fields.split(",")}

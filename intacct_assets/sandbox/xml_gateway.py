@@ -471,7 +471,16 @@ class XmlGateway:
         query_text = _text(_child(body, "query"))
         where = QueryParser(query_text, resolver).parse()
         page_size = self._page_size(body, 1000)
-        rows = self.engine.run(defn, where, [], entity=ctx.entity, case_sensitive=True, cache_key="rbq:" + query_text)
+        # readByQuery has no showprivate option: private entities stay hidden at the top level
+        rows = self.engine.run(
+            defn,
+            where,
+            [],
+            entity=ctx.entity,
+            case_sensitive=True,
+            cache_key=f"rbq:{query_text}",
+            include_private=False,
+        )
         cursor = ResultSet(defn, accessors, rows, 0, page_size, time.monotonic())
         self._page(cursor, secrets.token_hex(16), result)
 
@@ -542,6 +551,7 @@ class XmlGateway:
             order.append((accessor, _child(item, "descending") is not None))
         options = _child(body, "options")
         case_insensitive = _text(_child(options, "caseinsensitive")) == "true" if options is not None else False
+        show_private = _text(_child(options, "showprivate")) == "true" if options is not None else False
         page_size = self._page_size(body, 2000)
         offset_text = _text(_child(body, "offset"), "0")
         if not offset_text.isdigit():
@@ -553,7 +563,13 @@ class XmlGateway:
             + str([(a.name, d) for a, d in order])
         )
         rows = self.engine.run(
-            defn, where, order, entity=ctx.entity, case_sensitive=not case_insensitive, cache_key=key
+            defn,
+            where,
+            order,
+            entity=ctx.entity,
+            case_sensitive=not case_insensitive,
+            cache_key=key,
+            include_private=show_private,
         )
         page = rows[offset : offset + page_size]
         data = SubElement(
