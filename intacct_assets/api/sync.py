@@ -26,8 +26,15 @@ import duckdb
 import polars as pl
 
 from intacct_assets.api import schema
-from intacct_assets.api.deletes import AUDIT_FIELDS, apply_audit_deletions, reconcile, tombstone_absent
-from intacct_assets.api.frames import parse_timestamp, typed_batch, utc_now
+from intacct_assets.api.audit import AuditTrail
+from intacct_assets.api.deletes import (
+    AuditMatch,
+    apply_audit_deletions,
+    reconcile,
+    tombstone_absent,
+    tombstone_deleted,
+)
+from intacct_assets.api.frames import parse_timestamp, timestamp, typed_batch, utc_now
 from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
 from intacct_assets.api.settings import ApiSettings
@@ -37,7 +44,7 @@ from intacct_assets.api.targets import API_SCHEMA, SyncTarget
 from intacct_assets.api.writer import Writer
 from intacct_assets.intacct import IntacctClient
 from intacct_assets.intacct.calllog import ApiCall, summarize
-from intacct_assets.intacct.errors import IntacctConfigError, IntacctXmlError
+from intacct_assets.intacct.errors import IntacctApiError, IntacctConfigError, IntacctXmlError
 from intacct_assets.intacct.filters import Compare, all_of
 from intacct_assets.warehouse.connection import Warehouse, run, transaction
 from intacct_assets.warehouse.merge import DELETED, MODIFIED, MergeCounts, TargetTable
@@ -377,33 +384,30 @@ class _ContextSync:
         return self.target.deletes in ("auto", "audit_history")
 
     def _audit_events(self) -> pl.DataFrame:
-        """AUDITHISTORY delete events of this object since the last read (minus the look-back)."""
-        audit = XmlSource(self.client, "AUDITHISTORY", self.source.entity, self.settings.page_size,
-                          key=("RECORDNO",), modified="ACCESSTIME", declared={},
-                          base_filter=all_of(Compare("eq", "OBJECTTYPE", self.target.object.lower()),
-                                             Compare("eq", "ACCESSMODE", "D")))
+        """The object's delete events since the last read (minus the look-back), over REST for REST objects."""
+        trail = AuditTrail.of(self.client, self.target, self.source.entity, self.settings.page_size, ("D",))
         since = (self.state.deletes_cursor or self.state.cursor) - timedelta(seconds=self.settings.lookback_seconds)
-        window = Compare("gte", "ACCESSTIME", audit.timestamp_text(since))
-        order = ("ACCESSTIME", "RECORDNO")
-        first = audit.fetch(PageRequest(AUDIT_FIELDS, window, order, 1, audit.page_limit))
-        scan = Scan(AUDIT_FIELDS, window, order)
-        pager = Pager(audit, scan, "overlap", self.concurrency, self.settings.max_offset)
+        window = trail.window(since)
+        first = trail.source.fetch(PageRequest(trail.fields, window, trail.order, 1, trail.source.page_limit))
+        scan = Scan(trail.fields, window, trail.order)
+        pager = Pager(trail.source, scan, "overlap", self.concurrency, self.settings.max_offset)
         frames = [event.frame for event in pager.run(first.total, first) if isinstance(event, Rows)]
         self.report.pages += scan.stats.pages + 1
-        return pl.concat(frames) if frames else pl.DataFrame(schema={f: pl.String for f in AUDIT_FIELDS})
+        return trail.events(frames)
 
     def _deletions(self, audit: Future | None) -> None:
         method = self.target.deletes
         if audit is not None:
             try:
                 events = audit.result()
-            except IntacctXmlError as error:
+            except (IntacctXmlError, IntacctApiError) as error:
                 if not error.permission_denied:
                     raise
                 if method == "audit_history":
                     raise IntacctConfigError(
-                        f"{self.target.name}: AUDITHISTORY is not readable by this user ({error}); grant it, or set "
-                        "INTACCT_API_DELETES=reconcile (or the catalog's deletes: reconcile)") from error
+                        f"{self.target.name}: the audit trail (AUDITHISTORY) is not readable by this user ({error}); "
+                        "grant it (View permission for custom reports), or set INTACCT_API_DELETES=reconcile (or the "
+                        "catalog's deletes: reconcile)") from error
                 self.report.warnings.append("AUDITHISTORY is not readable: deletions come from key reconciliation")
                 method = "reconcile"
             else:
@@ -413,17 +417,39 @@ class _ContextSync:
 
     def _apply_audit(self, events: pl.DataFrame) -> None:
         self.report.deletes, self.report.delete_events = "audit_history", events.height
-        newest = parse_timestamp(events["ACCESSTIME"].max()) if events.height else None
+        newest = events.select(timestamp(pl.col("ACCESSTIME")).max()).item() if events.height else None
+
+        key = schema.column_name(self.key)
+        found: list[AuditMatch] = []
 
         def tombstone(connection) -> None:
-            counts, unmatched = apply_audit_deletions(connection, self.table, self.tag,
-                                                      schema.column_name(self.key), events)
-            self.writer.counts += counts
-            self.report.unmatched_delete_events = unmatched
+            match = apply_audit_deletions(connection, self.table, self.tag, key,
+                                          schema.column_name(self.target.name_field or self.key), events)
+            self.writer.counts += match.counts
+            self.report.unmatched_delete_events = match.unmatched
+            found.append(match)
 
         if newest is not None:
             self.state.deletes_cursor = max(filter(None, (self.state.deletes_cursor, newest)))
         self.writer.flush(tombstone)
+        uncertain = found[0].uncertain if found else None
+        if uncertain is not None and uncertain.height:  # rows a bare number may name: only those Intacct lost go
+            gone = uncertain.filter(~pl.col("key").is_in(self._existing(uncertain["key"].unique().to_list())))
+
+            def confirmed(connection) -> None:
+                self.writer.counts += tombstone_deleted(connection, self.table, self.tag, key, gone)
+
+            self.writer.flush(confirmed)
+
+    def _existing(self, keys: list[str]) -> list[str]:
+        """Which of these record keys Intacct still has (one query per 1,000)."""
+        size, kept = min(REFETCH_CHUNK, self.source.page_limit), []
+        for start in range(0, len(keys), size):
+            page = self.source.fetch(self._request((self.key,), Compare("in", self.key, keys[start:start + size]),
+                                                   (self.key,), size=size))
+            self.report.pages += 1
+            kept.extend(page.frame[self.key].to_list())
+        return kept
 
     def _reconciliation_due(self) -> bool:
         last = self.state.reconciled_at

@@ -36,6 +36,7 @@ class SyncTarget:
     declared: dict[str, str] = field(default_factory=dict)  # catalog column types by XML field
     custom: CustomRead | None = None
     entities: tuple[str, ...] | None = None  # None = the settings' entity contexts
+    name_field: str | None = None  # wire field AUDITHISTORY names a record by (OBJECTKEY); None = the key
 
     @classmethod
     def from_catalog(cls, obj: CatalogObject, settings: ApiSettings) -> SyncTarget:
@@ -47,7 +48,8 @@ class SyncTarget:
             key=("key",) if binding.rest else obj.key,
             modified=REST_MODIFIED if binding.rest else obj.modified,
             deletes=binding.deletes or settings.deletes, entity_scoped=binding.entity_scoped,
-            xml_function=binding.xml_function, cadence=binding.cadence, declared=dict(obj.columns))
+            xml_function=binding.xml_function, cadence=binding.cadence, declared=dict(obj.columns),
+            name_field="id" if binding.rest else obj.unique_name)  # REST: the name field is the record's id
 
     @property
     def key_columns(self) -> tuple[str, ...]:

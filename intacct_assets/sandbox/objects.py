@@ -26,6 +26,7 @@ ENUMS: dict[str, dict[object, str]] = {
         "Selected": "selected",
         "Reversed": "reversed",
     },
+    "auditaction": {"C": "create", "M": "modify", "D": "delete"},  # XML query codes; REST actionPerformed
     "paymentmethod": {
         "Printed Check": "printedCheck",
         "Cash": "cash",
@@ -41,6 +42,7 @@ QUERY_CODES: dict[str, dict[str, object]] = {
     "accounttype": {"N": "balancesheet", "I": "incomestatement"},
     "jestate": {"P": "Posted", "I": "Draft", "S": "Submitted", "Z": "Reversed"},
     "recstate": {"A": "Posted", "D": "Draft", "P": "Paid", "T": "Partially Paid"},
+    "auditaction": {"Create": "C", "Modify": "M", "Delete": "D"},  # readByQuery takes the words
 }
 DDL_TYPES = {
     "string": "varchar",
@@ -654,19 +656,27 @@ CURRENCY    string currency default=USD
         dds=False,
         entity_scoped=False,
     ),
+    # XML fields: developer.intacct.com/api/company-console/audit-trails (no RECORDNO: clients select and order
+    # by ID); REST company-config/audit-history: developer.sage.com's OpenAPI (key, id, changeDetails,
+    # changeSource). OBJECTKEY depends on the knob audit_object_key; OBJECTNAME/OBJECTID feed REST only.
     ObjectDef(
         "AUDITHISTORY",
         _parse("""
-RECORDNO    integer   key  ro
+RECORDNO    integer   key                           ro restonly
+ID          string    id
 OBJECTTYPE  string    -
 OBJECTKEY   string    -
 OBJECTDESC  string    -
-USERID      string    -
-ACCESSMODE  string    -
-ACCESSTIME  timestamp -
+USERID      string    changeSource.completedBy
+ACCESSMODE  string    changeSource.actionPerformed  enum=auditaction
+ACCESSTIME  timestamp changeSource.accessDateTime
 SOURCE      string    -
 WHENMODIFIED timestamp -
+OBJECTNAME  string    changeDetails.objectName      restonly
+OBJECTID    string    changeDetails.objectId        restonly
 """),
+        id_field="ID",
+        rest="company-config/audit-history",
         dds=False,
         writable=False,
         entity_scoped=False,

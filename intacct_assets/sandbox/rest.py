@@ -427,6 +427,8 @@ class RestApi:
         if not isinstance(body, dict) or not isinstance(body.get("object"), str):
             raise SandboxError("invalid_request", "'object' is required", field="object")
         defn = self._object_def(body["object"].removeprefix("/objects/").strip("/"))
+        if defn.name == "AUDITHISTORY" and not self.store.knobs.audit_history_readable:
+            raise SandboxError("permission", f"You do not have permission for API operation READ on {defn.rest}")
         fields = body.get("fields")
         if not isinstance(fields, list) or not fields or not all(isinstance(f, str) for f in fields):
             raise SandboxError("invalid_request", "'fields' must be a non-empty list of field names", field="fields")

@@ -10,6 +10,7 @@ LINE_ENDINGS = {"unix": "\n", "windows": "\r\n", "mac": "\r"}
 DELIMITERS = (",", ";", ".")
 ENCLOSURES = ('"', "'", "[", "/")
 FAULT_STATUSES = (429, 500, 502, 503, 524)
+AUDIT_OBJECT_KEYS = ("name", "recordno", "recordno--REC")
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Knobs:
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
     unqueryable_fields: str = ""  # "OBJECT.FIELD,…" (XML names) refused in queries on both faces, model unflagged
     private_entities: str = ""  # "E-DE,…": private entities; the top level sees their records only when asked
+    audit_object_key: str = "name"  # AUDITHISTORY.OBJECTKEY: name (documented) | recordno | recordno--REC
 
     def private(self) -> set[str]:
         return {item.strip() for item in self.private_entities.split(",") if item.strip()}
@@ -72,6 +74,8 @@ class Knobs:
                 raise ValueError(f"{name} must be >= 0")
         if self.token_ttl_seconds < 1:
             raise ValueError("token_ttl_seconds must be >= 1")
+        if self.audit_object_key not in AUDIT_OBJECT_KEYS:
+            raise ValueError(f"audit_object_key must be one of {AUDIT_OBJECT_KEYS}")
         if self.lost_response_mode not in ("close", "524"):
             raise ValueError("lost_response_mode must be 'close' or '524'")
         if not set(self.error_statuses) <= set(FAULT_STATUSES) or not self.error_statuses:

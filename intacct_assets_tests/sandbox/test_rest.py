@@ -288,3 +288,19 @@ def test_model_lists_fields_groups_refs(rest: Rest):
 def test_session_bridge_gives_xml_session(rest: Rest):
     result = rest.get("/services/core/session/id").json()["ia::result"]
     assert result["expiresIn"] == 21600 and result["sessionId"]
+
+
+def test_audit_history_is_queryable_over_rest_with_the_documented_fields(rest: Rest):
+    vendor = rest.post("/objects/accounts-payable/vendor", {"name": "Audited Vendor"}).json()["ia::result"]
+    assert rest.delete(f"/objects/accounts-payable/vendor/{vendor['key']}").status_code in (200, 204)
+    fields = ["key", "id", "changeDetails.objectName", "changeDetails.objectId", "changeSource.actionPerformed",
+              "changeSource.accessDateTime", "changeSource.completedBy"]
+    answer = rest.query({"object": "company-config/audit-history", "fields": fields, "filters": [
+        {"$eq": {"changeDetails.objectId": vendor["id"]}}], "orderBy": [{"changeSource.accessDateTime": "asc"}]})
+    events = answer.json()["ia::result"]
+    assert [e["changeSource.actionPerformed"] for e in events] == ["create", "delete"]
+    assert {e["changeDetails.objectName"] for e in events} == {"accounts-payable/vendor"}
+    assert all(isinstance(e["id"], str) and e["changeSource.accessDateTime"].endswith("Z") for e in events)
+    rest.sb.configure(audit_history_readable=False)
+    denied = rest.query({"object": "company-config/audit-history", "fields": ["id"]})
+    assert denied.status_code == 403

@@ -330,15 +330,30 @@ def test_audit_history_written_for_every_face(sb):
         sb,
         fn(
             f"<readByQuery><object>AUDITHISTORY</object><fields>*</fields>"
-            f"<query>OBJECTTYPE = 'class' AND OBJECTKEY = '{key}'</query></readByQuery>"
+            f"<query>OBJECTTYPE = 'class' AND OBJECTKEY = '{name}'</query></readByQuery>"
         ),
     )
-    modes = [r.findtext("ACCESSMODE") for r in result.findall("data/audithistory")]
-    assert modes == ["C", "U", "D"]
-    assert {r.findtext("SOURCE") for r in result.findall("data/audithistory")} == {"xml", "ui"}
+    events = result.findall("data/audithistory")
+    assert [r.findtext("ACCESSMODE") for r in events] == ["C", "M", "D"]  # the documented query codes
+    assert {r.findtext("SOURCE") for r in events} == {"xml", "ui"}
+    assert all(r.findtext("ID") and r.find("RECORDNO") is None for r in events)  # ID is its key, not RECORDNO
+    (no_recordno,) = call(sb, fn("<query><object>AUDITHISTORY</object><select><field>RECORDNO</field></select>"
+                                 "</query>"))
+    assert no_recordno.findtext("errormessage/error/errorno") == "DL02000001"
     sb.configure(audit_history_readable=False)
-    (denied,) = call(sb, fn("<query><object>AUDITHISTORY</object><select><field>RECORDNO</field></select></query>"))
+    (denied,) = call(sb, fn("<query><object>AUDITHISTORY</object><select><field>ID</field></select></query>"))
     assert "You do not have permission for API" in denied.findtext("errormessage/error/description2")
+
+
+@pytest.mark.parametrize("form, expected", [("name", "{id}"), ("recordno", "{key}"), ("recordno--REC", "{key}--REC")])
+def test_audit_history_object_key_forms(sb, form, expected):
+    sb.configure(audit_object_key=form)
+    name = f"K{uuid.uuid4().hex[:8]}"
+    key = sb.create("CLASS", {"CLASSID": name, "NAME": "Keyed"})["RECORDNO"]
+    (result,) = call(sb, fn(f"<query><object>AUDITHISTORY</object><select><field>OBJECTKEY</field></select>"
+                            f"<filter><equalto><field>OBJECTDESC</field><value>{name}--Keyed</value></equalto>"
+                            f"</filter></query>"))
+    assert result.findtext("data/AUDITHISTORY/OBJECTKEY") == expected.format(id=name, key=key)
 
 
 def test_dds_ddl_and_objects(sb):
