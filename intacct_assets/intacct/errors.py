@@ -131,7 +131,13 @@ class IntacctXmlError(IntacctError):
 
     @property
     def session_expired(self) -> bool:
-        return self.level == "control" and self._has(lambda e: e.errorno == "invalidRequest")
+        """A request sent with a session was refused for it: HTTP 400 ``invalidRequest`` at the control level
+        (fylein/sageintacct-sdk-py reads it so), or ``XL03000006`` at the authentication level (recorded from a
+        real gateway: jfcote87/intacct testfiles/sessionInvalid.xml; at a login, the same number means bad
+        credentials)."""
+        if self.level == "control":
+            return self._has(lambda e: e.errorno == "invalidRequest")
+        return self.level == "authentication" and self._has(lambda e: e.errorno == "XL03000006")
 
     def named_field(self, fields: tuple[str, ...]) -> str | None:
         """The one selected field a function failure is about. Intacct's words for a field it cannot query

@@ -1,16 +1,19 @@
 """The XML gateway client: sessions per entity, function calls, queries and generic writes.
 
 A session is opened with ``getAPISession`` (login with sender + user credentials, ``locationid``
-for an entity) or, without a user password, through the REST session bridge. A dead session is
-reopened once. Reads are resent freely; writes only when sent with ``uniqueid=True`` and stable
-``controlid``s, in which case the gateway refuses to run a function twice (``XL03000010``,
-:attr:`IntacctXmlError.already_executed`).
+for an entity) or, without a user password, through the REST session bridge. Every answer says when
+the session dies if left unused (``<sessiontimeout>``, ``expiresIn`` for the bridge): a session is
+renewed a minute before that, and one refused as dead anyway (``XL03000006`` at the authentication
+level, or HTTP 400 ``invalidRequest``) is renewed once and the request sent again. Reads are resent
+freely; writes only when sent with ``uniqueid=True`` and stable ``controlid``s, in which case the
+gateway refuses to run a function twice (``XL03000010``, :attr:`IntacctXmlError.already_executed`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import astuple, dataclass, replace
 
 import httpx
@@ -33,6 +36,8 @@ from intacct_assets.intacct.transport import Exchange, Transport
 from intacct_assets.intacct.xml_request import BILLED_READS, READ_ONLY_FUNCTIONS, Login, Session
 from intacct_assets.intacct.xml_response import FunctionResult, MalformedXmlResponse, XmlResponse, parse
 
+SESSION_RENEW_MARGIN = 60.0  # seconds before its announced death a session is replaced
+
 
 @dataclass(frozen=True)
 class XmlPage:
@@ -46,10 +51,13 @@ class XmlPage:
 
 class XmlClient:
     def __init__(self, settings: IntacctSettings, transport: Transport, redactor: Redactor,
-                 rest: RestClient | None = None) -> None:
+                 rest: RestClient | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        """``clock``: seconds (monotonic), against which session lifetimes are measured."""
         settings.require_xml()
         self.settings, self._transport, self._redactor, self._rest = settings, transport, redactor, rest
+        self._clock = clock
         self._sessions: dict[str, Session] = {}
+        self._renew_at: dict[str, float] = {}  # context -> clock time to open a new session before
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ calls
@@ -67,6 +75,7 @@ class XmlClient:
             payload = xml_request.envelope(sender_id=self.settings.sender_id,
                                            sender_password=self.settings.sender_password.reveal(), auth=session,
                                            functions=functions, transaction=transaction, uniqueid=uniqueid)
+            sent = self._clock()
             try:
                 self._transport.send(Exchange(
                     face="xml", method="POST", url=session.endpoint, operation=_operation(functions), replay=replay,
@@ -77,6 +86,7 @@ class XmlClient:
                     self._forget(context, session)
                     continue
                 raise
+            self._lives(context, session, sent, reader.parsed.session_seconds_left())
             return reader.parsed.results
         raise AssertionError("unreachable")
 
@@ -144,20 +154,37 @@ class XmlClient:
     def _session(self, context: str) -> Session:
         with self._lock:
             session = self._sessions.get(context)
+            if session is not None and self._clock() >= self._renew_at.get(context, float("inf")):
+                session = None  # about to die: a new one rather than a refused request
             if session is None:
-                session = self._sessions[context] = self._open(context)
+                opened = self._clock()
+                session, lifetime = self._open(context)
+                self._sessions[context] = session
+                self._renew_at.pop(context, None)
+                if lifetime is not None:
+                    self._renew_at[context] = opened + lifetime - SESSION_RENEW_MARGIN
             return session
+
+    def _lives(self, context: str, session: Session, since: float, seconds: float | None) -> None:
+        """The session was said at ``since`` to live ``seconds`` more (the timeout slides with every use)."""
+        if seconds is None:
+            return
+        with self._lock:
+            if self._sessions.get(context) == session:
+                self._renew_at[context] = since + seconds - SESSION_RENEW_MARGIN
 
     def _forget(self, context: str, session: Session) -> None:
         with self._lock:
             if self._sessions.get(context) == session:
                 del self._sessions[context]
+                self._renew_at.pop(context, None)
 
-    def _open(self, context: str) -> Session:
+    def _open(self, context: str) -> tuple[Session, float | None]:
+        """A new session and the seconds it lives unused, when the answer says."""
         settings = self.settings
         if not settings.has_xml_login:
-            session_id, endpoint = self._rest.xml_session(entity=context)
-            return Session(session_id, endpoint)
+            session_id, endpoint, lifetime = self._rest.xml_session(entity=context)
+            return Session(session_id, endpoint), lifetime
         login = Login(settings.user_id, settings.company_id, settings.user_password.reveal(), context)
         reader = _Reader(self._redactor, {})
         payload = xml_request.envelope(sender_id=settings.sender_id, sender_password=settings.sender_password.reveal(),
@@ -171,7 +198,8 @@ class XmlClient:
         if not session_id:
             raise IntacctXmlError("function", [], function="getAPISession")
         self._redactor.add(session_id)
-        return Session(session_id, result.data.findtext("api/endpoint") or settings.xml_url)
+        return (Session(session_id, result.data.findtext("api/endpoint") or settings.xml_url),
+                reader.parsed.session_seconds_left())
 
 
 class _Reader:

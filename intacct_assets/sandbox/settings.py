@@ -33,6 +33,8 @@ class Knobs:
     unqueryable_fields: str = ""  # "OBJECT.FIELD,…" (XML names) refused in queries on both faces, model unflagged
     private_entities: str = ""  # "E-DE,…": private entities; the top level sees their records only when asked
     audit_object_key: str = "name"  # AUDITHISTORY.OBJECTKEY: name (documented) | recordno | recordno--REC
+    xml_session_timeout_seconds: int = 21600  # an unused XML session dies after this (REST bridge expiresIn)
+    xml_session_expiry: str = "authentication"  # a dead session: authentication XL03000006 | control (HTTP 400)
 
     def private(self) -> set[str]:
         return {item.strip() for item in self.private_entities.split(",") if item.strip()}
@@ -74,6 +76,10 @@ class Knobs:
                 raise ValueError(f"{name} must be >= 0")
         if self.token_ttl_seconds < 1:
             raise ValueError("token_ttl_seconds must be >= 1")
+        if self.xml_session_timeout_seconds < 1:
+            raise ValueError("xml_session_timeout_seconds must be >= 1")
+        if self.xml_session_expiry not in ("authentication", "control"):
+            raise ValueError("xml_session_expiry must be 'authentication' or 'control'")
         if self.audit_object_key not in AUDIT_OBJECT_KEYS:
             raise ValueError(f"audit_object_key must be one of {AUDIT_OBJECT_KEYS}")
         if self.lost_response_mode not in ("close", "524"):

@@ -61,8 +61,28 @@ def test_get_api_session_alone_then_use_session(sb):
     assert results[0].findtext("data/CUSTOMER/CUSTOMERID") == "C00002"
     mixed = call(sb, fn("<getAPISession/>", "s"), fn("<getDdsObjects/>", "o"))
     assert mixed[0].findtext("status") == "failure"
+    # a dead session, as recorded from a real gateway: an authentication failure XL03000006, HTTP 200
+    status, root = xml_post(sb, xml_request(sb, [fn("<getDdsObjects/>")], session="not-a-session"))
+    assert status == 200 and root.findtext("operation/authentication/status") == "failure"
+    assert root.findtext("operation/errormessage/error/errorno") == "XL03000006"
+    assert root.find("operation/result") is None
+    sb.configure(xml_session_expiry="control")  # the other form clients handle: HTTP 400 invalidRequest
     status, root = xml_post(sb, xml_request(sb, [fn("<getDdsObjects/>")], session="not-a-session"))
     assert status == 400 and root.findtext("errormessage/error/errorno") == "invalidRequest"
+
+
+def test_sessions_die_after_the_timeout_each_answer_announces(fresh):
+    fresh.configure(xml_session_timeout_seconds=120)
+    (result,) = call(fresh, fn("<getAPISession/>"))
+    session = result.findtext("data/api/sessionid")
+    fresh.advance_clock(100)
+    status, root = xml_post(fresh, xml_request(fresh, [fn("<getDdsObjects/>")], session=session))
+    auth = root.find("operation/authentication")
+    assert auth.findtext("status") == "success"
+    assert auth.findtext("sessiontimeout") == "2026-11-01T06:03:40+00:00"  # slides: 120 s after this use
+    fresh.advance_clock(121)
+    status, root = xml_post(fresh, xml_request(fresh, [fn("<getDdsObjects/>")], session=session))
+    assert root.findtext("operation/errormessage/error/errorno") == "XL03000006"
 
 
 def test_read_by_query_pages_with_read_more(sb):
