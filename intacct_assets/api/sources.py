@@ -21,6 +21,7 @@ from intacct_assets.intacct import IntacctClient
 from intacct_assets.intacct.errors import IntacctApiError, IntacctXmlError, UnexpectedAnswerError
 from intacct_assets.intacct.filters import Compare, Filter, all_of, to_read_by_query
 from intacct_assets.intacct.rest import MAX_QUERY_SIZE, Query
+from intacct_assets.intacct.xml_dates import CANONICAL_TIMESTAMP
 from intacct_assets.intacct.xml_request import MAX_QUERY_PAGE, MAX_READ_BY_QUERY_PAGE
 
 REST_MODIFIED = "audit.modifiedDateTime"
@@ -106,9 +107,12 @@ class RestSource:
                 raise
             return _decode_rest(page.body, fields)
 
+    def know(self, fields: list[FieldSpec]) -> None:
+        """REST values are the same whoever asks: nothing to learn."""
+
     @staticmethod
     def timestamp_text(moment: datetime) -> str:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment.strftime(CANONICAL_TIMESTAMP)
 
 
 class XmlSource:
@@ -124,17 +128,24 @@ class XmlSource:
         self.base_filter = base_filter  # custom queries: the user's WHERE, ANDed to every request
         self.include_private = include_private  # top level: also the records of private entities
         self.refused = refused or RefusedFields()
+        self.types = dict(declared)  # field -> type; dates and timestamps follow the user's preferences
 
     def discover(self) -> list[FieldSpec]:
         return xml_fields(self.client.xml.lookup(self.object_name, entity=self.entity), self.declared, self.key)
 
+    def know(self, fields: list[FieldSpec]) -> None:
+        """The field types of the object (which values are dates and timestamps)."""
+        self.types.update((f.source, f.type) for f in fields)
+
     def fetch(self, request: PageRequest, answered: Callable[[], None] | None = None) -> Page:
-        """``answered``: called once the page is back (the XML answer is read whole)."""
+        """``answered``: called once the page is back (the XML answer is read whole). Dates and timestamps
+        arrive in the user's format and zone; the page holds them as ISO text (timestamps in UTC)."""
+        dates = self.client.xml.user_dates()
         while True:
             fields = self.refused.kept(request)
             try:
                 result = self.client.xml.query(
-                    self.object_name, fields, filter=all_of(self.base_filter, request.filter),
+                    self.object_name, fields, filter=all_of(self.base_filter, dates.wire(request.filter, self.types)),
                     order_by=[(f, "desc" if request.descending else "asc") for f in request.order],
                     offset=request.start - 1, pagesize=request.size, entity=self.entity,
                     show_private=self.include_private)
@@ -144,18 +155,20 @@ class XmlSource:
                 raise
             if answered is not None:
                 answered()
-            return Page(_frame(result.records, fields), result.total)
+            return Page(dates.canonical(_frame(result.records, fields), self.types), result.total)
 
     def read_all(self, fields: tuple[str, ...], filter: Filter | None):
         """Pages of a ``readByQuery`` result set (a server-side cursor: consistent, but unordered)."""
-        where = to_read_by_query(all_of(self.base_filter, filter))
+        dates = self.client.xml.user_dates()
+        where = to_read_by_query(all_of(self.base_filter, dates.wire(filter, self.types)))
         for page in self.client.xml.read_by_query(self.object_name, fields=",".join(fields), where=where,
                                                   pagesize=MAX_READ_BY_QUERY_PAGE, entity=self.entity):
-            yield Page(_frame(page.records, fields), page.total)
+            yield Page(dates.canonical(_frame(page.records, fields), self.types), page.total)
 
     @staticmethod
     def timestamp_text(moment: datetime) -> str:
-        return moment.strftime("%m/%d/%Y %H:%M:%S")
+        """A bound as the pages show values (ISO, UTC); sent in the user's format and zone."""
+        return moment.strftime(CANONICAL_TIMESTAMP)
 
 
 Source = RestSource | XmlSource

@@ -182,6 +182,7 @@ class _ContextSync:
         # a new full load needs the largest key: ask for it while the field list is being discovered
         self.probe = self.side.submit(self._keys_probe) if loading else None
         self.fields = self._fields()
+        self.source.know(self.fields)
         columns = {f.column: f.type for f in self.fields} | {ENTITY_COLUMN: "string"}
         self.table = TargetTable(API_SCHEMA, self.target.name, self.target.key_columns, columns)
         self.writer = Writer(self.ingestion.warehouse, self.table, self.state, self.settings.flush_rows,

@@ -53,6 +53,8 @@ class IntacctSettings:
     backoff_initial_seconds: float = 0.5
     backoff_max_seconds: float = 60.0
     slot_dir: str = ""  # where processes on this machine share the concurrency slots; "off" = this process only
+    xml_date_format: str = ""  # the XML user's date format (/mdY or m/d/Y); "" = ask Intacct (readUserFormatting)
+    xml_timezone: str = ""  # the XML user's time zone (-08:00, America/Los_Angeles); "" = ask Intacct
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> IntacctSettings:
@@ -80,6 +82,8 @@ class IntacctSettings:
             backoff_initial_seconds=env_number(env, "INTACCT_API_BACKOFF_INITIAL_SECONDS", 0.5),
             backoff_max_seconds=env_number(env, "INTACCT_API_BACKOFF_MAX_SECONDS", 60.0),
             slot_dir=env.get("INTACCT_API_SLOT_DIR", "").strip(),
+            xml_date_format=text("INTACCT_XML_DATE_FORMAT"),
+            xml_timezone=text("INTACCT_XML_TIMEZONE"),
         )
 
     @property

@@ -22,6 +22,7 @@ from lxml import etree
 from intacct_assets.intacct import xml_request
 from intacct_assets.intacct.errors import (
     IntacctApiError,
+    IntacctConfigError,
     IntacctError,
     IntacctXmlError,
     UnexpectedAnswerError,
@@ -33,6 +34,7 @@ from intacct_assets.intacct.rest import RestClient
 from intacct_assets.intacct.retry import Replay
 from intacct_assets.intacct.settings import IntacctSettings
 from intacct_assets.intacct.transport import Exchange, Transport
+from intacct_assets.intacct.xml_dates import UserDates
 from intacct_assets.intacct.xml_request import BILLED_READS, READ_ONLY_FUNCTIONS, Login, Session
 from intacct_assets.intacct.xml_response import FunctionResult, MalformedXmlResponse, XmlResponse, parse
 
@@ -59,6 +61,8 @@ class XmlClient:
         self._sessions: dict[str, Session] = {}
         self._renew_at: dict[str, float] = {}  # context -> clock time to open a new session before
         self._lock = threading.Lock()
+        self._dates: UserDates | None = None
+        self._dates_lock = threading.Lock()
 
     # ------------------------------------------------------------------ calls
     def call(self, functions: Sequence[etree._Element], *, entity: str | None = None, transaction: bool = False,
@@ -129,6 +133,33 @@ class XmlClient:
         result = self.one(xml_request.lookup(object_name), entity=entity)
         fields = result.data.find("Type/Fields") if result.data is not None else None
         return [{child.tag: child.text for child in item} for item in (fields if fields is not None else [])]
+
+    def user_dates(self) -> UserDates:
+        """The Web Services user's date format and time zone: INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE,
+        and what ``readUserFormatting`` reports for what they leave out (asked once per client, free)."""
+        with self._dates_lock:
+            if self._dates is None:
+                self._dates = self._learn_dates()
+            return self._dates
+
+    def _learn_dates(self) -> UserDates:
+        settings = self.settings
+        if settings.xml_date_format and settings.xml_timezone:
+            return UserDates.of(settings.xml_date_format, settings.xml_timezone, source="settings")
+        user = settings.user_id or settings.oauth_username.partition("@")[0]
+        try:
+            found = self.one(xml_request.read_user_formatting(user)).data
+        except IntacctXmlError as error:
+            raise IntacctConfigError(
+                f"the XML user's date format and time zone could not be read ({error}); set INTACCT_XML_DATE_FORMAT "
+                "and INTACCT_XML_TIMEZONE (see the user's preferences in Intacct)") from error
+        preferences = found.find("userformatting") if found is not None else None
+        if preferences is None:
+            raise UnexpectedAnswerError("a readUserFormatting answer without <userformatting>")
+        date_format = settings.xml_date_format or (preferences.findtext("dateformat") or "")
+        zone = settings.xml_timezone or (preferences.findtext("gmtoffset") or "")
+        clock = "24" if settings.xml_date_format else (preferences.findtext("clock") or "").strip()
+        return UserDates.of(date_format, zone, clock, source=f"user {user}'s preferences")
 
     # ------------------------------------------------------------------ writes
     def create(self, records: Sequence[tuple[str, Mapping[str, object]]], *, entity: str | None = None,

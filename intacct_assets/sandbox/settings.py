@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from intacct_assets.sandbox.values import XmlStyle
+
 LINE_ENDINGS = {"unix": "\n", "windows": "\r\n", "mac": "\r"}
 DELIMITERS = (",", ";", ".")
 ENCLOSURES = ('"', "'", "[", "/")
@@ -35,6 +37,14 @@ class Knobs:
     audit_object_key: str = "name"  # AUDITHISTORY.OBJECTKEY: name (documented) | recordno | recordno--REC
     xml_session_timeout_seconds: int = 21600  # an unused XML session dies after this (REST bridge expiresIn)
     xml_session_expiry: str = "authentication"  # a dead session: authentication XL03000006 | control (HTTP 400)
+    # the Web Services user's preferences (readUserFormatting): XML dates, timestamps and filter values follow them
+    xml_date_format: str = "/mdY"  # separator, then m d Y (y: two-digit year) in the user's order
+    xml_gmt_offset: str = "+00:00"  # the user's time zone
+    xml_clock: str = "24"  # 12 | 24
+    xml_locale: str = "en_US"
+
+    def xml_style(self) -> XmlStyle:
+        return XmlStyle(self.xml_date_format, self.xml_gmt_offset, self.xml_clock)
 
     def private(self) -> set[str]:
         return {item.strip() for item in self.private_entities.split(",") if item.strip()}
@@ -76,6 +86,7 @@ class Knobs:
                 raise ValueError(f"{name} must be >= 0")
         if self.token_ttl_seconds < 1:
             raise ValueError("token_ttl_seconds must be >= 1")
+        self.xml_style()  # raises ValueError for a format or offset it cannot use
         if self.xml_session_timeout_seconds < 1:
             raise ValueError("xml_session_timeout_seconds must be >= 1")
         if self.xml_session_expiry not in ("authentication", "control"):

@@ -200,6 +200,7 @@ class XmlGateway:
             "create_aradjustment": self._create_aradjustment,
             "create_arpayment": self._create_arpayment,
             "create_gltransaction": self._create_gltransaction,
+            "readUserFormatting": self._read_user_formatting,
             "getDdsDdl": self._get_dds_ddl,
             "getDdsObjects": self._get_dds_objects,
             "runDdsJob": self._run_dds_job,
@@ -468,7 +469,7 @@ class XmlGateway:
     def _read_by_query(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         defn = self._object(body)
         self._check_format(body)
-        resolver = Resolver(self.store, defn, "xml")
+        resolver = Resolver(self.store, defn, "xml", self.store.knobs.xml_style())
         accessors = self._accessors(defn, _text(_child(body, "fields"), "*"), resolver)
         query_text = _text(_child(body, "query"))
         where = QueryParser(query_text, resolver).parse()
@@ -528,7 +529,7 @@ class XmlGateway:
     def _query(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         defn = self._object(body)
         self._check_format(body)
-        resolver = Resolver(self.store, defn, "xml")
+        resolver = Resolver(self.store, defn, "xml", self.store.knobs.xml_style())
         select = _child(body, "select")
         if select is None or not len(select):
             raise bad("<select> with at least one <field> is required", "DL02000001")
@@ -629,7 +630,7 @@ class XmlGateway:
             found = self.engine.run(defn, None, [], entity=ctx.entity, case_sensitive=True, cache_key="list")[:100]
         rows = [r for r in found if r is not None and (scope is None or scope(r))]
         fields = _text(_child(body, "fields"), "*")
-        resolver = Resolver(self.store, defn, "xml")
+        resolver = Resolver(self.store, defn, "xml", self.store.knobs.xml_style())
         accessors = self._accessors(defn, fields, resolver)
         data = SubElement(result, "data", listtype=defn.name, count=str(len(rows)))
         for row in rows:
@@ -651,7 +652,8 @@ class XmlGateway:
         if defn.lines:
             line_def = self.store.registry[defn.lines.object]
             container = SubElement(element, defn.lines.xml)
-            line_accessors = [Resolver(self.store, line_def, "xml").accessor(f.name) for f in line_def.fields if f.xml]
+            line_resolver = Resolver(self.store, line_def, "xml", self.store.knobs.xml_style())
+            line_accessors = [line_resolver.accessor(f.name) for f in line_def.fields if f.xml]
             for line in self.store.lines_of(defn, row["RECORDNO"]):
                 item = SubElement(container, defn.lines.xml_item)
                 for accessor in line_accessors:
@@ -900,6 +902,27 @@ class XmlGateway:
         SubElement(api, "endpoint").text = self.endpoint()
         SubElement(api, "locationid").text = entity or ""
 
+    def _read_user_formatting(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
+        """developer.intacct.com/api/company-console/users: the user by ``key`` (RECORDNO) or ``userId``
+        (LOGINID); every user of the sandbox has the preferences of the knobs."""
+        key, login = _text(_child(body, "key")), _text(_child(body, "userId"))
+        if key:
+            user = self.store.get("USERINFO", int(key)) if key.isdigit() else None
+        else:
+            user = self.store.find("USERINFO", login) if login else None
+        if user is None:
+            raise bad(f"Cannot find user '{key or login}'", "DL02000001")
+        knobs = self.store.knobs
+        formatting = SubElement(SubElement(result, "data"), "userformatting")
+        for tag, text in (
+            ("recordno", str(user["RECORDNO"])),
+            ("locale", knobs.xml_locale),
+            ("dateformat", knobs.xml_date_format),
+            ("gmtoffset", knobs.xml_gmt_offset),
+            ("clock", knobs.xml_clock),
+        ):
+            SubElement(formatting, tag).text = text
+
     def _get_dds_ddl(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         defn = self._object(body)
         if not defn.dds:
@@ -939,7 +962,7 @@ class XmlGateway:
             raise bad(str(error), "DL02000001") from None
         data = SubElement(result, "data", listtype="ddsjob", count=str(len(jobs)))
         accessors = [
-            Resolver(self.store, self.store.registry["DDSJOB"], "xml").accessor(f.name)
+            Resolver(self.store, self.store.registry["DDSJOB"], "xml", self.store.knobs.xml_style()).accessor(f.name)
             for f in self.store.registry["DDSJOB"].fields
         ]
         self._records(data, "ddsjob", accessors, jobs)

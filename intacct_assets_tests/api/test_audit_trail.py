@@ -6,22 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from intacct_assets.catalog import BUILTIN_CATALOG, load_catalog, parse_catalog
+from intacct_assets.catalog import load_catalog
 from intacct_assets.sandbox.objects import REGISTRY
-
-XML_VENDORS = """
-objects:
-  VENDOR:
-    api: {name: vendor_xml, xml: VENDOR}
-"""
-
-
-@pytest.fixture
-def xml_catalog(tmp_path):
-    """The built-in catalog with vendors read through the XML gateway (asset ``vendor_xml``)."""
-    path = tmp_path / "catalog.yaml"
-    path.write_text(XML_VENDORS)
-    return parse_catalog(BUILTIN_CATALOG, path)
 
 
 def test_the_catalog_names_each_object_by_the_field_intacct_keys_it_on():

@@ -404,3 +404,18 @@ def test_hostile_or_malformed_xml_is_a_control_failure(sb, payload):
 def test_get_is_refused(sb):
     response = httpx.get(sb.xml_url)
     assert response.status_code == 405
+
+
+def test_values_and_filters_follow_the_users_date_format_and_time_zone(fresh):
+    fresh.configure(xml_date_format=".dmY", xml_gmt_offset="-08:00")
+    (prefs,) = call(fresh, fn(f"<readUserFormatting><userId>{fresh.settings.user_id}</userId></readUserFormatting>"))
+    assert [prefs.findtext(f"data/userformatting/{tag}") for tag in ("dateformat", "gmtoffset", "clock")] == [
+        ".dmY", "-08:00", "24"]
+    fresh.update("VENDOR", 4, {"NAME": "Stamped"})  # at 2026-11-01 06:00:00 UTC: 31 October 22:00 in UTC-8
+    (page,) = call(fresh, fn(
+        "<query><object>VENDOR</object><select><field>RECORDNO</field><field>WHENMODIFIED</field></select>"
+        "<filter><greaterthanorequalto><field>WHENMODIFIED</field><value>31.10.2026 22:00:00</value>"
+        "</greaterthanorequalto></filter></query>"))
+    assert [(r.findtext("RECORDNO"), r.findtext("WHENMODIFIED")) for r in page.findall("data/VENDOR")] == [
+        ("4", "31.10.2026 22:00:00")]
+    assert fresh.get("VENDOR", 4)["WHENMODIFIED"] == "2026-11-01T06:00:00Z"  # stored in UTC
