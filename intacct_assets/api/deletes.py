@@ -1,8 +1,9 @@
-"""Turning what Intacct says about deletions into tombstones.
+"""Turning what Intacct says about deletions into tombstones (and creations into rows to read).
 
-Two sources: audit-trail delete events (see ``api/audit.py``), and a reconciliation that lists
-every key (and modified time) of the object and compares it with the table. Both only tombstone
-rows that exist and are live in the table, for the entity context being synced.
+Two sources: audit-trail events (see ``api/audit.py``), and a reconciliation that lists every key (and
+modified time) of the object and compares it with the table. Both only tombstone rows that exist and
+are live in the table, for the entity context being synced. Creation events name the records the
+modified-time window cannot see (a record whose modified time is empty): those the table lacks are read.
 """
 
 from __future__ import annotations
@@ -74,6 +75,30 @@ def apply_audit_deletions(connection: duckdb.DuckDBPyConnection, target: TargetT
                 WHERE t.{ENTITY_COLUMN} = $entity AND ({certain} OR {maybe}))""", {"entity": entity})[0][0]
     return AuditMatch(tombstone_deleted(connection, target, entity, key, matched), unmatched,
                       uncertain if uncertain.height else empty)
+
+
+def unseen_creations(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,
+                     name: str, events: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """Records created (``OBJECTKEY`` text of creation events) that the table has no row for, as (names,
+    record keys) to read: ``<number>--<suffix>`` by record key, a bare number both ways (reading is harmless),
+    anything else by the unique name field."""
+    created = events.select(pl.col("OBJECTKEY").alias("object_key")).unique() \
+        .with_columns(pl.col("object_key").str.extract(_NUMBERED_KEY).alias("numbered"),
+                      pl.col("object_key").str.contains(r"^\d+$").alias("bare"))
+    if created.is_empty():
+        return [], []
+    if _table_exists(connection, target):
+        if name not in _columns(connection, target):
+            name = key
+        with registered(connection, "_intacct_created_keys", created):
+            created = _frame(connection, f"""
+                SELECT d.* FROM _intacct_created_keys d WHERE NOT EXISTS (
+                    SELECT 1 FROM {target.qualified} t WHERE t.{ENTITY_COLUMN} = $entity AND
+                    (d.numbered IS NULL AND t.{quote(name)} = d.object_key OR t.{quote(key)} = d.numbered
+                     OR d.bare AND t.{quote(key)} = d.object_key))""", {"entity": entity})
+    named = created.filter(pl.col("numbered").is_null())["object_key"].to_list()
+    numbered = created.filter(pl.col("bare"))["object_key"].to_list() + created["numbered"].drop_nulls().to_list()
+    return named, numbered
 
 
 def tombstone_deleted(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,

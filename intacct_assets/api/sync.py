@@ -33,6 +33,7 @@ from intacct_assets.api.deletes import (
     reconcile,
     tombstone_absent,
     tombstone_deleted,
+    unseen_creations,
 )
 from intacct_assets.api.frames import parse_timestamp, timestamp, typed_batch, utc_now
 from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
@@ -68,7 +69,7 @@ class ContextReport:
     deletes: str = "none"  # how deletions were looked for: audit_history | reconcile | none
     delete_events: int = 0  # AUDITHISTORY events read, or live rows found missing by a reconciliation
     unmatched_delete_events: int = 0
-    refetched: int = 0  # rows a reconciliation found missing or stale and read again
+    refetched: int = 0  # rows a reconciliation found missing or stale, or creation events named, read again
     cursor_before: datetime | None = None
     cursor_after: datetime | None = None
     warnings: list[str] = field(default_factory=list)
@@ -385,8 +386,9 @@ class _ContextSync:
         return self.target.deletes in ("auto", "audit_history")
 
     def _audit_events(self) -> pl.DataFrame:
-        """The object's delete events since the last read (minus the look-back), over REST for REST objects."""
-        trail = AuditTrail.of(self.client, self.target, self.source.entity, self.settings.page_size, ("D",))
+        """The object's creation and deletion events since the last read (minus the look-back), over REST for
+        REST objects."""
+        trail = AuditTrail.of(self.client, self.target, self.source.entity, self.settings.page_size, ("C", "D"))
         since = (self.state.deletes_cursor or self.state.cursor) - timedelta(seconds=self.settings.lookback_seconds)
         window = trail.window(since)
         first = trail.source.fetch(PageRequest(trail.fields, window, trail.order, 1, trail.source.page_limit))
@@ -417,18 +419,20 @@ class _ContextSync:
             self._reconcile()
 
     def _apply_audit(self, events: pl.DataFrame) -> None:
-        self.report.deletes, self.report.delete_events = "audit_history", events.height
+        """Deletions become tombstones; creations the window did not read (an empty modified time) are read."""
+        deletions, creations = (events.filter(pl.col("ACCESSMODE") == mode) for mode in ("D", "C"))
+        self.report.deletes, self.report.delete_events = "audit_history", deletions.height
         newest = events.select(timestamp(pl.col("ACCESSTIME")).max()).item() if events.height else None
-
-        key = schema.column_name(self.key)
+        key, name = schema.column_name(self.key), schema.column_name(self.target.name_field or self.key)
         found: list[AuditMatch] = []
+        unseen: list[tuple[list[str], list[str]]] = []
 
         def tombstone(connection) -> None:
-            match = apply_audit_deletions(connection, self.table, self.tag, key,
-                                          schema.column_name(self.target.name_field or self.key), events)
+            match = apply_audit_deletions(connection, self.table, self.tag, key, name, deletions)
             self.writer.counts += match.counts
             self.report.unmatched_delete_events = match.unmatched
             found.append(match)
+            unseen.append(unseen_creations(connection, self.table, self.tag, key, name, creations))
 
         if newest is not None:
             self.state.deletes_cursor = max(filter(None, (self.state.deletes_cursor, newest)))
@@ -441,6 +445,9 @@ class _ContextSync:
                 self.writer.counts += tombstone_deleted(connection, self.table, self.tag, key, gone)
 
             self.writer.flush(confirmed)
+        names, keys = unseen[0] if unseen else ([], [])
+        self._refetch(names, self.target.name_field or self.key)
+        self._refetch(keys)
 
     def _existing(self, keys: list[str]) -> list[str]:
         """Which of these record keys Intacct still has (one query per 1,000)."""
@@ -487,12 +494,14 @@ class _ContextSync:
         self._refetch(found["refetch"])
         self.state.reconciled_at = started
 
-    def _refetch(self, keys: list[str]) -> None:
+    def _refetch(self, values: list[str], field: str | None = None) -> None:
+        """Read the records whose ``field`` (default: the key) is one of ``values``, in chunks."""
         fields = tuple(f.source for f in self.fields)
         size = min(REFETCH_CHUNK, self.source.page_limit)
-        for start in range(0, len(keys), size):
-            chunk = keys[start:start + size]
-            page = self.source.fetch(self._request(fields, Compare("in", self.key, chunk), (self.key,), size=size))
+        for start in range(0, len(values), size):
+            chunk = values[start:start + size]
+            page = self.source.fetch(self._request(fields, Compare("in", field or self.key, chunk), (self.key,),
+                                                   size=size))
             self.report.pages += 1
             self.report.refetched += page.frame.height
             self._add(page.frame)

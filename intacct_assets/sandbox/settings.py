@@ -30,6 +30,7 @@ class Knobs:
     backdate_rate: float = 0.0  # share of writes whose modified time is set in the past
     backdate_seconds: int = 0  # how far in the past back-dated writes are stamped
     audit_history_readable: bool = True  # False: AUDITHISTORY reads fail with a permission error
+    null_modified_rate: float = 0.0  # share of creates whose modified time stays empty (nullable in the model)
     dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
     unqueryable_fields: str = ""  # "OBJECT.FIELD,…" (XML names) refused in queries on both faces, model unflagged
@@ -72,7 +73,7 @@ class Knobs:
             setattr(self, name, getattr(staged, name))
 
     def validate(self) -> None:
-        for rate in ("error_rate", "lost_response_rate", "backdate_rate"):
+        for rate in ("error_rate", "lost_response_rate", "backdate_rate", "null_modified_rate"):
             if not 0.0 <= getattr(self, rate) <= 1.0:
                 raise ValueError(f"{rate} must be between 0 and 1")
         for name in (

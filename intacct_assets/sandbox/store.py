@@ -153,6 +153,8 @@ class Store:
         with self.transaction():
             stamp = stamp or self.stamp()
             record = self._new_record(defn, values, stamp, actor)
+            if self.knobs.null_modified_rate and self._rng.random() < self.knobs.null_modified_rate:
+                record["WHENMODIFIED"] = None  # REST audit.modifiedDateTime is nullable; XML WHENMODIFIED is seen empty
             line_defn = self.registry[defn.lines.object] if defn.lines else None
             new_lines = [self._new_record(line_defn, lv, stamp, actor, header=record) for lv in (lines or [])]
             self._finish(defn, record, new_lines, None)
