@@ -55,7 +55,6 @@ class XmlResponse:
     results: list[FunctionResult]
     session_timeout: str = ""  # <authentication><sessiontimeout>: when the session dies if left unused (ISO)
     session_timestamp: str = ""  # <sessiontimestamp>: the gateway's "now" when it answered (ISO)
-    user_id: str = ""  # <authentication><userid>: the Web Services user the session belongs to
 
     def session_seconds_left(self) -> float | None:
         """Seconds the session has left as the gateway saw it (timeout minus its own "now": no clock skew)."""
@@ -113,4 +112,4 @@ def parse(body: bytes, http_status: int = 200) -> XmlResponse:
     def auth(tag: str) -> str:
         return ((authentication.findtext(tag) if authentication is not None else "") or "").strip()
 
-    return XmlResponse(results, auth("sessiontimeout"), auth("sessiontimestamp"), auth("userid"))
+    return XmlResponse(results, auth("sessiontimeout"), auth("sessiontimestamp"))
