@@ -34,7 +34,9 @@ from intacct_assets.sandbox.sqlish import QueryParser
 from intacct_assets.sandbox.stats import Call
 from intacct_assets.sandbox.store import Actor, LineOp, Store
 
-CONTENT_TYPE = 'text/xml; encoding="UTF-8"'
+# as recorded from a real gateway (hotgluexyz/tap-intacct VCR cassette); without the charset, clients that decode
+# text/* by HTTP's default (ISO-8859-1, e.g. requests' .text) garble every non-ASCII character
+CONTENT_TYPE = 'text/xml; encoding="UTF-8";charset=UTF-8'
 ABORTED = ("XL03000009", "", "The entire transaction in this operation has been rolled back due to an error.", "")
 DUPLICATE_CONTROLID = "XL03000010"
 MAX_READ_KEYS = 100
