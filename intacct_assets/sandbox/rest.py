@@ -78,6 +78,9 @@ def error_payload(error: SandboxError, *, operation: str = "", obj: str = "") ->
     }
     if error.field:
         detail["target"] = "/" + error.field.replace(".", "/")
+    details = [detail]
+    if error.then:
+        details.append({"code": error.then[0], "message": error.then[1], "errorId": ERROR_IDS[error.kind]})
     if error.kind in ("invalid_field", "invalid_value", "invalid_request"):
         message, error_id = "Payload contains errors", "REST-1064"
     elif error.kind in ("business", "duplicate") and operation:
@@ -94,7 +97,7 @@ def error_payload(error: SandboxError, *, operation: str = "", obj: str = "") ->
             "propertySet": {},
         },
         "supportId": secrets.token_urlsafe(12),
-        "details": [detail],
+        "details": details,
     }
 
 

@@ -29,6 +29,9 @@ class Knobs:
     audit_history_readable: bool = True  # False: AUDITHISTORY reads fail with a permission error
     dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
+    # first error text of a duplicate create: "record" = "Another record with the value X already exists."
+    # (what production code matches today), "object" = "Another Vendor with the given value(s) X already exists"
+    duplicate_wording: str = "record"
 
     def update(self, **changes: Any) -> None:
         """Apply validated changes; unknown names or bad values raise ValueError."""
@@ -66,6 +69,8 @@ class Knobs:
             raise ValueError("token_ttl_seconds must be >= 1")
         if self.lost_response_mode not in ("close", "524"):
             raise ValueError("lost_response_mode must be 'close' or '524'")
+        if self.duplicate_wording not in ("record", "object"):
+            raise ValueError("duplicate_wording must be 'record' or 'object'")
         if not set(self.error_statuses) <= set(FAULT_STATUSES) or not self.error_statuses:
             raise ValueError(f"error_statuses must be a non-empty subset of {FAULT_STATUSES}")
 

@@ -76,14 +76,9 @@ class FunctionFailure(Exception):
 
     @classmethod
     def from_error(cls, error: SandboxError) -> FunctionFailure:
-        return cls(
-            (
-                error.errorno,
-                error.description,
-                f"{error.message} [Support ID: {secrets.token_hex(6)}]",
-                error.correction,
-            )
-        )
+        first = (error.errorno, error.description, f"{error.message} [Support ID: {secrets.token_hex(6)}]",
+                 error.correction)
+        return cls(first, (error.then[0], "", error.then[1], "")) if error.then else cls(first)
 
 
 def bad(message: str, errorno: str = "BL01001973") -> FunctionFailure:
