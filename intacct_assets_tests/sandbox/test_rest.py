@@ -291,3 +291,25 @@ def test_model_lists_fields_groups_refs(rest: Rest):
 def test_session_bridge_gives_xml_session(rest: Rest):
     result = rest.get("/services/core/session/id").json()["ia::result"]
     assert result["expiresIn"] == 21600 and result["sessionId"]
+
+
+def test_null_references_are_accepted_and_clear_the_reference(rest: Rest):
+    """Production payloads send ``{"id": null}`` for every dimension they do not set
+    (fylein/fyle-intacct-api exports/journal_entries.py); a blank ``""`` ID stays refused."""
+    parent = rest.post(CUSTOMERS, {"id": new_id("P"), "name": "Parent"}).json()["ia::result"]
+    child = rest.post(CUSTOMERS, {"id": new_id("C"), "name": "Child", "parent": {"id": parent["id"]}})
+    key = child.json()["ia::result"]["key"]
+    assert rest.get(f"{CUSTOMERS}/{key}").json()["ia::result"]["parent"]["id"] == parent["id"]
+    assert rest.patch(f"{CUSTOMERS}/{key}", {"parent": {"id": None}}).status_code == 200
+    assert rest.get(f"{CUSTOMERS}/{key}").json()["ia::result"]["parent"]["id"] is None
+    unset = {"department": {"id": None}, "location": {"key": None}, "project": {"id": None}, "class": {"id": None}}
+    lines = [
+        {"txnType": "debit", "txnAmount": "10", "glAccount": {"id": "1000"}, "dimensions": unset},
+        {"txnType": "credit", "txnAmount": "10", "glAccount": {"id": "4000"}, "dimensions": {"customer": None}},
+    ]
+    body = {"glJournal": {"id": "GJ"}, "postingDate": "2026-10-01", "description": "Null refs", "lines": lines}
+    created = rest.post(JOURNAL, body)
+    assert created.status_code == 201, created.text
+    entry = rest.get(f"{JOURNAL}/{created.json()['ia::result']['key']}").json()["ia::result"]
+    assert entry["lines"][0]["dimensions"]["department"] == {"key": None, "id": None, "name": None}
+    assert rest.patch(f"{CUSTOMERS}/{key}", {"parent": {"id": ""}}).status_code == 400
