@@ -58,6 +58,14 @@ ERROR_IDS = {
 OPERATION = {"POST": "create", "PATCH": "update", "DELETE": "delete", "GET": "read"}
 
 
+def in_rest_terms(defn: ObjectDef, error: SandboxError) -> SandboxError:
+    """Rules name fields as the XML face does; a REST client knows them by their REST path."""
+    f = defn.by_name.get(error.field or "")
+    if f is not None and f.rest:
+        error.message, error.field = error.message.replace(f.name, f.rest), f.rest
+    return error
+
+
 def meta(total: int, success: int | None = None) -> dict:
     success = total if success is None else success
     return {"totalCount": total, "totalSuccess": success, "totalError": total - success}
@@ -345,7 +353,10 @@ class RestApi:
             values, lines = rest_codec.from_rest(store, defn, item, for_update=False)
             if ctx.entity and defn.entity_scoped:
                 values["MEGAENTITYID"] = ctx.entity
-            record = store.create(defn.name, values, lines, actor=ctx.actor)
+            try:
+                record = store.create(defn.name, values, lines, actor=ctx.actor)
+            except SandboxError as error:
+                raise in_rest_terms(defn, error) from None
             return 201, rest_codec.reference(defn, record)
         if "key" not in item:
             raise SandboxError("invalid_request", "Each item of a batch PATCH needs its 'key'", field="key")

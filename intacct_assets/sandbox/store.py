@@ -271,11 +271,13 @@ class Store:
             for source, target in owner.lines.inherit:
                 record[target] = header.get(source)
         record.update(
-            RECORDNO=self.next_key(defn),
-            WHENCREATED=stamp,
-            WHENMODIFIED=stamp,
-            CREATEDBY=actor.user,
-            MODIFIEDBY=actor.user,
+            {
+                "RECORDNO": self.next_key(defn),
+                defn.audit_created: stamp,
+                "WHENMODIFIED": stamp,
+                "CREATEDBY": actor.user,
+                "MODIFIEDBY": actor.user,
+            }
         )
         if defn.id_field and not record.get(defn.id_field) and defn.auto_id:
             record[defn.id_field] = f"{defn.auto_id}{record['RECORDNO']:06d}"

@@ -210,9 +210,11 @@ def test_line_objects_reconcile_their_keys_because_audit_history_skips_lines(fre
 
 
 def test_xml_objects_read_through_query_or_read_by_query_agree(fresh_sandbox, syncer, tmp_path):
+    through_query = tmp_path / "query.yaml"
+    through_query.write_text("objects:\n  ITEM:\n    api: {name: item, xml: ITEM}\n")  # REST has items too
     override = tmp_path / "catalog.yaml"
     override.write_text("objects:\n  ITEM:\n    api: {name: item, xml: ITEM, xml_function: readByQuery}\n")
-    by_query = syncer(fresh_sandbox)
+    by_query = syncer(fresh_sandbox, catalog=parse_catalog(BUILTIN_CATALOG, through_query))
     report = by_query.sync("item")
     assert report.contexts[0].fetched == 40 and report.transactions == fresh_sandbox.stats()["api_transactions"]
     item = fresh_sandbox.records("ITEM")[0]
@@ -233,7 +235,7 @@ def test_xml_objects_read_through_query_or_read_by_query_agree(fresh_sandbox, sy
 
 def test_values_that_cannot_be_read_as_their_type_are_rejected_not_lost(fresh_sandbox, syncer, tmp_path):
     override = tmp_path / "catalog.yaml"
-    override.write_text("objects:\n  ITEM:\n    columns: {NAME: integer}\n")
+    override.write_text("objects:\n  ITEM:\n    columns: {NAME: integer}\n    api: {name: item, xml: ITEM}\n")
     sync = syncer(fresh_sandbox, catalog=parse_catalog(BUILTIN_CATALOG, override))
     report = sync.sync("item")
     assert report.total("rejected") == 40 and report.total("inserted") == 0

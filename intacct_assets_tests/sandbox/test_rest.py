@@ -96,7 +96,11 @@ def test_error_bodies_are_nested_with_details(rest: Rest):
     assert then == {"code": "BL01001973", "message": "Could not create customer record!", "errorId": "REST-1067"}
     business = rest.post(
         "/objects/accounts-receivable/invoice",
-        {"customer": {"id": "NOPE"}, "lines": [{"glAccount": {"id": "4000"}, "txnAmount": "10"}]},
+        {
+            "customer": {"id": "NOPE"},
+            "invoiceDate": "2026-10-01",
+            "lines": [{"glAccount": {"id": "4000"}, "txnAmount": "10"}],
+        },
     )
     assert business.status_code == 422 and "Invalid Customer 'NOPE'" in error_of(business)["details"][0]["message"]
     assert rest.patch("/objects/accounts-receivable/payment/1", {"description": "x"}).status_code == 405
