@@ -213,6 +213,12 @@ class RestApi:
                 return self._query(request, ctx)
             if path == "/services/core/model" and request.method == "GET":
                 return self._model(request)
+            if path == "/services/company-config/dimensions/list" and request.method == "GET":
+                call.transactions += 1
+                rows = dimensions(self.store)
+                total = str(len(rows))  # the documented answer gives its counts as strings
+                meta_text = {"totalCount": total, "totalSuccess": total, "totalError": "0"}
+                return Response.json(200, {"ia::result": rows, "ia::meta": meta_text})
             if path == "/services/core/session/id" and request.method == "GET":
                 session = self.sessions.open(principal.grant.user, principal.grant.company, entity)
                 return Response.json(
@@ -527,6 +533,26 @@ class RestApi:
             raise SandboxError("invalid_request", "Query parameter 'name' is required", field="name")
         defn = self._object_def(name.removeprefix("/objects/"))
         return Response.json(200, {"ia::result": model(self.store, defn), "ia::meta": meta(1)})
+
+
+def dimensions(store: Store) -> list[dict]:
+    """``GET /services/company-config/dimensions/list``: the standard dimensions the sandbox has, in the order
+    and shape of the mirrored OpenAPI dump (dgaretz-oss/intacct-mcp docs/rest/company-configuration.md).
+    Dimensions of modules the sandbox lacks (contract, task, warehouse…) and user-defined ones are absent."""
+    rows = []
+    for name in ("DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "EMPLOYEE", "ITEM", "CLASS"):
+        label = name.title()
+        rows.append(
+            {
+                "dimensionName": name,
+                "dimensionLabel": label,
+                "termName": label,
+                "isUserDefinedDimension": False,
+                "isEnabledInGL": True,
+                "dimensionEndpoint": f"/objects/{store.registry[name].rest}",
+            }
+        )
+    return rows
 
 
 def model(store: Store, defn: ObjectDef) -> dict:

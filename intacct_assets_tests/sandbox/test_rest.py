@@ -317,3 +317,18 @@ def test_null_references_are_accepted_and_clear_the_reference(rest: Rest):
     entry = rest.get(f"{JOURNAL}/{created.json()['ia::result']['key']}").json()["ia::result"]
     assert entry["lines"][0]["dimensions"]["department"] == {"key": None, "id": None, "name": None}
     assert rest.patch(f"{CUSTOMERS}/{key}", {"parent": {"id": ""}}).status_code == 400
+
+
+def test_dimensions_list_names_the_standard_dimensions_and_their_objects(rest: Rest):
+    """``GET /services/company-config/dimensions/list`` (production syncs call it every run), shaped like
+    the mirrored OpenAPI dump; each endpoint it names can be listed."""
+    response = rest.get("/services/company-config/dimensions/list")
+    assert response.status_code == 200 and response.json()["ia::meta"]["totalCount"] == "8"
+    dimensions = response.json()["ia::result"]
+    assert [d["dimensionName"] for d in dimensions] == [
+        "DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "EMPLOYEE", "ITEM", "CLASS"]
+    assert all(not d["isUserDefinedDimension"] and d["isEnabledInGL"] and d["termName"] for d in dimensions)
+    for dimension in dimensions:
+        listed = rest.get(dimension["dimensionEndpoint"])
+        assert listed.status_code == 200 and listed.json()["ia::result"], dimension
+    assert rest.sb.stats()["api_transactions"] == 1 + len(dimensions)  # a GET like any other
