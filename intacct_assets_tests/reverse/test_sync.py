@@ -166,7 +166,7 @@ syncs:
     object: journal_entry
     mode: insert
     match: {column: entry}
-    mapping: {postingDate: posted, description: memo}
+    mapping: {postingDate: posted, description: memo, glJournal.id: journal}
     lines: {glAccount.id: account, amount: amount}
 """
 
@@ -175,10 +175,9 @@ def journal_rows(accounts, entries, unbalanced=()):
     rows = []
     for n in range(entries):
         amount = Decimal(100 + n)
-        rows.append({"entry": f"JE-{n}", "posted": "2026-11-01", "memo": f"accrual {n}", "account": accounts[0],
-                     "amount": amount})
-        rows.append({"entry": f"JE-{n}", "posted": "2026-11-01", "memo": f"accrual {n}", "account": accounts[1],
-                     "amount": -amount + (1 if n in unbalanced else 0)})
+        entry = {"entry": f"JE-{n}", "posted": "2026-11-01", "memo": f"accrual {n}", "journal": "GJ"}
+        rows.append({**entry, "account": accounts[0], "amount": amount})
+        rows.append({**entry, "account": accounts[1], "amount": -amount + (1 if n in unbalanced else 0)})
     return rows
 
 
@@ -206,7 +205,8 @@ syncs:
     object: invoice
     mode: insert
     match: {column: invoice_no}
-    mapping: {customerid: customer, datecreated: invoice_date, invoiceno: invoice_no, description: memo}
+    mapping: {customerid: customer, datecreated: invoice_date, datedue: due_date, invoiceno: invoice_no,
+              description: memo}
     lines: {glaccountno: account, amount: amount, memo: line_memo}
 """
 
@@ -214,7 +214,8 @@ syncs:
 def test_legacy_xml_invoices_are_idempotent_across_runs_with_lost_answers(harness):
     customer_id = harness.sandbox.records("CUSTOMER")[0]["CUSTOMERID"]
     account = harness.sandbox.records("GLACCOUNT")[3]["ACCOUNTNO"]
-    rows = [{"invoice_no": f"RSYNC-INV-{n}", "customer": customer_id, "invoice_date": "2026-11-01", "memo": "services",
+    rows = [{"invoice_no": f"RSYNC-INV-{n}", "customer": customer_id, "invoice_date": "2026-11-01",
+             "due_date": "2026-12-01", "memo": "services",
              "account": account, "amount": Decimal(10 * (n + 1)), "line_memo": f"line {k}"}
             for n in range(12) for k in range(2)]
     harness.table("billing.invoice_lines", rows)
