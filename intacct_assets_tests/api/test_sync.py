@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import httpx
@@ -419,3 +419,22 @@ def test_a_field_holding_an_object_or_a_list_is_kept_as_json_text_not_a_failed_p
     assert page.total == 2
     assert page.frame.rows() == [("1", '{"email":"a@b.example","rank":1.5}', "12345678901234567.25"),
                                  ("2", '["x","é"]', None)]
+
+
+@pytest.mark.parametrize(
+    ("name", "obj", "column", "kind"),
+    [
+        ("item", "ITEM", "sales__basePrice", Decimal),
+        ("user", "USERINFO", "userName", str),
+        ("reporting_period", "REPORTINGPERIOD", "startDate", date),
+        ("ap_payment", "APPYMT", "txnDate", date),
+    ],
+)
+def test_objects_rest_has_are_read_over_rest(fresh_sandbox, syncer, name, obj, column, kind):
+    """REST has item, user, reporting period and AP payment (mirrored OpenAPI dumps): no XML call is made."""
+    sync = syncer(fresh_sandbox)
+    report = sync.sync(name)
+    rows = sync.rows(name)
+    assert len(rows) == len(fresh_sandbox.records(obj)) == report.contexts[0].fetched > 0
+    assert "xml" not in {c.face for c in report.calls} and "rest" in {c.face for c in report.calls}
+    assert all(isinstance(row[column], kind) for row in rows.values())
