@@ -471,7 +471,6 @@ _DOC_DATE = (("WHENPOSTED", "ENTRY_DATE"),)
 _PAYMENT = "PAYMENTMETHOD string paymentMethod req enum=paymentmethod\n"
 # The AP payment's REST shape (mirrored OpenAPI dump, accounts-payable/payment): amounts per currency.
 _AP_PAYMENT_REST = {
-    "RECORDID": "documentId",
     "WHENPOSTED": None,
     "WHENDUE": None,
     "WHENPAID": "txnPaidDate",
@@ -601,7 +600,7 @@ ITEMID         string  -
 DESCRIPTION    string  description
 STATE          string  state                 ro enum=jestate
 BILLABLE       boolean isBillable            std
-DOCUMENT       string  documentId            std
+DOCUMENT       string  -                     std
 EXCH_RATE_DATE date    exchangeRate.date     std
 EXCH_RATE_TYPE_ID string exchangeRate.typeId std
 """
