@@ -26,6 +26,22 @@ def new_id(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8].upper()}"
 
 
+@pytest.fixture
+def item(sb) -> str:
+    """Records of the test's own: other tests delete seeded ones from the shared sandbox."""
+    return sb.create("ITEM", {"ITEMID": new_id("ITM-"), "NAME": "Test item"})["ITEMID"]
+
+
+@pytest.fixture
+def vendor(sb) -> str:
+    return sb.create("VENDOR", {"VENDORID": new_id("V"), "NAME": "Test vendor"})["VENDORID"]
+
+
+@pytest.fixture
+def customer(sb) -> str:
+    return sb.create("CUSTOMER", {"CUSTOMERID": new_id("C"), "NAME": "Test customer"})["CUSTOMERID"]
+
+
 def test_standard_fields_are_stored_as_given_and_kept_out_of_dds(sb):
     ident = new_id("V")
     (created,) = call(
@@ -49,45 +65,46 @@ def test_standard_fields_are_stored_as_given_and_kept_out_of_dds(sb):
     assert unknown.findtext("status") == "failure" and "NOT_A_FIELD" in errors(unknown)[0][1]
 
 
-def test_journal_lines_are_written_with_department_and_location_and_read_with_their_ids(sb):
+def test_journal_lines_are_written_with_department_and_location_and_read_with_their_ids(sb, item):
     """intacct-sdk-php JournalEntryLineCreate writes LOCATION and DEPARTMENT; reads (and DDS) show the IDs."""
     entry = (
         "<create><GLBATCH><JOURNAL>GJ</JOURNAL><BATCH_DATE>10/01/2026</BATCH_DATE><BATCH_TITLE>{title}</BATCH_TITLE>"
         "<SUPDOCID>ATT-7</SUPDOCID><ENTRIES>"
         "<GLENTRY><ACCOUNTNO>6500</ACCOUNTNO><TR_TYPE>1</TR_TYPE><TRX_AMOUNT>5</TRX_AMOUNT>{dimension}"
-        "<ITEMID>ITM-00001</ITEMID><BILLABLE>true</BILLABLE><ALLOCATION></ALLOCATION></GLENTRY>"
+        "<ITEMID>{item}</ITEMID><BILLABLE>true</BILLABLE><ALLOCATION></ALLOCATION></GLENTRY>"
         "<GLENTRY><ACCOUNTNO>2000</ACCOUNTNO><TR_TYPE>-1</TR_TYPE><TRX_AMOUNT>5</TRX_AMOUNT></GLENTRY>"
         "</ENTRIES></GLBATCH></create>"
     )
     title = new_id("JE ")
     dimension = "<DEPARTMENT>020</DEPARTMENT><LOCATION>010</LOCATION>"
-    (created,) = call(sb, fn(entry.format(title=title, dimension=dimension)))
+    (created,) = call(sb, fn(entry.format(title=title, dimension=dimension, item=item)))
     assert created.findtext("status") == "success", errors(created)
     key = int(created.findtext("data/glbatch/RECORDNO"))
     lines = [r for r in sb.records("GLENTRY") if r["BATCHNO"] == str(key)]
-    assert (lines[0]["DEPARTMENTID"], lines[0]["LOCATIONID"], lines[0]["ITEMID"]) == ("020", "010", "ITM-00001")
+    assert (lines[0]["DEPARTMENTID"], lines[0]["LOCATIONID"], lines[0]["ITEMID"]) == ("020", "010", item)
     assert lines[0]["BILLABLE"] is True and sb.get("GLBATCH", key)["SUPDOCID"] == "ATT-7"
     (read,) = call(sb, fn(f"<read><object>GLBATCH</object><keys>{key}</keys><fields>*</fields></read>"))
     assert read.findtext("data/GLBATCH/ENTRIES/GLENTRY/DEPARTMENTID") == "020"
     for name in ("DEPARTMENTID", "LOCATIONID"):
-        (refused,) = call(sb, fn(entry.format(title=new_id("JE "), dimension=f"<{name}>010</{name}>")))
+        (refused,) = call(sb, fn(entry.format(title=new_id("JE "), dimension=f"<{name}>010</{name}>", item=item)))
         assert refused.findtext("status") == "failure"
         assert f"Unknown field {name} on GLENTRY; it is written as {name[:-2]}" in errors(refused)[0][1]
-    (missing_item,) = call(sb, fn(entry.format(title=title, dimension="").replace("ITM-00001", "NO-SUCH-ITEM")))
+    (missing_item,) = call(sb, fn(entry.format(title=title, dimension="", item="NO-SUCH-ITEM")))
     assert "Invalid Item 'NO-SUCH-ITEM' specified." in errors(missing_item)[0][1]
 
 
-def test_bill_lines_describe_themselves_in_entrydescription_not_memo(sb):
+def test_bill_lines_describe_themselves_in_entrydescription_not_memo(sb, vendor, customer):
     bill = (
-        "<create><APBILL><VENDORID>V00002</VENDORID><WHENCREATED>01/15/2025</WHENCREATED><APBILLITEMS><APBILLITEM>"
-        "<ACCOUNTNO>6600</ACCOUNTNO><TRX_AMOUNT>12.5</TRX_AMOUNT><{tag}>Rent</{tag}><TOTALTRXAMOUNT>15</TOTALTRXAMOUNT>"
-        "<CUSTOMERID>C00002</CUSTOMERID><BILLABLE>true</BILLABLE></APBILLITEM></APBILLITEMS></APBILL></create>"
+        f"<create><APBILL><VENDORID>{vendor}</VENDORID><WHENCREATED>01/15/2025</WHENCREATED><APBILLITEMS>"
+        "<APBILLITEM><ACCOUNTNO>6600</ACCOUNTNO><TRX_AMOUNT>12.5</TRX_AMOUNT><{tag}>Rent</{tag}>"
+        f"<TOTALTRXAMOUNT>15</TOTALTRXAMOUNT><CUSTOMERID>{customer}</CUSTOMERID><BILLABLE>true</BILLABLE>"
+        "</APBILLITEM></APBILLITEMS></APBILL></create>"
     )
     (created,) = call(sb, fn(bill.format(tag="ENTRYDESCRIPTION")))
     assert created.findtext("status") == "success", errors(created)
     key = created.findtext("data/apbill/RECORDNO")
     (line,) = [r for r in sb.records("APBILLITEM") if r["RECORDKEY"] == key]
-    assert (line["ENTRYDESCRIPTION"], line["TOTALTRXAMOUNT"], line["CUSTOMERID"]) == ("Rent", "15.00", "C00002")
+    assert (line["ENTRYDESCRIPTION"], line["TOTALTRXAMOUNT"], line["CUSTOMERID"]) == ("Rent", "15.00", customer)
     (memo,) = call(sb, fn(bill.format(tag="MEMO")))
     assert memo.findtext("status") == "failure" and "Unknown field MEMO on APBILLITEM" in errors(memo)[0][1]
 
@@ -139,15 +156,15 @@ def test_dds_delivers_the_document_date_as_a_date_and_the_audit_time_beside_it(s
     assert rows and all(len(r["WHENCREATED"]) == 10 and r["AUWHENCREATED"].endswith("Z") for r in rows)
 
 
-def test_rest_bill_requires_its_created_date_and_takes_the_documented_fields(rest: Rest):
+def test_rest_bill_requires_its_created_date_and_takes_the_documented_fields(rest: Rest, item, vendor, customer):
     """developer.sage.com "Create a bill": createdDate is required; the rest is the mirrored request example."""
     line = {
         "glAccount": {"id": "6000"}, "txnAmount": "5", "totalTxnAmount": "15.00", "memo": "bill line",
         "allocation": {"id": None}, "project": {"isBillable": False},
-        "dimensions": {"location": {"id": "010"}, "department": {"id": "020"}, "customer": {"id": "C00002"},
-                       "item": {"id": "ITM-00001"}, "task": {"id": None}, "costType": {"id": None}},
+        "dimensions": {"location": {"id": "010"}, "department": {"id": "020"}, "customer": {"id": customer},
+                       "item": {"id": item}, "task": {"id": None}, "costType": {"id": None}},
     }
-    bill = {"billNumber": new_id("B-"), "vendor": {"id": "V00002"}, "dueDate": "2026-03-08",
+    bill = {"billNumber": new_id("B-"), "vendor": {"id": vendor}, "dueDate": "2026-03-08",
             "currency": {"baseCurrency": "USD", "txnCurrency": "USD"}, "attachment": {"id": None}, "lines": [line]}
     undated = rest.post(BILLS, bill)
     assert undated.status_code == 400
@@ -159,7 +176,7 @@ def test_rest_bill_requires_its_created_date_and_takes_the_documented_fields(res
     assert (read["createdDate"], read["postingDate"], read["currency"]["baseCurrency"]) == (
         "2026-02-21", "2026-02-21", "USD")
     (read_line,) = read["lines"]
-    assert read_line["dimensions"]["item"]["id"] == "ITM-00001" and read_line["totalTxnAmount"] == "15.00"
+    assert read_line["dimensions"]["item"]["id"] == item and read_line["totalTxnAmount"] == "15.00"
     assert read_line["createdDate"] == "2026-02-21" and read_line["memo"] == "bill line"
 
 
@@ -185,16 +202,16 @@ def test_rest_serves_item_user_reporting_period_and_ap_payment(rest: Rest, path,
         assert record[id_field] == one["id"]
 
 
-def test_rest_item_create_and_ap_payment_pays_its_bill(rest: Rest):
+def test_rest_item_create_and_ap_payment_pays_its_bill(rest: Rest, vendor):
     item = {"id": new_id("ITM-"), "name": "REST item", "itemType": "inventory", "sales": {"basePrice": "1300"},
             "purchasing": {"standardCost": "1200"}}
     created = rest.post("/objects/inventory-control/item", item)
     assert created.status_code == 201, created.text
     stored = rest.sb.find("ITEM", item["id"])
     assert (stored["ITEMTYPE"], stored["BASEPRICE"], stored["STANDARD_COST"]) == ("Inventory", "1300.00", "1200.00")
-    bill = rest.post(BILLS, {"vendor": {"id": "V00002"}, "createdDate": "2026-02-01",
+    bill = rest.post(BILLS, {"vendor": {"id": vendor}, "createdDate": "2026-02-01",
                              "lines": [{"glAccount": {"id": "6000"}, "txnAmount": "80"}]}).json()["ia::result"]
-    payment = {"paymentDate": "2026-02-15", "paymentMethod": "creditCard", "vendor": {"id": "V00002"},
+    payment = {"paymentDate": "2026-02-15", "paymentMethod": "creditCard", "vendor": {"id": vendor},
                "financialEntity": {"entityId": "BOA"},
                "details": [{"bill": {"key": bill["key"]}, "txnCurrency": {"paymentAmount": "80.00"}}]}
     paid = rest.post("/objects/accounts-payable/payment", payment)
