@@ -405,6 +405,8 @@ class RestApi:
                     results.append({"ia::error": error_payload(error, **context), "ia::status": error.http_status})
         ctx.call.transactions += ok
         ctx.call.writes += ok
+        if method == "DELETE" and ok == len(items):
+            return Response(204)  # "A successful DELETE request always returns 204", one key or many
         status = (201 if method == "POST" else 200) if ok == len(items) else 207
         return Response.json(status, {"ia::result": results, "ia::meta": meta(len(items), ok)})
 

@@ -112,6 +112,19 @@ def test_rows_leaving_the_source(harness, on_delete, expect):
         assert load_state(connection, "crm_customers")["CRM-0002"].present is (expect == "kept" and False)
 
 
+def test_rows_leaving_the_source_are_all_deleted_by_one_multi_key_delete(harness):
+    """Intacct answers a successful ``DELETE …/k1,k2,k3`` with a bare 204: every key was deleted."""
+    rows = crm_rows(harness, existing=0, new=5)
+    harness.table("analytics.crm_customers", rows)
+    harness.sync(customers_yaml(on_delete="delete"))
+    harness.table("analytics.crm_customers", rows[:1])
+    report = harness.sync(customers_yaml(on_delete="delete"))
+    assert report.counts()["deleted"] == 4 and not report.failed
+    assert [customer(harness, f"CRM-{n:04d}") is None for n in range(5)] == [False, True, True, True, True]
+    deletes = [c for c in harness.client.calls.since(0) if c.method == "DELETE"]
+    assert [c.status for c in deletes] == [204] and deletes[0].transactions == 4
+
+
 def test_dry_run_writes_nothing_and_shows_the_plan(harness):
     harness.table("analytics.crm_customers", crm_rows(harness, existing=2, new=3))
     written = harness.records_written()

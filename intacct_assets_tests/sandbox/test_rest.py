@@ -177,8 +177,17 @@ def test_batch_patch_and_delete_by_index(rest: Rest):
     patched = rest.patch(CUSTOMERS, [{"key": keys[0], "name": "P0"}, {"key": keys[1], "name": "P1"}])
     assert patched.status_code == 200 and rest.sb.get("CUSTOMER", int(keys[1]))["NAME"] == "P1"
     deleted = rest.delete(f"{CUSTOMERS}/{keys[0]},{keys[1]},99999999")
-    assert deleted.status_code == 207
+    assert deleted.status_code == 207  # a partial failure lists every key's outcome, by index
     assert [item["ia::status"] for item in deleted.json()["ia::result"]] == [204, 204, 404]
+
+
+def test_a_successful_multi_key_delete_is_a_bare_204(rest: Rest):
+    """developer.sage.com "Error handling": a successful DELETE always returns 204, for k1,k2,k3 too."""
+    keys = [rest.post(CUSTOMERS, {"id": new_id("C"), "name": "D"}).json()["ia::result"]["key"] for _ in range(3)]
+    deleted = rest.delete(f"{CUSTOMERS}/{','.join(keys)}")
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert [rest.sb.get("CUSTOMER", int(key)) for key in keys] == [None] * 3
+    assert deleted.headers["X-Sandbox-Transactions"] == "3"
 
 
 def test_batch_limit(rest: Rest):
