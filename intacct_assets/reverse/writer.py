@@ -16,15 +16,13 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
-
-from lxml import etree
 
 from intacct_assets.intacct.client import IntacctClient
 from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError, OutcomeUnknownError
 from intacct_assets.intacct.filters import Compare
 from intacct_assets.intacct.rest import MAX_QUERY_SIZE, Query, WriteResult
-from intacct_assets.intacct.xml_request import function, record
+from intacct_assets.intacct.xml_request import function
+from intacct_assets.reverse.legacy_xml import LegacyElementError, legacy_body
 from intacct_assets.reverse.objects import LegacyCreate, WriteObject
 from intacct_assets.reverse.plan import PlannedWrite
 
@@ -179,10 +177,15 @@ class IntacctWriter:
 
     # ------------------------------------------------------------------ XML legacy creates
     def _legacy_create(self, writes: Sequence[PlannedWrite], legacy: LegacyCreate) -> list[WriteOutcome]:
-        outcomes = []
-        for batch in _chunks(writes, XML_FUNCTIONS_PER_REQUEST):
-            functions = [function(_legacy_body(legacy, w.payload), stable_key(self.sync_name, w.match_value))
-                         for w in batch]
+        outcomes, bodies, sendable = [], {}, []
+        for write in writes:
+            try:
+                bodies[write.match_value] = legacy_body(legacy, write.payload)
+                sendable.append(write)
+            except LegacyElementError as error:
+                outcomes.append(WriteOutcome(write.match_value, False, error=str(error)))
+        for batch in _chunks(sendable, XML_FUNCTIONS_PER_REQUEST):
+            functions = [function(bodies[w.match_value], stable_key(self.sync_name, w.match_value)) for w in batch]
             try:
                 results = self.client.xml.call(functions, entity=self.entity, uniqueid=True)
             except IntacctError as error:
@@ -202,21 +205,3 @@ class IntacctWriter:
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[start:start + size] for start in range(0, len(items), size)]
 
-
-def _legacy_value(name: str, value: object, legacy: LegacyCreate) -> object:
-    if name in legacy.date_fields and isinstance(value, str):
-        day = date.fromisoformat(value[:10])
-        return {"year": day.year, "month": day.month, "day": day.day}
-    return value
-
-
-def _legacy_body(legacy: LegacyCreate, payload: dict) -> etree._Element:
-    """``<create_invoice>`` & co.: header fields, legacy date objects, then the line items."""
-    header = {name: _legacy_value(name, value, legacy) for name, value in payload.items() if name != "lines"}
-    lines = payload.get("lines", [])
-    if legacy.lines_container:
-        header[legacy.lines_container] = [{legacy.line_item: line} for line in lines]
-        return record(legacy.function, header)
-    body = record(legacy.function, header)
-    body.extend(record(legacy.line_item, line) for line in lines)
-    return body

@@ -26,6 +26,7 @@ from intacct_assets.sandbox import values
 from intacct_assets.sandbox.ddl import ddl
 from intacct_assets.sandbox.errors import SandboxError
 from intacct_assets.sandbox.httpd import Request, Response
+from intacct_assets.sandbox.legacy_schema import schema_error
 from intacct_assets.sandbox.objects import ENUMS, ObjectDef
 from intacct_assets.sandbox.query import Accessor, BoolOp, Cond, QueryEngine, Resolver
 from intacct_assets.sandbox.sessions import Sessions
@@ -257,6 +258,9 @@ class XmlGateway:
                 control=echo,
                 description2=f"At most {self.settings.xml_max_functions} functions per request",
             )
+        invalid = next(filter(None, (schema_error(body) for f in functions for body in f)), None)
+        if invalid:  # the gateway validates the whole request against Intacct's schema before running any of it
+            return control_failure("XL03000003", "XML Parse schema error", control=echo, description2=invalid)
         ctx = XmlContext(user, company, entity, call, fields["senderid"])
         transaction = operation.get("transaction", "false").lower() == "true"
         unique = echo["uniqueid"].lower() == "true"

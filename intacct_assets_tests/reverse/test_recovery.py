@@ -12,7 +12,7 @@ from intacct_assets.reverse.engine import read_source, write_requests
 from intacct_assets.reverse.mapping import build_records, wire_value
 from intacct_assets.reverse.objects import write_object
 from intacct_assets.reverse.spec import parse_syncs
-from intacct_assets_tests.reverse.test_sync import JOURNAL, journal_rows
+from intacct_assets_tests.reverse.documents import JOURNAL, journal_rows
 
 CUSTOMERS = """
 syncs:
