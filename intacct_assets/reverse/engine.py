@@ -130,7 +130,7 @@ class ReverseSync:
     # ------------------------------------------------------------------ execution
     def _writer(self, on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None) -> IntacctWriter:
         return IntacctWriter(self.client, self.target, self.spec.name, self.spec.entity, self.spec.batch_size,
-                             on_sending=on_sending)
+                             on_sending=on_sending, match_field=self.spec.match.field)
 
     def _execute(self, plan: SyncPlan, answered: list[str]) -> list[RowResult]:
         writer = self._writer(self._remember)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from intacct_assets.intacct.client import IntacctClient
 from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError, OutcomeUnknownError
@@ -70,9 +70,11 @@ class IntacctWriter:
     """Writes of one sync target, within the client's concurrency limit and retry rules."""
 
     def __init__(self, client: IntacctClient, target: WriteObject, sync_name: str, entity: str | None = None,
-                 batch_size: int = 500, on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None):
+                 batch_size: int = 500, on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None,
+                 match_field: str | None = None):
         self.client, self.target, self.sync_name, self.entity = client, target, sync_name, entity
         self.batch_size = batch_size
+        self.match_field = match_field  # the Intacct field holding a row's match value: how a write is read back
         # Told of every REST batch of an operation before the first leaves (write-ahead): a run that dies after
         # Intacct committed a write but before its outcome was recorded leaves the request behind, and the next
         # run replays it with the same key.
@@ -177,30 +179,50 @@ class IntacctWriter:
 
     # ------------------------------------------------------------------ XML legacy creates
     def _legacy_create(self, writes: Sequence[PlannedWrite], legacy: LegacyCreate) -> list[WriteOutcome]:
-        outcomes, bodies, sendable = [], {}, []
+        invalid, bodies, sendable = [], {}, []
         for write in writes:
             try:
                 bodies[write.match_value] = legacy_body(legacy, write.payload)
                 sendable.append(write)
             except LegacyElementError as error:
-                outcomes.append(WriteOutcome(write.match_value, False, error=str(error)))
+                invalid.append(WriteOutcome(write.match_value, False, error=str(error)))
+        sent: list[WriteOutcome] = []
         for batch in _chunks(sendable, XML_FUNCTIONS_PER_REQUEST):
             functions = [function(bodies[w.match_value], stable_key(self.sync_name, w.match_value)) for w in batch]
             try:
                 results = self.client.xml.call(functions, entity=self.entity, uniqueid=True)
             except IntacctError as error:
-                outcomes += [WriteOutcome(w.match_value, False, error=error_text(error),
-                                          unknown=isinstance(error, OutcomeUnknownError)) for w in batch]
+                sent += [WriteOutcome(w.match_value, False, error=error_text(error),
+                                      unknown=isinstance(error, OutcomeUnknownError)) for w in batch]
                 continue
             for write, result in zip(batch, results, strict=True):
                 if result.ok:
-                    outcomes.append(WriteOutcome(write.match_value, True, result.key))
-                elif result.error().already_executed:  # created by an earlier attempt or run
-                    outcomes.append(WriteOutcome(write.match_value, True, None))
+                    sent.append(WriteOutcome(write.match_value, True, result.key))
+                elif result.error().already_executed:  # Intacct says in words it ran (an earlier attempt or run)
+                    sent.append(WriteOutcome(write.match_value, True, None))
                 else:
-                    outcomes.append(WriteOutcome(write.match_value, False, error=error_text(result.error())))
-        return outcomes
+                    sent.append(WriteOutcome(write.match_value, False, error=error_text(result.error())))
+        return invalid + self._read_back(sent)
 
+    def _read_back(self, outcomes: list[WriteOutcome]) -> list[WriteOutcome]:
+        """Evidence for creates that got no key: a record found by the match field (with its key). A create
+        neither answered with success nor refused as "already executed" in words, and not found, is failed:
+        never recorded as written."""
+        unconfirmed = [outcome.match_value for outcome in outcomes if not outcome.key]
+        found, unreadable = self.lookup(self.match_field, unconfirmed) if self.match_field and unconfirmed \
+            else ({}, {})
+        checked = []
+        for outcome in outcomes:
+            value = outcome.match_value
+            if value in found:
+                checked.append(WriteOutcome(value, True, found[value]))
+            elif outcome.ok:
+                checked.append(outcome)
+            else:
+                why = (unreadable.get(value) or f"no {self.target.name} has {self.match_field} = {value!r} either"
+                       if self.match_field else "with match.field set, the sync could read the record back to tell")
+                checked.append(replace(outcome, error=f"{outcome.error}; not recorded as written ({why})"))
+        return checked
 
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[start:start + size] for start in range(0, len(items), size)]

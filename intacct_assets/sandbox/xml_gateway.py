@@ -37,7 +37,6 @@ from intacct_assets.sandbox.store import Actor, LineOp, Store
 
 CONTENT_TYPE = 'text/xml; encoding="UTF-8"'
 ABORTED = ("XL03000009", "", "The entire transaction in this operation has been rolled back due to an error.", "")
-DUPLICATE_CONTROLID = "XL03000010"
 MAX_READ_KEYS = 100
 READ_FUNCTIONS = {"readByQuery", "readMore", "query", "read", "readByName"}
 QUERY_OPERATORS = {
@@ -399,11 +398,9 @@ class XmlGateway:
             if unique and controlid:
                 with self._lock:
                     if done_key in self._completed:
-                        raise bad(
-                            f"A function with controlid '{controlid}' has already been executed "
-                            "(uniqueid=true); it was not run again.",
-                            DUPLICATE_CONTROLID,
-                        )
+                        knobs = self.settings.knobs
+                        text = knobs.duplicate_controlid_text.replace("{controlid}", controlid)
+                        raise bad(text, knobs.duplicate_controlid_errorno)
             if name == "getAPISession":
                 if count != 1:
                     raise bad("getAPISession must be the only function in its request", "XL03000003")

@@ -1,9 +1,13 @@
-"""Legacy XML creates (invoices, AR adjustments, AR payments): written in the order of Intacct's schema."""
+"""Legacy XML creates (invoices, AR adjustments, AR payments): written in the order of Intacct's schema, and
+recorded as written only with evidence (a success, a refusal that says it already ran, or the record read back)."""
 
 from decimal import Decimal
 
+import httpx
+import pytest
+
 from intacct_assets.reverse.engine import write_requests
-from intacct_assets_tests.reverse.documents import invoice_rows, synced_invoices
+from intacct_assets_tests.reverse.documents import INVOICES, invoice_rows, synced_invoices
 
 # Header and line elements listed against the schema's order: customerid and datecreated come first there,
 # glaccountno before amount before memo.
@@ -49,3 +53,56 @@ def test_an_element_the_schema_does_not_know_fails_the_row_before_any_request(ha
     assert [f.match_value for f in report.failed] == ["RSYNC-INV-0", "RSYNC-INV-1"]
     assert "<create_invoice> has no element <colour>" in report.failed[0].error
     assert write_requests(report) == 0 and synced_invoices(harness.sandbox) == []
+
+
+# How the gateway may refuse a controlid that already ran (uniqueid=true): no public source gives its answer.
+REFUSALS = {
+    "in words": {},
+    "an unknown number without the words": {"duplicate_controlid_errorno": "BL01001973",
+                                            "duplicate_controlid_text": "Could not create Invoice record!"},
+    "the number alone": {"duplicate_controlid_errorno": "XL03000010", "duplicate_controlid_text": ""},
+}
+BY_INVOICE_NUMBER = "    match: {column: invoice_no, field: invoiceNumber}\n"
+
+
+@pytest.mark.parametrize("refusal", REFUSALS)
+@pytest.mark.parametrize("match_field", [False, True])
+def test_a_refused_duplicate_controlid_counts_as_written_only_with_evidence(harness, refusal, match_field):
+    """Every answer is lost after Intacct committed: the client resends the same controlid and the gateway
+    refuses it. Recorded as written only when the refusal says so in words or the invoice is read back."""
+    spec = INVOICES.replace("    match: {column: invoice_no}\n", BY_INVOICE_NUMBER) if match_field else INVOICES
+    harness.sandbox.configure(lost_response_rate=1.0, **REFUSALS[refusal])
+    harness.table("billing.invoice_lines", invoice_rows(harness.sandbox, 3))
+    report = harness.sync(spec)
+    harness.sandbox.configure(lost_response_rate=0)
+    assert synced_invoices(harness.sandbox) == ["RSYNC-INV-0", "RSYNC-INV-1", "RSYNC-INV-2"]  # each once
+    if refusal == "in words" or match_field:
+        assert report.counts()["created"] == 3 and not report.failed
+        keys = {r.match_value: r.intacct_key for r in report.results}
+        expected = {i["RECORDID"]: str(i["RECORDNO"]) for i in harness.sandbox.records("ARINVOICE")
+                    if i["RECORDID"].startswith("RSYNC-")} if match_field else dict.fromkeys(keys)
+        assert keys == expected  # read back: the real keys
+    else:
+        assert report.counts()["created"] == 0 and len(report.failed) == 3
+        assert "not recorded as written" in report.failed[0].error
+        again = harness.sync(spec)  # the next run never posts a second invoice either
+        assert len(again.failed) == 3 and synced_invoices(harness.sandbox) == [f"RSYNC-INV-{n}" for n in range(3)]
+
+
+def test_a_run_that_dies_after_intacct_created_invoices_posts_none_twice(harness, make_client):
+    """The worker dies once the create_invoice answer arrives, before anything is recorded."""
+    def die_after_creating(response: httpx.Response) -> None:
+        if b"create_invoice" in response.request.content:
+            raise RuntimeError("the worker died")
+
+    harness.table("billing.invoice_lines", invoice_rows(harness.sandbox, 4))
+    normal = harness.client
+    harness.client = make_client(harness.sandbox, http=httpx.Client(event_hooks={"response": [die_after_creating]}))
+    with pytest.raises(RuntimeError, match="the worker died"):
+        harness.sync(INVOICES)
+    harness.client = normal
+    assert len(synced_invoices(harness.sandbox)) == 4
+    report = harness.sync(INVOICES)
+    assert report.counts()["created"] == 4 and not report.failed
+    assert synced_invoices(harness.sandbox) == [f"RSYNC-INV-{n}" for n in range(4)]
+    assert write_requests(harness.sync(INVOICES)) == 0

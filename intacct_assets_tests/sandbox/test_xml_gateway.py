@@ -346,8 +346,22 @@ def test_uniqueid_refuses_completed_controlid(sb):
     (second,) = call(sb, fn(body, controlid), uniqueid=True)
     assert first.findtext("status") == "success" and second.findtext("status") == "failure"
     assert errors(second) == ["XL03000010"]
+    assert controlid in second.findtext("errormessage/error/description2")
     (plain,) = call(sb, fn("<getDdsObjects/>", controlid), uniqueid=False)
     assert plain.findtext("status") == "success"
+
+
+def test_the_refusal_of_a_duplicate_controlid_is_a_knob(sb):
+    """No public source gives the gateway's answer: its error number and wording are knobs."""
+    sb.configure(duplicate_controlid_errorno="BL01001973", duplicate_controlid_text="")
+    body = f"<create><CLASS><CLASSID>K{uuid.uuid4().hex[:8]}</CLASSID><NAME>Once</NAME></CLASS></create>"
+    controlid = uuid.uuid4().hex
+    call(sb, fn(body, controlid), uniqueid=True)
+    (second,) = call(sb, fn(body, controlid), uniqueid=True)
+    error = second.find("errormessage/error")
+    assert (error.findtext("errorno"), error.findtext("description2")) == ("BL01001973", "")
+    with pytest.raises(ValueError, match="duplicate_controlid_errorno"):
+        sb.configure(duplicate_controlid_errorno=" ")
 
 
 def test_audit_history_written_for_every_face(sb):
