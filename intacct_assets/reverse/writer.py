@@ -5,9 +5,10 @@ the rows in it (with when each row's last outcome was recorded, so that a row se
 recorded failure is a new request, not a replay of the cached failure). The client may resend it
 after a lost answer and Intacct replays its first result. Every batch is remembered before it is
 sent and forgotten with its recorded outcome; what is left (an answer lost, or a run that died) is
-replayed, same key and body, by the next run. An XML legacy create carries ``uniqueid`` and a
+settled by the next run (``pending.py``). An XML legacy create carries ``uniqueid`` and a
 ``controlid`` derived from the sync and the row, so the gateway refuses to run it twice, whatever
-the run.
+the run; it counts as written only with evidence (success, a refusal that says it already ran, or
+the record read back by the match field).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from intacct_assets.intacct.xml_request import function
 from intacct_assets.reverse.legacy_xml import LegacyElementError, legacy_body
 from intacct_assets.reverse.objects import LegacyCreate, WriteObject
 from intacct_assets.reverse.plan import PlannedWrite
+from intacct_assets.reverse.state import RowResult
 
 LOOKUP_CHUNK = 1000
 XML_FUNCTIONS_PER_REQUEST = 100
+OUTCOME_OF = {"create": "created", "update": "updated", "delete": "deleted", "clear": "cleared", "absent": "absent"}
 
 
 @dataclass
@@ -36,8 +39,15 @@ class WriteOutcome:
     ok: bool
     key: str | None = None
     error: str | None = None
-    unknown: bool = False  # sent, but no answer: still pending, replayed by the next run
+    unknown: bool = False  # sent, but no answer (or a 409 for its key): still pending, settled by the next run
     gone: bool = False  # Intacct has no record with that key (404): deleted outside the sync
+
+    def row(self, operation: str, hashes: dict[str, str | None]) -> RowResult:
+        """The row's recorded result; ``hashes`` holds the hash of what was sent, per match value."""
+        if not self.ok:
+            return RowResult(self.match_value, operation, "failed", error=self.error)
+        return RowResult(self.match_value, operation, OUTCOME_OF[operation], self.key,
+                         payload_hash=hashes.get(self.match_value))
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,10 @@ class IntacctWriter:
         try:
             result = write(self.target.rest, body, entity=self.entity, idempotency_key=key)
         except (OutcomeUnknownError, IntacctError) as error:
+            if isinstance(error, IntacctApiError) and error.status == 409:  # a 409 for the whole request: Intacct
+                # has this key (still running, or older than its 48-hour replay): what it did is still unknown
+                return [WriteOutcome(w.match_value, False, error=f"Intacct did not replay the earlier answer of this "
+                                     f"write: {error_text(error)}", unknown=True) for w in batch]
             if isinstance(error, IntacctApiError) and error.status < 500 and not error.throttled:
                 self.answered.append(key)
                 return [WriteOutcome(w.match_value, False, error=error_text(error)) for w in batch]

@@ -138,5 +138,6 @@ class SandboxSettings:
     rotate_refresh_tokens: bool = False  # refresh grant returns the same refresh token unless True
     single_grant_per_user: bool = False  # a new authorization invalidates older refresh tokens (Nango quirk)
     xml_max_functions: int = 100  # functions per XML request (undocumented by Intacct)
-    idempotency_ttl_seconds: int = 48 * 3600
+    idempotency_ttl_seconds: int = 48 * 3600  # an Idempotency-Key's answer is replayed this long
+    idempotency_memory_seconds: int = 60 * 24 * 3600  # the key is remembered (reuse: 409) this long
     start_s3: bool = True  # False: no DDS bucket at all (pure API tests start faster)

@@ -209,6 +209,26 @@ def test_idempotency_key_replays_and_conflicts(rest: Rest):
     assert replay.headers["X-Sandbox-Transactions"] == "0"
 
 
+def test_an_idempotency_key_is_replayed_for_48_hours_then_refused_with_409_until_60_days(fresh):
+    """Sage's idempotency guide (mirrored in dgaretz-oss/intacct-mcp docs/rest/bulk-requests.md): answers are
+    cached 48 hours; the key is stored 60 days and its reuse in that time returns 409."""
+    key, body = uuid.uuid4().hex, [{"name": "Windowed"}]  # no id: a second create would succeed
+
+    def post() -> httpx.Response:  # a fresh access token each time: the clock moves past their lifetime
+        return Rest(fresh).post(CUSTOMERS, body, headers={"Idempotency-Key": key})
+
+    assert post().status_code == 201
+    fresh.advance_clock(47 * 3600)
+    assert "x-ia-idempotency-cached-date" in post().headers
+    fresh.advance_clock(2 * 3600)
+    late = post()
+    assert late.status_code == 409 and "48 hours" in error_of(late)["details"][0]["message"]
+    assert len([c for c in fresh.records("CUSTOMER") if c["NAME"] == "Windowed"]) == 1
+    fresh.advance_clock(60 * 24 * 3600)
+    assert post().status_code == 201  # forgotten: a new request
+    assert len([c for c in fresh.records("CUSTOMER") if c["NAME"] == "Windowed"]) == 2
+
+
 def test_entity_scoping(sb):
     top = Rest(sb)
     us = Rest(sb, entity="E-US")
