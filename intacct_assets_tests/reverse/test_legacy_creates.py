@@ -3,7 +3,6 @@ recorded as written only with evidence (a success, a refusal that says it alread
 
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from intacct_assets.reverse.engine import write_requests
@@ -89,18 +88,11 @@ def test_a_refused_duplicate_controlid_counts_as_written_only_with_evidence(harn
         assert len(again.failed) == 3 and synced_invoices(harness.sandbox) == [f"RSYNC-INV-{n}" for n in range(3)]
 
 
-def test_a_run_that_dies_after_intacct_created_invoices_posts_none_twice(harness, make_client):
+def test_a_run_that_dies_after_intacct_created_invoices_posts_none_twice(harness):
     """The worker dies once the create_invoice answer arrives, before anything is recorded."""
-    def die_after_creating(response: httpx.Response) -> None:
-        if b"create_invoice" in response.request.content:
-            raise RuntimeError("the worker died")
-
     harness.table("billing.invoice_lines", invoice_rows(harness.sandbox, 4))
-    normal = harness.client
-    harness.client = make_client(harness.sandbox, http=httpx.Client(event_hooks={"response": [die_after_creating]}))
-    with pytest.raises(RuntimeError, match="the worker died"):
+    with harness.dying("response", b"<create_invoice>"), pytest.raises(RuntimeError, match="the worker died"):
         harness.sync(INVOICES)
-    harness.client = normal
     assert len(synced_invoices(harness.sandbox)) == 4
     report = harness.sync(INVOICES)
     assert report.counts()["created"] == 4 and not report.failed
