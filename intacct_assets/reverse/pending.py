@@ -47,6 +47,11 @@ class PendingWrites:
         """``written`` / ``resend``: idempotency keys of held creates the user checked in Intacct."""
         with self.warehouse.connect() as connection:
             pending = sync_state.pending_requests(connection, self.spec.name)
+        unknown = sorted((set(written) | set(resend)) - {key for key, *_ in pending})
+        if unknown or set(written) & set(resend):
+            raise ValueError(f"sync {self.spec.name}: pending_written / pending_resend must name each pending "
+                             f"request once; not pending: {', '.join(unknown) or '-'}; pending: "
+                             f"{', '.join(key for key, *_ in pending) or 'none'}")
         settled = Settled()
         for key, operation, body, members, sent_at in pending:
             request = PendingRequest(key, operation, body, members)

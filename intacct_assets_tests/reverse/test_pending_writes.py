@@ -84,6 +84,10 @@ def test_a_held_create_is_settled_by_the_users_word(harness):
     held = harness.sync(JOURNAL)
     assert held.counts()["created"] == 1 and len(held.failed) == 2
     key = re.search(r"pending_written: \['(\w+)'\]", held.failed[0].error).group(1)
+    with pytest.raises(ValueError, match="not pending: no-such-key"):
+        harness.sync(JOURNAL, pending_written=["no-such-key"])
+    with pytest.raises(ValueError, match="each pending request once"):
+        harness.sync(JOURNAL, pending_written=[key], pending_resend=[key])
     settled = harness.sync(JOURNAL, pending_written=[key])  # checked in Intacct: the two entries are there
     assert not settled.failed and write_requests(settled) == 0 and pending_keys(harness, "accruals") == []
     assert posted(harness) == ["accrual 0", "accrual 1", "accrual 2"]
