@@ -3,9 +3,14 @@ recorded as written only with evidence (a success, a refusal that says it alread
 
 from decimal import Decimal
 
+import defusedxml.ElementTree as SafeET
 import pytest
+from lxml import etree
 
 from intacct_assets.reverse.engine import write_requests
+from intacct_assets.reverse.legacy_xml import SCHEMA_ORDER, legacy_body
+from intacct_assets.reverse.objects import write_object
+from intacct_assets.sandbox.legacy_schema import MODELS, schema_error
 from intacct_assets_tests.reverse.documents import INVOICES, invoice_rows, synced_invoices
 
 # Header and line elements listed against the schema's order: customerid and datecreated come first there,
@@ -44,6 +49,28 @@ def test_mapping_order_does_not_matter_invoices_and_payments_follow_the_schema(h
     paid = harness.sync(PAYMENTS_IN_ANY_ORDER)
     assert paid.counts()["created"] == 1 and not paid.failed
     assert harness.sandbox.get("ARINVOICE", invoice["RECORDNO"])["STATE"] == "Paid"
+
+
+def test_a_payment_body_is_written_in_schema_order_items_included():
+    body = legacy_body(write_object("ar_payment").legacy_create, {
+        "paymentmethod": "EFT", "lines": [{"amount": "5.00", "invoicekey": "7"}], "authcode": "A-1",
+        "customerid": "C1", "onlineachpayment": {"bankname": "B"}, "paymentamount": "5.00",
+        "datereceived": "2026-11-02"})
+    assert [child.tag for child in body] == ["customerid", "paymentamount", "datereceived", "paymentmethod",
+                                             "authcode", "arpaymentitem", "onlineachpayment"]
+    assert [child.tag for child in body.find("arpaymentitem")] == ["invoicekey", "amount"]
+    assert [child.tag for child in body.find("datereceived")] == ["year", "month", "day"]
+
+
+def test_the_writer_and_the_sandbox_read_the_same_schema():
+    """Two transcriptions of intacct/intacct_dtd v3.0/api.xsd (the writer's order, the sandbox's validator)."""
+    for tag, order in SCHEMA_ORDER.items():
+        assert set(order) == set(MODELS[tag].replace("|", " ").replace("?", "").replace("*", "").replace(
+            "+", "").split()), tag
+    invoice = legacy_body(write_object("invoice").legacy_create, {
+        "description": "d", "lines": [{"memo": "m", "amount": "1", "glaccountno": "4000"}], "customerid": "C1",
+        "invoiceno": "I-1", "datedue": "2026-12-01", "datecreated": "2026-11-01"})
+    assert schema_error(SafeET.fromstring(etree.tostring(invoice))) is None  # as the sandbox parses it
 
 
 def test_an_element_the_schema_does_not_know_fails_the_row_before_any_request(harness):
