@@ -87,7 +87,7 @@ class IntacctWriter:
         self.match_field = match_field  # the Intacct field holding a row's match value: how a write is read back
         # Told of every REST batch of an operation before the first leaves (write-ahead): a run that dies after
         # Intacct committed a write but before its outcome was recorded leaves the request behind, and the next
-        # run replays it with the same key.
+        # run settles it (replayed with the same key, or read back).
         self.on_sending = on_sending
         self.answered: list[str] = []  # idempotency keys of the writes that got an answer
 
@@ -237,6 +237,7 @@ class IntacctWriter:
                        if self.match_field else "with match.field set, the sync could read the record back to tell")
                 checked.append(replace(outcome, error=f"{outcome.error}; not recorded as written ({why})"))
         return checked
+
 
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[start:start + size] for start in range(0, len(items), size)]
