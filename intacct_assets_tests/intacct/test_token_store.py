@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from intacct_assets.intacct import IntacctAuthError, IntacctConfigError, IntacctSettings
-from intacct_assets.intacct.token_store import FileTokenStore, fingerprint, store_key, token_store
+from intacct_assets.intacct.token_store import FileTokenStore, StoredToken, fingerprint, store_key, token_store
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
 from intacct_assets_tests.intacct.conftest import ManualClock
 
@@ -171,3 +171,7 @@ def test_where_tokens_are_kept_and_that_companies_never_mix(tmp_path):
     garbled.path.write_text("not json")
     with pytest.raises(IntacctConfigError, match="delete it"):
         garbled.load()
+    lax = FileTokenStore(tmp_path / "lax", "k")
+    lax.save(StoredToken.rotated("new-token", "env-token"))
+    lax.path.chmod(0o644)
+    assert lax.load().continues("env-token") and stat.S_IMODE(lax.path.stat().st_mode) == 0o600
