@@ -1,7 +1,7 @@
 """Where a rotated OAuth refresh token is kept between runs, out of the warehouse readers' sight.
 
-Intacct may answer a refresh with a new refresh token and invalidate the old one: its own Python REST
-client stores the token every refresh returns (fylein/intacct-rest-sdk-py ``example.py``), and a newer
+Intacct may answer a refresh with a new refresh token and invalidate the old one: a production Python
+REST client stores the token every refresh returns (fylein/intacct-rest-sdk-py ``example.py``), and a newer
 grant invalidates the older ones ("Token is not valid", ``REST-2102``; nango.dev, "How to fix Sage
 Intacct OAuth error: Token is not valid"). A token kept in memory only would leave the next run with a
 dead one. So every rotated token goes to a store:
