@@ -80,9 +80,14 @@ class Gate:
                 return self.throttled(call.face)
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            remaining = limit - self.in_flight
         started = time.monotonic()
         try:
             response = handler()
+            if knobs.throttle_headers and limit:
+                response.headers.extend(
+                    [("X-IA-Throttle-Limit", str(limit)), ("X-IA-Throttle-Limit-Remaining", str(remaining))]
+                )
             remaining = knobs.latency_ms / 1000 - (time.monotonic() - started)
             if remaining > 0:
                 time.sleep(remaining)

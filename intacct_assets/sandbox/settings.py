@@ -29,6 +29,7 @@ class Knobs:
     audit_history_readable: bool = True  # False: AUDITHISTORY reads fail with a permission error
     dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
+    throttle_headers: bool = False  # every admitted API answer carries X-IA-Throttle-Limit[-Remaining]
 
     def update(self, **changes: Any) -> None:
         """Apply validated changes; unknown names or bad values raise ValueError."""
@@ -129,6 +130,7 @@ class SandboxSettings:
     data_as_of: str = "2026-01-01T00:00:00Z"  # seeded history ends here (keeps seeded data deterministic)
     frozen_clock: str | None = None  # pin "now" (ISO) for fully deterministic runs
     entity_sees_top_level: bool = True  # entity context also sees records owned by the top level
+    private_entities: tuple[str, ...] = ()  # top-level queries see their records only with includePrivate
     rotate_refresh_tokens: bool = False  # refresh grant returns the same refresh token unless True
     single_grant_per_user: bool = False  # a new authorization invalidates older refresh tokens (Nango quirk)
     xml_max_functions: int = 100  # functions per XML request (undocumented by Intacct)
