@@ -38,12 +38,12 @@ class Gate:
 
     def throttled(self, face: str) -> Response:
         retry = str(self.knobs.retry_after_seconds)
-        headers = [
-            ("Retry-After", retry),
-            ("X-IA-Throttle-Limit-RetryAfter", retry),
-            ("X-IA-Throttle-Limit", str(self.knobs.concurrency_limit)),
-            ("X-IA-Throttle-Limit-Remaining", "0"),
-        ]
+        headers = [("Retry-After", retry), ("X-IA-Throttle-Limit-RetryAfter", retry)]
+        if self.knobs.concurrency_limit:  # an injected 429 without a limit announces none (not a limit of 0)
+            headers += [
+                ("X-IA-Throttle-Limit", str(self.knobs.concurrency_limit)),
+                ("X-IA-Throttle-Limit-Remaining", "0"),
+            ]
         response = (
             control_failure("GW-0010", "API rate limit exceeded", 429)
             if face == "xml"

@@ -73,3 +73,13 @@ def test_private_entity_records_need_showprivate_over_xml(private_uk):
     everything = len(private_uk.records("CUSTOMER"))
     assert total(None) == total("false") < everything
     assert total("true") == everything
+
+
+def test_an_injected_429_without_a_limit_announces_none(sb):
+    """Only a configured concurrency limit is announced: a limit of 0 would tell a client to send nothing."""
+    sb.configure(error_rate=1.0, error_statuses=(429,))
+    refused = Rest(sb).get(f"/objects/{CUSTOMERS}/1")
+    assert refused.status_code == 429 and refused.headers["X-IA-Throttle-Limit-RetryAfter"] == "1"
+    assert "X-IA-Throttle-Limit" not in refused.headers and "X-IA-Throttle-Limit-Remaining" not in refused.headers
+    sb.configure(concurrency_limit=4)
+    assert Rest(sb).get(f"/objects/{CUSTOMERS}/1").headers["X-IA-Throttle-Limit"] == "4"
