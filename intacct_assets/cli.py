@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -51,10 +53,22 @@ def _load_dotenv(path: Path) -> None:
 
 
 def _print_row(result: CheckResult) -> None:
+    """One row: status, check, subject, what was found, then the fix below it. On a terminal, long texts wrap
+    under their column; piped, each stays on one line (for grep)."""
+    indent = " " * (4 + 2 + CHECK_WIDTH + 2 + SUBJECT_WIDTH + 2)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 0
+
+    def column(text: str) -> str:
+        if width - len(indent) < 40:
+            return text
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False, break_long_words=False)[len(indent):]
+
     status = click.style(result.status.upper().ljust(4), fg=STATUS_STYLE[result.status], bold=result.status == "fail")
-    click.echo(f"{status}  {result.check.ljust(CHECK_WIDTH)}  {result.subject.ljust(SUBJECT_WIDTH)}  {result.found}")
+    click.echo(f"{status}  {result.check.ljust(CHECK_WIDTH)}  {result.subject.ljust(SUBJECT_WIDTH)}  "
+               f"{column(result.found)}")
     if result.fix:
-        click.echo(f"{'':4}  {'':{CHECK_WIDTH}}  {'':{SUBJECT_WIDTH}}  fix: {result.fix}")
+        click.echo(f"{indent}{column(f'fix: {result.fix}')}")
 
 
 if __name__ == "__main__":

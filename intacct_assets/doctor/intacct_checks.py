@@ -227,10 +227,11 @@ def audit_history(ctx: DoctorContext) -> CheckResult:
         if not error.permission_denied:
             raise
         forced = [t.name for t in wanted if t.deletes == "audit_history"]
+        said = "; ".join(entry.text() for entry in error.errors) or str(error)
         if forced:
-            return failed(f"AUDITHISTORY is not readable ({error}), and {', '.join(forced)} must read it: their syncs "
+            return failed(f"AUDITHISTORY is not readable ({said}), and {', '.join(forced)} must read it: their syncs "
                           "fail", f"{AUDIT_FIX}, or set INTACCT_API_DELETES=auto")
-        return warned(f"AUDITHISTORY is not readable ({error}); deletes come from key reconciliation instead: "
+        return warned(f"AUDITHISTORY is not readable ({said}); deletes come from key reconciliation instead: "
                       f"{_reconciliation_cost(ctx, wanted)}", f"{AUDIT_FIX}, or set INTACCT_API_DELETES=reconcile "
                                                               "to accept the cost")
     return passed(f"AUDITHISTORY is readable ({page.total:,} events); deletes of {len(wanted)} objects come from it")
