@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
+import boto3
 import httpx
 
 from intacct_assets.api.custom_queries import CustomQuery, load_custom_queries
@@ -55,10 +56,10 @@ class DoctorContext:
 
     def __init__(self, *, intacct: Callable[[], IntacctSettings], api: Callable[[], ApiSettings],
                  dds: Callable[[], DdsSettings], warehouse: Callable[[], Warehouse],
-                 s3: Callable[[], Any], catalog: Callable[[], Catalog] | None = None,
-                 aws_secret: str | None = None) -> None:
+                 s3: Callable[[], Any], aws_secret: str | None = None) -> None:
+        """Factories of each setting (and of the S3 client); the catalog is read as the code location reads it."""
         self._factories = {"intacct": intacct, "api": api, "dds": dds, "warehouse": warehouse, "s3": s3,
-                           "catalog": catalog or (lambda: parse_catalog(*catalog_paths()))}
+                           "catalog": lambda: parse_catalog(*catalog_paths())}
         self._aws_secret = aws_secret
         self._built: dict[str, object] = {}
         self._lock = threading.Lock()
@@ -206,7 +207,7 @@ class DoctorContext:
         return value
 
     # ------------------------------------------------------------------ S3
-    @cached_property
+    @property
     def s3(self) -> Any:
         return self._get("s3")
 
@@ -236,6 +237,4 @@ class DoctorContext:
 
 
 def _boto3_s3() -> Any:
-    import boto3  # boto3 reads AWS_ENDPOINT_URL_S3, AWS_PROFILE, … itself
-
-    return boto3.client("s3")
+    return boto3.client("s3")  # boto3 reads AWS_ENDPOINT_URL_S3, AWS_PROFILE, … itself

@@ -89,7 +89,11 @@ def entity_access(ctx: DoctorContext) -> list[CheckResult]:
     settings, api = ctx.intacct_settings, ctx.api_settings
     from_username = settings.username.partition("|")[2] if "|" in settings.username else ""
     configured = list(dict.fromkeys(e for e in (settings.entity_id, from_username, *api.entities) if e))
-    entities = _entities(ctx)
+    try:
+        entities = _entities(ctx)
+    except IntacctError as error:
+        return [failed(f"cannot list the company's entities: {error}",
+                       f"give the Web Services user permission to read entities ({ENTITY_REST}, {ENTITY_XML})")]
     names = ", ".join(entities[:10]) + (f" and {len(entities) - 10} more" if len(entities) > 10 else "")
     if not entities:
         if configured:
@@ -98,9 +102,8 @@ def entity_access(ctx: DoctorContext) -> list[CheckResult]:
         return [passed("a company without entities: every object is read at the top level")]
     unknown = [e for e in configured if e not in entities]
     known = [e for e in configured if e in entities]
-    results = [passed(f"{len(entities)} entities ({names}); read: "
-                      + ("the top level" if api.top_level else "") + (" and " if api.top_level and known else "")
-                      + ", ".join(known))]
+    contexts = (["the top level"] if api.top_level else []) + known
+    results = [passed(f"{len(entities)} entities ({names}); read: {' and '.join(contexts) or 'none of them'}")]
     results += [failed(f"{e} is not an entity of this company ({names})",
                        "correct INTACCT_API_ENTITIES / INTACCT_ENTITY_ID / INTACCT_USERNAME", subject=e)
                 for e in unknown]
