@@ -21,6 +21,7 @@ from intacct_assets.api.custom_queries import CustomQuery, load_custom_queries
 from intacct_assets.api.schema import FieldSpec, column_name
 from intacct_assets.api.settings import ApiSettings
 from intacct_assets.api.sources import PageRequest, XmlSource
+from intacct_assets.api.sync import ApiIngestion
 from intacct_assets.api.targets import SyncTarget
 from intacct_assets.catalog import Catalog, catalog_paths, parse_catalog
 from intacct_assets.dds.s3 import S3Object, list_objects
@@ -49,6 +50,7 @@ class Probe:
     fields: list[FieldSpec]
     total: int  # records in the set, from the answer's total
     page_limit: int  # rows per page a sync of this object reads
+    entity: str = ""  # the entity context it was read in ("" = the credentials' default)
 
 
 class DoctorContext:
@@ -165,9 +167,13 @@ class DoctorContext:
             return False
         return True
 
-    def probe(self, target: SyncTarget, entity: str = "") -> Probe:
-        """One row of ``target`` in one entity context ("" = the credentials' default), asked as a sync asks:
-        its field list (model / ``lookup``), ordered by the key. Remembered, so checks can share it."""
+    def probe(self, target: SyncTarget, entity: str | None = None) -> Probe:
+        """One row of ``target`` in one entity context ("" = the credentials' default; None = the first context a
+        sync reads), asked as a sync asks: its field list (model / ``lookup``), ordered by the key. Remembered,
+        so checks can share it."""
+        if entity is None:
+            contexts = ApiIngestion(self.require(target), self.warehouse, self.api_settings).contexts(target)
+            entity = contexts[0] if contexts else ""
         return self.remember(("probe", target.name, entity), lambda: self._probe(target, entity))
 
     def _probe(self, target: SyncTarget, entity: str) -> Probe:
@@ -184,9 +190,9 @@ class DoctorContext:
         if isinstance(source, XmlSource) and target.xml_function == "readByQuery":
             page = next(client.xml.read_by_query(target.object, fields=",".join(names), pagesize=1,
                                                  entity=entity or None))
-            return Probe(fields, page.total, source.page_limit)
+            return Probe(fields, page.total, source.page_limit, entity)
         page = source.fetch(PageRequest(names, None, (key,), 1, 1))
-        return Probe(fields, page.total, source.page_limit)
+        return Probe(fields, page.total, source.page_limit, entity)
 
     def remember(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per key; its error is remembered too (asked again, the server would say the same)."""

@@ -162,7 +162,8 @@ def _object_result(ctx: DoctorContext, target: SyncTarget) -> CheckResult:
     except IntacctError as error:
         return failed(str(error), _object_fix(target, error), subject=target.name)
     kind = ", custom query" if target.custom else ""
-    return passed(f"{probe.total:,} records, {len(probe.fields)} fields ({face}{kind})", subject=target.name)
+    where = f" in {probe.entity}" if probe.entity else ""
+    return passed(f"{probe.total:,} records{where}, {len(probe.fields)} fields ({face}{kind})", subject=target.name)
 
 
 def _object_fix(target: SyncTarget, error: IntacctError) -> str:

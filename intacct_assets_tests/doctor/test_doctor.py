@@ -29,6 +29,16 @@ def test_every_check_passes_against_a_healthy_sandbox(sb, doctor):
     assert {r.subject for r in report.of("dds_dialect")} == {obj.name for obj in load_catalog().dds_objects()}
 
 
+def test_objects_are_read_in_the_first_context_a_sync_reads(sb, doctor):
+    """Without the top level, a sync reads its entities: so does the doctor (E-UK sees its own and top-level
+    records, not those of E-US)."""
+    report = doctor(sb, checks=CHECKS[:6], INTACCT_API_TOP_LEVEL="false", INTACCT_API_ENTITIES="E-UK,E-US")
+    visible = sum(r.get("MEGAENTITYID") in ("E-UK", None) for r in sb.records("CUSTOMER"))
+    assert visible < len(sb.records("CUSTOMER"))
+    assert report.of("api_objects", "customer")[0].found.startswith(f"{visible:,} records in E-UK, ")
+    assert report.of("api_objects", "entity")[0].found.startswith("3 records, ")  # top level only, whatever the rest
+
+
 def test_the_doctor_writes_nothing_to_intacct(sb, doctor):
     doctor(sb)
     stats = sb.stats(recent=1000)
