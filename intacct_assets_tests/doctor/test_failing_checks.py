@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 import textwrap
@@ -271,11 +272,12 @@ def test_dds_dialect_a_header_without_the_key(sb, doctor, bucket_files):
 
 def test_dds_dialect_of_compressed_windows_files_with_headers(sb, doctor, bucket_files):
     prefix = bucket_files.fresh_prefix()
-    jobs = sb.deliver_dds(["CONTACT"], include_headers=True, compress=True, line_ending="windows", delimiter=";")
-    for key in jobs[0]["FILELIST"].split(","):
-        bucket_files.put(prefix + key.rsplit("/", 1)[-1], bucket_files.read(key))
+    rows = ["RECORDNO;CONTACTNAME;PRINTAS;WHENMODIFIED;ddsReadTime"] + [
+        f'{n};"Contact; {n}";Ann {n};2026-11-01T06:00:00Z;2026-11-01T06:00:00Z' for n in range(1, 50_000)]
+    bucket_files.put(prefix + "CONTACT.all.2026-11-01T06-00-00Z.csv.gz", gzip.compress("\r\n".join(rows).encode()))
     result = doctor(sb, checks=(dds_dialect,), INTACCT_DDS_PREFIX=prefix).of("dds_dialect", "CONTACT")[0]
-    assert result.status == "pass" and result.found.startswith("';' delimited, '\"' enclosed, a header row, windows")
+    assert result.status == "pass"
+    assert result.found.startswith("';' delimited, '\"' enclosed, a header row, windows line ends, 5 fields")
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
