@@ -34,13 +34,14 @@ from intacct_assets.doctor.patterns import suggest_pattern
 from intacct_assets.doctor.results import CheckResult, failed, passed, skipped, warned
 
 READ_ERRORS = (BotoCoreError, ClientError, zlib.error)  # a file that cannot be downloaded or decompressed
+DDL_ERRORS = (DdlError, FileRejectedError, BotoCoreError, ClientError)  # a DDL that cannot be read or used
 S3_ACCESS_FIX = "allow s3:ListBucket and s3:GetObject on the bucket to these AWS credentials"
 HEADERS_FIX = "or turn on includeHeaders in the DDS job"
 
 
 @dataclass(frozen=True)
 class Delivered:
-    """The newest file of a catalog object, and what its first bytes look like."""
+    """The newest file of a catalog object, with what its name says."""
 
     obj: CatalogObject
     file: S3Object
@@ -128,7 +129,7 @@ def dds_ddl(ctx: DoctorContext) -> CheckResult:
         try:
             if _ddl(ctx, delivered.obj) is None:
                 missing.append(delivered.obj.name)
-        except (DdlError, FileRejectedError, BotoCoreError, ClientError) as error:
+        except DDL_ERRORS as error:
             unusable.append(f"{delivered.obj.name}: {error}")
     where = f"{settings.prefix}{settings.ddl_prefix}<OBJECT>.sql in the bucket (or <OBJECT>.sql in INTACCT_DDS_DDL_DIR)"
     if missing or unusable:
@@ -182,7 +183,7 @@ def _dialect_result(ctx: DoctorContext, delivered: Delivered) -> CheckResult:
         return passed(described, subject)
     try:
         ddl = _ddl(ctx, delivered.obj)
-    except (DdlError, FileRejectedError, BotoCoreError, ClientError):
+    except DDL_ERRORS:
         ddl = None
     if ddl is None:
         return skipped(f"{described}: without a usable DDL its columns are unknown", "see dds_ddl", subject)
@@ -238,7 +239,7 @@ def _sample_dialect(ctx: DoctorContext, delivered: Delivered) -> Dialect | None:
             return dialect
         try:
             ddl = _ddl(ctx, delivered.obj)
-        except (DdlError, FileRejectedError, BotoCoreError, ClientError):
+        except DDL_ERRORS:
             return dialect
         if ddl is None:
             return dialect
