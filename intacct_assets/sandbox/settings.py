@@ -32,6 +32,11 @@ class Knobs:
     # first error text of a duplicate create: "record" = "Another record with the value X already exists."
     # (what production code matches today), "object" = "Another Vendor with the given value(s) X already exists"
     duplicate_wording: str = "record"
+    # How the XML gateway refuses a completed controlid under uniqueid=true (no public source has the real
+    # answer): the errorno, and the description2 ("{controlid}" is replaced; "" = the number alone).
+    duplicate_controlid_errorno: str = "XL03000010"
+    duplicate_controlid_text: str = "A function with controlid '{controlid}' has already been executed (uniqueid=true)."
+    throttle_headers: bool = False  # every admitted API answer carries X-IA-Throttle-Limit[-Remaining]
 
     def update(self, **changes: Any) -> None:
         """Apply validated changes; unknown names or bad values raise ValueError."""
@@ -71,6 +76,8 @@ class Knobs:
             raise ValueError("lost_response_mode must be 'close' or '524'")
         if self.duplicate_wording not in ("record", "object"):
             raise ValueError("duplicate_wording must be 'record' or 'object'")
+        if not self.duplicate_controlid_errorno.strip():
+            raise ValueError("duplicate_controlid_errorno must not be empty")
         if not set(self.error_statuses) <= set(FAULT_STATUSES) or not self.error_statuses:
             raise ValueError(f"error_statuses must be a non-empty subset of {FAULT_STATUSES}")
 
@@ -134,8 +141,10 @@ class SandboxSettings:
     data_as_of: str = "2026-01-01T00:00:00Z"  # seeded history ends here (keeps seeded data deterministic)
     frozen_clock: str | None = None  # pin "now" (ISO) for fully deterministic runs
     entity_sees_top_level: bool = True  # entity context also sees records owned by the top level
+    private_entities: tuple[str, ...] = ()  # top-level queries see their records only with includePrivate
     rotate_refresh_tokens: bool = False  # refresh grant returns the same refresh token unless True
     single_grant_per_user: bool = False  # a new authorization invalidates older refresh tokens (Nango quirk)
     xml_max_functions: int = 100  # functions per XML request (undocumented by Intacct)
-    idempotency_ttl_seconds: int = 48 * 3600
+    idempotency_ttl_seconds: int = 48 * 3600  # an Idempotency-Key's answer is replayed this long
+    idempotency_memory_seconds: int = 60 * 24 * 3600  # the key is remembered (reuse: 409) this long
     start_s3: bool = True  # False: no DDS bucket at all (pure API tests start faster)

@@ -26,6 +26,7 @@ from intacct_assets.sandbox import values
 from intacct_assets.sandbox.ddl import ddl
 from intacct_assets.sandbox.errors import SandboxError
 from intacct_assets.sandbox.httpd import Request, Response
+from intacct_assets.sandbox.legacy_schema import schema_error
 from intacct_assets.sandbox.objects import ENUMS, ObjectDef
 from intacct_assets.sandbox.query import Accessor, BoolOp, Cond, QueryEngine, Resolver
 from intacct_assets.sandbox.sessions import Sessions
@@ -38,7 +39,6 @@ from intacct_assets.sandbox.store import Actor, LineOp, Store
 # text/* by HTTP's default (ISO-8859-1, e.g. requests' .text) garble every non-ASCII character
 CONTENT_TYPE = 'text/xml; encoding="UTF-8";charset=UTF-8'
 ABORTED = ("XL03000009", "", "The entire transaction in this operation has been rolled back due to an error.", "")
-DUPLICATE_CONTROLID = "XL03000010"
 MAX_READ_KEYS = 100
 READ_FUNCTIONS = {"readByQuery", "readMore", "query", "read", "readByName"}
 QUERY_OPERATORS = {
@@ -254,6 +254,9 @@ class XmlGateway:
                 control=echo,
                 description2=f"At most {self.settings.xml_max_functions} functions per request",
             )
+        invalid = next(filter(None, (schema_error(body) for f in functions for body in f)), None)
+        if invalid:  # the gateway validates the whole request against Intacct's schema before running any of it
+            return control_failure("XL03000003", "XML Parse schema error", control=echo, description2=invalid)
         ctx = XmlContext(user, company, entity, call, fields["senderid"])
         transaction = operation.get("transaction", "false").lower() == "true"
         unique = echo["uniqueid"].lower() == "true"
@@ -392,11 +395,9 @@ class XmlGateway:
             if unique and controlid:
                 with self._lock:
                     if done_key in self._completed:
-                        raise bad(
-                            f"A function with controlid '{controlid}' has already been executed "
-                            "(uniqueid=true); it was not run again.",
-                            DUPLICATE_CONTROLID,
-                        )
+                        knobs = self.settings.knobs
+                        text = knobs.duplicate_controlid_text.replace("{controlid}", controlid)
+                        raise bad(text, knobs.duplicate_controlid_errorno)
             if name == "getAPISession":
                 if count != 1:
                     raise bad("getAPISession must be the only function in its request", "XL03000003")
@@ -536,6 +537,7 @@ class XmlGateway:
             order.append((accessor, _child(item, "descending") is not None))
         options = _child(body, "options")
         case_insensitive = _text(_child(options, "caseinsensitive")) == "true" if options is not None else False
+        show_private = _text(_child(options, "showprivate")) == "true" if options is not None else False
         page_size = self._page_size(body, 2000)
         offset_text = _text(_child(body, "offset"), "0")
         if not offset_text.isdigit():
@@ -547,7 +549,8 @@ class XmlGateway:
             + str([(a.name, d) for a, d in order])
         )
         rows = self.engine.run(
-            defn, where, order, entity=ctx.entity, case_sensitive=not case_insensitive, cache_key=key
+            defn, where, order, entity=ctx.entity, case_sensitive=not case_insensitive, cache_key=key,
+            include_private=show_private,
         )
         page = rows[offset : offset + page_size]
         data = SubElement(
