@@ -21,7 +21,7 @@ from intacct_assets.reverse.mapping import build_records
 from intacct_assets.reverse.objects import WriteObject, write_object
 from intacct_assets.reverse.pending import PendingWrites, Settled
 from intacct_assets.reverse.plan import PlannedWrite, SyncPlan, plan_sync
-from intacct_assets.reverse.spec import SyncSpec
+from intacct_assets.reverse.spec import SyncSpec, check_target
 from intacct_assets.reverse.state import RowResult
 from intacct_assets.reverse.writer import IntacctWriter, PendingRequest, WriteOutcome
 from intacct_assets.warehouse.connection import Warehouse, transaction
@@ -91,6 +91,7 @@ class ReverseSync:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None)):
         self.spec, self.warehouse, self.client, self.run_id, self.clock = spec, warehouse, client, run_id, clock
         self.target: WriteObject = write_object(spec.object)
+        check_target(spec, self.target)
 
     def run(self, dry_run: bool = False, pending_written: Collection[str] = (),
             pending_resend: Collection[str] = ()) -> SyncReport:

@@ -58,6 +58,14 @@ ERROR_IDS = {
 OPERATION = {"POST": "create", "PATCH": "update", "DELETE": "delete", "GET": "read"}
 
 
+def in_rest_terms(defn: ObjectDef, error: SandboxError) -> SandboxError:
+    """Rules name fields as the XML face does; a REST client knows them by their REST path."""
+    f = defn.by_name.get(error.field or "")
+    if f is not None and f.rest:
+        error.message, error.field = error.message.replace(f.name, f.rest), f.rest
+    return error
+
+
 def meta(total: int, success: int | None = None) -> dict:
     success = total if success is None else success
     return {"totalCount": total, "totalSuccess": success, "totalError": total - success}
@@ -78,6 +86,9 @@ def error_payload(error: SandboxError, *, operation: str = "", obj: str = "") ->
     }
     if error.field:
         detail["target"] = "/" + error.field.replace(".", "/")
+    details = [detail]
+    if error.then:
+        details.append({"code": error.then[0], "message": error.then[1], "errorId": ERROR_IDS[error.kind]})
     if error.kind in ("invalid_field", "invalid_value", "invalid_request"):
         message, error_id = "Payload contains errors", "REST-1064"
     elif error.kind in ("business", "duplicate") and operation:
@@ -94,7 +105,7 @@ def error_payload(error: SandboxError, *, operation: str = "", obj: str = "") ->
             "propertySet": {},
         },
         "supportId": secrets.token_urlsafe(12),
-        "details": [detail],
+        "details": details,
     }
 
 
@@ -208,6 +219,12 @@ class RestApi:
                 return self._query(request, ctx)
             if path == "/services/core/model" and request.method == "GET":
                 return self._model(request)
+            if path == "/services/company-config/dimensions/list" and request.method == "GET":
+                call.transactions += 1
+                rows = dimensions(self.store)
+                total = str(len(rows))  # the documented answer gives its counts as strings
+                meta_text = {"totalCount": total, "totalSuccess": total, "totalError": "0"}
+                return Response.json(200, {"ia::result": rows, "ia::meta": meta_text})
             if path == "/services/core/session/id" and request.method == "GET":
                 session = self.sessions.open(principal.grant.user, principal.grant.company, entity)
                 return Response.json(
@@ -348,7 +365,10 @@ class RestApi:
             values, lines = rest_codec.from_rest(store, defn, item, for_update=False)
             if ctx.entity and defn.entity_scoped:
                 values["MEGAENTITYID"] = ctx.entity
-            record = store.create(defn.name, values, lines, actor=ctx.actor)
+            try:
+                record = store.create(defn.name, values, lines, actor=ctx.actor)
+            except SandboxError as error:
+                raise in_rest_terms(defn, error) from None
             return 201, rest_codec.reference(defn, record)
         if "key" not in item:
             raise SandboxError("invalid_request", "Each item of a batch PATCH needs its 'key'", field="key")
@@ -522,6 +542,26 @@ class RestApi:
             raise SandboxError("invalid_request", "Query parameter 'name' is required", field="name")
         defn = self._object_def(name.removeprefix("/objects/"))
         return Response.json(200, {"ia::result": model(self.store, defn), "ia::meta": meta(1)})
+
+
+def dimensions(store: Store) -> list[dict]:
+    """``GET /services/company-config/dimensions/list``: the standard dimensions the sandbox has, in the order
+    and shape of the mirrored OpenAPI dump (dgaretz-oss/intacct-mcp docs/rest/company-configuration.md).
+    Dimensions of modules the sandbox lacks (contract, task, warehouse…) and user-defined ones are absent."""
+    rows = []
+    for name in ("DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "EMPLOYEE", "ITEM", "CLASS"):
+        label = name.title()
+        rows.append(
+            {
+                "dimensionName": name,
+                "dimensionLabel": label,
+                "termName": label,
+                "isUserDefinedDimension": False,
+                "isEnabledInGL": True,
+                "dimensionEndpoint": f"/objects/{store.registry[name].rest}",
+            }
+        )
+    return rows
 
 
 def model(store: Store, defn: ObjectDef) -> dict:

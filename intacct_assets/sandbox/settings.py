@@ -29,6 +29,9 @@ class Knobs:
     audit_history_readable: bool = True  # False: AUDITHISTORY reads fail with a permission error
     dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
+    # first error text of a duplicate create: "record" = "Another record with the value X already exists."
+    # (what production code matches today), "object" = "Another Vendor with the given value(s) X already exists"
+    duplicate_wording: str = "record"
     # How the XML gateway refuses a completed controlid under uniqueid=true (no public source has the real
     # answer): the errorno, and the description2 ("{controlid}" is replaced; "" = the number alone).
     duplicate_controlid_errorno: str = "XL03000010"
@@ -71,6 +74,8 @@ class Knobs:
             raise ValueError("token_ttl_seconds must be >= 1")
         if self.lost_response_mode not in ("close", "524"):
             raise ValueError("lost_response_mode must be 'close' or '524'")
+        if self.duplicate_wording not in ("record", "object"):
+            raise ValueError("duplicate_wording must be 'record' or 'object'")
         if not self.duplicate_controlid_errorno.strip():
             raise ValueError("duplicate_controlid_errorno must not be empty")
         if not set(self.error_statuses) <= set(FAULT_STATUSES) or not self.error_statuses:

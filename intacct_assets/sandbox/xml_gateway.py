@@ -35,7 +35,9 @@ from intacct_assets.sandbox.sqlish import QueryParser
 from intacct_assets.sandbox.stats import Call
 from intacct_assets.sandbox.store import Actor, LineOp, Store
 
-CONTENT_TYPE = 'text/xml; encoding="UTF-8"'
+# as recorded from a real gateway (hotgluexyz/tap-intacct VCR cassette); without the charset, clients that decode
+# text/* by HTTP's default (ISO-8859-1, e.g. requests' .text) garble every non-ASCII character
+CONTENT_TYPE = 'text/xml; encoding="UTF-8";charset=UTF-8'
 ABORTED = ("XL03000009", "", "The entire transaction in this operation has been rolled back due to an error.", "")
 MAX_READ_KEYS = 100
 READ_FUNCTIONS = {"readByQuery", "readMore", "query", "read", "readByName"}
@@ -74,14 +76,9 @@ class FunctionFailure(Exception):
 
     @classmethod
     def from_error(cls, error: SandboxError) -> FunctionFailure:
-        return cls(
-            (
-                error.errorno,
-                error.description,
-                f"{error.message} [Support ID: {secrets.token_hex(6)}]",
-                error.correction,
-            )
-        )
+        first = (error.errorno, error.description, f"{error.message} [Support ID: {secrets.token_hex(6)}]",
+                 error.correction)
+        return cls(first, (error.then[0], "", error.then[1], "")) if error.then else cls(first)
 
 
 def bad(message: str, errorno: str = "BL01001973") -> FunctionFailure:
@@ -683,10 +680,13 @@ class XmlGateway:
                         converted, _, _ = self._fields(line_def, item, lines_as_ops=False)
                         lines.append(LineOp("create", converted) if lines_as_ops else converted)
                     continue
-                f = defn.by_name.get(name)
+                f = defn.by_write_name.get(name)
                 if f is not None:
                     if not f.readonly or name == "RECORDNO":
-                        result[name] = values.parse_value(f.type, child.text, name, xml=True)
+                        result[f.name] = values.parse_value(f.type, child.text, name, xml=True)
+                elif name in defn.by_name:  # a read name whose write name differs (GLENTRY DEPARTMENTID)
+                    write_name = defn.by_name[name].write_as
+                    raise bad(f"Unknown field {name} on {defn.name}; it is written as {write_name}", "BL01001973")
                 elif len(child):
                     walk(child, name + ".")
                 else:
@@ -791,22 +791,19 @@ class XmlGateway:
         line = {
             "ACCOUNTNO": account or None,
             "TRX_AMOUNT": values.parse_value("decimal", _text(_child(item, "amount")), "amount"),
-            "MEMO": _text(_child(item, "memo")) or None,
+            "ENTRYDESCRIPTION": _text(_child(item, "memo")) or None,
         }
-        for tag, field in (
-            ("locationid", "LOCATIONID"),
-            ("departmentid", "DEPARTMENTID"),
-            ("projectid", "PROJECTID"),
-            ("classid", "CLASSID"),
-        ):
+        for tag in ("locationid", "departmentid", "projectid", "customerid", "vendorid", "employeeid", "itemid",
+                    "classid"):
             if _text(_child(item, tag)):
-                line[field] = _text(_child(item, tag))
+                line[tag.upper()] = _text(_child(item, tag))
         return line
 
     def _create_invoice(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         fields = {
             "CUSTOMERID": _text(_child(body, "customerid")) or None,
-            "WHENPOSTED": _date_object(_child(body, "datecreated"), "datecreated"),
+            "WHENCREATED": _date_object(_child(body, "datecreated"), "datecreated"),
+            "WHENPOSTED": _date_object(_child(body, "dateposted"), "dateposted"),
             "WHENDUE": _date_object(_child(body, "datedue"), "datedue"),
             "RECORDID": _text(_child(body, "invoiceno")) or None,
             "DESCRIPTION": _text(_child(body, "description")) or None,
@@ -817,7 +814,8 @@ class XmlGateway:
     def _create_aradjustment(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         fields = {
             "CUSTOMERID": _text(_child(body, "customerid")) or None,
-            "WHENPOSTED": _date_object(_child(body, "datecreated"), "datecreated"),
+            "WHENCREATED": _date_object(_child(body, "datecreated"), "datecreated"),
+            "WHENPOSTED": _date_object(_child(body, "dateposted"), "dateposted"),
             "RECORDID": _text(_child(body, "adjustmentno")) or None,
             "DESCRIPTION": _text(_child(body, "description")) or None,
         }

@@ -9,7 +9,7 @@ syncs:
     object: journal_entry
     mode: insert
     match: {column: entry}
-    mapping: {postingDate: posted, description: memo}
+    mapping: {postingDate: posted, description: memo, glJournal.id: journal}
     lines: {glAccount.id: account, amount: amount}
 """
 
@@ -18,10 +18,9 @@ def journal_rows(accounts, entries, unbalanced=()):
     rows = []
     for n in range(entries):
         amount = Decimal(100 + n)
-        rows.append({"entry": f"JE-{n}", "posted": "2026-11-01", "memo": f"accrual {n}", "account": accounts[0],
-                     "amount": amount})
-        rows.append({"entry": f"JE-{n}", "posted": "2026-11-01", "memo": f"accrual {n}", "account": accounts[1],
-                     "amount": -amount + (1 if n in unbalanced else 0)})
+        entry = {"entry": f"JE-{n}", "posted": "2026-11-01", "memo": f"accrual {n}", "journal": "GJ"}
+        rows.append({**entry, "account": accounts[0], "amount": amount})
+        rows.append({**entry, "account": accounts[1], "amount": -amount + (1 if n in unbalanced else 0)})
     return rows
 
 
@@ -32,7 +31,8 @@ syncs:
     object: invoice
     mode: insert
     match: {column: invoice_no}
-    mapping: {customerid: customer, datecreated: invoice_date, invoiceno: invoice_no, description: memo}
+    mapping: {customerid: customer, datecreated: invoice_date, datedue: due_date, invoiceno: invoice_no,
+              description: memo}
     lines: {glaccountno: account, amount: amount, memo: line_memo}
 """
 
@@ -42,7 +42,8 @@ def invoice_rows(sandbox, invoices: int, lines: int = 2) -> list[dict]:
     customer_id = sandbox.records("CUSTOMER")[0]["CUSTOMERID"]
     account = sandbox.records("GLACCOUNT")[3]["ACCOUNTNO"]
     return [{"invoice_no": f"RSYNC-INV-{n}", "customer": customer_id, "invoice_date": "2026-11-01",
-             "memo": "services", "account": account, "amount": Decimal(10 * (n + 1)), "line_memo": f"line {k}"}
+             "due_date": "2026-12-01", "memo": "services", "account": account, "amount": Decimal(10 * (n + 1)),
+             "line_memo": f"line {k}"}
             for n in range(invoices) for k in range(lines)]
 
 

@@ -22,7 +22,8 @@ syncs:
     object: invoice
     mode: insert
     match: {column: invoice_no}
-    mapping: {description: memo, invoiceno: invoice_no, datecreated: invoice_date, customerid: customer}
+    mapping: {description: memo, invoiceno: invoice_no, datedue: due_date, datecreated: invoice_date,
+              customerid: customer}
     lines: {memo: line_memo, amount: amount, glaccountno: account}
 """
 PAYMENTS_IN_ANY_ORDER = """

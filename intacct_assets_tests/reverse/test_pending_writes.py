@@ -25,7 +25,7 @@ syncs:
     object: bill
     mode: insert
     match: {column: bill_no, field: billNumber}
-    mapping: {billNumber: bill_no, vendor.id: vendor, postingDate: posted, dueDate: due, description: memo}
+    mapping: {billNumber: bill_no, vendor.id: vendor, createdDate: posted, dueDate: due, description: memo}
     lines: {glAccount.id: account, txnAmount: amount}
 """
 

@@ -84,10 +84,10 @@ def test_a_timestamptz_column_sends_the_same_instant_on_any_machine(warehouse, m
     [spec] = parse_syncs("""
 syncs:
   - name: tz
-    source: {sql: "select 'C-1' as crm_id, TIMESTAMPTZ '2026-01-01 12:00:00+00' as seen"}
+    source: {sql: "select 'C-1' as crm_id, 'C one' as label, TIMESTAMPTZ '2026-01-01 12:00:00+00' as seen"}
     object: customer
     match: {column: crm_id, field: id}
-    mapping: {id: crm_id, lastSeen: seen}
+    mapping: {id: crm_id, name: label, lastSeen: seen}
 """)
     monkeypatch.setenv("TZ", zone)
     time.tzset()

@@ -17,7 +17,9 @@ def errors(result: etree._Element) -> list[str]:
 
 def test_response_envelope_and_content_type(sb):
     response = httpx.post(sb.xml_url, content=xml_request(sb, [fn("<getDdsObjects/>")]))
-    assert response.headers["content-type"].startswith("text/xml")
+    # as a real gateway answers (hotgluexyz/tap-intacct VCR): clients decoding text by the charset need it
+    assert response.headers["content-type"] == 'text/xml; encoding="UTF-8";charset=UTF-8'
+    assert response.charset_encoding.lower() == "utf-8"
     root = etree.fromstring(response.content)
     assert root.tag == "response"
     assert [c.tag for c in root.find("control")] == ["status", "senderid", "controlid", "uniqueid", "dtdversion"]
@@ -413,3 +415,23 @@ def test_hostile_or_malformed_xml_is_a_control_failure(sb, payload):
 def test_get_is_refused(sb):
     response = httpx.get(sb.xml_url)
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("wording", "first"),
+    [
+        ("record", "Another record with the value {ident} already exists."),  # what production code matches
+        ("object", "Another Class with the given value(s) {ident} already exists"),  # intacct-sdk-php 2016 fixture
+    ],
+)
+def test_duplicate_create_reports_the_value_then_the_failed_create(sb, wording, first):
+    sb.configure(duplicate_wording=wording)
+    ident = f"D{uuid.uuid4().hex[:6]}"
+    create = f"<create><CLASS><CLASSID>{ident}</CLASSID><NAME>Duplicate</NAME></CLASS></create>"
+    assert call(sb, fn(create))[0].findtext("status") == "success"
+    (result,) = call(sb, fn(create))
+    assert result.findtext("status") == "failure" and errors(result) == ["BL34000061", "BL01001973"]
+    texts = [e.findtext("description2") for e in result.findall("errormessage/error")]
+    assert texts[0].startswith(first.format(ident=ident) + " [Support ID: ")
+    assert texts[1] == "Could not create class record!"
+    assert result.findtext("errormessage/error/correction") == "Use a unique value instead."
