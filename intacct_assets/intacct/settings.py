@@ -53,6 +53,8 @@ class IntacctSettings:
     backoff_initial_seconds: float = 0.5
     backoff_max_seconds: float = 60.0
     slot_dir: str = ""  # where processes on this machine share the concurrency slots; "off" = this process only
+    capture_dir: str = ""  # record every exchange, redacted, into this folder ("" = off)
+    capture_mask_fields: tuple[str, ...] = ()  # fields whose values a capture masks (names, e-mails, amounts)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> IntacctSettings:
@@ -80,6 +82,9 @@ class IntacctSettings:
             backoff_initial_seconds=env_number(env, "INTACCT_API_BACKOFF_INITIAL_SECONDS", 0.5),
             backoff_max_seconds=env_number(env, "INTACCT_API_BACKOFF_MAX_SECONDS", 60.0),
             slot_dir=env.get("INTACCT_API_SLOT_DIR", "").strip(),
+            capture_dir=text("INTACCT_CAPTURE_DIR"),
+            capture_mask_fields=tuple(name.strip() for name in env.get("INTACCT_CAPTURE_MASK_FIELDS", "").split(",")
+                                      if name.strip()),
         )
 
     @property
