@@ -134,3 +134,4 @@ class SandboxSettings:
     xml_max_functions: int = 100  # functions per XML request (undocumented by Intacct)
     idempotency_ttl_seconds: int = 48 * 3600
     start_s3: bool = True  # False: no DDS bucket at all (pure API tests start faster)
+    replay: str | None = None  # a capture file or folder: answer from it, with no seeded company (replay.py)
