@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -14,6 +15,7 @@ from intacct_assets.intacct import IntacctClient, IntacctError, IntacctSettings,
 from intacct_assets.intacct.field_mask import FieldMask
 
 CUSTOMER = "accounts-receivable/customer"
+UNUSUAL_NAME = 'Zoë "Zeb" Quartermaine & Søn <Ltd>'  # escaped differently by JSON and XML
 
 
 def capture_files(folder: Path) -> list[Path]:
@@ -79,20 +81,27 @@ def test_a_capture_holds_no_credential_token_session_or_masked_value(fresh_sandb
     rest_rows = client.rest.query(Query(CUSTOMER, ("key", "name", "contacts.default.email1", "creditLimit"))).rows
     xml_rows = client.xml.query("CUSTOMER", ["RECORDNO", "NAME", "DISPLAYCONTACT.PRINTAS", "TOTALDUE"]).records
     client.rest.xml_session()  # the REST->XML session bridge answers a session id too
-    client.rest.create(CUSTOMER, [{"id": "MASK-1", "name": "Zebulon Quartermaine", "creditLimit": "12345.67"}])
+    created = client.rest.create(CUSTOMER, [{"id": "MASK-1", "name": UNUSUAL_NAME, "creditLimit": "12345.67"}])
+    read_back = client.xml.read("CUSTOMER", [created.items[0].key], fields="NAME,CREDITLIMIT")
+    assert read_back[0]["NAME"] == UNUSUAL_NAME  # the client sees real values: only the capture is masked
     fresh_sandbox.advance_clock(43201)  # the expired token is refused (401) and replaced
     client.rest.query(Query(CUSTOMER, ("key",), filter=None, size=1))
 
-    text = "\n".join(path.read_text() for path in capture_files(tmp_path))
+    lines = [line for path in capture_files(tmp_path) for line in path.read_text().splitlines()]
+    bodies = [capture.body_bytes(message).decode() for line in lines[1:]
+              for message in (json.loads(line)["request"], json.loads(line)["response"]) if message]
+    text = "\n".join(lines + bodies)  # the file as written, and every body as the client saw it
     s = fresh_sandbox.settings
     credentials = [s.client_secret, s.user_password, s.sender_password, *issued]
     assert len(set(issued)) >= 4  # two tokens, a refresh token and sessions were really issued
     masked_values = {str(r["name"]) for r in rest_rows} | {str(r["contacts.default.email1"]) for r in rest_rows} \
-        | {str(r["DISPLAYCONTACT.PRINTAS"]) for r in xml_rows} | {"Zebulon Quartermaine", "12345.67"}
+        | {str(r["DISPLAYCONTACT.PRINTAS"]) for r in xml_rows} | {UNUSUAL_NAME, "12345.67"}
     for secret in credentials:
         assert secret not in text, "a credential reached the capture"
-    for value in masked_values:
-        assert json.dumps(value)[1:-1] not in text, f"masked value {value!r} reached the capture"
+    for value in masked_values:  # as it is, and as a JSON or an XML body would write it
+        for written in {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
+                        html.escape(value, quote=False)}:
+            assert written not in text, f"masked value {value!r} reached the capture"
 
     header, exchanges = capture.read(capture_files(tmp_path)[0])
     authorizations = {v for e in exchanges for k, v in e["request"]["headers"] if k.lower() == "authorization"}
