@@ -23,8 +23,9 @@ _PATTERNS = (  # (pattern, replacement keeping the delimiters, words (lower case
     (re.compile(rf'("{_SENSITIVE}"\s*:\s*")[^"]*(")'), rf"\g<1>{MASK}\g<2>", _SENSITIVE_WORDS),
     (re.compile(rf"((?:^|[?&\s]){_SENSITIVE}=)[^&\s]*"), rf"\g<1>{MASK}", _SENSITIVE_WORDS),
     (re.compile(r"(<(password|sessionid)>)[^<]*(</\2>)", re.IGNORECASE), rf"\g<1>{MASK}\g<3>",
-     (b"<password", b"<sessionid")),
+     (b"password", b"session")),
 )
+_WORDS = frozenset(word for *_, words in _PATTERNS for word in words)
 
 
 class Secret:
@@ -83,8 +84,9 @@ class Redactor:
                 text = text.replace(secret, MASK)
         # a pattern runs only where it can match: captured pages are megabytes long (bytes lower faster)
         lowered = text.encode("utf-8", "surrogatepass").lower()
+        present = {word for word in _WORDS if word in lowered}
         for pattern, replacement, words in _PATTERNS:
-            if any(word in lowered for word in words):
+            if present.intersection(words):
                 text = pattern.sub(replacement, text)
         if limit is not None and len(text) > limit:
             text = text[:limit] + f"… ({len(text) - limit} more characters)"
