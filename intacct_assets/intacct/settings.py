@@ -53,6 +53,9 @@ class IntacctSettings:
     backoff_initial_seconds: float = 0.5
     backoff_max_seconds: float = 60.0
     slot_dir: str = ""  # where processes on this machine share the concurrency slots; "off" = this process only
+    token_store: str = ""  # folder of rotated refresh tokens ("" = beside the Dagster instance; "off" = memory)
+    token_store_command: str = ""  # or a command keeping them in a secrets manager (`get`/`set` <key>)
+    dagster_home: str = ""
     capture_dir: str = ""  # record every exchange, redacted, into this folder ("" = off)
     capture_mask_fields: tuple[str, ...] = ()  # fields whose values a capture masks (names, e-mails, amounts)
 
@@ -82,6 +85,9 @@ class IntacctSettings:
             backoff_initial_seconds=env_number(env, "INTACCT_API_BACKOFF_INITIAL_SECONDS", 0.5),
             backoff_max_seconds=env_number(env, "INTACCT_API_BACKOFF_MAX_SECONDS", 60.0),
             slot_dir=env.get("INTACCT_API_SLOT_DIR", "").strip(),
+            token_store=text("INTACCT_TOKEN_STORE"),
+            token_store_command=text("INTACCT_TOKEN_STORE_COMMAND"),
+            dagster_home=text("DAGSTER_HOME"),
             capture_dir=text("INTACCT_CAPTURE_DIR"),
             capture_mask_fields=tuple(name.strip() for name in env.get("INTACCT_CAPTURE_MASK_FIELDS", "").split(",")
                                       if name.strip()),

@@ -3,8 +3,8 @@
 A session is opened with ``getAPISession`` (login with sender + user credentials, ``locationid``
 for an entity) or, without a user password, through the REST session bridge. A dead session is
 reopened once. Reads are resent freely; writes only when sent with ``uniqueid=True`` and stable
-``controlid``s, in which case the gateway refuses to run a function twice (``XL03000010``,
-:attr:`IntacctXmlError.already_executed`).
+``controlid``s, in which case the gateway refuses to run a function twice (a refusal that says so in
+words is :attr:`IntacctXmlError.already_executed`; its error number is not documented).
 """
 
 from __future__ import annotations

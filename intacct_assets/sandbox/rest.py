@@ -116,49 +116,54 @@ class RestContext:
 
 
 class Idempotency:
-    """Idempotency-Key cache: replay returns the stored status + body; a different body => 409."""
+    """Idempotency-Key memory, per client and user. Within ``replay_seconds`` (48 h) a repeat gets the stored
+    status and body; a different body, a repeat while the first is still running, or a repeat after the
+    replay window while the key is remembered (``memory_seconds``, 60 days) gets 409. 429/5xx answers are not
+    kept (the client may retry with the same key)."""
 
-    def __init__(self, ttl_seconds: int, clock) -> None:
-        self._ttl, self._clock = ttl_seconds, clock
+    def __init__(self, replay_seconds: int, memory_seconds: int, clock) -> None:
+        if memory_seconds < replay_seconds:
+            raise ValueError("idempotency_memory_seconds must be at least idempotency_ttl_seconds")
+        self._replay, self._memory, self._clock = replay_seconds, memory_seconds, clock
         self._lock = threading.Lock()
-        self._entries: dict[tuple, tuple[str, Response | None, str]] = {}
+        self._entries: dict[tuple, tuple[str, Response | None, float]] = {}
 
     def begin(self, scope: tuple, fingerprint: str) -> Response | None:
         """None = go ahead (slot reserved); a Response = answer with it (replay or conflict)."""
         now = self._clock.timestamp()
         with self._lock:
             found = self._entries.get(scope)
-            if found and found[1] is not None and float(found[2]) + self._ttl < now:
-                found = None
+            if found and found[1] is not None and found[2] + self._memory < now:
+                found = None  # forgotten
             if found is None:
-                self._entries[scope] = (fingerprint, None, str(now))
+                self._entries[scope] = (fingerprint, None, now)
                 return None
         stored_fingerprint, response, cached_at = found
         if stored_fingerprint != fingerprint:
-            return error_response(
-                SandboxError(
-                    "duplicate",
-                    "Idempotency-Key was already used with a different request body",
-                    errorno="IDEMPOTENCY_KEY_REUSED",
-                )
-            )
+            return _idempotency_conflict("Idempotency-Key was already used with a different request body")
         if response is None:
-            return error_response(
-                SandboxError(
-                    "duplicate",
-                    "A request with this Idempotency-Key is still in progress",
-                    errorno="IDEMPOTENCY_IN_PROGRESS",
-                )
-            )
-        cached = iso(datetime.fromtimestamp(float(cached_at), UTC))
-        return Response(response.status, response.body, [*response.headers, ("x-ia-idempotency-cached-date", cached)])
+            return _idempotency_conflict("A request with this Idempotency-Key is still in progress",
+                                         "IDEMPOTENCY_IN_PROGRESS")
+        if cached_at + self._replay < now:
+            return _idempotency_conflict(f"Idempotency-Key was already used on {iso(_utc(cached_at))}; answers "
+                                         f"are replayed for {self._replay // 3600} hours only")
+        return Response(response.status, response.body,
+                        [*response.headers, ("x-ia-idempotency-cached-date", iso(_utc(cached_at)))])
 
     def finish(self, scope: tuple, fingerprint: str, response: Response) -> None:
         with self._lock:
             if response.status >= 500 or response.status == 429:
                 self._entries.pop(scope, None)  # transient: let the client retry with the same key
             else:
-                self._entries[scope] = (fingerprint, response, str(self._clock.timestamp()))
+                self._entries[scope] = (fingerprint, response, self._clock.timestamp())
+
+
+def _idempotency_conflict(message: str, errorno: str = "IDEMPOTENCY_KEY_REUSED") -> Response:
+    return error_response(SandboxError("duplicate", message, errorno=errorno))
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
 
 
 class RestApi:
@@ -173,7 +178,8 @@ class RestApi:
     ) -> None:
         self.store, self.engine, self.oauth, self.sessions, self.settings = store, engine, oauth, sessions, settings
         self.xml_url = xml_url
-        self.idempotency = Idempotency(settings.idempotency_ttl_seconds, store.clock)
+        self.idempotency = Idempotency(settings.idempotency_ttl_seconds, settings.idempotency_memory_seconds,
+                                       store.clock)
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, request: Request, path: str, call: Call) -> Response:
@@ -405,6 +411,8 @@ class RestApi:
                     results.append({"ia::error": error_payload(error, **context), "ia::status": error.http_status})
         ctx.call.transactions += ok
         ctx.call.writes += ok
+        if method == "DELETE" and ok == len(items):
+            return Response(204)  # "A successful DELETE request always returns 204", one key or many
         status = (201 if method == "POST" else 200) if ok == len(items) else 207
         return Response.json(status, {"ia::result": results, "ia::meta": meta(len(items), ok)})
 

@@ -29,6 +29,10 @@ class Knobs:
     audit_history_readable: bool = True  # False: AUDITHISTORY reads fail with a permission error
     dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
+    # How the XML gateway refuses a completed controlid under uniqueid=true (no public source has the real
+    # answer): the errorno, and the description2 ("{controlid}" is replaced; "" = the number alone).
+    duplicate_controlid_errorno: str = "XL03000010"
+    duplicate_controlid_text: str = "A function with controlid '{controlid}' has already been executed (uniqueid=true)."
 
     def update(self, **changes: Any) -> None:
         """Apply validated changes; unknown names or bad values raise ValueError."""
@@ -66,6 +70,8 @@ class Knobs:
             raise ValueError("token_ttl_seconds must be >= 1")
         if self.lost_response_mode not in ("close", "524"):
             raise ValueError("lost_response_mode must be 'close' or '524'")
+        if not self.duplicate_controlid_errorno.strip():
+            raise ValueError("duplicate_controlid_errorno must not be empty")
         if not set(self.error_statuses) <= set(FAULT_STATUSES) or not self.error_statuses:
             raise ValueError(f"error_statuses must be a non-empty subset of {FAULT_STATUSES}")
 
@@ -132,6 +138,7 @@ class SandboxSettings:
     rotate_refresh_tokens: bool = False  # refresh grant returns the same refresh token unless True
     single_grant_per_user: bool = False  # a new authorization invalidates older refresh tokens (Nango quirk)
     xml_max_functions: int = 100  # functions per XML request (undocumented by Intacct)
-    idempotency_ttl_seconds: int = 48 * 3600
+    idempotency_ttl_seconds: int = 48 * 3600  # an Idempotency-Key's answer is replayed this long
+    idempotency_memory_seconds: int = 60 * 24 * 3600  # the key is remembered (reuse: 409) this long
     start_s3: bool = True  # False: no DDS bucket at all (pure API tests start faster)
     replay: str | None = None  # a capture file or folder: answer from it, with no seeded company (replay.py)

@@ -26,6 +26,7 @@ from intacct_assets.sandbox import values
 from intacct_assets.sandbox.ddl import ddl
 from intacct_assets.sandbox.errors import SandboxError
 from intacct_assets.sandbox.httpd import Request, Response
+from intacct_assets.sandbox.legacy_schema import schema_error
 from intacct_assets.sandbox.objects import ENUMS, ObjectDef
 from intacct_assets.sandbox.query import Accessor, BoolOp, Cond, QueryEngine, Resolver
 from intacct_assets.sandbox.sessions import Sessions
@@ -36,7 +37,6 @@ from intacct_assets.sandbox.store import Actor, LineOp, Store
 
 CONTENT_TYPE = 'text/xml; encoding="UTF-8"'
 ABORTED = ("XL03000009", "", "The entire transaction in this operation has been rolled back due to an error.", "")
-DUPLICATE_CONTROLID = "XL03000010"
 MAX_READ_KEYS = 100
 READ_FUNCTIONS = {"readByQuery", "readMore", "query", "read", "readByName"}
 QUERY_OPERATORS = {
@@ -257,6 +257,9 @@ class XmlGateway:
                 control=echo,
                 description2=f"At most {self.settings.xml_max_functions} functions per request",
             )
+        invalid = next(filter(None, (schema_error(body) for f in functions for body in f)), None)
+        if invalid:  # the gateway validates the whole request against Intacct's schema before running any of it
+            return control_failure("XL03000003", "XML Parse schema error", control=echo, description2=invalid)
         ctx = XmlContext(user, company, entity, call, fields["senderid"])
         transaction = operation.get("transaction", "false").lower() == "true"
         unique = echo["uniqueid"].lower() == "true"
@@ -395,11 +398,9 @@ class XmlGateway:
             if unique and controlid:
                 with self._lock:
                     if done_key in self._completed:
-                        raise bad(
-                            f"A function with controlid '{controlid}' has already been executed "
-                            "(uniqueid=true); it was not run again.",
-                            DUPLICATE_CONTROLID,
-                        )
+                        knobs = self.settings.knobs
+                        text = knobs.duplicate_controlid_text.replace("{controlid}", controlid)
+                        raise bad(text, knobs.duplicate_controlid_errorno)
             if name == "getAPISession":
                 if count != 1:
                     raise bad("getAPISession must be the only function in its request", "XL03000003")

@@ -177,8 +177,17 @@ def test_batch_patch_and_delete_by_index(rest: Rest):
     patched = rest.patch(CUSTOMERS, [{"key": keys[0], "name": "P0"}, {"key": keys[1], "name": "P1"}])
     assert patched.status_code == 200 and rest.sb.get("CUSTOMER", int(keys[1]))["NAME"] == "P1"
     deleted = rest.delete(f"{CUSTOMERS}/{keys[0]},{keys[1]},99999999")
-    assert deleted.status_code == 207
+    assert deleted.status_code == 207  # a partial failure lists every key's outcome, by index
     assert [item["ia::status"] for item in deleted.json()["ia::result"]] == [204, 204, 404]
+
+
+def test_a_successful_multi_key_delete_is_a_bare_204(rest: Rest):
+    """developer.sage.com "Error handling": a successful DELETE always returns 204, for k1,k2,k3 too."""
+    keys = [rest.post(CUSTOMERS, {"id": new_id("C"), "name": "D"}).json()["ia::result"]["key"] for _ in range(3)]
+    deleted = rest.delete(f"{CUSTOMERS}/{','.join(keys)}")
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert [rest.sb.get("CUSTOMER", int(key)) for key in keys] == [None] * 3
+    assert deleted.headers["X-Sandbox-Transactions"] == "3"
 
 
 def test_batch_limit(rest: Rest):
@@ -198,6 +207,26 @@ def test_idempotency_key_replays_and_conflicts(rest: Rest):
     conflict = rest.post(CUSTOMERS, {**body, "name": "Other"}, headers={"Idempotency-Key": key})
     assert conflict.status_code == 409
     assert replay.headers["X-Sandbox-Transactions"] == "0"
+
+
+def test_an_idempotency_key_is_replayed_for_48_hours_then_refused_with_409_until_60_days(fresh):
+    """Sage's idempotency guide (mirrored in dgaretz-oss/intacct-mcp docs/rest/bulk-requests.md): answers are
+    cached 48 hours; the key is stored 60 days and its reuse in that time returns 409."""
+    key, body = uuid.uuid4().hex, [{"name": "Windowed"}]  # no id: a second create would succeed
+
+    def post() -> httpx.Response:  # a fresh access token each time: the clock moves past their lifetime
+        return Rest(fresh).post(CUSTOMERS, body, headers={"Idempotency-Key": key})
+
+    assert post().status_code == 201
+    fresh.advance_clock(47 * 3600)
+    assert "x-ia-idempotency-cached-date" in post().headers
+    fresh.advance_clock(2 * 3600)
+    late = post()
+    assert late.status_code == 409 and "48 hours" in error_of(late)["details"][0]["message"]
+    assert len([c for c in fresh.records("CUSTOMER") if c["NAME"] == "Windowed"]) == 1
+    fresh.advance_clock(60 * 24 * 3600)
+    assert post().status_code == 201  # forgotten: a new request
+    assert len([c for c in fresh.records("CUSTOMER") if c["NAME"] == "Windowed"]) == 2
 
 
 def test_entity_scoping(sb):

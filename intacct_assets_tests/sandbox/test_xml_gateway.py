@@ -294,6 +294,36 @@ def test_legacy_functions_return_key(sb):
     assert sb.get("GLBATCH", int(gl.findtext("key")))["BATCH_TITLE"] == "Legacy"
 
 
+@pytest.mark.parametrize(("body", "reason"), [
+    ("<create_invoice><datecreated>{date}</datecreated><customerid>C00002</customerid>{items}</create_invoice>",
+     "<create_invoice> needs <customerid> before <datecreated>"),
+    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated>{items}"
+     "<description>late</description></create_invoice>", "<description> is out of order"),
+    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated><invoiceitems><lineitem>"
+     "<amount>1</amount><glaccountno>4000</glaccountno></lineitem></invoiceitems></create_invoice>",
+     "<lineitem> needs <accountlabel>|<glaccountno> before <amount>"),
+    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated>{items}<color>red</color>"
+     "</create_invoice>", "<create_invoice> has no element <color>"),
+    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated></create_invoice>",
+     "<create_invoice> needs <invoiceitems>"),
+    ("<create_arpayment><customerid>C00002</customerid><paymentamount>1</paymentamount><arpaymentitem>"
+     "<invoicekey>1</invoicekey><amount>1</amount></arpaymentitem><paymentmethod>EFT</paymentmethod>"
+     "</create_arpayment>", "<paymentmethod> is out of order"),
+])
+def test_a_legacy_create_out_of_schema_order_fails_the_whole_request(sb, body, reason):
+    """The gateway validates requests against intacct/intacct_dtd v3.0/api.xsd before running any of them."""
+    date = "<year>2026</year><month>10</month><day>15</day>"
+    items = "<invoiceitems><lineitem><glaccountno>4000</glaccountno><amount>1</amount></lineitem></invoiceitems>"
+    name = f"S{uuid.uuid4().hex[:8]}"
+    status, root = xml_post(sb, xml_request(sb, [
+        fn(f"<create><CLASS><CLASSID>{name}</CLASSID><NAME>first</NAME></CLASS></create>", "ok"),
+        fn(body.format(date=date, items=items), "bad")]))
+    assert status == 200 and root.findtext("control/status") == "failure" and root.find("operation") is None
+    assert root.findtext("errormessage/error/errorno") == "XL03000003"
+    assert reason in root.findtext("errormessage/error/description2")
+    assert sb.find("CLASS", name) is None  # nothing in the request ran
+
+
 def test_transaction_true_rolls_back_and_aborts_others(sb):
     name = f"T{uuid.uuid4().hex[:8]}"
     results = call(
@@ -316,8 +346,22 @@ def test_uniqueid_refuses_completed_controlid(sb):
     (second,) = call(sb, fn(body, controlid), uniqueid=True)
     assert first.findtext("status") == "success" and second.findtext("status") == "failure"
     assert errors(second) == ["XL03000010"]
+    assert controlid in second.findtext("errormessage/error/description2")
     (plain,) = call(sb, fn("<getDdsObjects/>", controlid), uniqueid=False)
     assert plain.findtext("status") == "success"
+
+
+def test_the_refusal_of_a_duplicate_controlid_is_a_knob(sb):
+    """No public source gives the gateway's answer: its error number and wording are knobs."""
+    sb.configure(duplicate_controlid_errorno="BL01001973", duplicate_controlid_text="")
+    body = f"<create><CLASS><CLASSID>K{uuid.uuid4().hex[:8]}</CLASSID><NAME>Once</NAME></CLASS></create>"
+    controlid = uuid.uuid4().hex
+    call(sb, fn(body, controlid), uniqueid=True)
+    (second,) = call(sb, fn(body, controlid), uniqueid=True)
+    error = second.find("errormessage/error")
+    assert (error.findtext("errorno"), error.findtext("description2")) == ("BL01001973", "")
+    with pytest.raises(ValueError, match="duplicate_controlid_errorno"):
+        sb.configure(duplicate_controlid_errorno=" ")
 
 
 def test_audit_history_written_for_every_face(sb):
