@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from intacct_assets.intacct import IntacctClient, IntacctError, IntacctSettings, Query, capture
-from intacct_assets.intacct.field_mask import FieldMask
 
 CUSTOMER = "accounts-receivable/customer"
 UNUSUAL_NAME = 'Zoë "Zeb" Quartermaine & Søn <Ltd>'  # escaped differently by JSON and XML
@@ -119,12 +118,18 @@ def test_a_capture_holds_no_credential_token_session_or_masked_value(fresh_sandb
     assert sent[0]["id"] == "MASK-1" and sent[0]["name"].startswith("masked-")
 
 
-def test_masked_placeholders_are_the_same_for_every_process_of_a_folder_and_differ_across_folders(tmp_path):
-    same = [capture._sink(str(tmp_path / "a"), FieldMask([fields])) for fields in ("name", "name,amount")]
-    other = capture._sink(str(tmp_path / "b"), FieldMask(["name"]))
-    assert same[0].path != same[1].path
-    assert same[0].placeholder("Acme") == same[1].placeholder("Acme") != other.placeholder("Acme")
-    assert same[0].placeholder("Acme") != same[0].placeholder("Acme ")
+def test_a_value_masks_to_one_placeholder_in_every_file_of_a_folder_and_another_elsewhere(sb, make_client, tmp_path):
+    """Processes writing into one folder share its key (two mask settings here: two files, as two processes)."""
+    placeholders = {}
+    for label, folder, fields in (("a1", "a", "name"), ("a2", "a", "name,email1"), ("b", "b", "name")):
+        client = make_client(sb, INTACCT_CAPTURE_DIR=str(tmp_path / folder), INTACCT_CAPTURE_MASK_FIELDS=fields)
+        client.rest.query(Query(CUSTOMER, ("key", "name"), size=3))
+        newest = max(capture_files(tmp_path / folder), key=lambda path: path.stat().st_mtime_ns)
+        answer = capture.read(newest)[1][-1]["response"]["body"]
+        placeholders[label] = [row["name"] for row in json.loads(answer)["ia::result"]]
+    assert len(capture_files(tmp_path / "a")) == 2
+    assert placeholders["a1"] == placeholders["a2"] and len(set(placeholders["a1"])) == 3
+    assert not set(placeholders["a1"]) & set(placeholders["b"])
     assert (tmp_path / "a" / ".mask-key").stat().st_mode & 0o777 == 0o600
 
 
