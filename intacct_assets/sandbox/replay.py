@@ -103,22 +103,26 @@ class Replay:
         recorded, origins = [], set()
         for _, exchanges, name in files:
             for exchange in exchanges:
-                request = exchange["request"]
-                url = urlsplit(request["url"])
+                source = f"{name}#{exchange.get('seq')}"
+                try:
+                    request = exchange["request"]
+                    url = urlsplit(request["url"])
+                    key, controlids = request_key(request["method"], url.path, url.query, dict(
+                        (k.lower(), v) for k, v in request.get("headers", [])), capture.body_bytes(request), mask)
+                except (KeyError, TypeError, ValueError) as error:
+                    raise ValueError(f"{source}: not a recorded exchange ({type(error).__name__}: {error})") from None
                 origins.add(f"{url.scheme}://{url.netloc}")
-                key, controlids = request_key(request["method"], url.path, url.query, dict(
-                    (k.lower(), v) for k, v in request.get("headers", [])), capture.body_bytes(request), mask)
-                recorded.append(Recorded(f"{name}#{exchange.get('seq')}", key, controlids, exchange.get("response")))
+                recorded.append(Recorded(source, key, controlids, exchange.get("response")))
         return cls(recorded, sorted(origins, key=len, reverse=True), mask, base_url, [name for *_, name in files])
 
     # ------------------------------------------------------------------ serving
     def answer(self, request: Request) -> Response:
         query = urlencode([(k, v) for k, values in request.query.items() for v in values])
         key, controlids = request_key(request.method, request.path, query, request.headers, request.body, self.mask)
+        answers = self._answers.get(key)
+        if answers is None:
+            return self._unmatched_answer(key)
         with self._lock:
-            answers = self._answers.get(key)
-            if answers is None:
-                return self._unmatched_answer(key)
             if answers.served >= len(answers.recorded):
                 self._repeated += 1
             recorded = answers.recorded[min(answers.served, len(answers.recorded) - 1)]
@@ -153,7 +157,8 @@ class Replay:
                       f"{_first_difference(key, nearest.key)}. " if nearest else "The capture holds no request. ")
                    + "The replayed run asked something the captured one did not: start it from the same state "
                      "(e.g. a fresh warehouse for a capture of a first run) with the same settings, or capture again.")
-        self._unmatched.append(message)
+        with self._lock:
+            self._unmatched.append(message)
         if key.path.endswith("/xmlgw.phtml") or key.body.startswith("<"):
             return control_failure("REPLAY-0001", "Request not in the capture", UNMATCHED_STATUS,
                                    description2=message)

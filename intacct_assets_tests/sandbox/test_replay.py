@@ -181,3 +181,10 @@ def test_the_command_replays_a_capture_and_refuses_a_file_that_is_not_one(tmp_pa
     refused = subprocess.run([sys.executable, "-m", "intacct_assets.sandbox", "--no-s3", "--replay", str(empty)],
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "holds no capture files" in refused.stderr
+
+
+@pytest.mark.parametrize("line", [{"seq": 2}, {"seq": 2, "request": {"url": "https://x/y"}}, {"seq": 2, "request": 3}])
+def test_a_line_that_is_not_a_recorded_exchange_is_refused_naming_it(tmp_path, line):
+    capture = write_capture(tmp_path / "odd.jsonl", [exchange(1, "GET", QUERY_URL), line])
+    with pytest.raises(ValueError, match=r"odd.jsonl#2: not a recorded exchange"):
+        Sandbox(SandboxSettings(replay=str(capture), start_s3=False))
