@@ -30,7 +30,7 @@ from intacct_assets.api.frames import parse_timestamp, typed_batch, utc_now
 from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
 from intacct_assets.api.settings import ApiSettings
-from intacct_assets.api.sources import Page, PageRequest, RestSource, XmlSource
+from intacct_assets.api.sources import Page, PageRequest, XmlSource
 from intacct_assets.api.state import CallRecorder, ensure_api_tables, load_state
 from intacct_assets.api.targets import API_SCHEMA, SyncTarget
 from intacct_assets.api.writer import Writer
@@ -126,14 +126,7 @@ class _ContextSync:
         self.tag = context or ingestion.client.settings.entity_id  # what rows are tagged with
         client_entity = context or None  # None: the credentials' default context
         self.report = ContextReport(self.tag)
-        if target.rest:
-            self.source: RestSource | XmlSource = RestSource(self.client, target.rest, client_entity,
-                                                             self.settings.page_size)
-        else:
-            self.source = XmlSource(self.client, target.object, client_entity, self.settings.page_size,
-                                    key=target.key, modified=target.modified, declared=target.declared,
-                                    function=target.xml_function,
-                                    base_filter=target.custom.filter if target.custom else None)
+        self.source = target.source(self.client, client_entity, self.settings.page_size)
         self.key = target.key[0]
         self.concurrency = self.client.limiter.limit
         self.max_modified: datetime | None = None

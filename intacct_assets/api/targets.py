@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from intacct_assets.api.schema import ENTITY_COLUMN, column_name
 from intacct_assets.api.settings import ApiSettings
-from intacct_assets.api.sources import REST_MODIFIED
+from intacct_assets.api.sources import REST_MODIFIED, RestSource, XmlSource
 from intacct_assets.catalog import CatalogObject
+from intacct_assets.intacct import IntacctClient
 from intacct_assets.intacct.filters import Filter
 
 API_SCHEMA = "api"
@@ -48,6 +49,14 @@ class SyncTarget:
             modified=REST_MODIFIED if binding.rest else obj.modified,
             deletes=binding.deletes or settings.deletes, entity_scoped=binding.entity_scoped,
             xml_function=binding.xml_function, cadence=binding.cadence, declared=dict(obj.columns))
+
+    def source(self, client: IntacctClient, entity: str | None, page_size: int) -> RestSource | XmlSource:
+        """Where this target's rows come from, in one entity context (None: the credentials' default)."""
+        if self.rest:
+            return RestSource(client, self.rest, entity, page_size)
+        return XmlSource(client, self.object, entity, page_size, key=self.key, modified=self.modified,
+                         declared=self.declared, function=self.xml_function,
+                         base_filter=self.custom.filter if self.custom else None)
 
     @property
     def key_columns(self) -> tuple[str, ...]:

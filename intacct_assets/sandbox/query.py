@@ -258,9 +258,12 @@ def _compile_cond(cond: Cond, case_sensitive: bool) -> Callable[[dict], bool]:
 class QueryEngine:
     """Filter + order + entity scoping with a small LRU of sorted results."""
 
-    def __init__(self, store: Store, entity_sees_top_level: bool, cache_size: int = 64) -> None:
+    def __init__(
+        self, store: Store, entity_sees_top_level: bool, cache_size: int = 64, private_entities: tuple[str, ...] = ()
+    ) -> None:
         self.store = store
         self.entity_sees_top_level = entity_sees_top_level
+        self.private_entities = frozenset(private_entities)
         self._cache: OrderedDict[tuple, list[dict]] = OrderedDict()
         self._lock = threading.Lock()
         self._cache_size = cache_size
@@ -282,7 +285,13 @@ class QueryEngine:
                     self._orders.popitem(last=False)
         return rows[::-1] if descending and unique else rows
 
-    def visible(self, defn: ObjectDef, entity: str | None) -> Callable[[dict], bool] | None:
+    def visible(
+        self, defn: ObjectDef, entity: str | None, include_private: bool = True
+    ) -> Callable[[dict], bool] | None:
+        """``include_private=False``: the top level does not see records of private entities (query service
+        ``includePrivate`` / XML ``showprivate`` off)."""
+        if entity is None and not include_private and self.private_entities and defn.entity_scoped:
+            return lambda r: r.get("MEGAENTITYID") not in self.private_entities
         if entity is None or not defn.entity_scoped:
             return None
         if self.entity_sees_top_level:
@@ -298,15 +307,16 @@ class QueryEngine:
         entity: str | None,
         case_sensitive: bool,
         cache_key: str,
+        include_private: bool = True,
     ) -> list[dict]:
-        key = (defn.name, cache_key, entity, case_sensitive, self.store.version(defn.name))
+        key = (defn.name, cache_key, entity, case_sensitive, include_private, self.store.version(defn.name))
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         # one sort field: filter the object's rows already in that order (filtering keeps it)
         rows = self._ordered(defn, *order[0]) if len(order) == 1 else views.rows(self.store, defn)
-        scope = self.visible(defn, entity)
+        scope = self.visible(defn, entity, include_private)
         predicate = compile_filter(where, case_sensitive)
         if scope and predicate:
             rows = [r for r in rows if scope(r) and predicate(r)]

@@ -443,7 +443,8 @@ class RestApi:
         ctx.call.transactions += 1
         ctx.call.operations.append(f"query {defn.rest}")
         rows = self.engine.run(
-            defn, where, order, entity=ctx.entity, case_sensitive=case_sensitive, cache_key=cache_key
+            defn, where, order, entity=ctx.entity, case_sensitive=case_sensitive, cache_key=cache_key,
+            include_private=params.get("includePrivate") is True,
         )
         page = _project(rows[start - 1 : start - 1 + size], fields, accessors)
         return Response.json(200, {"ia::result": page, "ia::meta": _page_meta(len(rows), start, size)})

@@ -44,7 +44,7 @@ class Sandbox:
         self.knobs = s.knobs
         self.clock = Clock(parse_iso(s.frozen_clock) if s.frozen_clock else None)
         self.store = Store(REGISTRY, self.clock, self.knobs, s.seed)
-        self.engine = QueryEngine(self.store, s.entity_sees_top_level)
+        self.engine = QueryEngine(self.store, s.entity_sees_top_level, private_entities=s.private_entities)
         self.sessions = Sessions(self.clock)
         self.oauth = OAuth(s, self.clock, self.knobs, lambda: set(self.store.tables["LOCATIONENTITY"].by_id))
         self.rest = RestApi(self.store, self.engine, self.oauth, self.sessions, s, lambda: self.xml_url)
@@ -82,7 +82,7 @@ class Sandbox:
         try:
             if self.replay is None:  # a replay answers from its capture alone
                 seed_store(self.store, s.seed, s.scale, s.counts, s.data_as_of, s.user_id)
-            self._http = HttpServer(s.host, s.port, App(self))
+            self._http = HttpServer(s.host, s.port, App(self), now=self.clock.timestamp)
             self._http.start()
         finally:
             if s3_thread is not None:

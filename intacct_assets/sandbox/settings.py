@@ -33,6 +33,7 @@ class Knobs:
     # answer): the errorno, and the description2 ("{controlid}" is replaced; "" = the number alone).
     duplicate_controlid_errorno: str = "XL03000010"
     duplicate_controlid_text: str = "A function with controlid '{controlid}' has already been executed (uniqueid=true)."
+    throttle_headers: bool = False  # every admitted API answer carries X-IA-Throttle-Limit[-Remaining]
 
     def update(self, **changes: Any) -> None:
         """Apply validated changes; unknown names or bad values raise ValueError."""
@@ -135,6 +136,7 @@ class SandboxSettings:
     data_as_of: str = "2026-01-01T00:00:00Z"  # seeded history ends here (keeps seeded data deterministic)
     frozen_clock: str | None = None  # pin "now" (ISO) for fully deterministic runs
     entity_sees_top_level: bool = True  # entity context also sees records owned by the top level
+    private_entities: tuple[str, ...] = ()  # top-level queries see their records only with includePrivate
     rotate_refresh_tokens: bool = False  # refresh grant returns the same refresh token unless True
     single_grant_per_user: bool = False  # a new authorization invalidates older refresh tokens (Nango quirk)
     xml_max_functions: int = 100  # functions per XML request (undocumented by Intacct)

@@ -540,6 +540,7 @@ class XmlGateway:
             order.append((accessor, _child(item, "descending") is not None))
         options = _child(body, "options")
         case_insensitive = _text(_child(options, "caseinsensitive")) == "true" if options is not None else False
+        show_private = _text(_child(options, "showprivate")) == "true" if options is not None else False
         page_size = self._page_size(body, 2000)
         offset_text = _text(_child(body, "offset"), "0")
         if not offset_text.isdigit():
@@ -551,7 +552,8 @@ class XmlGateway:
             + str([(a.name, d) for a, d in order])
         )
         rows = self.engine.run(
-            defn, where, order, entity=ctx.entity, case_sensitive=not case_insensitive, cache_key=key
+            defn, where, order, entity=ctx.entity, case_sensitive=not case_insensitive, cache_key=key,
+            include_private=show_private,
         )
         page = rows[offset : offset + page_size]
         data = SubElement(
