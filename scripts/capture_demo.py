@@ -1,6 +1,6 @@
 """Capture one run of the ./dev demo's API assets, replay it, and check the same assets materialize from it.
 
-Run: .venv/bin/python scripts/capture_demo.py [--capture captures/demo] [--mask-fields name,email1]
+Run: .venv/bin/python scripts/capture_demo.py [--capture captures/demo]
 
 1. Starts the demo's sandbox (the ./dev company, with its background users editing records) and runs
    ``dagster asset materialize --select group:api`` into a fresh warehouse with ``INTACCT_CAPTURE_DIR`` set.
@@ -59,7 +59,6 @@ def differences(recorded: Path, replayed: Path) -> dict[str, tuple[int, int, int
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--capture", default="captures/demo", help="folder for the capture (must hold none yet)")
-    parser.add_argument("--mask-fields", default="", help="INTACCT_CAPTURE_MASK_FIELDS, e.g. name,email1")
     args = parser.parse_args()
     capture = (ROOT / args.capture).resolve()
     if any(capture.glob("*.jsonl")):
@@ -67,8 +66,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as work:
         recorded, replayed = Path(work) / "recorded.duckdb", Path(work) / "replayed.duckdb"
         with Sandbox(SandboxSettings(knobs=DEMO_KNOBS, start_s3=False)) as demo:
-            materialize(demo, recorded, {"INTACCT_CAPTURE_DIR": str(capture),
-                                         "INTACCT_CAPTURE_MASK_FIELDS": args.mask_fields})
+            materialize(demo, recorded, {"INTACCT_CAPTURE_DIR": str(capture), "INTACCT_CAPTURE_MASK_FIELDS": ""})
         files = sorted(capture.glob("*.jsonl"))
         print(f"captured: {', '.join(f'{f.name} ({f.stat().st_size / 1e6:.1f} MB)' for f in files)}")
         with Sandbox(SandboxSettings(replay=str(capture), start_s3=False)) as replay:
