@@ -56,6 +56,8 @@ class IntacctSettings:
     token_store: str = ""  # folder of rotated refresh tokens ("" = beside the Dagster instance; "off" = memory)
     token_store_command: str = ""  # or a command keeping them in a secrets manager (`get`/`set` <key>)
     dagster_home: str = ""
+    capture_dir: str = ""  # record every exchange, redacted, into this folder ("" = off)
+    capture_mask_fields: tuple[str, ...] = ()  # fields whose values a capture masks (names, e-mails, amounts)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> IntacctSettings:
@@ -86,6 +88,9 @@ class IntacctSettings:
             token_store=text("INTACCT_TOKEN_STORE"),
             token_store_command=text("INTACCT_TOKEN_STORE_COMMAND"),
             dagster_home=text("DAGSTER_HOME"),
+            capture_dir=text("INTACCT_CAPTURE_DIR"),
+            capture_mask_fields=tuple(name.strip() for name in env.get("INTACCT_CAPTURE_MASK_FIELDS", "").split(",")
+                                      if name.strip()),
         )
 
     @property

@@ -148,3 +148,4 @@ class SandboxSettings:
     idempotency_ttl_seconds: int = 48 * 3600  # an Idempotency-Key's answer is replayed this long
     idempotency_memory_seconds: int = 60 * 24 * 3600  # the key is remembered (reuse: 409) this long
     start_s3: bool = True  # False: no DDS bucket at all (pure API tests start faster)
+    replay: str | None = None  # a capture file or folder: answer from it, with no seeded company (replay.py)
