@@ -23,6 +23,7 @@ from intacct_assets.intacct import IntacctClient
 from intacct_assets.intacct.filters import Compare, Filter, all_of
 
 EVENT_COLUMNS = ("OBJECTKEY", "ACCESSTIME", "ACCESSMODE")
+XML_FIELDS = (*EVENT_COLUMNS, "ID")  # what is read of AUDITHISTORY: the events, then its own key
 REST_AUDIT = "company-config/audit-history"
 _REST_ACTIONS = {"C": "create", "D": "delete"}
 
@@ -48,7 +49,7 @@ class AuditTrail:
                               Compare("in", "changeSource.actionPerformed", actions)))
         source = XmlSource(client, "AUDITHISTORY", entity, page_size, key=("ID",), modified="ACCESSTIME",
                            declared={"ACCESSTIME": "timestamp"})
-        return cls(source, ("OBJECTKEY", "ACCESSTIME", "ACCESSMODE", "ID"),
+        return cls(source, XML_FIELDS,
                    all_of(Compare("eq", "OBJECTTYPE", target.object.lower()), Compare("in", "ACCESSMODE", list(modes))))
 
     @property

@@ -50,11 +50,13 @@ class RefusedFields:
     """Fields Intacct refused to query, dropped from every later request of the source.
 
     A request refused for a field it selects (and neither filters nor sorts on) is sent again without
-    it; the caller remembers :attr:`names` in the sync state so that later runs never ask again.
+    it; the caller remembers :attr:`names` in the sync state so that later runs never ask again. A
+    ``fixed`` list drops nothing: a field someone named (a custom query's) is theirs to correct.
     """
 
-    def __init__(self, known: Iterable[str] = ()) -> None:
+    def __init__(self, known: Iterable[str] = (), *, fixed: bool = False) -> None:
         self.names: set[str] = set(known)
+        self.fixed = fixed
         self._lock = threading.Lock()
 
     def kept(self, request: PageRequest) -> tuple[str, ...]:
@@ -63,7 +65,8 @@ class RefusedFields:
 
     def refuse(self, name: str | None, request: PageRequest, sent: tuple[str, ...]) -> bool:
         """True when ``name`` can be dropped from the request (then it is, for good)."""
-        if not name or name not in sent or name in request.order or name in _filter_fields(request.filter):
+        if self.fixed or not name or name not in sent or name in request.order \
+                or name in _filter_fields(request.filter):
             return False
         with self._lock:
             self.names.add(name)
@@ -80,7 +83,7 @@ class RestSource:
         self.key = ("key",)
         self.modified = REST_MODIFIED
         self.include_private = include_private  # top level: also the records of private entities
-        self.refused = refused or RefusedFields()
+        self.refused = refused or RefusedFields(fixed=True)
 
     def discover(self) -> list[FieldSpec]:
         model = self.client.rest.model(self.object_name)
@@ -127,7 +130,7 @@ class XmlSource:
         self.key, self.modified, self.declared, self.function = key, modified, declared, function
         self.base_filter = base_filter  # custom queries: the user's WHERE, ANDed to every request
         self.include_private = include_private  # top level: also the records of private entities
-        self.refused = refused or RefusedFields()
+        self.refused = refused or RefusedFields(fixed=True)
         self.types = dict(declared)  # field -> type; dates and timestamps follow the user's preferences
 
     def discover(self) -> list[FieldSpec]:

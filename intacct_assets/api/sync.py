@@ -39,7 +39,7 @@ from intacct_assets.api.frames import parse_timestamp, timestamp, typed_batch, u
 from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
 from intacct_assets.api.settings import ApiSettings
-from intacct_assets.api.sources import Page, PageRequest, RefusedFields, RestSource, XmlSource
+from intacct_assets.api.sources import Page, PageRequest, RefusedFields
 from intacct_assets.api.state import CallRecorder, ensure_api_tables, load_state
 from intacct_assets.api.targets import API_SCHEMA, SyncTarget
 from intacct_assets.api.writer import Writer
@@ -136,16 +136,8 @@ class _ContextSync:
         client_entity = context or None  # None: the credentials' default context
         self.report = ContextReport(self.tag)
         self.include_private = self.settings.include_private and not self.tag
-        self.refused = RefusedFields()
-        if target.rest:
-            self.source: RestSource | XmlSource = RestSource(
-                self.client, target.rest, client_entity, self.settings.page_size,
-                include_private=self.include_private, refused=self.refused)
-        else:
-            self.source = XmlSource(self.client, target.object, client_entity, self.settings.page_size,
-                                    key=target.key, modified=target.modified, declared=target.declared,
-                                    function=target.xml_function,
-                                    base_filter=target.custom.filter if target.custom else None,
+        self.refused = RefusedFields(fixed=target.custom is not None)  # a custom query's fields are the user's
+        self.source = target.source(self.client, client_entity, self.settings.page_size,
                                     include_private=self.include_private, refused=self.refused)
         self.key = target.key[0]
         self.concurrency = self.client.limiter.limit

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from intacct_assets.api.schema import ENTITY_COLUMN, column_name
 from intacct_assets.api.settings import ApiSettings
-from intacct_assets.api.sources import REST_MODIFIED
+from intacct_assets.api.sources import REST_MODIFIED, RefusedFields, RestSource, XmlSource
 from intacct_assets.catalog import CatalogObject
+from intacct_assets.intacct import IntacctClient
 from intacct_assets.intacct.filters import Filter
 
 API_SCHEMA = "api"
@@ -50,6 +51,18 @@ class SyncTarget:
             deletes=binding.deletes or settings.deletes, entity_scoped=binding.entity_scoped,
             xml_function=binding.xml_function, cadence=binding.cadence, declared=dict(obj.columns),
             name_field="id" if binding.rest else obj.unique_name)  # REST: the name field is the record's id
+
+    def source(self, client: IntacctClient, entity: str | None, page_size: int, *, include_private: bool = False,
+               refused: RefusedFields | None = None) -> RestSource | XmlSource:
+        """Where this target's rows come from, in one entity context (None: the credentials' default);
+        ``include_private``: the top level's reads include private entities' records; ``refused``: fields
+        Intacct refuses to query, left out."""
+        if self.rest:
+            return RestSource(client, self.rest, entity, page_size, include_private=include_private, refused=refused)
+        return XmlSource(client, self.object, entity, page_size, key=self.key, modified=self.modified,
+                         declared=self.declared, function=self.xml_function,
+                         base_filter=self.custom.filter if self.custom else None, include_private=include_private,
+                         refused=refused)
 
     @property
     def key_columns(self) -> tuple[str, ...]:

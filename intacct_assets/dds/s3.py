@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,6 +47,27 @@ def download(client, bucket: str, key: str, target: Path) -> tuple[str, int]:
             for chunk in iter(lambda: body.read(_CHUNK), b""):
                 sink.write(chunk)
     return etag, size
+
+
+def read_head(client, bucket: str, key: str, size: int) -> tuple[bytes, bool]:
+    """The first ``size`` bytes of an object (gunzipped when it is compressed), and whether it goes on.
+
+    Only as much as that is downloaded: the stream is closed once the head is read.
+    """
+    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+    try:
+        chunk = body.read(min(size, _CHUNK))
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16) if chunk.startswith(GZIP_MAGIC) else None
+        head = bytearray()
+        while chunk and len(head) <= size:
+            head += inflater.decompress(chunk, size + 1 - len(head)) if inflater else chunk
+            if inflater and inflater.unconsumed_tail:
+                break  # the head is full; the rest is not needed
+            chunk = body.read(_CHUNK)
+        more = len(head) > size or bool(chunk) or (inflater is not None and not inflater.eof)
+    finally:
+        body.close()
+    return bytes(head[:size]), more
 
 
 class _Prepended:

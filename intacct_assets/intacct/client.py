@@ -13,6 +13,7 @@ from intacct_assets.intacct.oauth import TokenProvider
 from intacct_assets.intacct.redaction import Redactor
 from intacct_assets.intacct.rest import RestClient
 from intacct_assets.intacct.settings import IntacctSettings
+from intacct_assets.intacct.token_store import token_store
 from intacct_assets.intacct.transport import Transport
 from intacct_assets.intacct.xml_api import XmlClient
 
@@ -43,7 +44,11 @@ class IntacctClient:
     @property
     def rest(self) -> RestClient:
         if self._rest is None:
-            tokens = TokenProvider(self.settings, self.transport, self.redactor, self._clock)
+            settings = self.settings
+            store = token_store(folder=settings.token_store, command=settings.token_store_command,
+                                dagster_home=settings.dagster_home, client_id=settings.client_id,
+                                tenant=settings.tenant)
+            tokens = TokenProvider(settings, self.transport, self.redactor, self._clock, store)
             self._rest = RestClient(self.settings, self.transport, tokens.authorizer(), self.redactor)
         return self._rest
 

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 PERMISSION_TEXT = "do not have permission"
-ALREADY_EXECUTED = "XL03000010"  # XML: a function with this controlid already ran (uniqueid=true)
+# XML, uniqueid=true: the gateway refuses a controlid whose function already ran. No public source gives
+# the error number of that refusal, so only its words count as evidence that the function ran.
+ALREADY_EXECUTED = re.compile(r"\balready (?:been )?executed\b", re.IGNORECASE)
 NOT_QUERYABLE = "REST-1106"  # "The <field> field in <object> object cannot be used in query" (a real tenant's answer)
 _NOT_QUERYABLE_TEXT = re.compile(r"^The (\S+) field in \S+ object cannot be used in query")
 
@@ -123,7 +125,8 @@ class IntacctXmlError(IntacctError):
 
     @property
     def already_executed(self) -> bool:
-        return self._has(lambda e: e.errorno == ALREADY_EXECUTED)
+        """The gateway says in words that this function already ran (a refused duplicate controlid)."""
+        return self._has(lambda e: bool(ALREADY_EXECUTED.search(f"{e.description} {e.description2}")))
 
     @property
     def throttled(self) -> bool:

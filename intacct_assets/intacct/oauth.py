@@ -2,7 +2,9 @@
 
 A token is renewed shortly before ``expires_in`` runs out (measured on this machine's monotonic
 clock, so server clock skew does not matter), and at most once after a 401 for each request: a
-second 401 is an :class:`IntacctAuthError`, never a loop.
+second 401 is an :class:`IntacctAuthError`, never a loop. A refresh token that Intacct rotates is
+kept in the token store (:mod:`token_store`) for the next run; a refused one is an error that says
+what to do.
 """
 
 from __future__ import annotations
@@ -20,21 +22,30 @@ from intacct_assets.intacct.errors import IntacctApiError, IntacctAuthError, Int
 from intacct_assets.intacct.redaction import Redactor
 from intacct_assets.intacct.retry import Replay
 from intacct_assets.intacct.settings import IntacctSettings
+from intacct_assets.intacct.token_store import StoredToken, TokenStore
 from intacct_assets.intacct.transport import Authorizer, Exchange, Transport, json_object
 
 MAX_REFRESH_MARGIN_SECONDS = 60.0
+REFUSED_ENV_TOKEN = (
+    "the refresh token of INTACCT_REFRESH_TOKEN",
+    "It was revoked, replaced by a newer authorization of the same user, or rotated away by a refresh whose new "
+    "token was not kept. Re-authorize the app and set INTACCT_REFRESH_TOKEN to the new refresh token")
 
 
 class TokenProvider:
     def __init__(self, settings: IntacctSettings, transport: Transport, redactor: Redactor,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, store: TokenStore | None = None) -> None:
+        """``store``: where rotated refresh tokens are kept between runs (None: in memory only)."""
         settings.require_rest()
         self._settings, self._transport, self._redactor, self._clock = settings, transport, redactor, clock
+        self._store = store
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
         self._refresh_at = 0.0
-        self._refresh_token = settings.refresh_token.reveal()
+        self._env_token = settings.refresh_token.reveal()
+        self._refresh_token = self._env_token  # the current one, when there is no store
+        self._refused = ("", "")  # what the token request presents, and what to do when Intacct refuses it
 
     def authorizer(self) -> Authorizer:
         return Authorizer(header=lambda: f"Bearer {self.token()}", refresh=self._replace)
@@ -57,12 +68,34 @@ class TokenProvider:
             return True
 
     def _fetch(self) -> None:
-        settings = self._settings
-        form = {"client_id": settings.client_id, "client_secret": settings.client_secret.reveal()}
-        if self._refresh_token:
-            form |= {"grant_type": "refresh_token", "refresh_token": self._refresh_token}
+        if not self._env_token:
+            self._refused = (f"the client credentials for {self._settings.oauth_username}", "")
+            self._grant({"grant_type": "client_credentials", "username": self._settings.oauth_username})
+        elif self._store is None:
+            self._refused = REFUSED_ENV_TOKEN
+            self._refresh_token = self._grant({"grant_type": "refresh_token", "refresh_token": self._refresh_token}) \
+                or self._refresh_token
         else:
-            form |= {"grant_type": "client_credentials", "username": settings.oauth_username}
+            with self._store.locked():  # load, spend and replace the token as one step across processes
+                stored = self._store.load()
+                current = self._env_token
+                self._refused = REFUSED_ENV_TOKEN
+                if stored is not None and stored.continues(self._env_token):
+                    current = stored.refresh_token
+                    self._redactor.add(current)
+                    self._refused = (
+                        f"the stored refresh token (rotated from INTACCT_REFRESH_TOKEN, saved {stored.saved_at})",
+                        "It was revoked, or replaced by a newer authorization of the same user. Re-authorize the "
+                        "app and set INTACCT_REFRESH_TOKEN to the new refresh token (a new value replaces the "
+                        f"stored one), or {self._store.how_to_clear()} to start again from INTACCT_REFRESH_TOKEN")
+                renewed = self._grant({"grant_type": "refresh_token", "refresh_token": current})
+                if renewed and renewed != current:
+                    self._store.save(StoredToken.rotated(renewed, self._env_token))
+
+    def _grant(self, grant: dict[str, str]) -> str | None:
+        """Ask the token endpoint for an access token; returns the refresh token of the answer, if any."""
+        settings = self._settings
+        form = {"client_id": settings.client_id, "client_secret": settings.client_secret.reveal(), **grant}
         started = self._clock()
         response = self._transport.send(Exchange(
             face="oauth", method="POST", url=f"{settings.api_url}/oauth2/token",
@@ -75,22 +108,23 @@ class TokenProvider:
         if not isinstance(token, str) or not token or lifetime <= 0:
             raise IntacctAuthError("the token endpoint answered without an access_token / expires_in")
         self._redactor.add(token)
-        if isinstance(payload.get("refresh_token"), str) and payload["refresh_token"]:
-            self._refresh_token = payload["refresh_token"]
-            self._redactor.add(self._refresh_token)
         self._token = token
         self._expires_at = started + lifetime
         self._refresh_at = self._expires_at - min(MAX_REFRESH_MARGIN_SECONDS, lifetime / 10)
+        refresh = payload.get("refresh_token")
+        if not isinstance(refresh, str) or not refresh:
+            return None
+        self._redactor.add(refresh)
+        return refresh
 
     def _judge(self, response: httpx.Response) -> IntacctError | None:
         if response.status_code < 400:
             return None
         message = self._redactor.text(response.content, 300)
         if response.status_code in (400, 401, 403):
-            grant = ("refresh token" if self._refresh_token
-                     else f"client credentials for {self._settings.oauth_username}")
-            return IntacctAuthError(f"Intacct refused the {grant} (HTTP {response.status_code}): {message}",
-                                    response.status_code)
+            refused, advice = self._refused
+            return IntacctAuthError(f"Intacct refused {refused} (HTTP {response.status_code}): {message}"
+                                    + (f". {advice}" if advice else ""), response.status_code)
         code = _gateway_code(response)
         return IntacctApiError(response.status_code, message, code=code, method="POST", path="/oauth2/token")
 

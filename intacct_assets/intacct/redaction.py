@@ -16,13 +16,16 @@ from collections.abc import Iterable
 MASK = "***"
 _MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words
 _SENSITIVE = r"(?:access_token|refresh_token|client_secret|password|sessionid|sessionId|code_verifier|token)"
-_PATTERNS = (  # (pattern, replacement keeping the delimiters)
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), rf"\g<1>{MASK}"),
-    (re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]+"), rf"\g<1>{MASK}"),
-    (re.compile(rf'("{_SENSITIVE}"\s*:\s*")[^"]*(")'), rf"\g<1>{MASK}\g<2>"),
-    (re.compile(rf"((?:^|[?&\s]){_SENSITIVE}=)[^&\s]*"), rf"\g<1>{MASK}"),
-    (re.compile(r"(<(password|sessionid)>)[^<]*(</\2>)", re.IGNORECASE), rf"\g<1>{MASK}\g<3>"),
+_SENSITIVE_WORDS = (b"token", b"secret", b"password", b"session", b"code_verifier")  # each name above holds one
+_PATTERNS = (  # (pattern, replacement keeping the delimiters, words (lower case) without which it cannot match)
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), rf"\g<1>{MASK}", (b"bearer",)),
+    (re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]+"), rf"\g<1>{MASK}", (b"basic",)),
+    (re.compile(rf'("{_SENSITIVE}"\s*:\s*")[^"]*(")'), rf"\g<1>{MASK}\g<2>", _SENSITIVE_WORDS),
+    (re.compile(rf"((?:^|[?&\s]){_SENSITIVE}=)[^&\s]*"), rf"\g<1>{MASK}", _SENSITIVE_WORDS),
+    (re.compile(r"(<(password|sessionid)>)[^<]*(</\2>)", re.IGNORECASE), rf"\g<1>{MASK}\g<3>",
+     (b"password", b"session")),
 )
+_WORDS = frozenset(word for *_, words in _PATTERNS for word in words)
 
 
 class Secret:
@@ -79,8 +82,12 @@ class Redactor:
         for secret in secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
+        # a pattern runs only where it can match: captured pages are megabytes long (bytes lower faster)
+        lowered = text.encode("utf-8", "surrogatepass").lower()
+        present = {word for word in _WORDS if word in lowered}
+        for pattern, replacement, words in _PATTERNS:
+            if present.intersection(words):
+                text = pattern.sub(replacement, text)
         if limit is not None and len(text) > limit:
             text = text[:limit] + f"… ({len(text) - limit} more characters)"
         return text

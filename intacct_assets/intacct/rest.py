@@ -231,12 +231,14 @@ class RestClient:
 
     def delete(self, object_name: str, keys: Sequence[str], *, entity: str | None = None,
                atomic: bool = False) -> WriteResult:
-        """Deletes by key. Not resent after a lost answer: Intacct has no idempotency for DELETE."""
+        """Deletes by key. A 204 (no body) means every key was deleted, one key or ``k1,k2,k3`` alike; a
+        per-record body (a 207 partial failure) is read record by record. Not resent after a lost answer:
+        Intacct has no idempotency for DELETE."""
         _check_batch(keys)
         response = self.request("DELETE", f"/objects/{object_name}/{','.join(keys)}", entity=entity, atomic=atomic,
                                 operation=f"delete {object_name}", per_item=len(keys) > 1)
         if response.status_code == 204:
-            return WriteResult(204, [ItemResult(0, 204, key=keys[0])])
+            return WriteResult(204, [ItemResult(index, 204, key=key) for index, key in enumerate(keys)])
         return _write_result(response, self._redactor, "DELETE", object_name, keys)
 
     def _write(self, method: str, object_name: str, records: Sequence[dict], entity: str | None, atomic: bool,
@@ -352,8 +354,8 @@ def _transactions(method: str, path: str, response: httpx.Response) -> int:
         return 0  # a replay of an earlier answer is not billed again
     if method == "GET" or path == "/services/core/query":
         return 1
-    if response.status_code == 204:
-        return 1
+    if response.status_code == 204:  # a DELETE: every key of the path was deleted
+        return len(path.rsplit("/", 1)[-1].split(","))
     result = _result(response)
     if isinstance(result, list):  # a batch: the records written
         return sum(1 for item in result if isinstance(item, dict) and int(item.get("ia::status") or 0) < 300)

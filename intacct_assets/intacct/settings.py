@@ -55,6 +55,11 @@ class IntacctSettings:
     slot_dir: str = ""  # where processes on this machine share the concurrency slots; "off" = this process only
     xml_date_format: str = ""  # the XML user's date format (/mdY or m/d/Y); "" = ask Intacct (readUserFormatting)
     xml_timezone: str = ""  # the XML user's time zone (-08:00, America/Los_Angeles); "" = ask Intacct
+    token_store: str = ""  # folder of rotated refresh tokens ("" = beside the Dagster instance; "off" = memory)
+    token_store_command: str = ""  # or a command keeping them in a secrets manager (`get`/`set` <key>)
+    dagster_home: str = ""
+    capture_dir: str = ""  # record every exchange, redacted, into this folder ("" = off)
+    capture_mask_fields: tuple[str, ...] = ()  # fields whose values a capture masks (names, e-mails, amounts)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> IntacctSettings:
@@ -84,6 +89,12 @@ class IntacctSettings:
             slot_dir=env.get("INTACCT_API_SLOT_DIR", "").strip(),
             xml_date_format=text("INTACCT_XML_DATE_FORMAT"),
             xml_timezone=text("INTACCT_XML_TIMEZONE"),
+            token_store=text("INTACCT_TOKEN_STORE"),
+            token_store_command=text("INTACCT_TOKEN_STORE_COMMAND"),
+            dagster_home=text("DAGSTER_HOME"),
+            capture_dir=text("INTACCT_CAPTURE_DIR"),
+            capture_mask_fields=tuple(name.strip() for name in env.get("INTACCT_CAPTURE_MASK_FIELDS", "").split(",")
+                                      if name.strip()),
         )
 
     @property

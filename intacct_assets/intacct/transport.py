@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from intacct_assets.intacct.calllog import EXCERPT_CHARS, ApiCall, CallLog
+from intacct_assets.intacct.capture import Capture
 from intacct_assets.intacct.errors import (
     IntacctError,
     IntacctTransportError,
@@ -74,6 +75,7 @@ class Transport:
         self.settings, self.calls, self.redactor = settings, calls, redactor
         self.limiter = ConcurrencyLimiter.for_tenant(settings.tenant, settings.concurrency_limit, settings.slot_root)
         self.http = http or httpx.Client(timeout=httpx.Timeout(settings.timeout_seconds), follow_redirects=False)
+        self.capture = Capture.open(settings.capture_dir, settings.capture_mask_fields, redactor)  # None: off
 
     def close(self) -> None:
         self.http.close()
@@ -122,8 +124,14 @@ class Transport:
             finally:
                 response.close()
         except httpx.TransportError as error:
-            self._transport_failure(exchange, error, (time.perf_counter() - started) * 1000, attempts)
-        return _Timed(response, (time.perf_counter() - started) * 1000)
+            duration_ms = (time.perf_counter() - started) * 1000
+            if self.capture is not None:
+                self.capture.record(exchange, request, None, duration_ms, attempts.number, error)
+            self._transport_failure(exchange, error, duration_ms, attempts)
+        duration_ms = (time.perf_counter() - started) * 1000
+        if self.capture is not None:
+            self.capture.record(exchange, request, response, duration_ms, attempts.number)
+        return _Timed(response, duration_ms)
 
     def _transport_failure(self, exchange: Exchange, error: httpx.TransportError, duration_ms: float,
                            attempts: _Attempts) -> None:

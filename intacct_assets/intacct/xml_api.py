@@ -6,7 +6,8 @@ the session dies if left unused (``<sessiontimeout>``, ``expiresIn`` for the bri
 renewed a minute before that, and one refused as dead anyway (``XL03000006`` at the authentication
 level, or HTTP 400 ``invalidRequest``) is renewed once and the request sent again. Reads are resent
 freely; writes only when sent with ``uniqueid=True`` and stable ``controlid``s, in which case the
-gateway refuses to run a function twice (``XL03000010``, :attr:`IntacctXmlError.already_executed`).
+gateway refuses to run a function twice (a refusal that says so in words is
+:attr:`IntacctXmlError.already_executed`; its error number is not documented).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ outcome and the new state in one transaction. A dry run stops after the plan.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -17,16 +17,15 @@ import polars as pl
 from intacct_assets.intacct.calllog import summarize
 from intacct_assets.intacct.client import IntacctClient
 from intacct_assets.reverse import state as sync_state
-from intacct_assets.reverse.mapping import build_records, payload_hash
+from intacct_assets.reverse.mapping import build_records
 from intacct_assets.reverse.objects import WriteObject, write_object
+from intacct_assets.reverse.pending import PendingWrites, Settled
 from intacct_assets.reverse.plan import PlannedWrite, SyncPlan, plan_sync
-from intacct_assets.reverse.spec import SyncSpec
+from intacct_assets.reverse.spec import SyncSpec, check_target
 from intacct_assets.reverse.state import RowResult
 from intacct_assets.reverse.writer import IntacctWriter, PendingRequest, WriteOutcome
 from intacct_assets.warehouse.connection import Warehouse, transaction
 from intacct_assets.warehouse.sql import quote
-
-OUTCOME_OF = {"create": "created", "update": "updated", "delete": "deleted", "clear": "cleared", "absent": "absent"}
 
 
 class SourceError(ValueError):
@@ -92,24 +91,30 @@ class ReverseSync:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None)):
         self.spec, self.warehouse, self.client, self.run_id, self.clock = spec, warehouse, client, run_id, clock
         self.target: WriteObject = write_object(spec.object)
+        check_target(spec, self.target)
 
-    def run(self, dry_run: bool = False) -> SyncReport:
+    def run(self, dry_run: bool = False, pending_written: Collection[str] = (),
+            pending_resend: Collection[str] = ()) -> SyncReport:
+        """``pending_written`` / ``pending_resend``: idempotency keys of held creates the user checked in
+        Intacct (there / not there); see :mod:`intacct_assets.reverse.pending`."""
         started, mark = time.perf_counter(), self.client.calls.mark()
         rows = read_source(self.warehouse, self.spec)
         records = build_records(rows, self.spec, self.target)
-        awaiting: set[str] = set()
+        settled = Settled()
         if not dry_run:
-            awaiting = self._replay_pending()
+            settled = PendingWrites(self.spec, self.warehouse, self._writer(), self.clock, self.run_id).settle(
+                pending_written, pending_resend)
         with self.warehouse.connect() as connection:
             current = sync_state.load_state(connection, self.spec.name)
         report = SyncReport(self.spec.name, dry_run, {}, source_rows=len(rows))
         results: list[RowResult] = []
         plan = plan_sync(self.spec, self.target, records, current)
-        if awaiting:  # a write of these rows is still unanswered: resending it under a new key could duplicate
-            plan.invalid += [RowResult(w.match_value, w.operation, "failed",
-                                       error="an earlier write of this row is still unanswered; it will be replayed")
-                             for w in plan.writes if w.match_value in awaiting]
-            plan.writes = [w for w in plan.writes if w.match_value not in awaiting]
+        # A write of these rows may have reached Intacct: sending them under a new key could duplicate.
+        plan.invalid += [RowResult(w.match_value, w.operation, "failed", error=settled.held[w.match_value])
+                         for w in plan.writes if w.match_value in settled.held]
+        plan.writes = [replace(w, attempt=f"{w.attempt} after {settled.renewed[w.match_value]}")
+                       if w.match_value in settled.renewed else w
+                       for w in plan.writes if w.match_value not in settled.held]
         report.plan = plan.summary()
         if dry_run:
             report.planned_sample = [{"match_value": w.match_value, "operation": w.operation,
@@ -130,7 +135,7 @@ class ReverseSync:
     # ------------------------------------------------------------------ execution
     def _writer(self, on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None) -> IntacctWriter:
         return IntacctWriter(self.client, self.target, self.spec.name, self.spec.entity, self.spec.batch_size,
-                             on_sending=on_sending)
+                             on_sending=on_sending, match_field=self.spec.match.field)
 
     def _execute(self, plan: SyncPlan, answered: list[str]) -> list[RowResult]:
         writer = self._writer(self._remember)
@@ -147,7 +152,7 @@ class ReverseSync:
                 outcomes = self._recreate_gone(writer, by_operation.get("update", []), outcomes,
                                                results, hashes)
             for outcome in outcomes:
-                results.append(self._result(operation, outcome, hashes))
+                results.append(outcome.row(operation, hashes))
         results += [RowResult(w.match_value, "absent", "absent", w.intacct_key) for w in by_operation.get("absent", [])]
         answered += writer.answered
         return results
@@ -192,42 +197,14 @@ class ReverseSync:
             again.setdefault(write.operation, []).append(write)
         for operation, send in (("create", writer.create), ("update", writer.update)):
             for outcome in send(again.get(operation, [])):
-                results.append(self._result(operation, outcome, hashes))
+                results.append(outcome.row(operation, hashes))
         return [outcome for outcome in outcomes if not outcome.gone]
-
-    def _result(self, operation: str, outcome: WriteOutcome, hashes: dict[str, str | None]) -> RowResult:
-        if not outcome.ok:
-            return RowResult(outcome.match_value, operation, "failed", error=outcome.error)
-        return RowResult(outcome.match_value, operation, OUTCOME_OF[operation], outcome.key,
-                         payload_hash=hashes.get(outcome.match_value))
 
     def _remember(self, requests: list[PendingRequest]) -> None:
         """Before writes are sent: kept until their outcomes are recorded (the next run replays what is left)."""
         with self.warehouse.connect() as connection, transaction(connection):
             sync_state.remember_pending(connection, self.spec.name, [
                 (r.idempotency_key, r.operation, r.body, r.members) for r in requests], self.clock())
-
-    def _replay_pending(self) -> set[str]:
-        """Writes whose answer was lost (or never recorded) last run: resent as they were, so Intacct answers
-        from its cache. Their outcomes are saved before planning, so the plan sees those rows as written;
-        the rows of a write that still gets no answer are returned (this run leaves them alone).
-        """
-        with self.warehouse.connect() as connection:
-            pending = sync_state.pending_requests(connection, self.spec.name)
-        writer = self._writer()
-        awaiting: set[str] = set()
-        for key, operation, body, members in pending:
-            outcomes = writer.replay(PendingRequest(key, operation, body, members))
-            if any(o.unknown for o in outcomes):
-                awaiting.update(members)
-                continue  # still no answer: it stays pending
-            sent = {member: payload_hash({k: v for k, v in item.items() if k != "key"})
-                    for member, item in zip(members, body, strict=True)}
-            results = [self._result(operation, outcome, sent) for outcome in outcomes]
-            with self.warehouse.connect() as connection, transaction(connection):
-                sync_state.save_results(connection, self.spec.name, self.run_id, results, self.clock())
-                sync_state.forget_pending(connection, self.spec.name, [key])
-        return awaiting
 
 
 def row_results_frame(results: list[RowResult]) -> pl.DataFrame:

@@ -26,6 +26,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from intacct_assets.reverse.objects import UnknownWriteObject, WriteObject, write_object
+
 SYNCS_PATH_ENV = "INTACCT_SYNCS_PATH"
 DEFAULT_SYNCS_FILE = "syncs.yaml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -117,6 +119,20 @@ class SyncSpec(BaseModel):
         return used | ({self.group_by} if self.group_by else set())
 
 
+def check_target(spec: SyncSpec, target: WriteObject) -> None:
+    """Refuse, before any call, a sync that may create records without a field Intacct requires."""
+    if spec.mode == "update":
+        return  # updates send only what changes
+    header, lines = target.unmapped(spec.mapping, spec.lines)
+    missing = [f"'{name}' in mapping" for name in header] + [f"'{name}' in lines" for name in lines]
+    if missing:
+        example = (header or lines)[0].split(" or ")[0]
+        raise SyncSpecError(
+            f"sync {spec.name}: the {spec.object} records it creates would lack {', '.join(missing)}, which "
+            f"Intacct requires on a create; map a source column to each (e.g. '{example}: <column>')"
+            + ("" if target.insert_only else ", or use mode update to change existing records only"))
+
+
 def parse_syncs(text: str, origin: str = "syncs") -> list[SyncSpec]:
     try:
         document = yaml.safe_load(text) or {}
@@ -132,6 +148,10 @@ def parse_syncs(text: str, origin: str = "syncs") -> list[SyncSpec]:
             spec = SyncSpec(**item)
         except Exception as error:  # pydantic ValidationError, TypeError for non-mappings
             raise SyncSpecError(f"{origin}: sync {label}: {error}") from error
+        try:
+            check_target(spec, write_object(spec.object))
+        except (UnknownWriteObject, SyncSpecError) as error:
+            raise SyncSpecError(f"{origin}: {error}") from error
         if spec.name in names:
             raise SyncSpecError(f"{origin}: two syncs are named {spec.name!r}")
         names.add(spec.name)

@@ -5,8 +5,7 @@ Intacct key, the last outcome and whether the row is still in the source.
 ``reverse_sync_results``: every row's outcome of every run (created / updated / deleted / cleared /
 unchanged / failed with Intacct's error text).
 ``reverse_sync_pending``: write requests sent (or about to be) whose outcome is not recorded yet
-(answer lost, or the run died); the next run replays them first with the same idempotency key, so
-the server answers from its cache.
+(answer lost, or the run died); the next run settles them first (see ``pending.py``).
 """
 
 from __future__ import annotations
@@ -98,11 +97,13 @@ def save_results(connection: duckdb.DuckDBPyConnection, sync: str, run_id: str |
     run(connection, "DROP TABLE _sync_results")
 
 
-def pending_requests(connection: duckdb.DuckDBPyConnection, sync: str) -> list[tuple[str, str, dict, list]]:
+def pending_requests(connection: duckdb.DuckDBPyConnection, sync: str) -> list[tuple[str, str, list, list, datetime]]:
+    """(idempotency key, operation, request body, members, when it was about to be sent), in sending order."""
     ensure_tables(connection)
-    rows = run(connection, "SELECT idempotency_key, operation, request, members "
+    rows = run(connection, "SELECT idempotency_key, operation, request, members, created_at "
                            f"FROM {META_SCHEMA}.reverse_sync_pending WHERE sync = ? ORDER BY created_at", [sync])
-    return [(key, operation, json.loads(request), json.loads(members)) for key, operation, request, members in rows]
+    return [(key, operation, json.loads(request), json.loads(members), created_at)
+            for key, operation, request, members, created_at in rows]
 
 
 def remember_pending(connection: duckdb.DuckDBPyConnection, sync: str,

@@ -5,9 +5,10 @@ the rows in it (with when each row's last outcome was recorded, so that a row se
 recorded failure is a new request, not a replay of the cached failure). The client may resend it
 after a lost answer and Intacct replays its first result. Every batch is remembered before it is
 sent and forgotten with its recorded outcome; what is left (an answer lost, or a run that died) is
-replayed, same key and body, by the next run. An XML legacy create carries ``uniqueid`` and a
+settled by the next run (``pending.py``). An XML legacy create carries ``uniqueid`` and a
 ``controlid`` derived from the sync and the row, so the gateway refuses to run it twice, whatever
-the run.
+the run; it counts as written only with evidence (success, a refusal that says it already ran, or
+the record read back by the match field).
 """
 
 from __future__ import annotations
@@ -15,21 +16,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
-
-from lxml import etree
+from dataclasses import dataclass, replace
 
 from intacct_assets.intacct.client import IntacctClient
 from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError, OutcomeUnknownError
 from intacct_assets.intacct.filters import Compare
 from intacct_assets.intacct.rest import MAX_QUERY_SIZE, Query, WriteResult
-from intacct_assets.intacct.xml_request import function, record
+from intacct_assets.intacct.xml_request import function
+from intacct_assets.reverse.legacy_xml import LegacyElementError, legacy_body
 from intacct_assets.reverse.objects import LegacyCreate, WriteObject
 from intacct_assets.reverse.plan import PlannedWrite
+from intacct_assets.reverse.state import RowResult
 
 LOOKUP_CHUNK = 1000
 XML_FUNCTIONS_PER_REQUEST = 100
+OUTCOME_OF = {"create": "created", "update": "updated", "delete": "deleted", "clear": "cleared", "absent": "absent"}
 
 
 @dataclass
@@ -38,8 +39,15 @@ class WriteOutcome:
     ok: bool
     key: str | None = None
     error: str | None = None
-    unknown: bool = False  # sent, but no answer: still pending, replayed by the next run
+    unknown: bool = False  # sent, but no answer (or a 409 for its key): still pending, settled by the next run
     gone: bool = False  # Intacct has no record with that key (404): deleted outside the sync
+
+    def row(self, operation: str, hashes: dict[str, str | None]) -> RowResult:
+        """The row's recorded result; ``hashes`` holds the hash of what was sent, per match value."""
+        if not self.ok:
+            return RowResult(self.match_value, operation, "failed", error=self.error)
+        return RowResult(self.match_value, operation, OUTCOME_OF[operation], self.key,
+                         payload_hash=hashes.get(self.match_value))
 
 
 @dataclass(frozen=True)
@@ -72,12 +80,14 @@ class IntacctWriter:
     """Writes of one sync target, within the client's concurrency limit and retry rules."""
 
     def __init__(self, client: IntacctClient, target: WriteObject, sync_name: str, entity: str | None = None,
-                 batch_size: int = 500, on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None):
+                 batch_size: int = 500, on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None,
+                 match_field: str | None = None):
         self.client, self.target, self.sync_name, self.entity = client, target, sync_name, entity
         self.batch_size = batch_size
+        self.match_field = match_field  # the Intacct field holding a row's match value: how a write is read back
         # Told of every REST batch of an operation before the first leaves (write-ahead): a run that dies after
         # Intacct committed a write but before its outcome was recorded leaves the request behind, and the next
-        # run replays it with the same key.
+        # run settles it (replayed with the same key, or read back).
         self.on_sending = on_sending
         self.answered: list[str] = []  # idempotency keys of the writes that got an answer
 
@@ -151,6 +161,10 @@ class IntacctWriter:
         try:
             result = write(self.target.rest, body, entity=self.entity, idempotency_key=key)
         except (OutcomeUnknownError, IntacctError) as error:
+            if isinstance(error, IntacctApiError) and error.status == 409:  # a 409 for the whole request: Intacct
+                # has this key (still running, or older than its 48-hour replay): what it did is still unknown
+                return [WriteOutcome(w.match_value, False, error=f"Intacct did not replay the earlier answer of this "
+                                     f"write: {error_text(error)}", unknown=True) for w in batch]
             if isinstance(error, IntacctApiError) and error.status < 500 and not error.throttled:
                 self.answered.append(key)
                 return [WriteOutcome(w.match_value, False, error=error_text(error)) for w in batch]
@@ -179,44 +193,52 @@ class IntacctWriter:
 
     # ------------------------------------------------------------------ XML legacy creates
     def _legacy_create(self, writes: Sequence[PlannedWrite], legacy: LegacyCreate) -> list[WriteOutcome]:
-        outcomes = []
-        for batch in _chunks(writes, XML_FUNCTIONS_PER_REQUEST):
-            functions = [function(_legacy_body(legacy, w.payload), stable_key(self.sync_name, w.match_value))
-                         for w in batch]
+        invalid, bodies, sendable = [], {}, []
+        for write in writes:
+            try:
+                bodies[write.match_value] = legacy_body(legacy, write.payload)
+                sendable.append(write)
+            except LegacyElementError as error:
+                invalid.append(WriteOutcome(write.match_value, False, error=str(error)))
+        sent: list[WriteOutcome] = []
+        for batch in _chunks(sendable, XML_FUNCTIONS_PER_REQUEST):
+            functions = [function(bodies[w.match_value], stable_key(self.sync_name, w.match_value)) for w in batch]
             try:
                 results = self.client.xml.call(functions, entity=self.entity, uniqueid=True)
             except IntacctError as error:
-                outcomes += [WriteOutcome(w.match_value, False, error=error_text(error),
-                                          unknown=isinstance(error, OutcomeUnknownError)) for w in batch]
+                sent += [WriteOutcome(w.match_value, False, error=error_text(error),
+                                      unknown=isinstance(error, OutcomeUnknownError)) for w in batch]
                 continue
             for write, result in zip(batch, results, strict=True):
                 if result.ok:
-                    outcomes.append(WriteOutcome(write.match_value, True, result.key))
-                elif result.error().already_executed:  # created by an earlier attempt or run
-                    outcomes.append(WriteOutcome(write.match_value, True, None))
+                    sent.append(WriteOutcome(write.match_value, True, result.key))
+                elif result.error().already_executed:  # Intacct says in words it ran (an earlier attempt or run)
+                    sent.append(WriteOutcome(write.match_value, True, None))
                 else:
-                    outcomes.append(WriteOutcome(write.match_value, False, error=error_text(result.error())))
-        return outcomes
+                    sent.append(WriteOutcome(write.match_value, False, error=error_text(result.error())))
+        return invalid + self._read_back(sent)
+
+    def _read_back(self, outcomes: list[WriteOutcome]) -> list[WriteOutcome]:
+        """Evidence for creates that got no key: a record found by the match field (with its key). A create
+        neither answered with success nor refused as "already executed" in words, and not found, is failed:
+        never recorded as written."""
+        unconfirmed = [outcome.match_value for outcome in outcomes if not outcome.key]
+        found, unreadable = self.lookup(self.match_field, unconfirmed) if self.match_field and unconfirmed \
+            else ({}, {})
+        checked = []
+        for outcome in outcomes:
+            value = outcome.match_value
+            if value in found:
+                checked.append(WriteOutcome(value, True, found[value]))
+            elif outcome.ok:
+                checked.append(outcome)
+            else:
+                why = (unreadable.get(value) or f"no {self.target.name} has {self.match_field} = {value!r} either"
+                       if self.match_field else "with match.field set, the sync could read the record back to tell")
+                checked.append(replace(outcome, error=f"{outcome.error}; not recorded as written ({why})"))
+        return checked
 
 
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[start:start + size] for start in range(0, len(items), size)]
 
-
-def _legacy_value(name: str, value: object, legacy: LegacyCreate) -> object:
-    if name in legacy.date_fields and isinstance(value, str):
-        day = date.fromisoformat(value[:10])
-        return {"year": day.year, "month": day.month, "day": day.day}
-    return value
-
-
-def _legacy_body(legacy: LegacyCreate, payload: dict) -> etree._Element:
-    """``<create_invoice>`` & co.: header fields, legacy date objects, then the line items."""
-    header = {name: _legacy_value(name, value, legacy) for name, value in payload.items() if name != "lines"}
-    lines = payload.get("lines", [])
-    if legacy.lines_container:
-        header[legacy.lines_container] = [{legacy.line_item: line} for line in lines]
-        return record(legacy.function, header)
-    body = record(legacy.function, header)
-    body.extend(record(legacy.line_item, line) for line in lines)
-    return body

@@ -74,6 +74,8 @@ def _knob_options(command):
 @click.option("--prefix", default="dds/", show_default=True)
 @click.option("--no-s3", is_flag=True, help="no DDS bucket at all")
 @click.option("--realistic", is_flag=True, help=f"turn on realistic limits {REALISTIC}")
+@click.option("--replay", type=click.Path(exists=True), default=None,
+              help="answer from this capture file or folder (INTACCT_CAPTURE_DIR) instead of a seeded company")
 @_knob_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def main(
@@ -89,6 +91,7 @@ def main(
     prefix,
     no_s3,
     realistic,
+    replay,
     command,
     **options,
 ) -> None:
@@ -119,10 +122,11 @@ def main(
             initial_delivery=initial_delivery,
             knobs=knobs,
             start_s3=not no_s3,
+            replay=replay,
         )
+        sandbox = Sandbox(settings)  # reads the capture to replay
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    sandbox = Sandbox(settings)
     try:
         sandbox.start()
     except (ValueError, RuntimeError, OSError) as error:

@@ -28,6 +28,7 @@ class SandboxError(Exception):
         errorno: str = "BL01001973",
         description: str = "",
         correction: str = "",
+        then: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -36,6 +37,7 @@ class SandboxError(Exception):
         self.errorno = errorno
         self.description = description
         self.correction = correction
+        self.then = then  # (errorno, text) of a second error Intacct reports after this one
 
     @property
     def http_status(self) -> int:

@@ -38,12 +38,12 @@ class Gate:
 
     def throttled(self, face: str) -> Response:
         retry = str(self.knobs.retry_after_seconds)
-        headers = [
-            ("Retry-After", retry),
-            ("X-IA-Throttle-Limit-RetryAfter", retry),
-            ("X-IA-Throttle-Limit", str(self.knobs.concurrency_limit)),
-            ("X-IA-Throttle-Limit-Remaining", "0"),
-        ]
+        headers = [("Retry-After", retry), ("X-IA-Throttle-Limit-RetryAfter", retry)]
+        if self.knobs.concurrency_limit:  # an injected 429 without a limit announces none (not a limit of 0)
+            headers += [
+                ("X-IA-Throttle-Limit", str(self.knobs.concurrency_limit)),
+                ("X-IA-Throttle-Limit-Remaining", "0"),
+            ]
         response = (
             control_failure("GW-0010", "API rate limit exceeded", 429)
             if face == "xml"
@@ -80,9 +80,14 @@ class Gate:
                 return self.throttled(call.face)
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            remaining = limit - self.in_flight
         started = time.monotonic()
         try:
             response = handler()
+            if knobs.throttle_headers and limit:
+                response.headers.extend(
+                    [("X-IA-Throttle-Limit", str(limit)), ("X-IA-Throttle-Limit-Remaining", str(remaining))]
+                )
             remaining = knobs.latency_ms / 1000 - (time.monotonic() - started)
             if remaining > 0:
                 time.sleep(remaining)

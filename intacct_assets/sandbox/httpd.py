@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -112,6 +114,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = _serve
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header tells the server's clock (the sandbox's, which tests may move)."""
+        return formatdate(self.server.now() if timestamp is None else timestamp, usegmt=True)
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - no access log (URLs carry codes)
         return
 
@@ -121,8 +127,9 @@ class HttpServer(ThreadingHTTPServer):
     request_queue_size = 256
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, handler: Handler) -> None:
+    def __init__(self, host: str, port: int, handler: Handler, now: Callable[[], float] = time.time) -> None:
         self.handler = handler
+        self.now = now
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         super().__init__((host, port), _RequestHandler)

@@ -7,7 +7,7 @@ query engines, validation and DDL are all derived from these definitions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 # Enumerations: stored (XML) value -> REST value.
@@ -27,6 +27,14 @@ ENUMS: dict[str, dict[object, str]] = {
         "Reversed": "reversed",
     },
     "auditaction": {"C": "create", "M": "modify", "D": "delete"},  # XML query codes; REST actionPerformed
+    "itemtype": {
+        "Inventory": "inventory",
+        "Non-Inventory": "nonInventory",
+        "Non-Inventory (Purchase only)": "nonInventoryPurchase",
+        "Non-Inventory (Sales only)": "nonInventorySales",
+        "Kit": "kit",
+        "Stockable Kit": "stockableKit",
+    },
     "paymentmethod": {
         "Printed Check": "printedCheck",
         "Cash": "cash",
@@ -56,20 +64,23 @@ DDL_TYPES = {
 
 @dataclass(frozen=True)
 class Field:
-    name: str  # XML / DDS name
+    name: str  # XML / DDS name (as reads show it)
     type: str  # string | integer | decimal | date | timestamp | boolean
     rest: str | None  # REST dot path; None = not a plain REST field (maybe exposed through a Ref)
     required: bool = False
     readonly: bool = False  # maintained by the system; ignored on write
     default: object = None
     enum: str | None = None
+    emulated: bool = True  # False: a standard field accepted and stored as given, with no behaviour behind it
+    write_as: str | None = None  # XML name writes use when it differs from the read name (GLENTRY DEPARTMENT)
     writeonly: bool = False  # REST model ``writeOnly``: accepted on write, refused in a query (REST-1106)
     deprecated: bool = False  # REST model ``deprecated``: still answered
     rest_only: bool = False  # no XML/DDS counterpart (kept under this internal name)
 
     @property
     def dds(self) -> bool:
-        return "." not in self.name and not self.rest_only
+        """DDS files carry the emulated top-level fields (standard-but-not-emulated ones would be empty)."""
+        return "." not in self.name and self.emulated and not self.rest_only
 
     @property
     def xml(self) -> bool:
@@ -125,6 +136,16 @@ class ObjectDef:
         return {f.name: f for f in self.fields}
 
     @cached_property
+    def by_write_name(self) -> dict[str, Field]:
+        """Fields by the XML name a create/update sends (``DEPARTMENT`` for GLENTRY's ``DEPARTMENTID``)."""
+        return {f.write_as or f.name: f for f in self.fields}
+
+    @property
+    def audit_created(self) -> str:
+        """Field stamped with the creation time: AUWHENCREATED where WHENCREATED is the document date."""
+        return "AUWHENCREATED" if "AUWHENCREATED" in self.by_name else "WHENCREATED"
+
+    @cached_property
     def by_rest(self) -> dict[str, Field]:
         return {f.rest: f for f in self.fields if f.rest}
 
@@ -150,8 +171,9 @@ _FLAGS = {"req": "required", "ro": "readonly", "wo": "writeonly", "dep": "deprec
 
 
 def _parse(spec: str) -> tuple[Field, ...]:
-    """Compact field table: ``NAME type rest-path [req] [ro] [wo] [dep] [restonly] [default=V] [enum=E]``
-    (rest '-' = none)."""
+    """Compact field table: ``NAME type rest-path [req] [ro] [wo] [dep] [restonly] [std] [default=V] [enum=E]
+    [write=NAME]`` (rest '-' = none; ``std`` = a standard field stored as given, not emulated; ``wo`` writeOnly,
+    ``dep`` deprecated, ``restonly`` no XML/DDS counterpart)."""
     fields = []
     for line in filter(str.strip, spec.splitlines()):
         name, kind, rest, *flags = line.split()
@@ -159,9 +181,11 @@ def _parse(spec: str) -> tuple[Field, ...]:
         for flag in flags:
             if flag in _FLAGS:
                 options[_FLAGS[flag]] = True
+            elif flag == "std":
+                options["emulated"] = False
             else:
                 key, _, value = flag.partition("=")
-                options[key] = value
+                options["write_as" if key == "write" else key] = value
         if "default" in options:
             raw = str(options["default"]).replace("_", " ")
             options["default"] = raw == "true" if kind == "boolean" else int(raw) if kind == "integer" else raw
@@ -179,6 +203,26 @@ MEGAENTITYID  string    -
 """
 STATUS = "STATUS string status default=active enum=status"
 ENTITY_REF = Ref("entity", "LOCATIONENTITY", "MEGAENTITYID")
+ENTITY_NAMES = "\nMEGAENTITYKEY integer - std\nMEGAENTITYNAME string - std\n"
+
+
+def _doc_header(created_rest: str, flags: str) -> str:
+    """AR/AP documents and their lines: WHENCREATED is the document (transaction) date, AUWHENCREATED the
+    audit timestamp (both are in the field lists the Python SDK dumped from real tenants, e.g. ARINVOICE)."""
+    return f"""
+RECORDNO      integer   key                     ro
+WHENCREATED   date      {created_rest}          {flags}
+AUWHENCREATED timestamp audit.createdDateTime   ro
+WHENMODIFIED  timestamp audit.modifiedDateTime  ro
+CREATEDBY     string    audit.createdBy         ro dep
+MODIFIEDBY    string    audit.modifiedBy        ro dep
+MEGAENTITYID  string    -
+"""
+
+
+def _std(names: str, kind: str = "string") -> str:
+    """Standard fields accepted and stored as given but not emulated (no REST path)."""
+    return "".join(f"\n{name} {kind} - std" for name in names.split()) + "\n"
 
 
 def _contact_group(prefix: str, rest: str) -> str:
@@ -191,23 +235,72 @@ def _contact_group(prefix: str, rest: str) -> str:
 {prefix}.MAILADDRESS.STATE     string {rest}.mailingAddress.state
 {prefix}.MAILADDRESS.ZIP       string {rest}.mailingAddress.postCode
 {prefix}.MAILADDRESS.COUNTRY   string {rest}.mailingAddress.country
+""" + _contact_extras(prefix + ".", rest + ".")
+
+
+def _contact_extras(prefix: str, rest: str) -> str:
+    """The rest of a contact's standard fields (names from the SDK field lists and the REST contact)."""
+    return f"""
+{prefix}CONTACTNAME              string {rest}id                          std
+{prefix}PREFIX                   string {rest}prefix                      std
+{prefix}FIRSTNAME                string {rest}firstName                   std
+{prefix}INITIAL                  string {rest}middleName                  std
+{prefix}LASTNAME                 string {rest}lastName                    std
+{prefix}COMPANYNAME              string {rest}companyName                 std
+{prefix}PHONE2                   string {rest}phone2                      std
+{prefix}CELLPHONE                string {rest}mobile                      std
+{prefix}PAGER                    string {rest}pager                       std
+{prefix}FAX                      string {rest}fax                         std
+{prefix}EMAIL2                   string {rest}email2                      std
+{prefix}URL1                     string {rest}URL1                        std
+{prefix}URL2                     string {rest}URL2                        std
+{prefix}MAILADDRESS.ADDRESS2     string {rest}mailingAddress.addressLine2 std
+{prefix}MAILADDRESS.COUNTRYCODE  string {rest}mailingAddress.isoCountryCode std
 """
 
 
+def _std_contact(prefix: str, visible: bool = False) -> str:
+    """A document's contact group (CONTACT, SHIPTO, BILLTO of ARINVOICE): standard, not emulated."""
+    names = (
+        "CONTACTNAME PREFIX FIRSTNAME INITIAL LASTNAME COMPANYNAME PRINTAS PHONE1 PHONE2 CELLPHONE PAGER FAX "
+        "EMAIL1 EMAIL2 URL1 URL2 MAILADDRESS.ADDRESS1 MAILADDRESS.ADDRESS2 MAILADDRESS.CITY MAILADDRESS.STATE "
+        "MAILADDRESS.ZIP MAILADDRESS.COUNTRY MAILADDRESS.COUNTRYCODE"
+    )
+    return _std(" ".join(f"{prefix}.{n}" for n in names.split())) + (
+        _std(f"{prefix}.VISIBLE", "boolean") if visible else ""
+    )
+
+
+DIMENSION_TARGETS = {
+    "department": "DEPARTMENT",
+    "location": "LOCATION",
+    "customer": "CUSTOMER",
+    "vendor": "VENDOR",
+    "project": "PROJECT",
+    "class": "CLASS",
+    "employee": "EMPLOYEE",
+    "item": "ITEM",
+}
+
+
 def _dimension_refs(*names: str) -> tuple[Ref, ...]:
-    targets = {
-        "department": "DEPARTMENT",
-        "location": "LOCATION",
-        "customer": "CUSTOMER",
-        "vendor": "VENDOR",
-        "project": "PROJECT",
-        "class": "CLASS",
-        "employee": "EMPLOYEE",
-    }
-    return tuple(Ref(f"dimensions.{n}", targets[n], f"{targets[n]}ID", xml=targets[n]) for n in names)
+    return tuple(
+        Ref(f"dimensions.{n}", DIMENSION_TARGETS[n], f"{DIMENSION_TARGETS[n]}ID", xml=DIMENSION_TARGETS[n])
+        for n in names
+    )
 
 
-def _party(obj: str, idname: str, auto: str) -> ObjectDef:
+# Dimensions a line may carry that the sandbox stores without emulating their objects.
+_STD_DIMENSIONS = """
+TASKID      string  dimensions.task.id      std
+COSTTYPEID  string  dimensions.costType.id  std
+CONTRACTID  string  dimensions.contract.id  std
+WAREHOUSEID string  dimensions.warehouse.id std
+ALLOCATION  string  allocation.id           std
+"""
+
+
+def _party(obj: str, idname: str, auto: str, standard: str) -> ObjectDef:
     """CUSTOMER and VENDOR share their shape."""
     rest = {"CUSTOMER": "accounts-receivable/customer", "VENDOR": "accounts-payable/vendor"}[obj]
     return ObjectDef(
@@ -226,6 +319,9 @@ PARENTID     string  -
 COMMENTS     string  notes
 """
             + _contact_group("DISPLAYCONTACT", "contacts.default")
+            + _std("PARENTKEY GLGRPKEY", "integer")
+            + _std("PARENTNAME")
+            + standard
         ),
         id_field=idname,
         rest=rest,
@@ -241,16 +337,18 @@ def _record(
     number: str,
     record_type: str,
     lines: Lines | None,
+    *,
+    created: str,
     extra: str = "",
+    rest_paths: dict[str, str | None] | None = None,
     methods: frozenset[str] | None = None,
 ) -> ObjectDef:
-    """AR/AP documents (invoice, bill, payment, adjustment) share the PRRECORD shape."""
+    """AR/AP documents (invoice, bill, payment, adjustment) share the PRRECORD shape. ``created`` is the
+    REST path and flags of WHENCREATED, the document date; ``rest_paths`` renames fields on REST."""
     party_rest = party.lower()
-    return ObjectDef(
-        obj,
-        _parse(
-            HEADER
-            + f"""
+    fields = _parse(
+        _doc_header(*created.split(maxsplit=1))
+        + f"""
 RECORDTYPE        string  -                    ro
 RECORDID          string  {number}
 STATE             string  state                ro default=Posted enum=recstate
@@ -267,9 +365,25 @@ VENDORID          string  -
 CUSTOMERID        string  -
 CURRENCY          string  currency.txnCurrency default=USD
 DESCRIPTION       string  description
+BASECURR          string  currency.baseCurrency            std
+EXCH_RATE_DATE    date    currency.exchangeRate.date       std
+EXCH_RATE_TYPE_ID string  currency.exchangeRate.typeId     std
+EXCHANGE_RATE     decimal currency.exchangeRate.rate       std
+SUPDOCID          string  attachment.id                    std
+DOCNUMBER         string  referenceNumber                  std
+TERMNAME          string  term.id                          std
+TOTALSELECTED     decimal -                                std
+DUE_IN_DAYS       integer -                                std
+SYSTEMGENERATED   boolean -                                std
 """
-            + extra
-        ),
+        + _std(f"{party}NAME PRBATCH TAXSOLUTIONID RECORD_URL")
+        + ENTITY_NAMES
+        + extra
+    )
+    renamed = rest_paths or {}
+    return ObjectDef(
+        obj,
+        tuple(replace(f, rest=renamed[f.name]) if f.name in renamed else f for f in fields),
         rest=rest,
         refs=(ENTITY_REF, Ref(party_rest, party, f"{party}ID", xml=party)),
         lines=lines,
@@ -280,31 +394,58 @@ DESCRIPTION       string  description
 
 
 def _detail(obj: str, rest: str | None, owner: str, owner_rest: str) -> ObjectDef:
-    """AR/AP document lines share the PRENTRY shape."""
+    """AR/AP document lines share the PRENTRY shape. Field names are the ones production payloads write
+    (fylein/fyle-intacct-api ``__construct_bill``: ENTRYDESCRIPTION, TOTALTRXAMOUNT, BILLABLE, ITEMID…)."""
     return ObjectDef(
         obj,
         _parse(
-            HEADER
+            _doc_header("createdDate", "ro")
             + f"""
-RECORDKEY    string  {owner_rest}.key     ro
-LINE_NO      integer lineNumber           ro
-ACCOUNTNO    string  -                    req
-AMOUNT       decimal baseAmount           ro
-TRX_AMOUNT   decimal txnAmount            req
-TOTALPAID    decimal totalBaseAmountPaid  ro default=0.00
-ENTRY_DATE   date    entryDate
-DEPARTMENTID string  -
-LOCATIONID   string  -
-PROJECTID    string  -
-CLASSID      string  -
-MEMO         string  memo
+RECORDKEY        string  {owner_rest}.key     ro
+LINE_NO          integer lineNumber           ro
+ACCOUNTNO        string  -                    req
+ACCOUNTKEY       string  -                    ro
+AMOUNT           decimal baseAmount           ro
+TRX_AMOUNT       decimal txnAmount            req
+TOTALPAID        decimal totalBaseAmountPaid  ro default=0.00
+ENTRY_DATE       date    entryDate
+DEPARTMENTID     string  -
+LOCATIONID       string  -
+PROJECTID        string  -
+CLASSID          string  -
+CUSTOMERID       string  -
+VENDORID         string  -
+EMPLOYEEID       string  -
+ITEMID           string  -
+ENTRYDESCRIPTION string  memo
+TOTALTRXAMOUNT   decimal totalTxnAmount       std
+BILLABLE         boolean project.isBillable   std
+ACCOUNTLABEL     string  accountLabel.id      std
+EXCH_RATE_DATE   date    -                    std
+EXCHANGE_RATE    decimal -                    std
 """
+            + _STD_DIMENSIONS
+            + _std(
+                "OFFSETACCOUNTKEY OFFSETGLACCOUNTNO OFFSETGLACCOUNTTITLE ACCOUNTTITLE ACCOUNTLABELKEY DEPARTMENTNAME "
+                "LOCATIONNAME EXCH_RATE_TYPE_ID ALLOCATIONKEY LINEITEM CURRENCY BASECURR TRX_TOTALPAID "
+                "TRX_DISCOUNTAPPLIED TOTALSELECTED TRX_TOTALSELECTED SUBTOTAL PARENTENTRY PAYMENTTAXCAPTURE "
+                "DEFERREVENUE REVRECTEMPLATEKEY REVRECTEMPLATE DEFERREDREVACCTKEY DEFERREDREVACCTNO "
+                "DEFERREDREVACCTTITLE REVRECSTARTDATE REVRECENDDATE BASELOCATION STATE RECORDTYPE "
+                "BILLABLECONTRACTSCHENTRYKEY BILLABLECONTRACTUSAGEBILLINGID DETAILKEY RETAINAGEPERCENTAGE "
+                "TRX_AMOUNTRETAINED AMOUNTRETAINED TRX_AMOUNTRELEASED RETAINAGE_OFFSETGLACCOUNTNO PROJECTCONTRACTID "
+                "PROJECTCONTRACTKEY PROJECTCONTRACTLINEID PROJECTCONTRACTLINEKEY PROJECTCONTRACTNAME "
+                "PROJECTCONTRACTLINENAME ISRETAINAGERELEASE ISSUMMARIZED AMORTIZATIONTEMPLATEKEY "
+                "AMORTIZATIONTEMPLATEID AMORTIZATIONSTARTDATE AMORTIZATIONENDDATE ORIGDOCKEY ORIGDOCLINEKEY ORIGDOCID "
+                "ORIGDOCLINEID "
+                "CLASSDIMKEY CLASSNAME CUSTOMERDIMKEY CUSTOMERNAME VENDORDIMKEY VENDORNAME EMPLOYEEDIMKEY "
+                "EMPLOYEENAME ITEMDIMKEY ITEMNAME PROJECTDIMKEY PROJECTNAME CONTRACTDIMKEY CONTRACTNAME"
+            )
         ),
         rest=rest,
         refs=(
             ENTITY_REF,
-            Ref("glAccount", "GLACCOUNT", "ACCOUNTNO"),
-            *_dimension_refs("department", "location", "project", "class"),
+            Ref("glAccount", "GLACCOUNT", "ACCOUNTNO", key_field="ACCOUNTKEY", xml="GLACCOUNT"),
+            *_dimension_refs("department", "location", "project", "class", "customer", "vendor", "employee", "item"),
         ),
         owner=owner,
         key_space="PRENTRY",
@@ -312,16 +453,16 @@ MEMO         string  memo
     )
 
 
-def _payment_detail(obj: str, owner: str, target: str, target_rest: str) -> ObjectDef:
+def _payment_detail(obj: str, owner: str, target: str, target_rest: str, amount_rest: str) -> ObjectDef:
     return ObjectDef(
         obj,
         _parse(
             HEADER
-            + """
+            + f"""
 PAYMENTKEY         string  payment.key  ro
 LINE_NO            integer lineNumber   ro
 RECORDKEY          string  -            req
-TRX_PAYMENTAMOUNT  decimal txnAmount    req
+TRX_PAYMENTAMOUNT  decimal {amount_rest} req
 """
         ),
         refs=(ENTITY_REF, Ref(target_rest, target, "RECORDKEY")),
@@ -341,12 +482,37 @@ def _lines(
 _DOC_DATE = (("WHENPOSTED", "ENTRY_DATE"),)
 # A real tenant's invoice model (keboola/component-sage-intacct-extractor, 07_full_load_invoices) declares these
 # writeOnly (``action`` also deprecated) and refuses them in a query with 400 REST-1106.
-_INVOICE_WRITE_ONLY = "ACTION string action wo dep restonly\nCREATEAPBILL boolean createAPBill wo restonly"
-_PAY_METHODS = "PAYMENTMETHOD string paymentMethod req enum=paymentmethod\nRECEIPTDATE date receiptDate req"
+_INVOICE_WRITE_ONLY = "ACTION string action wo dep restonly\nCREATEAPBILL boolean createAPBill wo restonly\n"
+_PAYMENT = "PAYMENTMETHOD string paymentMethod req enum=paymentmethod\n"
+# The AP payment's REST shape (mirrored OpenAPI dump, accounts-payable/payment): amounts per currency.
+_AP_PAYMENT_REST = {
+    "WHENPOSTED": None,
+    "WHENDUE": None,
+    "WHENPAID": "txnPaidDate",
+    "TOTALENTERED": "baseCurrency.totalAmount",
+    "TOTALPAID": "baseCurrency.totalPaid",
+    "TOTALDUE": "baseCurrency.totalDue",
+    "TRX_TOTALENTERED": "txnCurrency.totalAmount",
+    "TRX_TOTALPAID": "txnCurrency.totalPaid",
+    "TRX_TOTALDUE": "txnCurrency.totalDue",
+    "CURRENCY": "txnCurrency.currency",
+    "BASECURR": "baseCurrency.currency",
+    "DOCNUMBER": "documentNumber",
+    "EXCH_RATE_DATE": "exchangeRate.date",
+    "EXCH_RATE_TYPE_ID": "exchangeRate.typeId",
+    "EXCHANGE_RATE": "exchangeRate.rate",
+}
 
 OBJECTS: tuple[ObjectDef, ...] = (
-    _party("CUSTOMER", "CUSTOMERID", "CUST-"),
-    _party("VENDOR", "VENDORID", "VEND-"),
+    _party(
+        "CUSTOMER",
+        "CUSTOMERID",
+        "CUST-",
+        _std("ENTITY CUSTREPNAME GLGROUP OBJECTRESTRICTION") + _std("ONETIME", "boolean"),
+    ),
+    _party(
+        "VENDOR", "VENDORID", "VEND-", _std("VENDORACCOUNTNO VENDTYPE ACCOUNTLABEL APACCOUNT APACCOUNTTITLE")
+    ),
     ObjectDef(
         "CONTACT",
         _parse(
@@ -365,7 +531,13 @@ MAILADDRESS.STATE     string mailingAddress.state
 MAILADDRESS.ZIP       string mailingAddress.postCode
 MAILADDRESS.COUNTRY   string mailingAddress.country
 {STATUS}
+TAXABLE               boolean tax.isTaxable  std
 """
+            + "\n".join(
+                line
+                for line in _contact_extras("", "").splitlines()
+                if line.split()[:1] not in (["CONTACTNAME"], ["FIRSTNAME"], ["LASTNAME"], ["COMPANYNAME"])
+            )
         ),
         id_field="CONTACTNAME",
         rest="company-config/contact",
@@ -385,6 +557,7 @@ CLOSINGTYPE    string  closingType   default=non-closing_account enum=closingtyp
 REQUIREDEPT    boolean requireDimensions.department   default=false
 REQUIRELOC     boolean requireDimensions.location     default=false
 """
+            + _std("CATEGORY ALTERNATIVEACCOUNT")
         ),
         id_field="ACCOUNTNO",
         rest="general-ledger/account",
@@ -395,14 +568,19 @@ REQUIRELOC     boolean requireDimensions.location     default=false
         _parse(
             HEADER
             + """
-BATCHNO       string  txnNumber      ro
-JOURNAL       string  glJournal.id   default=GJ
-BATCH_DATE    date    postingDate    req
-BATCH_TITLE   string  description    req
-STATE         string  state          default=Posted enum=jestate
-REVERSEDATE   date    reverseDate
-MODULEKEY     string  moduleName     ro default=2.GL
+BATCHNO          string  txnNumber            ro
+JOURNAL          string  glJournal.id         default=GJ
+BATCH_DATE       date    postingDate          req
+BATCH_TITLE      string  description          req
+STATE            string  state                default=Posted enum=jestate
+REVERSEDATE      date    reverseDate
+MODULEKEY        string  moduleName           ro default=2.GL
+SUPDOCID         string  attachment.id        std
+REFERENCENO      string  referenceNumber      std
+BASELOCATION_NO  string  baseLocation.id      std
+TAXIMPLICATIONS  string  tax.taxImplication   std
 """
+            + _std("HISTORY_COMMENT VATVENDORID VATCUSTOMERID VATCONTACTID TAXSOLUTIONID RECORD_URL")
         ),
         rest="general-ledger/journal-entry",
         refs=(ENTITY_REF,),
@@ -426,16 +604,22 @@ ACCOUNTNO      string  -                     req
 ACCOUNTKEY     string  -                     ro
 ENTRY_DATE     date    entryDate
 BATCH_DATE     date    -                     ro
-DEPARTMENTID   string  -
-LOCATIONID     string  -
+DEPARTMENTID   string  -                     write=DEPARTMENT
+LOCATIONID     string  -                     write=LOCATION
 CUSTOMERID     string  -
 VENDORID       string  -
 PROJECTID      string  -
 CLASSID        string  -
 EMPLOYEEID     string  -
+ITEMID         string  -
 DESCRIPTION    string  description
 STATE          string  state                 ro enum=jestate
+BILLABLE       boolean isBillable            std
+DOCUMENT       string  -                     std
+EXCH_RATE_DATE date    exchangeRate.date     std
+EXCH_RATE_TYPE_ID string exchangeRate.typeId std
 """
+            + _STD_DIMENSIONS
         ),
         rest="general-ledger/journal-entry-line",
         owner="GLBATCH",
@@ -443,7 +627,7 @@ STATE          string  state                 ro enum=jestate
         refs=(
             ENTITY_REF,
             Ref("glAccount", "GLACCOUNT", "ACCOUNTNO", key_field="ACCOUNTKEY", xml="GLACCOUNT"),
-            *_dimension_refs("department", "location", "customer", "vendor", "project", "class", "employee"),
+            *_dimension_refs("department", "location", "customer", "vendor", "project", "class", "employee", "item"),
         ),
     ),
     _record(
@@ -453,7 +637,17 @@ STATE          string  state                 ro enum=jestate
         "invoiceNumber",
         "arinvoice",
         _lines("ARINVOICEITEM", "lines", "ARINVOICEITEMS", "ARINVOICEITEM", "RECORDKEY", _DOC_DATE, 1),
-        extra=_INVOICE_WRITE_ONLY,
+        created="invoiceDate req",
+        extra=_INVOICE_WRITE_ONLY
+        + _std(
+            "CUSTMESSAGEID CUSTMESSAGE.MESSAGE DESCRIPTION2 BILLTOPAYTOCONTACTNAME SHIPTORETURNTOCONTACTNAME "
+            "SHIPTO.TAXGROUP.NAME SHIPTO.TAXID SHIPTO.TAXGROUP.RECORDNO TAXMETHOD RETAINAGEPERCENTAGE"
+        )
+        + _std("WHENDISCOUNT", "date")
+        + _std("TRX_TOTALRETAINED TRX_TOTALRELEASED TOTALRETAINED", "decimal")
+        + _std_contact("CONTACT")
+        + _std_contact("SHIPTO", visible=True)
+        + _std_contact("BILLTO", visible=True),
     ),
     _detail("ARINVOICEITEM", "accounts-receivable/invoice-line", "ARINVOICE", "invoice"),
     _record(
@@ -463,6 +657,13 @@ STATE          string  state                 ro enum=jestate
         "billNumber",
         "apbill",
         _lines("APBILLITEM", "lines", "APBILLITEMS", "APBILLITEM", "RECORDKEY", _DOC_DATE, 1),
+        created="createdDate req",
+        extra="""
+RECPAYMENTDATE   date    recommendedPaymentDate  std
+PAYMENTPRIORITY  string  paymentPriority         std
+ONHOLD           boolean isOnHold                std
+INCLUSIVETAX     boolean isTaxInclusive          std
+""",
     ),
     _detail("APBILLITEM", "accounts-payable/bill-line", "APBILL", "bill"),
     _record(
@@ -472,6 +673,7 @@ STATE          string  state                 ro enum=jestate
         "adjustmentNumber",
         "aradjustment",
         _lines("ARADJUSTMENTITEM", "lines", "ARADJUSTMENTITEMS", "ARADJUSTMENTITEM", "RECORDKEY", _DOC_DATE, 1),
+        created="createdDate req",
     ),
     _detail("ARADJUSTMENTITEM", "accounts-receivable/adjustment-line", "ARADJUSTMENT", "adjustment"),
     _record(
@@ -481,20 +683,35 @@ STATE          string  state                 ro enum=jestate
         "referenceNumber",
         "arpayment",
         _lines("ARPYMTDETAIL", "details", "ARPYMTDETAILS", "ARPYMTDETAIL", "PAYMENTKEY", (), 1),
-        extra=_PAY_METHODS,
+        created="- ro",
+        extra=_PAYMENT
+        + "RECEIPTDATE date receiptDate req\n"
+        + _std(
+            "PRBATCHKEY FINANCIALENTITY FINANCIALENTITYTYPE FINANCIALACCOUNTNAME FINANCIALACCOUNTCURRENCY "
+            "SUMMARYTITLE DISPLAYSTATE PAYMENTMETHODKEY PAYERNAME BILLTOPAYTONAME CLEARED BILLTOPAYTOKEY "
+            "PARENTPAYMENTKEY UNDEPOSITEDACCOUNTNO MULTIENTITYPYMTKEY"
+        )
+        + _std("CLRDATE", "date"),
+        rest_paths={"DOCNUMBER": None},
         methods=frozenset({"GET", "POST", "DELETE"}),
     ),
-    _payment_detail("ARPYMTDETAIL", "ARPYMT", "ARINVOICE", "invoice"),
+    _payment_detail("ARPYMTDETAIL", "ARPYMT", "ARINVOICE", "invoice", "txnAmount"),
     _record(
         "APPYMT",
-        None,
+        "accounts-payable/payment",
         "VENDOR",
-        "referenceNumber",
+        "documentId",
         "appayment",
         _lines("APPYMTDETAIL", "details", "APPYMTDETAILS", "APPYMTDETAIL", "PAYMENTKEY", (), 1),
-        extra=_PAY_METHODS,
+        created="txnDate ro",
+        extra=_PAYMENT
+        + """
+PAYMENTDATE      date    paymentDate              req
+FINANCIALENTITY  string  financialEntity.entityId std
+""",
+        rest_paths=_AP_PAYMENT_REST,
     ),
-    _payment_detail("APPYMTDETAIL", "APPYMT", "APBILL", "bill"),
+    _payment_detail("APPYMTDETAIL", "APPYMT", "APBILL", "bill", "txnCurrency.paymentAmount"),
     ObjectDef(
         "PROJECT",
         _parse(
@@ -511,7 +728,14 @@ DESCRIPTION      string  description
 CUSTOMERID       string  -
 DEPARTMENTID     string  -
 LOCATIONID       string  -
+BILLABLEEXPDEFAULT   boolean isBillableEmployeeExpense      std
+BILLABLEAPPODEFAULT  boolean isBillablePurchasingAPExpense  std
 """
+            + _std("PARENTKEY CUSTOMERKEY", "integer")
+            + _std(
+                "CURRENCY PROJECTSTATUS PARENTID PARENTNAME CUSTOMERNAME PROJECTTYPE DEPARTMENTNAME LOCATIONNAME "
+                "BUDGETID MEGAENTITYNAME"
+            )
         ),
         id_field="PROJECTID",
         rest="projects/project",
@@ -527,21 +751,29 @@ LOCATIONID       string  -
         _parse(
             HEADER
             + f"""
-EMPLOYEEID                string id         req
-PERSONALINFO.CONTACTNAME  string -          req
+EMPLOYEEID                string id               req
+PERSONALINFO.CONTACTNAME  string name             req
 TITLE                     string jobTitle
 STARTDATE                 date   startDate
 ENDDATE                   date   endDate
 {STATUS}
 DEPARTMENTID              string -
 LOCATIONID                string -
+SSN                       string SSN              std
+BIRTHDATE                 date   birthDate        std
+GENDER                    string gender           std
+TERMINATIONTYPE           string terminationType  std
+CURRENCY                  string defaultCurrency  std
 """
+            + _std("EMPLOYEETYPE EMPLOYEETYPE1099TYPE PAYMETHODKEY CONTACTKEY")
+            + ENTITY_NAMES
         ),
         id_field="EMPLOYEEID",
         rest="company-config/employee",
         refs=(
             ENTITY_REF,
-            Ref("primaryContact", "CONTACT", "PERSONALINFO.CONTACTNAME"),
+            # the contact's fields read as CONTACT.* (the SDK's EMPLOYEE field list: CONTACT.EMAIL1, …)
+            Ref("primaryContact", "CONTACT", "PERSONALINFO.CONTACTNAME", xml="CONTACT"),
             Ref("department", "DEPARTMENT", "DEPARTMENTID"),
             Ref("location", "LOCATION", "LOCATIONID"),
         ),
@@ -556,6 +788,8 @@ TITLE         string name  req
 {STATUS}
 PARENTID      string -
 """
+            + _std("PARENTKEY", "integer")
+            + _std("SUPERVISORNAME CUSTTITLE")
         ),
         id_field="DEPARTMENTID",
         rest="company-config/department",
@@ -573,6 +807,7 @@ STARTDATE   date   startDate
 ENDDATE     date   endDate
 PARENTID    string -
 """
+            + _std("CURRENCY")
         ),
         id_field="LOCATIONID",
         rest="company-config/location",
@@ -583,11 +818,15 @@ PARENTID    string -
         _parse(
             HEADER
             + f"""
-CLASSID   string id    req
-NAME      string name  req
+CLASSID      string id           req
+NAME         string name         req
 {STATUS}
-PARENTID  string -
+PARENTID     string -
+DESCRIPTION  string description  std
 """
+            + _std("PARENTKEY", "integer")
+            + _std("RECORD_URL")
+            + ENTITY_NAMES
         ),
         id_field="CLASSID",
         rest="company-config/class",
@@ -598,15 +837,20 @@ PARENTID  string -
         _parse(
             HEADER
             + f"""
-ITEMID         string  id        req
-NAME           string  name      req
+ITEMID                string  id                        req
+NAME                  string  name                      req
 {STATUS}
-ITEMTYPE       string  itemType  default=Non-Inventory
-BASEPRICE      decimal basePrice
-STANDARD_COST  decimal standardCost
+ITEMTYPE              string  itemType                  default=Non-Inventory enum=itemtype
+BASEPRICE             decimal sales.basePrice
+STANDARD_COST         decimal purchasing.standardCost
+MRR                   boolean isItemEnabledForMRR       std
+EXTENDED_DESCRIPTION  string  description               std
+PRODUCTLINEID         string  productLine.id            std
+GLGROUP               string  inventory.glGroup.id      std
 """
         ),
         id_field="ITEMID",
+        rest="inventory-control/item",
         refs=(ENTITY_REF,),
     ),
     ObjectDef(
@@ -614,15 +858,16 @@ STANDARD_COST  decimal standardCost
         _parse(
             HEADER
             + f"""
-LOGINID      string    id        req
-DESCRIPTION  string    name
-USERTYPE     string    userType  default=business
+LOGINID             string    id             req
+DESCRIPTION         string    userName
+USERTYPE            string    userType       default=business
 {STATUS}
-LASTLOGIN    timestamp lastLogin
-CONTACTINFO.EMAIL1  string  contact.email1
+LASTLOGIN           timestamp -
+CONTACTINFO.EMAIL1  string    contact.email1
 """
         ),
         id_field="LOGINID",
+        rest="company-config/user",
         refs=(ENTITY_REF,),
     ),
     ObjectDef(
@@ -630,14 +875,15 @@ CONTACTINFO.EMAIL1  string  contact.email1
         _parse(
             HEADER
             + f"""
-NAME        string  id         req
-HEADER1     string  header1
-START_DATE  date    startDate  req
-END_DATE    date    endDate    req
+NAME        string  id             req
+HEADER1     string  columnHeader1
+START_DATE  date    startDate      req
+END_DATE    date    endDate        req
 {STATUS}
 """
         ),
         id_field="NAME",
+        rest="general-ledger/reporting-period",
         refs=(ENTITY_REF,),
     ),
     ObjectDef(
@@ -645,11 +891,19 @@ END_DATE    date    endDate    req
         _parse(
             HEADER
             + f"""
-LOCATIONID  string id    req
-NAME        string name  req
+LOCATIONID  string id                req
+NAME        string name              req
 {STATUS}
-CURRENCY    string currency default=USD
+CURRENCY    string currency          default=USD
+OPCOUNTRY   string operatingCountry  std
 """
+            + _std(
+                "REPORTPRINTAS SUPERVISORID FIRSTMONTH FIRSTMONTHTAX WEEKSTART FEDERALID CUSTOMERID CUSTOMERNAME "
+                "VENDORID VENDORNAME TAXID LEGALNAME LEGALADDRESS1 LEGALADDRESS2 LEGALCITY LEGALSTATE LEGALZIPCODE "
+                "LEGALCOUNTRY ADDRESSCOUNTRYDEFAULT RECORD_URL"
+            )
+            + _std("STARTDATE ENDDATE", "date")
+            + _std("HAS_IE_RELATION ENABLELEGALCONTACT", "boolean")
         ),
         id_field="LOCATIONID",
         rest="company-config/entity",
@@ -738,7 +992,11 @@ TRX_CREDITAMOUNT  decimal -
 BATCHKEY          string  -
 JOURNAL           string  -
 BATCH_TITLE       string  -
-""",
+"""
+        + _std(
+            "SYMBOL BATCH_NO BOOKID CHILDENTITY MODIFIED REFERENCENO ADJ MODULEKEY OWNERSHIPKEY ACCOUNTTITLE "
+            "STATISTICAL DEPARTMENTTITLE LOCATIONNAME BASECURR"
+        ),
     ),
     _view("APRECORD", ("APBILL", "APPYMT"), _BY_NAME["APBILL"]),
     _view("ARRECORD", ("ARINVOICE", "ARPYMT", "ARADJUSTMENT"), _BY_NAME["ARINVOICE"]),

@@ -262,9 +262,12 @@ def _compile_cond(cond: Cond, case_sensitive: bool) -> Callable[[dict], bool]:
 class QueryEngine:
     """Filter + order + entity scoping with a small LRU of sorted results."""
 
-    def __init__(self, store: Store, entity_sees_top_level: bool, cache_size: int = 64) -> None:
+    def __init__(
+        self, store: Store, entity_sees_top_level: bool, cache_size: int = 64, private_entities: tuple[str, ...] = ()
+    ) -> None:
         self.store = store
         self.entity_sees_top_level = entity_sees_top_level
+        self.private_entities = frozenset(private_entities)
         self._cache: OrderedDict[tuple, list[dict]] = OrderedDict()
         self._lock = threading.Lock()
         self._cache_size = cache_size
@@ -289,9 +292,11 @@ class QueryEngine:
     def visible(
         self, defn: ObjectDef, entity: str | None, include_private: bool = True
     ) -> Callable[[dict], bool] | None:
-        """Which records a context sees. The top level sees every entity's records, those of private
-        entities only when the query asks for them (REST ``includePrivate``, XML ``showprivate``)."""
-        if not defn.entity_scoped:
+        """``include_private=False``: the top level does not see records of private entities (query service
+        ``includePrivate`` / XML ``showprivate`` off)."""
+        if entity is None and not include_private and self.private_entities and defn.entity_scoped:
+            return lambda r: r.get("MEGAENTITYID") not in self.private_entities
+        if entity is None or not defn.entity_scoped:
             return None
         if entity is None:
             private = set() if include_private else self.store.knobs.private()
@@ -311,8 +316,7 @@ class QueryEngine:
         cache_key: str,
         include_private: bool = True,
     ) -> list[dict]:
-        hidden = () if include_private or entity else tuple(sorted(self.store.knobs.private()))
-        key = (defn.name, cache_key, entity, case_sensitive, hidden, self.store.version(defn.name))
+        key = (defn.name, cache_key, entity, case_sensitive, include_private, self.store.version(defn.name))
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)

@@ -59,6 +59,14 @@ ERROR_IDS = {
 OPERATION = {"POST": "create", "PATCH": "update", "DELETE": "delete", "GET": "read"}
 
 
+def in_rest_terms(defn: ObjectDef, error: SandboxError) -> SandboxError:
+    """Rules name fields as the XML face does; a REST client knows them by their REST path."""
+    f = defn.by_name.get(error.field or "")
+    if f is not None and f.rest:
+        error.message, error.field = error.message.replace(f.name, f.rest), f.rest
+    return error
+
+
 def meta(total: int, success: int | None = None) -> dict:
     success = total if success is None else success
     return {"totalCount": total, "totalSuccess": success, "totalError": total - success}
@@ -91,6 +99,9 @@ def error_payload(error: SandboxError, *, operation: str = "", obj: str = "") ->
     }
     if error.field:
         detail["target"] = "/" + error.field.replace(".", "/")
+    details = [detail]
+    if error.then:
+        details.append({"code": error.then[0], "message": error.then[1], "errorId": ERROR_IDS[error.kind]})
     if error.kind in ("invalid_field", "invalid_value", "invalid_request"):
         message, error_id = "Payload contains errors", "REST-1064"
     elif error.kind in ("business", "duplicate") and operation:
@@ -107,7 +118,7 @@ def error_payload(error: SandboxError, *, operation: str = "", obj: str = "") ->
             "propertySet": {},
         },
         "supportId": secrets.token_urlsafe(12),
-        "details": [detail],
+        "details": details,
     }
 
 
@@ -129,49 +140,54 @@ class RestContext:
 
 
 class Idempotency:
-    """Idempotency-Key cache: replay returns the stored status + body; a different body => 409."""
+    """Idempotency-Key memory, per client and user. Within ``replay_seconds`` (48 h) a repeat gets the stored
+    status and body; a different body, a repeat while the first is still running, or a repeat after the
+    replay window while the key is remembered (``memory_seconds``, 60 days) gets 409. 429/5xx answers are not
+    kept (the client may retry with the same key)."""
 
-    def __init__(self, ttl_seconds: int, clock) -> None:
-        self._ttl, self._clock = ttl_seconds, clock
+    def __init__(self, replay_seconds: int, memory_seconds: int, clock) -> None:
+        if memory_seconds < replay_seconds:
+            raise ValueError("idempotency_memory_seconds must be at least idempotency_ttl_seconds")
+        self._replay, self._memory, self._clock = replay_seconds, memory_seconds, clock
         self._lock = threading.Lock()
-        self._entries: dict[tuple, tuple[str, Response | None, str]] = {}
+        self._entries: dict[tuple, tuple[str, Response | None, float]] = {}
 
     def begin(self, scope: tuple, fingerprint: str) -> Response | None:
         """None = go ahead (slot reserved); a Response = answer with it (replay or conflict)."""
         now = self._clock.timestamp()
         with self._lock:
             found = self._entries.get(scope)
-            if found and found[1] is not None and float(found[2]) + self._ttl < now:
-                found = None
+            if found and found[1] is not None and found[2] + self._memory < now:
+                found = None  # forgotten
             if found is None:
-                self._entries[scope] = (fingerprint, None, str(now))
+                self._entries[scope] = (fingerprint, None, now)
                 return None
         stored_fingerprint, response, cached_at = found
         if stored_fingerprint != fingerprint:
-            return error_response(
-                SandboxError(
-                    "duplicate",
-                    "Idempotency-Key was already used with a different request body",
-                    errorno="IDEMPOTENCY_KEY_REUSED",
-                )
-            )
+            return _idempotency_conflict("Idempotency-Key was already used with a different request body")
         if response is None:
-            return error_response(
-                SandboxError(
-                    "duplicate",
-                    "A request with this Idempotency-Key is still in progress",
-                    errorno="IDEMPOTENCY_IN_PROGRESS",
-                )
-            )
-        cached = iso(datetime.fromtimestamp(float(cached_at), UTC))
-        return Response(response.status, response.body, [*response.headers, ("x-ia-idempotency-cached-date", cached)])
+            return _idempotency_conflict("A request with this Idempotency-Key is still in progress",
+                                         "IDEMPOTENCY_IN_PROGRESS")
+        if cached_at + self._replay < now:
+            return _idempotency_conflict(f"Idempotency-Key was already used on {iso(_utc(cached_at))}; answers "
+                                         f"are replayed for {self._replay // 3600} hours only")
+        return Response(response.status, response.body,
+                        [*response.headers, ("x-ia-idempotency-cached-date", iso(_utc(cached_at)))])
 
     def finish(self, scope: tuple, fingerprint: str, response: Response) -> None:
         with self._lock:
             if response.status >= 500 or response.status == 429:
                 self._entries.pop(scope, None)  # transient: let the client retry with the same key
             else:
-                self._entries[scope] = (fingerprint, response, str(self._clock.timestamp()))
+                self._entries[scope] = (fingerprint, response, self._clock.timestamp())
+
+
+def _idempotency_conflict(message: str, errorno: str = "IDEMPOTENCY_KEY_REUSED") -> Response:
+    return error_response(SandboxError("duplicate", message, errorno=errorno))
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
 
 
 class RestApi:
@@ -186,7 +202,8 @@ class RestApi:
     ) -> None:
         self.store, self.engine, self.oauth, self.sessions, self.settings = store, engine, oauth, sessions, settings
         self.xml_url = xml_url
-        self.idempotency = Idempotency(settings.idempotency_ttl_seconds, store.clock)
+        self.idempotency = Idempotency(settings.idempotency_ttl_seconds, settings.idempotency_memory_seconds,
+                                       store.clock)
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, request: Request, path: str, call: Call) -> Response:
@@ -215,6 +232,12 @@ class RestApi:
                 return self._query(request, ctx)
             if path == "/services/core/model" and request.method == "GET":
                 return self._model(request)
+            if path == "/services/company-config/dimensions/list" and request.method == "GET":
+                call.transactions += 1
+                rows = dimensions(self.store)
+                total = str(len(rows))  # the documented answer gives its counts as strings
+                meta_text = {"totalCount": total, "totalSuccess": total, "totalError": "0"}
+                return Response.json(200, {"ia::result": rows, "ia::meta": meta_text})
             if path == "/services/core/session/id" and request.method == "GET":
                 session = self.sessions.open(principal.grant.user, principal.grant.company, entity)
                 return Response.json(
@@ -355,7 +378,10 @@ class RestApi:
             values, lines = rest_codec.from_rest(store, defn, item, for_update=False)
             if ctx.entity and defn.entity_scoped:
                 values["MEGAENTITYID"] = ctx.entity
-            record = store.create(defn.name, values, lines, actor=ctx.actor)
+            try:
+                record = store.create(defn.name, values, lines, actor=ctx.actor)
+            except SandboxError as error:
+                raise in_rest_terms(defn, error) from None
             return 201, rest_codec.reference(defn, record)
         if "key" not in item:
             raise SandboxError("invalid_request", "Each item of a batch PATCH needs its 'key'", field="key")
@@ -418,6 +444,8 @@ class RestApi:
                     results.append({"ia::error": error_payload(error, **context), "ia::status": error.http_status})
         ctx.call.transactions += ok
         ctx.call.writes += ok
+        if method == "DELETE" and ok == len(items):
+            return Response(204)  # "A successful DELETE request always returns 204", one key or many
         status = (201 if method == "POST" else 200) if ok == len(items) else 207
         return Response.json(status, {"ia::result": results, "ia::meta": meta(len(items), ok)})
 
@@ -545,6 +573,26 @@ class RestApi:
             raise SandboxError("invalid_request", "Query parameter 'name' is required", field="name")
         defn = self._object_def(name.removeprefix("/objects/"))
         return Response.json(200, {"ia::result": model(self.store, defn), "ia::meta": meta(1)})
+
+
+def dimensions(store: Store) -> list[dict]:
+    """``GET /services/company-config/dimensions/list``: the standard dimensions the sandbox has, in the order
+    and shape of the mirrored OpenAPI dump (dgaretz-oss/intacct-mcp docs/rest/company-configuration.md).
+    Dimensions of modules the sandbox lacks (contract, task, warehouse…) and user-defined ones are absent."""
+    rows = []
+    for name in ("DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "EMPLOYEE", "ITEM", "CLASS"):
+        label = name.title()
+        rows.append(
+            {
+                "dimensionName": name,
+                "dimensionLabel": label,
+                "termName": label,
+                "isUserDefinedDimension": False,
+                "isEnabledInGL": True,
+                "dimensionEndpoint": f"/objects/{store.registry[name].rest}",
+            }
+        )
+    return rows
 
 
 def model(store: Store, defn: ObjectDef) -> dict:

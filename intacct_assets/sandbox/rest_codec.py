@@ -116,12 +116,16 @@ def _field_input(f, value: object, path: str) -> object:
 
 
 def _ref_input(store: Store, ref: Ref, value: object, path: str) -> object:
+    """A reference's stored ID. ``null`` (or ``{"id": null}``, as production payloads send for an unset
+    dimension) empties it; a blank ``""`` ID is refused (CPW live notes)."""
     if value is None:
         return None
     if not isinstance(value, dict) or not ({"id", "key"} & value.keys()):
         raise SandboxError("invalid_value", f"{path} must be an object with 'id' or 'key'", field=path)
-    if "id" in value:
-        if value["id"] in ("", None):
+    if all(value.get(part) is None for part in ("id", "key")):
+        return None
+    if value.get("id") is not None:
+        if value["id"] == "":
             raise SandboxError("invalid_value", f"{path}.id must not be blank", field=path)
         return str(value["id"])
     target_def = store.registry[ref.target]

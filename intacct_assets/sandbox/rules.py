@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 PAYMENTS = {"ARPYMT": "ARPYMTDETAIL", "APPYMT": "APPYMTDETAIL"}
+PAYMENT_DATE = {"ARPYMT": "RECEIPTDATE", "APPYMT": "PAYMENTDATE"}  # XML names of the payment's own date
 PAYABLE = {"ARINVOICE", "APBILL"}
 RECORD_PREFIX = {
     "arinvoice": "INV-",
@@ -62,16 +63,19 @@ def _normalize_gl_line(line: dict, header: dict) -> None:
 
 
 def _prepare_document(defn: ObjectDef, record: dict, lines: list[dict], today: str) -> None:
+    """WHENCREATED is the document date (its lines carry it too); the GL posting date follows it unless given."""
     record["RECORDTYPE"] = defn.record_type
     if not record.get("RECORDID"):
         record["RECORDID"] = f"{RECORD_PREFIX[defn.record_type]}{record['RECORDNO']:06d}"
     if defn.name in PAYMENTS:
-        record["WHENPOSTED"] = record.get("RECEIPTDATE") or today
+        record["WHENCREATED"] = record["WHENPOSTED"] = record.get(PAYMENT_DATE[defn.name]) or today
         total = sum((dec(line.get("TRX_PAYMENTAMOUNT")) for line in lines), ZERO)
         paid, state = total, "Posted"
     else:
-        record["WHENPOSTED"] = record.get("WHENPOSTED") or today
+        record["WHENCREATED"] = record.get("WHENCREATED") or record.get("WHENPOSTED") or today
+        record["WHENPOSTED"] = record.get("WHENPOSTED") or record["WHENCREATED"]
         for line in lines:
+            line["WHENCREATED"] = record["WHENCREATED"]
             line["AMOUNT"] = line.get("TRX_AMOUNT")
             line["ENTRY_DATE"] = line.get("ENTRY_DATE") or record["WHENPOSTED"]
         total = sum((dec(line.get("TRX_AMOUNT")) for line in lines), ZERO)
@@ -175,7 +179,7 @@ def after_write(
             continue
         total = dec(target["TRX_TOTALENTERED"])
         state = "Paid" if total and amount == total else "Partially Paid" if amount else "Posted"
-        when_paid = (record or {}).get("RECEIPTDATE") if state == "Paid" else None
+        when_paid = (record or {}).get(PAYMENT_DATE[defn.name]) if state == "Paid" else None
         store._put(
             target_def,
             {

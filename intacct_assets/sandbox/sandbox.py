@@ -23,6 +23,7 @@ from intacct_assets.sandbox.httpd import HttpServer
 from intacct_assets.sandbox.oauth import OAuth
 from intacct_assets.sandbox.objects import REGISTRY
 from intacct_assets.sandbox.query import QueryEngine
+from intacct_assets.sandbox.replay import Replay
 from intacct_assets.sandbox.rest import RestApi
 from intacct_assets.sandbox.seed import seed_store
 from intacct_assets.sandbox.server import REST_PREFIX, XML_PATH, App
@@ -43,7 +44,7 @@ class Sandbox:
         self.knobs = s.knobs
         self.clock = Clock(parse_iso(s.frozen_clock) if s.frozen_clock else None)
         self.store = Store(REGISTRY, self.clock, self.knobs, s.seed)
-        self.engine = QueryEngine(self.store, s.entity_sees_top_level)
+        self.engine = QueryEngine(self.store, s.entity_sees_top_level, private_entities=s.private_entities)
         self.sessions = Sessions(self.clock, lambda: self.knobs.xml_session_timeout_seconds)
         self.oauth = OAuth(s, self.clock, self.knobs, lambda: set(self.store.tables["LOCATIONENTITY"].by_id))
         self.rest = RestApi(self.store, self.engine, self.oauth, self.sessions, s, lambda: self.xml_url)
@@ -51,6 +52,7 @@ class Sandbox:
         self.gate = Gate(self.knobs, s.seed)
         self.stats_book = Stats()
         self.background = BackgroundUsers(self.store, self.knobs, s.seed)
+        self.replay = Replay.load(s.replay, lambda: self.base_url) if s.replay else None
         self._http: HttpServer | None = None
         self._moto = None
         self._s3_endpoint = s.s3_endpoint
@@ -78,8 +80,9 @@ class Sandbox:
             s3_thread = threading.Thread(target=self._start_s3, name="intacct-sandbox-s3-start", daemon=True)
             s3_thread.start()
         try:
-            seed_store(self.store, s.seed, s.scale, s.counts, s.data_as_of, s.user_id)
-            self._http = HttpServer(s.host, s.port, App(self))
+            if self.replay is None:  # a replay answers from its capture alone
+                seed_store(self.store, s.seed, s.scale, s.counts, s.data_as_of, s.user_id)
+            self._http = HttpServer(s.host, s.port, App(self), now=self.clock.timestamp)
             self._http.start()
         finally:
             if s3_thread is not None:
@@ -91,7 +94,8 @@ class Sandbox:
             if s.initial_delivery:
                 self.delivery.deliver(None, "all")
             self._scheduler.start()
-        self.background.start()
+        if self.replay is None:  # a replay has no company for background users to edit
+            self.background.start()
 
     def _start_s3(self) -> None:
         try:

@@ -13,7 +13,7 @@ from calendar import timegm
 from datetime import UTC, date, datetime, timedelta
 
 from intacct_assets.sandbox.clock import parse_iso
-from intacct_assets.sandbox.rules import RECORD_PREFIX
+from intacct_assets.sandbox.rules import PAYMENT_DATE, RECORD_PREFIX
 from intacct_assets.sandbox.store import Store
 
 BASE_COUNTS = {
@@ -187,6 +187,13 @@ class Seeder:
             "MODIFIEDBY": self.user,
             "MEGAENTITYID": entity,
         }
+
+    def document_header(self, rng: random.Random, entity: str | None) -> dict:
+        """AR/AP documents: WHENCREATED is the document date, AUWHENCREATED when it was entered."""
+        header = self.header(rng, "PRRECORD", entity)
+        header["AUWHENCREATED"] = header["WHENCREATED"]
+        header["WHENCREATED"] = header["AUWHENCREATED"][:10]
+        return header
 
     def day(self, rng: random.Random) -> str:
         return time.strftime("%Y-%m-%d", time.gmtime(rng.randint(self.start, self.end - 86400)))
@@ -537,9 +544,10 @@ class Seeder:
         parties = getattr(self, f"{party.lower()}_ids")
         record_type = self.store.registry[obj].record_type
         headers, lines = [], []
+        account_keys = self.store.tables["GLACCOUNT"].by_id
         for _ in range(self.counts[obj]):
-            header = self.header(rng, "PRRECORD", ENTITIES[randint(0, 2)][0])
-            posted = header["WHENCREATED"][:10]
+            header = self.document_header(rng, ENTITIES[randint(0, 2)][0])
+            posted = header["WHENCREATED"]
             amounts = [randint(1000, 2_000_000) * (choice((1, -1)) if signed else 1) for _ in range(randint(1, 4))]
             total = sum(amounts)
             text_total = f"{'-' if total < 0 else ''}{abs(total) // 100}.{abs(total) % 100:02d}"
@@ -565,17 +573,20 @@ class Seeder:
             headers.append(header)
             for number, cents in enumerate(amounts, 1):
                 amount = f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+                account = choice(accounts)
                 lines.append(
                     {
                         "RECORDNO": self.key("PRENTRY"),
-                        "WHENCREATED": header["WHENCREATED"],
+                        "WHENCREATED": posted,
+                        "AUWHENCREATED": header["AUWHENCREATED"],
                         "WHENMODIFIED": header["WHENMODIFIED"],
                         "CREATEDBY": self.user,
                         "MODIFIEDBY": self.user,
                         "MEGAENTITYID": header["MEGAENTITYID"],
                         "RECORDKEY": str(header["RECORDNO"]),
                         "LINE_NO": number,
-                        "ACCOUNTNO": choice(accounts),
+                        "ACCOUNTNO": account,
+                        "ACCOUNTKEY": str(account_keys[account]),
                         "AMOUNT": amount,
                         "TRX_AMOUNT": amount,
                         "TOTALPAID": "0.00",
@@ -584,7 +595,7 @@ class Seeder:
                         "LOCATIONID": None,
                         "PROJECTID": None,
                         "CLASSID": None,
-                        "MEMO": None,
+                        "ENTRYDESCRIPTION": None,
                     }
                 )
         self.load(obj, headers)
@@ -601,9 +612,9 @@ class Seeder:
             due = int(doc["TRX_TOTALDUE"].replace(".", ""))
             cents = due if rng.random() < 0.7 else rng.randint(1, due)
             amount = f"{cents // 100}.{cents % 100:02d}"
-            header = self.header(rng, "PRRECORD", doc["MEGAENTITYID"])
-            header["WHENMODIFIED"] = max(header["WHENMODIFIED"], doc["WHENCREATED"])
-            receipt = max(header["WHENCREATED"][:10], doc["WHENPOSTED"])
+            header = self.document_header(rng, doc["MEGAENTITYID"])
+            header["WHENMODIFIED"] = max(header["WHENMODIFIED"], doc["AUWHENCREATED"])
+            receipt = header["WHENCREATED"] = max(header["WHENCREATED"], doc["WHENPOSTED"])
             header.update(
                 RECORDTYPE=self.store.registry[obj].record_type,
                 RECORDID=f"REF-{header['RECORDNO']}",
@@ -621,15 +632,15 @@ class Seeder:
                 CUSTOMERID=None,
                 CURRENCY="USD",
                 DESCRIPTION=None,
-                RECEIPTDATE=receipt,
                 PAYMENTMETHOD=rng.choice(METHODS),
             )
+            header[PAYMENT_DATE[obj]] = receipt
             header[party_field] = doc[party_field]
             headers.append(header)
             details.append(
                 {
                     "RECORDNO": self.key("PRENTRY"),
-                    "WHENCREATED": header["WHENCREATED"],
+                    "WHENCREATED": header["AUWHENCREATED"],
                     "WHENMODIFIED": header["WHENMODIFIED"],
                     "CREATEDBY": self.user,
                     "MODIFIEDBY": self.user,

@@ -42,6 +42,8 @@ class App:
         path = request.path
         if path.startswith("/_sandbox"):
             return self.admin(request, path[len("/_sandbox") :].rstrip("/"))
+        if self.sb.replay is not None:
+            return self.sb.replay.answer(request)
         if path.startswith(REST_PREFIX + "/"):
             call = Call("rest", request.method, path)
             sub = path[len(REST_PREFIX) :]
@@ -98,6 +100,8 @@ class App:
             if path == "/clock/advance" and request.method == "POST":
                 sb.advance_clock(float(body.get("seconds", 0)))
                 return Response.json(200, {"now": sb.clock.now().isoformat()})
+            if path == "/replay" and request.method == "GET" and sb.replay is not None:
+                return Response.json(200, sb.replay.report())
             if path == "/background/run" and request.method == "POST":
                 return Response.json(200, {"edits": sb.run_background_edits(int(body.get("edits", 1)))})
         except (ValueError, TypeError, SandboxError) as error:

@@ -33,8 +33,15 @@ class Knobs:
     null_modified_rate: float = 0.0  # share of creates whose modified time stays empty (nullable in the model)
     dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
+    # first error text of a duplicate create: "record" = "Another record with the value X already exists."
+    # (what production code matches today), "object" = "Another Vendor with the given value(s) X already exists"
+    duplicate_wording: str = "record"
+    # How the XML gateway refuses a completed controlid under uniqueid=true (no public source has the real
+    # answer): the errorno, and the description2 ("{controlid}" is replaced; "" = the number alone).
+    duplicate_controlid_errorno: str = "XL03000010"
+    duplicate_controlid_text: str = "A function with controlid '{controlid}' has already been executed (uniqueid=true)."
+    throttle_headers: bool = False  # every admitted API answer carries X-IA-Throttle-Limit[-Remaining]
     unqueryable_fields: str = ""  # "OBJECT.FIELD,…" (XML names) refused in queries on both faces, model unflagged
-    private_entities: str = ""  # "E-DE,…": private entities; the top level sees their records only when asked
     audit_object_key: str = "name"  # AUDITHISTORY.OBJECTKEY: name (documented) | recordno | recordno--REC
     xml_session_timeout_seconds: int = 21600  # an unused XML session dies after this (REST bridge expiresIn)
     xml_session_expiry: str = "authentication"  # a dead session: authentication XL03000006 | control (HTTP 400)
@@ -46,9 +53,6 @@ class Knobs:
 
     def xml_style(self) -> XmlStyle:
         return XmlStyle(self.xml_date_format, self.xml_gmt_offset, self.xml_clock)
-
-    def private(self) -> set[str]:
-        return {item.strip() for item in self.private_entities.split(",") if item.strip()}
 
     def refuses_query(self, obj: str, field: str) -> bool:
         return f"{obj}.{field}" in {item.strip() for item in self.unqueryable_fields.split(",")}
@@ -96,6 +100,10 @@ class Knobs:
             raise ValueError(f"audit_object_key must be one of {AUDIT_OBJECT_KEYS}")
         if self.lost_response_mode not in ("close", "524"):
             raise ValueError("lost_response_mode must be 'close' or '524'")
+        if self.duplicate_wording not in ("record", "object"):
+            raise ValueError("duplicate_wording must be 'record' or 'object'")
+        if not self.duplicate_controlid_errorno.strip():
+            raise ValueError("duplicate_controlid_errorno must not be empty")
         if not set(self.error_statuses) <= set(FAULT_STATUSES) or not self.error_statuses:
             raise ValueError(f"error_statuses must be a non-empty subset of {FAULT_STATUSES}")
 
@@ -159,8 +167,11 @@ class SandboxSettings:
     data_as_of: str = "2026-01-01T00:00:00Z"  # seeded history ends here (keeps seeded data deterministic)
     frozen_clock: str | None = None  # pin "now" (ISO) for fully deterministic runs
     entity_sees_top_level: bool = True  # entity context also sees records owned by the top level
+    private_entities: tuple[str, ...] = ()  # top-level queries see their records only with includePrivate
     rotate_refresh_tokens: bool = False  # refresh grant returns the same refresh token unless True
     single_grant_per_user: bool = False  # a new authorization invalidates older refresh tokens (Nango quirk)
     xml_max_functions: int = 100  # functions per XML request (undocumented by Intacct)
-    idempotency_ttl_seconds: int = 48 * 3600
+    idempotency_ttl_seconds: int = 48 * 3600  # an Idempotency-Key's answer is replayed this long
+    idempotency_memory_seconds: int = 60 * 24 * 3600  # the key is remembered (reuse: 409) this long
     start_s3: bool = True  # False: no DDS bucket at all (pure API tests start faster)
+    replay: str | None = None  # a capture file or folder: answer from it, with no seeded company (replay.py)

@@ -47,6 +47,26 @@ class LineOp:
     key: int | None = None
 
 
+def duplicate_error(defn: ObjectDef, ident: object, wording: str) -> SandboxError:
+    """A create whose ID is taken. Real answers carry two errors: ``BL34000061`` saying which value, then
+    ``BL01001973`` "Could not create … record!" (intacct-sdk-php 2016 test fixture; PsIntacct). The first
+    one's text differs between sources: production code today matches "Another record with the value"
+    (fylein/fyle-intacct-api, XML and REST); older fixtures say "Another Class with the given value(s) …"."""
+    first = (
+        f"Another record with the value {ident} already exists."
+        if wording == "record"
+        else f"Another {defn.name.title()} with the given value(s) {ident} already exists"
+    )
+    return SandboxError(
+        "duplicate",
+        first,
+        field=defn.id_field,
+        errorno="BL34000061",
+        correction="Use a unique value instead.",
+        then=("BL01001973", f"Could not create {defn.name.lower()} record!"),
+    )
+
+
 _BOOKKEEPING = frozenset({"WHENMODIFIED", "MODIFIEDBY", "_seq", "_cseq"})
 
 
@@ -253,11 +273,13 @@ class Store:
             for source, target in owner.lines.inherit:
                 record[target] = header.get(source)
         record.update(
-            RECORDNO=self.next_key(defn),
-            WHENCREATED=stamp,
-            WHENMODIFIED=stamp,
-            CREATEDBY=actor.user,
-            MODIFIEDBY=actor.user,
+            {
+                "RECORDNO": self.next_key(defn),
+                defn.audit_created: stamp,
+                "WHENMODIFIED": stamp,
+                "CREATEDBY": actor.user,
+                "MODIFIEDBY": actor.user,
+            }
         )
         if defn.id_field and not record.get(defn.id_field) and defn.auto_id:
             record[defn.id_field] = f"{defn.auto_id}{record['RECORDNO']:06d}"
@@ -273,12 +295,7 @@ class Store:
         if defn.id_field:
             ident = record[defn.id_field]
             if ident in self.tables[defn.name].by_id:
-                raise SandboxError(
-                    "duplicate",
-                    f"Another {defn.name.title()} with the given value(s) {ident} already exists",
-                    field=defn.id_field,
-                    description="Duplicate record",
-                )
+                raise duplicate_error(defn, ident, self.knobs.duplicate_wording)
         self._check_values(defn, record, record)
         return record
 

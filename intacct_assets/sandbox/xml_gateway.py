@@ -26,6 +26,7 @@ from intacct_assets.sandbox import values
 from intacct_assets.sandbox.ddl import ddl
 from intacct_assets.sandbox.errors import SandboxError
 from intacct_assets.sandbox.httpd import Request, Response
+from intacct_assets.sandbox.legacy_schema import schema_error
 from intacct_assets.sandbox.objects import ENUMS, ObjectDef
 from intacct_assets.sandbox.query import Accessor, BoolOp, Cond, QueryEngine, Resolver
 from intacct_assets.sandbox.sessions import Sessions
@@ -34,9 +35,10 @@ from intacct_assets.sandbox.sqlish import QueryParser
 from intacct_assets.sandbox.stats import Call
 from intacct_assets.sandbox.store import Actor, LineOp, Store
 
-CONTENT_TYPE = 'text/xml; encoding="UTF-8"'
+# as recorded from a real gateway (hotgluexyz/tap-intacct VCR cassette); without the charset, clients that decode
+# text/* by HTTP's default (ISO-8859-1, e.g. requests' .text) garble every non-ASCII character
+CONTENT_TYPE = 'text/xml; encoding="UTF-8";charset=UTF-8'
 ABORTED = ("XL03000009", "", "The entire transaction in this operation has been rolled back due to an error.", "")
-DUPLICATE_CONTROLID = "XL03000010"
 MAX_READ_KEYS = 100
 READ_FUNCTIONS = {"readByQuery", "readMore", "query", "read", "readByName"}
 QUERY_OPERATORS = {
@@ -74,14 +76,9 @@ class FunctionFailure(Exception):
 
     @classmethod
     def from_error(cls, error: SandboxError) -> FunctionFailure:
-        return cls(
-            (
-                error.errorno,
-                error.description,
-                f"{error.message} [Support ID: {secrets.token_hex(6)}]",
-                error.correction,
-            )
-        )
+        first = (error.errorno, error.description, f"{error.message} [Support ID: {secrets.token_hex(6)}]",
+                 error.correction)
+        return cls(first, (error.then[0], "", error.then[1], "")) if error.then else cls(first)
 
 
 def bad(message: str, errorno: str = "BL01001973") -> FunctionFailure:
@@ -258,6 +255,9 @@ class XmlGateway:
                 control=echo,
                 description2=f"At most {self.settings.xml_max_functions} functions per request",
             )
+        invalid = next(filter(None, (schema_error(body) for f in functions for body in f)), None)
+        if invalid:  # the gateway validates the whole request against Intacct's schema before running any of it
+            return control_failure("XL03000003", "XML Parse schema error", control=echo, description2=invalid)
         ctx = XmlContext(user, company, entity, call, fields["senderid"])
         transaction = operation.get("transaction", "false").lower() == "true"
         unique = echo["uniqueid"].lower() == "true"
@@ -398,11 +398,9 @@ class XmlGateway:
             if unique and controlid:
                 with self._lock:
                     if done_key in self._completed:
-                        raise bad(
-                            f"A function with controlid '{controlid}' has already been executed "
-                            "(uniqueid=true); it was not run again.",
-                            DUPLICATE_CONTROLID,
-                        )
+                        knobs = self.settings.knobs
+                        text = knobs.duplicate_controlid_text.replace("{controlid}", controlid)
+                        raise bad(text, knobs.duplicate_controlid_errorno)
             if name == "getAPISession":
                 if count != 1:
                     raise bad("getAPISession must be the only function in its request", "XL03000003")
@@ -474,16 +472,7 @@ class XmlGateway:
         query_text = _text(_child(body, "query"))
         where = QueryParser(query_text, resolver).parse()
         page_size = self._page_size(body, 1000)
-        # readByQuery has no showprivate option: private entities stay hidden at the top level
-        rows = self.engine.run(
-            defn,
-            where,
-            [],
-            entity=ctx.entity,
-            case_sensitive=True,
-            cache_key=f"rbq:{query_text}",
-            include_private=False,
-        )
+        rows = self.engine.run(defn, where, [], entity=ctx.entity, case_sensitive=True, cache_key="rbq:" + query_text)
         cursor = ResultSet(defn, accessors, rows, 0, page_size, time.monotonic())
         self._page(cursor, secrets.token_hex(16), result)
 
@@ -703,10 +692,13 @@ class XmlGateway:
                         converted, _, _ = self._fields(line_def, item, lines_as_ops=False)
                         lines.append(LineOp("create", converted) if lines_as_ops else converted)
                     continue
-                f = defn.by_name.get(name)
+                f = defn.by_write_name.get(name)
                 if f is not None and f.xml:
                     if not f.readonly or name == "RECORDNO":
-                        result[name] = values.parse_value(f.type, child.text, name, xml=True)
+                        result[f.name] = values.parse_value(f.type, child.text, name, xml=True)
+                elif name in defn.by_name:  # a read name whose write name differs (GLENTRY DEPARTMENTID)
+                    write_name = defn.by_name[name].write_as
+                    raise bad(f"Unknown field {name} on {defn.name}; it is written as {write_name}", "BL01001973")
                 elif len(child):
                     walk(child, name + ".")
                 else:
@@ -811,22 +803,19 @@ class XmlGateway:
         line = {
             "ACCOUNTNO": account or None,
             "TRX_AMOUNT": values.parse_value("decimal", _text(_child(item, "amount")), "amount"),
-            "MEMO": _text(_child(item, "memo")) or None,
+            "ENTRYDESCRIPTION": _text(_child(item, "memo")) or None,
         }
-        for tag, field in (
-            ("locationid", "LOCATIONID"),
-            ("departmentid", "DEPARTMENTID"),
-            ("projectid", "PROJECTID"),
-            ("classid", "CLASSID"),
-        ):
+        for tag in ("locationid", "departmentid", "projectid", "customerid", "vendorid", "employeeid", "itemid",
+                    "classid"):
             if _text(_child(item, tag)):
-                line[field] = _text(_child(item, tag))
+                line[tag.upper()] = _text(_child(item, tag))
         return line
 
     def _create_invoice(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         fields = {
             "CUSTOMERID": _text(_child(body, "customerid")) or None,
-            "WHENPOSTED": _date_object(_child(body, "datecreated"), "datecreated"),
+            "WHENCREATED": _date_object(_child(body, "datecreated"), "datecreated"),
+            "WHENPOSTED": _date_object(_child(body, "dateposted"), "dateposted"),
             "WHENDUE": _date_object(_child(body, "datedue"), "datedue"),
             "RECORDID": _text(_child(body, "invoiceno")) or None,
             "DESCRIPTION": _text(_child(body, "description")) or None,
@@ -837,7 +826,8 @@ class XmlGateway:
     def _create_aradjustment(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         fields = {
             "CUSTOMERID": _text(_child(body, "customerid")) or None,
-            "WHENPOSTED": _date_object(_child(body, "datecreated"), "datecreated"),
+            "WHENCREATED": _date_object(_child(body, "datecreated"), "datecreated"),
+            "WHENPOSTED": _date_object(_child(body, "dateposted"), "dateposted"),
             "RECORDID": _text(_child(body, "adjustmentno")) or None,
             "DESCRIPTION": _text(_child(body, "description")) or None,
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import httpx
@@ -210,9 +210,11 @@ def test_line_objects_reconcile_their_keys_because_audit_history_skips_lines(fre
 
 
 def test_xml_objects_read_through_query_or_read_by_query_agree(fresh_sandbox, syncer, tmp_path):
+    through_query = tmp_path / "query.yaml"
+    through_query.write_text("objects:\n  ITEM:\n    api: {name: item, xml: ITEM}\n")  # REST has items too
     override = tmp_path / "catalog.yaml"
     override.write_text("objects:\n  ITEM:\n    api: {name: item, xml: ITEM, xml_function: readByQuery}\n")
-    by_query = syncer(fresh_sandbox)
+    by_query = syncer(fresh_sandbox, catalog=parse_catalog(BUILTIN_CATALOG, through_query))
     report = by_query.sync("item")
     assert report.contexts[0].fetched == 40 and report.transactions == fresh_sandbox.stats()["api_transactions"]
     item = fresh_sandbox.records("ITEM")[0]
@@ -233,7 +235,7 @@ def test_xml_objects_read_through_query_or_read_by_query_agree(fresh_sandbox, sy
 
 def test_values_that_cannot_be_read_as_their_type_are_rejected_not_lost(fresh_sandbox, syncer, tmp_path):
     override = tmp_path / "catalog.yaml"
-    override.write_text("objects:\n  ITEM:\n    columns: {NAME: integer}\n")
+    override.write_text("objects:\n  ITEM:\n    columns: {NAME: integer}\n    api: {name: item, xml: ITEM}\n")
     sync = syncer(fresh_sandbox, catalog=parse_catalog(BUILTIN_CATALOG, override))
     report = sync.sync("item")
     assert report.total("rejected") == 40 and report.total("inserted") == 0
@@ -417,3 +419,22 @@ def test_a_field_holding_an_object_or_a_list_is_kept_as_json_text_not_a_failed_p
     assert page.total == 2
     assert page.frame.rows() == [("1", '{"email":"a@b.example","rank":1.5}', "12345678901234567.25"),
                                  ("2", '["x","é"]', None)]
+
+
+@pytest.mark.parametrize(
+    ("name", "obj", "column", "kind"),
+    [
+        ("item", "ITEM", "sales__basePrice", Decimal),
+        ("user", "USERINFO", "userName", str),
+        ("reporting_period", "REPORTINGPERIOD", "startDate", date),
+        ("ap_payment", "APPYMT", "txnDate", date),
+    ],
+)
+def test_objects_rest_has_are_read_over_rest(fresh_sandbox, syncer, name, obj, column, kind):
+    """REST has item, user, reporting period and AP payment (mirrored OpenAPI dumps): no XML call is made."""
+    sync = syncer(fresh_sandbox)
+    report = sync.sync(name)
+    rows = sync.rows(name)
+    assert len(rows) == len(fresh_sandbox.records(obj)) == report.contexts[0].fetched > 0
+    assert "xml" not in {c.face for c in report.calls} and "rest" in {c.face for c in report.calls}
+    assert all(isinstance(row[column], kind) for row in rows.values())

@@ -67,14 +67,16 @@ def client_env(sandbox: Sandbox, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def make_client() -> Iterator[Callable[..., IntacctClient]]:
-    """``make_client(sandbox, http=None, clock=None, **env)``; every client is closed after the test."""
+def make_client(tmp_path) -> Iterator[Callable[..., IntacctClient]]:
+    """``make_client(sandbox, http=None, clock=None, **env)``; every client is closed after the test. Rotated
+    refresh tokens go to a token store under ``tmp_path`` unless ``INTACCT_TOKEN_STORE`` is given."""
     clients: list[IntacctClient] = []
 
     def make(sandbox: Sandbox, *, http: httpx.Client | None = None, clock=None, **env: str) -> IntacctClient:
         options = {"http": http} if http is not None else {}
         if clock is not None:
             options["clock"] = clock
+        env = {"INTACCT_TOKEN_STORE": str(tmp_path / "tokens"), **env}
         client = IntacctClient(IntacctSettings.from_env(client_env(sandbox, **env)), **options)
         clients.append(client)
         return client

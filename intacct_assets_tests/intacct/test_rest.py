@@ -115,8 +115,10 @@ def test_batch_writes_report_every_record_by_index(fresh_sandbox, make_client):
     assert client.calls.since(0)[-1].outcome == "failed"
     assert not [r for r in fresh_sandbox.records("CUSTOMER") if r["NAME"] == "A"]
     updated = client.rest.update(CUSTOMER, [{"key": result.items[0].key, "notes": "updated"}])
-    deleted = client.rest.delete(CUSTOMER, [result.items[0].key, result.items[2].key])
-    assert updated.ok and deleted.ok and [i.status for i in deleted.items] == [204, 204]
+    deleted = client.rest.delete(CUSTOMER, [result.items[0].key, result.items[2].key])  # a bare 204: both gone
+    assert updated.ok and deleted.ok and [(i.index, i.key, i.status) for i in deleted.items] == [
+        (0, result.items[0].key, 204), (1, result.items[2].key, 204)]
+    assert fresh_sandbox.get("CUSTOMER", int(result.items[2].key)) is None
     # every record written costs one transaction, failed and rolled-back ones nothing
     assert sum(c.transactions for c in client.calls.since(0)) == fresh_sandbox.stats()["api_transactions"] == 5
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from intacct_assets.intacct import IntacctClient, IntacctError, IntacctSettings, Query
+from intacct_assets.intacct.redaction import Redactor
 
 CUSTOMER = "accounts-receivable/customer"
 
@@ -96,3 +97,14 @@ def test_credentials_quoted_back_by_intacct_are_masked():
     for secret in ("tok/abc+def==", r"tok\/abc", r"Cl\/ent+Secret\/77", "Cl/ent+Secret/77", "SenderPw123", "Session999",
                    "UserPw456"):
         assert secret not in text
+
+
+def test_credential_patterns_are_masked_in_any_case_and_ordinary_text_is_left_alone():
+    redactor = Redactor()
+    assert redactor.text("Auth: BEARER abc.def and basic dXNlcjpwdw==") == "Auth: BEARER *** and basic ***"
+    assert redactor.text("<PassWord>pw</PassWord><SESSIONID>s1</SESSIONID>") == \
+        "<PassWord>***</PassWord><SESSIONID>***</SESSIONID>"
+    assert redactor.text('{"sessionId": "s2", "refresh_token": "r"} a=1&client_secret=c') == \
+        '{"sessionId": "***", "refresh_token": "***"} a=1&client_secret=***'
+    plain = "Grüße, Zoë: 100 € paid & filed <NAME>Acme</NAME> " * 1000
+    assert redactor.text(plain) == plain

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import httpx
 import polars as pl
 import pytest
 
@@ -19,9 +24,10 @@ class SyncHarness:
     """Runs one sync spec against the sandbox the way the asset does."""
 
     def __init__(self, sandbox, warehouse, make_client, **env):
-        self.sandbox, self.warehouse = sandbox, warehouse
+        self.sandbox, self.warehouse, self.make_client = sandbox, warehouse, make_client
         self.client = make_client(sandbox, **env)
         self.runs = 0
+        self.advanced = timedelta()
 
     def table(self, name: str, rows: list[dict], schema: dict | None = None) -> None:
         """(Re)create a source table, e.g. ``analytics.crm_customers``."""
@@ -33,10 +39,38 @@ class SyncHarness:
             run(connection, f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _rows")
             connection.unregister("_rows")
 
-    def sync(self, yaml_text: str, dry_run: bool = False):
+    def sync(self, yaml_text: str, dry_run: bool = False, **pending):
+        """``pending``: ``pending_written`` / ``pending_resend`` idempotency keys, as in the asset's config."""
         self.runs += 1
         [spec] = parse_syncs(yaml_text)
-        return ReverseSync(spec, self.warehouse, self.client, run_id=f"run-{self.runs}").run(dry_run)
+        return ReverseSync(spec, self.warehouse, self.client, run_id=f"run-{self.runs}", clock=self.now).run(
+            dry_run, **pending)
+
+    def now(self) -> datetime:
+        """The engine's clock: now, moved as far as :meth:`advance` moved the sandbox's."""
+        return datetime.now(UTC).replace(tzinfo=None) + self.advanced
+
+    def advance(self, hours: float) -> None:
+        """Hours pass, for Intacct (the sandbox) and for the sync alike."""
+        self.sandbox.advance_clock(hours * 3600)
+        self.advanced += timedelta(hours=hours)
+
+    @contextmanager
+    def dying(self, when: str, marker: bytes) -> Iterator[None]:
+        """Inside, the run dies (RuntimeError "the worker died") at the first request to Intacct whose URL or
+        body holds ``marker``: before it is sent (``when="request"``: Intacct never sees it) or once it is
+        answered (``when="response"``: Intacct committed it, the run recorded nothing)."""
+        def die(message: httpx.Request | httpx.Response) -> None:
+            request = message if isinstance(message, httpx.Request) else message.request
+            if marker in str(request.url).encode() + request.content:
+                raise RuntimeError("the worker died")
+
+        normal = self.client
+        self.client = self.make_client(self.sandbox, http=httpx.Client(event_hooks={when: [die]}))
+        try:
+            yield
+        finally:
+            self.client = normal
 
     def records_written(self) -> int:
         """Records the sandbox has created, updated or deleted so far (any face)."""

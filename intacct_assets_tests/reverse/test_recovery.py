@@ -5,14 +5,13 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from intacct_assets.reverse.engine import read_source, write_requests
 from intacct_assets.reverse.mapping import build_records, wire_value
 from intacct_assets.reverse.objects import write_object
 from intacct_assets.reverse.spec import parse_syncs
-from intacct_assets_tests.reverse.test_sync import JOURNAL, journal_rows
+from intacct_assets_tests.reverse.documents import JOURNAL, journal_rows
 
 CUSTOMERS = """
 syncs:
@@ -37,22 +36,15 @@ def test_a_failed_row_is_sent_again_not_answered_from_the_idempotency_cache(harn
 
 
 @pytest.mark.parametrize("batch_size", [500, 2])
-def test_a_run_that_dies_after_intacct_committed_posts_nothing_twice(harness, make_client, batch_size):
+def test_a_run_that_dies_after_intacct_committed_posts_nothing_twice(harness, batch_size):
     """The run dies once the first write batch is answered (its outcome unrecorded; with small batches, the
     next batch not even sent), and a new row arrives before the next run: every entry exists exactly once."""
     accounts = [a["ACCOUNTNO"] for a in harness.sandbox.records("GLACCOUNT")[:2]]
     spec = JOURNAL + f"    batch_size: {batch_size}\n"
     harness.table("finance.accruals", journal_rows(accounts, 4))
 
-    def die_after_a_write(response: httpx.Response) -> None:
-        if response.request.method == "POST" and "/objects/" in response.request.url.path:
-            raise RuntimeError("the worker died")
-
-    normal = harness.client
-    harness.client = make_client(harness.sandbox, http=httpx.Client(event_hooks={"response": [die_after_a_write]}))
-    with pytest.raises(RuntimeError, match="the worker died"):
+    with harness.dying("response", b"/objects/general-ledger/journal-entry"), pytest.raises(RuntimeError):
         harness.sync(spec)
-    harness.client = normal
     posted = [b["BATCH_TITLE"] for b in harness.sandbox.records("GLBATCH") if b["BATCH_TITLE"].startswith("accrual")]
     assert len(posted) == min(4, batch_size)
 
@@ -92,10 +84,10 @@ def test_a_timestamptz_column_sends_the_same_instant_on_any_machine(warehouse, m
     [spec] = parse_syncs("""
 syncs:
   - name: tz
-    source: {sql: "select 'C-1' as crm_id, TIMESTAMPTZ '2026-01-01 12:00:00+00' as seen"}
+    source: {sql: "select 'C-1' as crm_id, 'C one' as label, TIMESTAMPTZ '2026-01-01 12:00:00+00' as seen"}
     object: customer
     match: {column: crm_id, field: id}
-    mapping: {id: crm_id, lastSeen: seen}
+    mapping: {id: crm_id, name: label, lastSeen: seen}
 """)
     monkeypatch.setenv("TZ", zone)
     time.tzset()

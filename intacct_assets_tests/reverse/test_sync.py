@@ -6,6 +6,7 @@ import pytest
 
 from intacct_assets.reverse.engine import write_requests
 from intacct_assets.reverse.state import load_state
+from intacct_assets_tests.reverse.documents import INVOICES, JOURNAL, invoice_rows, journal_rows, synced_invoices
 
 CUSTOMERS = """
 syncs:
@@ -112,6 +113,19 @@ def test_rows_leaving_the_source(harness, on_delete, expect):
         assert load_state(connection, "crm_customers")["CRM-0002"].present is (expect == "kept" and False)
 
 
+def test_rows_leaving_the_source_are_all_deleted_by_one_multi_key_delete(harness):
+    """Intacct answers a successful ``DELETE …/k1,k2,k3`` with a bare 204: every key was deleted."""
+    rows = crm_rows(harness, existing=0, new=5)
+    harness.table("analytics.crm_customers", rows)
+    harness.sync(customers_yaml(on_delete="delete"))
+    harness.table("analytics.crm_customers", rows[:1])
+    report = harness.sync(customers_yaml(on_delete="delete"))
+    assert report.counts()["deleted"] == 4 and not report.failed
+    assert [customer(harness, f"CRM-{n:04d}") is None for n in range(5)] == [False, True, True, True, True]
+    deletes = [c for c in harness.client.calls.since(0) if c.method == "DELETE"]
+    assert [c.status for c in deletes] == [204] and deletes[0].transactions == 4
+
+
 def test_dry_run_writes_nothing_and_shows_the_plan(harness):
     harness.table("analytics.crm_customers", crm_rows(harness, existing=2, new=3))
     written = harness.records_written()
@@ -159,29 +173,6 @@ def test_token_expiry_mid_sync(harness):
     assert report.counts()["created"] == 3 and not report.failed
 
 
-JOURNAL = """
-syncs:
-  - name: accruals
-    source: {table: finance.accruals}
-    object: journal_entry
-    mode: insert
-    match: {column: entry}
-    mapping: {postingDate: posted, description: memo}
-    lines: {glAccount.id: account, amount: amount}
-"""
-
-
-def journal_rows(accounts, entries, unbalanced=()):
-    rows = []
-    for n in range(entries):
-        amount = Decimal(100 + n)
-        rows.append({"entry": f"JE-{n}", "posted": "2026-11-01", "memo": f"accrual {n}", "account": accounts[0],
-                     "amount": amount})
-        rows.append({"entry": f"JE-{n}", "posted": "2026-11-01", "memo": f"accrual {n}", "account": accounts[1],
-                     "amount": -amount + (1 if n in unbalanced else 0)})
-    return rows
-
-
 def test_journal_entries_balance_is_checked_before_any_call_and_inserts_are_never_duplicated(harness):
     accounts = [a["ACCOUNTNO"] for a in harness.sandbox.records("GLACCOUNT")[:2]]
     batches_before = len([b for b in harness.sandbox.records("GLBATCH")])
@@ -199,25 +190,8 @@ def test_journal_entries_balance_is_checked_before_any_call_and_inserts_are_neve
     assert write_requests(harness.sync(JOURNAL)) == 0
 
 
-INVOICES = """
-syncs:
-  - name: billing_invoices
-    source: {table: billing.invoice_lines}
-    object: invoice
-    mode: insert
-    match: {column: invoice_no}
-    mapping: {customerid: customer, datecreated: invoice_date, invoiceno: invoice_no, description: memo}
-    lines: {glaccountno: account, amount: amount, memo: line_memo}
-"""
-
-
 def test_legacy_xml_invoices_are_idempotent_across_runs_with_lost_answers(harness):
-    customer_id = harness.sandbox.records("CUSTOMER")[0]["CUSTOMERID"]
-    account = harness.sandbox.records("GLACCOUNT")[3]["ACCOUNTNO"]
-    rows = [{"invoice_no": f"RSYNC-INV-{n}", "customer": customer_id, "invoice_date": "2026-11-01", "memo": "services",
-             "account": account, "amount": Decimal(10 * (n + 1)), "line_memo": f"line {k}"}
-            for n in range(12) for k in range(2)]
-    harness.table("billing.invoice_lines", rows)
+    harness.table("billing.invoice_lines", invoice_rows(harness.sandbox, 12))
     before = len(harness.sandbox.records("ARINVOICE"))
     harness.sandbox.configure(lost_response_rate=0.5)
     for _ in range(5):
@@ -225,8 +199,8 @@ def test_legacy_xml_invoices_are_idempotent_across_runs_with_lost_answers(harnes
         if not report.failed:
             break
     harness.sandbox.configure(lost_response_rate=0)
-    invoices = [i for i in harness.sandbox.records("ARINVOICE") if str(i.get("RECORDID", "")).startswith("RSYNC-INV-")]
-    assert len(harness.sandbox.records("ARINVOICE")) - before == 12 == len({i["RECORDID"] for i in invoices})
+    assert len(harness.sandbox.records("ARINVOICE")) - before == 12
+    assert synced_invoices(harness.sandbox) == sorted(f"RSYNC-INV-{n}" for n in range(12))
     assert write_requests(harness.sync(INVOICES)) == 0
 
 

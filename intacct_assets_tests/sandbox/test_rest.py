@@ -90,10 +90,17 @@ def test_error_bodies_are_nested_with_details(rest: Rest):
     ident = new_id("C")
     assert rest.post(CUSTOMERS, {"id": ident, "name": "A"}).status_code == 201
     duplicate = rest.post(CUSTOMERS, {"id": ident, "name": "B"})
-    assert duplicate.status_code == 409 and error_of(duplicate)["details"][0]["code"] == "BL01001973"
+    assert duplicate.status_code == 409
+    first, then = error_of(duplicate)["details"]
+    assert first["code"] == "BL34000061" and first["message"].startswith("Another record with the value")
+    assert then == {"code": "BL01001973", "message": "Could not create customer record!", "errorId": "REST-1067"}
     business = rest.post(
         "/objects/accounts-receivable/invoice",
-        {"customer": {"id": "NOPE"}, "lines": [{"glAccount": {"id": "4000"}, "txnAmount": "10"}]},
+        {
+            "customer": {"id": "NOPE"},
+            "invoiceDate": "2026-10-01",
+            "lines": [{"glAccount": {"id": "4000"}, "txnAmount": "10"}],
+        },
     )
     assert business.status_code == 422 and "Invalid Customer 'NOPE'" in error_of(business)["details"][0]["message"]
     assert rest.patch("/objects/accounts-receivable/payment/1", {"description": "x"}).status_code == 405
@@ -177,8 +184,17 @@ def test_batch_patch_and_delete_by_index(rest: Rest):
     patched = rest.patch(CUSTOMERS, [{"key": keys[0], "name": "P0"}, {"key": keys[1], "name": "P1"}])
     assert patched.status_code == 200 and rest.sb.get("CUSTOMER", int(keys[1]))["NAME"] == "P1"
     deleted = rest.delete(f"{CUSTOMERS}/{keys[0]},{keys[1]},99999999")
-    assert deleted.status_code == 207
+    assert deleted.status_code == 207  # a partial failure lists every key's outcome, by index
     assert [item["ia::status"] for item in deleted.json()["ia::result"]] == [204, 204, 404]
+
+
+def test_a_successful_multi_key_delete_is_a_bare_204(rest: Rest):
+    """developer.sage.com "Error handling": a successful DELETE always returns 204, for k1,k2,k3 too."""
+    keys = [rest.post(CUSTOMERS, {"id": new_id("C"), "name": "D"}).json()["ia::result"]["key"] for _ in range(3)]
+    deleted = rest.delete(f"{CUSTOMERS}/{','.join(keys)}")
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert [rest.sb.get("CUSTOMER", int(key)) for key in keys] == [None] * 3
+    assert deleted.headers["X-Sandbox-Transactions"] == "3"
 
 
 def test_batch_limit(rest: Rest):
@@ -198,6 +214,26 @@ def test_idempotency_key_replays_and_conflicts(rest: Rest):
     conflict = rest.post(CUSTOMERS, {**body, "name": "Other"}, headers={"Idempotency-Key": key})
     assert conflict.status_code == 409
     assert replay.headers["X-Sandbox-Transactions"] == "0"
+
+
+def test_an_idempotency_key_is_replayed_for_48_hours_then_refused_with_409_until_60_days(fresh):
+    """Sage's idempotency guide (mirrored in dgaretz-oss/intacct-mcp docs/rest/bulk-requests.md): answers are
+    cached 48 hours; the key is stored 60 days and its reuse in that time returns 409."""
+    key, body = uuid.uuid4().hex, [{"name": "Windowed"}]  # no id: a second create would succeed
+
+    def post() -> httpx.Response:  # a fresh access token each time: the clock moves past their lifetime
+        return Rest(fresh).post(CUSTOMERS, body, headers={"Idempotency-Key": key})
+
+    assert post().status_code == 201
+    fresh.advance_clock(47 * 3600)
+    assert "x-ia-idempotency-cached-date" in post().headers
+    fresh.advance_clock(2 * 3600)
+    late = post()
+    assert late.status_code == 409 and "48 hours" in error_of(late)["details"][0]["message"]
+    assert len([c for c in fresh.records("CUSTOMER") if c["NAME"] == "Windowed"]) == 1
+    fresh.advance_clock(60 * 24 * 3600)
+    assert post().status_code == 201  # forgotten: a new request
+    assert len([c for c in fresh.records("CUSTOMER") if c["NAME"] == "Windowed"]) == 2
 
 
 def test_entity_scoping(sb):
@@ -288,6 +324,43 @@ def test_model_lists_fields_groups_refs(rest: Rest):
 def test_session_bridge_gives_xml_session(rest: Rest):
     result = rest.get("/services/core/session/id").json()["ia::result"]
     assert result["expiresIn"] == 21600 and result["sessionId"]
+
+
+def test_null_references_are_accepted_and_clear_the_reference(rest: Rest):
+    """Production payloads send ``{"id": null}`` for every dimension they do not set
+    (fylein/fyle-intacct-api exports/journal_entries.py); a blank ``""`` ID stays refused."""
+    parent = rest.post(CUSTOMERS, {"id": new_id("P"), "name": "Parent"}).json()["ia::result"]
+    child = rest.post(CUSTOMERS, {"id": new_id("C"), "name": "Child", "parent": {"id": parent["id"]}})
+    key = child.json()["ia::result"]["key"]
+    assert rest.get(f"{CUSTOMERS}/{key}").json()["ia::result"]["parent"]["id"] == parent["id"]
+    assert rest.patch(f"{CUSTOMERS}/{key}", {"parent": {"id": None}}).status_code == 200
+    assert rest.get(f"{CUSTOMERS}/{key}").json()["ia::result"]["parent"]["id"] is None
+    unset = {"department": {"id": None}, "location": {"key": None}, "project": {"id": None}, "class": {"id": None}}
+    lines = [
+        {"txnType": "debit", "txnAmount": "10", "glAccount": {"id": "1000"}, "dimensions": unset},
+        {"txnType": "credit", "txnAmount": "10", "glAccount": {"id": "4000"}, "dimensions": {"customer": None}},
+    ]
+    body = {"glJournal": {"id": "GJ"}, "postingDate": "2026-10-01", "description": "Null refs", "lines": lines}
+    created = rest.post(JOURNAL, body)
+    assert created.status_code == 201, created.text
+    entry = rest.get(f"{JOURNAL}/{created.json()['ia::result']['key']}").json()["ia::result"]
+    assert entry["lines"][0]["dimensions"]["department"] == {"key": None, "id": None, "name": None}
+    assert rest.patch(f"{CUSTOMERS}/{key}", {"parent": {"id": ""}}).status_code == 400
+
+
+def test_dimensions_list_names_the_standard_dimensions_and_their_objects(rest: Rest):
+    """``GET /services/company-config/dimensions/list`` (production syncs call it every run), shaped like
+    the mirrored OpenAPI dump; each endpoint it names can be listed."""
+    response = rest.get("/services/company-config/dimensions/list")
+    assert response.status_code == 200 and response.json()["ia::meta"]["totalCount"] == "8"
+    dimensions = response.json()["ia::result"]
+    assert [d["dimensionName"] for d in dimensions] == [
+        "DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "EMPLOYEE", "ITEM", "CLASS"]
+    assert all(not d["isUserDefinedDimension"] and d["isEnabledInGL"] and d["termName"] for d in dimensions)
+    for dimension in dimensions:
+        listed = rest.get(dimension["dimensionEndpoint"])
+        assert listed.status_code == 200 and listed.json()["ia::result"], dimension
+    assert rest.sb.stats()["api_transactions"] == 1 + len(dimensions)  # a GET like any other
 
 
 def test_audit_history_is_queryable_over_rest_with_the_documented_fields(rest: Rest):

@@ -17,7 +17,9 @@ def errors(result: etree._Element) -> list[str]:
 
 def test_response_envelope_and_content_type(sb):
     response = httpx.post(sb.xml_url, content=xml_request(sb, [fn("<getDdsObjects/>")]))
-    assert response.headers["content-type"].startswith("text/xml")
+    # as a real gateway answers (hotgluexyz/tap-intacct VCR): clients decoding text by the charset need it
+    assert response.headers["content-type"] == 'text/xml; encoding="UTF-8";charset=UTF-8'
+    assert response.charset_encoding.lower() == "utf-8"
     root = etree.fromstring(response.content)
     assert root.tag == "response"
     assert [c.tag for c in root.find("control")] == ["status", "senderid", "controlid", "uniqueid", "dtdversion"]
@@ -314,6 +316,36 @@ def test_legacy_functions_return_key(sb):
     assert sb.get("GLBATCH", int(gl.findtext("key")))["BATCH_TITLE"] == "Legacy"
 
 
+@pytest.mark.parametrize(("body", "reason"), [
+    ("<create_invoice><datecreated>{date}</datecreated><customerid>C00002</customerid>{items}</create_invoice>",
+     "<create_invoice> needs <customerid> before <datecreated>"),
+    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated>{items}"
+     "<description>late</description></create_invoice>", "<description> is out of order"),
+    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated><invoiceitems><lineitem>"
+     "<amount>1</amount><glaccountno>4000</glaccountno></lineitem></invoiceitems></create_invoice>",
+     "<lineitem> needs <accountlabel>|<glaccountno> before <amount>"),
+    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated>{items}<color>red</color>"
+     "</create_invoice>", "<create_invoice> has no element <color>"),
+    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated></create_invoice>",
+     "<create_invoice> needs <invoiceitems>"),
+    ("<create_arpayment><customerid>C00002</customerid><paymentamount>1</paymentamount><arpaymentitem>"
+     "<invoicekey>1</invoicekey><amount>1</amount></arpaymentitem><paymentmethod>EFT</paymentmethod>"
+     "</create_arpayment>", "<paymentmethod> is out of order"),
+])
+def test_a_legacy_create_out_of_schema_order_fails_the_whole_request(sb, body, reason):
+    """The gateway validates requests against intacct/intacct_dtd v3.0/api.xsd before running any of them."""
+    date = "<year>2026</year><month>10</month><day>15</day>"
+    items = "<invoiceitems><lineitem><glaccountno>4000</glaccountno><amount>1</amount></lineitem></invoiceitems>"
+    name = f"S{uuid.uuid4().hex[:8]}"
+    status, root = xml_post(sb, xml_request(sb, [
+        fn(f"<create><CLASS><CLASSID>{name}</CLASSID><NAME>first</NAME></CLASS></create>", "ok"),
+        fn(body.format(date=date, items=items), "bad")]))
+    assert status == 200 and root.findtext("control/status") == "failure" and root.find("operation") is None
+    assert root.findtext("errormessage/error/errorno") == "XL03000003"
+    assert reason in root.findtext("errormessage/error/description2")
+    assert sb.find("CLASS", name) is None  # nothing in the request ran
+
+
 def test_transaction_true_rolls_back_and_aborts_others(sb):
     name = f"T{uuid.uuid4().hex[:8]}"
     results = call(
@@ -336,8 +368,22 @@ def test_uniqueid_refuses_completed_controlid(sb):
     (second,) = call(sb, fn(body, controlid), uniqueid=True)
     assert first.findtext("status") == "success" and second.findtext("status") == "failure"
     assert errors(second) == ["XL03000010"]
+    assert controlid in second.findtext("errormessage/error/description2")
     (plain,) = call(sb, fn("<getDdsObjects/>", controlid), uniqueid=False)
     assert plain.findtext("status") == "success"
+
+
+def test_the_refusal_of_a_duplicate_controlid_is_a_knob(sb):
+    """No public source gives the gateway's answer: its error number and wording are knobs."""
+    sb.configure(duplicate_controlid_errorno="BL01001973", duplicate_controlid_text="")
+    body = f"<create><CLASS><CLASSID>K{uuid.uuid4().hex[:8]}</CLASSID><NAME>Once</NAME></CLASS></create>"
+    controlid = uuid.uuid4().hex
+    call(sb, fn(body, controlid), uniqueid=True)
+    (second,) = call(sb, fn(body, controlid), uniqueid=True)
+    error = second.find("errormessage/error")
+    assert (error.findtext("errorno"), error.findtext("description2")) == ("BL01001973", "")
+    with pytest.raises(ValueError, match="duplicate_controlid_errorno"):
+        sb.configure(duplicate_controlid_errorno=" ")
 
 
 def test_audit_history_written_for_every_face(sb):
@@ -404,6 +450,26 @@ def test_hostile_or_malformed_xml_is_a_control_failure(sb, payload):
 def test_get_is_refused(sb):
     response = httpx.get(sb.xml_url)
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("wording", "first"),
+    [
+        ("record", "Another record with the value {ident} already exists."),  # what production code matches
+        ("object", "Another Class with the given value(s) {ident} already exists"),  # intacct-sdk-php 2016 fixture
+    ],
+)
+def test_duplicate_create_reports_the_value_then_the_failed_create(sb, wording, first):
+    sb.configure(duplicate_wording=wording)
+    ident = f"D{uuid.uuid4().hex[:6]}"
+    create = f"<create><CLASS><CLASSID>{ident}</CLASSID><NAME>Duplicate</NAME></CLASS></create>"
+    assert call(sb, fn(create))[0].findtext("status") == "success"
+    (result,) = call(sb, fn(create))
+    assert result.findtext("status") == "failure" and errors(result) == ["BL34000061", "BL01001973"]
+    texts = [e.findtext("description2") for e in result.findall("errormessage/error")]
+    assert texts[0].startswith(first.format(ident=ident) + " [Support ID: ")
+    assert texts[1] == "Could not create class record!"
+    assert result.findtext("errormessage/error/correction") == "Use a unique value instead."
 
 
 def test_values_and_filters_follow_the_users_date_format_and_time_zone(fresh):

@@ -23,6 +23,10 @@ OWN_SCHEMAS = ("dds", "api")
 
 class ReverseSyncConfig(dg.Config):
     dry_run: bool = False
+    # Idempotency keys of unanswered creates the sync cannot read back (their failed rows say which), after you
+    # checked Intacct: the record is there (recorded as written) / it is not (sent again under a new key).
+    pending_written: list[str] = []
+    pending_resend: list[str] = []
 
 
 def _table_key(schema: str | None, table: str) -> dg.AssetKey:
@@ -94,7 +98,8 @@ def build_reverse_sync_asset(spec: SyncSpec) -> dg.AssetsDefinition:
                      warehouse: WarehouseResource):
         with intacct.client() as client:
             try:
-                report = ReverseSync(spec, warehouse.warehouse(), client, context.run.run_id).run(config.dry_run)
+                report = ReverseSync(spec, warehouse.warehouse(), client, context.run.run_id).run(
+                    config.dry_run, config.pending_written, config.pending_resend)
             finally:
                 with warehouse.warehouse().connect() as connection, transaction(connection):
                     ensure_api_tables(connection)

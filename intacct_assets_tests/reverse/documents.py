@@ -1,0 +1,52 @@
+"""Sync specs and source rows of documents with lines (journal entries, invoices, bills), shared by the tests."""
+
+from decimal import Decimal
+
+JOURNAL = """
+syncs:
+  - name: accruals
+    source: {table: finance.accruals}
+    object: journal_entry
+    mode: insert
+    match: {column: entry}
+    mapping: {postingDate: posted, description: memo, glJournal.id: journal}
+    lines: {glAccount.id: account, amount: amount}
+"""
+
+
+def journal_rows(accounts, entries, unbalanced=()):
+    rows = []
+    for n in range(entries):
+        amount = Decimal(100 + n)
+        entry = {"entry": f"JE-{n}", "posted": "2026-11-01", "memo": f"accrual {n}", "journal": "GJ"}
+        rows.append({**entry, "account": accounts[0], "amount": amount})
+        rows.append({**entry, "account": accounts[1], "amount": -amount + (1 if n in unbalanced else 0)})
+    return rows
+
+
+INVOICES = """
+syncs:
+  - name: billing_invoices
+    source: {table: billing.invoice_lines}
+    object: invoice
+    mode: insert
+    match: {column: invoice_no}
+    mapping: {customerid: customer, datecreated: invoice_date, datedue: due_date, invoiceno: invoice_no,
+              description: memo}
+    lines: {glaccountno: account, amount: amount, memo: line_memo}
+"""
+
+
+def invoice_rows(sandbox, invoices: int, lines: int = 2) -> list[dict]:
+    """``invoices`` invoices of ``lines`` lines each, numbered ``RSYNC-INV-<n>``, for a seeded customer."""
+    customer_id = sandbox.records("CUSTOMER")[0]["CUSTOMERID"]
+    account = sandbox.records("GLACCOUNT")[3]["ACCOUNTNO"]
+    return [{"invoice_no": f"RSYNC-INV-{n}", "customer": customer_id, "invoice_date": "2026-11-01",
+             "due_date": "2026-12-01", "memo": "services", "account": account, "amount": Decimal(10 * (n + 1)),
+             "line_memo": f"line {k}"}
+            for n in range(invoices) for k in range(lines)]
+
+
+def synced_invoices(sandbox) -> list[str]:
+    """Invoice numbers of the invoices the sync created, one entry per invoice (duplicates show twice)."""
+    return sorted(i["RECORDID"] for i in sandbox.records("ARINVOICE") if str(i.get("RECORDID")).startswith("RSYNC-"))
