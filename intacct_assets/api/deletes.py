@@ -1,8 +1,9 @@
-"""Turning what Intacct says about deletions into tombstones.
+"""Turning what Intacct says about deletions into tombstones (and creations into rows to read).
 
-Two sources: AUDITHISTORY delete events (``ACCESSMODE = 'D'``), and a reconciliation that lists
-every key (and modified time) of the object and compares it with the table. Both only tombstone
-rows that exist and are live in the table, for the entity context being synced.
+Two sources: audit-trail events (see ``api/audit.py``), and a reconciliation that lists every key (and
+modified time) of the object and compares it with the table. Both only tombstone rows that exist and
+are live in the table, for the entity context being synced. Creation events name the records the
+modified-time window cannot see (a record whose modified time is empty): those the table lacks are read.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from intacct_assets.warehouse.connection import registered, run
 from intacct_assets.warehouse.merge import DELETED, SYNCED_AT, VERSION, MergeCounts, TargetTable, merge_batch
 from intacct_assets.warehouse.sql import quote
 
-AUDIT_FIELDS = ("OBJECTKEY", "ACCESSTIME", "RECORDNO")
+# OBJECTKEY as ``<RECORDNO>--<suffix>``: what estuary/connectors source-sage-intacct parses ("1234--REC")
+_NUMBERED_KEY = r"^(\d+)--\w+$"
 
 
 @dataclass
@@ -33,31 +35,79 @@ def _table_exists(connection: duckdb.DuckDBPyConnection, target: TargetTable) ->
                                 "table_name = ?", [target.schema, target.name])[0][0])
 
 
+@dataclass
+class AuditMatch:
+    counts: MergeCounts  # of the rows tombstoned
+    unmatched: int  # events naming no row of the table
+    uncertain: pl.DataFrame  # key, at: live rows a bare number may name, to be confirmed gone by asking Intacct
+
+
 def apply_audit_deletions(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,
-                          events: pl.DataFrame) -> tuple[MergeCounts, int]:
+                          name: str, events: pl.DataFrame) -> AuditMatch:
     """Tombstone the live rows named by delete events (``OBJECTKEY``, ``ACCESSTIME`` text).
 
-    Intacct's OBJECTKEY is usually the record number; when it is not (some objects log the ID),
-    the event is matched on the ``id`` column instead. Returns (merge counts, events matching nothing).
+    ``OBJECTKEY`` is the object's unique name field (column ``name``: CUSTOMERID, the REST ``id``…; the
+    record key where the object has none), as documented; ``<number>--<suffix>`` names the record key
+    (what estuary/connectors source-sage-intacct parses). A bare number is ambiguous — a name, or a record
+    number as the same connector saw for some objects — and a customer named "12" must not take record 12
+    with it: the live rows it may name are returned, for the caller to tombstone only those Intacct no
+    longer has.
     """
+    empty = pl.DataFrame(schema={"key": pl.String, "at": pl.Datetime("us")})
     if events.is_empty() or not _table_exists(connection, target):
-        return MergeCounts(), events.height
+        return AuditMatch(MergeCounts(), events.height, empty)
     deleted = events.select(pl.col("OBJECTKEY").alias("object_key"), timestamp(pl.col("ACCESSTIME")).alias("at")) \
-        .group_by("object_key").agg(pl.col("at").max())
+        .group_by("object_key").agg(pl.col("at").max()) \
+        .with_columns(pl.col("object_key").str.extract(_NUMBERED_KEY).alias("numbered"),
+                      pl.col("object_key").str.contains(r"^\d+$").alias("bare"))
+    if name not in _columns(connection, target):
+        name = key  # a catalog naming a field the object does not have: its key
+    certain = f"(NOT d.bare AND d.numbered IS NULL AND t.{quote(name)} = d.object_key OR t.{quote(key)} = d.numbered)"
+    maybe = f"(d.bare AND (t.{quote(name)} = d.object_key OR t.{quote(key)} = d.object_key))"
+    live = f"t.{ENTITY_COLUMN} = $entity AND NOT t.{DELETED}"
     with registered(connection, "_intacct_deleted_keys", deleted):
-        by_id = ' OR t."id" = d.object_key' if "id" in _columns(connection, target) and key != "id" else ""
-        matched = _frame(connection, f"""
+        matched, uncertain = (_frame(connection, f"""
             SELECT DISTINCT t.{quote(key)} AS key, d.at
-            FROM {target.qualified} t JOIN _intacct_deleted_keys d ON (t.{quote(key)} = d.object_key{by_id})
-            WHERE t.{ENTITY_COLUMN} = ? AND NOT t.{DELETED}""", [entity])
+            FROM {target.qualified} t JOIN _intacct_deleted_keys d ON {condition} WHERE {live}""", {"entity": entity})
+            for condition in (certain, maybe))
         unmatched = run(connection, f"""
-            SELECT count(*) FROM _intacct_deleted_keys d WHERE NOT EXISTS (
-                SELECT 1 FROM {target.qualified} t
-                WHERE t.{ENTITY_COLUMN} = ? AND (t.{quote(key)} = d.object_key{by_id}))""", [entity])[0][0]
-    if matched.is_empty():
-        return MergeCounts(), unmatched
-    batch = tombstones(matched.rename({"key": key}), key, entity, pl.col("at"), pl.col("at"))
-    return merge_batch(connection, target, batch, API_ORIGIN, utc_now()), unmatched
+            SELECT count(*) FROM _intacct_deleted_keys d WHERE NOT EXISTS (SELECT 1 FROM {target.qualified} t
+                WHERE t.{ENTITY_COLUMN} = $entity AND ({certain} OR {maybe}))""", {"entity": entity})[0][0]
+    return AuditMatch(tombstone_deleted(connection, target, entity, key, matched), unmatched,
+                      uncertain if uncertain.height else empty)
+
+
+def unseen_creations(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,
+                     name: str, events: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """Records created (``OBJECTKEY`` text of creation events) that the table has no row for, as (names,
+    record keys) to read: ``<number>--<suffix>`` by record key, a bare number both ways (reading is harmless),
+    anything else by the unique name field."""
+    created = events.select(pl.col("OBJECTKEY").alias("object_key")).unique() \
+        .with_columns(pl.col("object_key").str.extract(_NUMBERED_KEY).alias("numbered"),
+                      pl.col("object_key").str.contains(r"^\d+$").alias("bare"))
+    if created.is_empty():
+        return [], []
+    if _table_exists(connection, target):
+        if name not in _columns(connection, target):
+            name = key
+        with registered(connection, "_intacct_created_keys", created):
+            created = _frame(connection, f"""
+                SELECT d.* FROM _intacct_created_keys d WHERE NOT EXISTS (
+                    SELECT 1 FROM {target.qualified} t WHERE t.{ENTITY_COLUMN} = $entity AND
+                    (d.numbered IS NULL AND t.{quote(name)} = d.object_key OR t.{quote(key)} = d.numbered
+                     OR d.bare AND t.{quote(key)} = d.object_key))""", {"entity": entity})
+    named = created.filter(pl.col("numbered").is_null())["object_key"].to_list()
+    numbered = created.filter(pl.col("bare"))["object_key"].to_list() + created["numbered"].drop_nulls().to_list()
+    return named, numbered
+
+
+def tombstone_deleted(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,
+                      deleted: pl.DataFrame) -> MergeCounts:
+    """Tombstones for rows (``key``, ``at``: when Intacct deleted them)."""
+    if deleted.is_empty():
+        return MergeCounts()
+    batch = tombstones(deleted.rename({"key": key}), key, entity, pl.col("at"), pl.col("at"))
+    return merge_batch(connection, target, batch, API_ORIGIN, utc_now())
 
 
 def reconcile(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,

@@ -1,9 +1,13 @@
 """Which fields an object has and what warehouse columns they become.
 
-REST: every field of ``/services/core/model`` (groups and references joined with dots, references as
-``<ref>.key`` / ``<ref>.id``); XML: every field of ``lookup``. Dots become ``__`` in column names
-(``audit.modifiedDateTime`` -> ``audit__modifiedDateTime``). Unknown data types stay text, so a new
-Intacct type never breaks a sync.
+REST: every queryable field of ``/services/core/model`` (groups and references joined with dots,
+references as ``<ref>.key`` / ``<ref>.id``). ``writeOnly`` fields are skipped: a real tenant refuses
+them in a query with HTTP 400 ``REST-1106`` (keboola/component-sage-intacct-extractor recorded it for
+``accounts-receivable/invoice``'s ``action`` and ``createAPBill``); ``deprecated`` ones are kept, the
+same tenant still answers them. Money is declared ``{"type": "string", "format": "decimal-precision-2"}``
+and sent as strings: it is typed as an exact decimal. XML: every field of ``lookup``. Dots become ``__``
+in column names (``audit.modifiedDateTime`` -> ``audit__modifiedDateTime``). Unknown data types stay
+text, so a new Intacct type never breaks a sync.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ def rest_fields(model: dict, key_fields: tuple[str, ...] = ("key",)) -> list[Fie
 
     def walk(node: dict, prefix: str) -> None:
         for name, spec in (node.get("fields") or {}).items():
-            if name == "href":
+            if name == "href" or spec.get("writeOnly") is True:
                 continue
             path = prefix + name
             kind = "string" if path in key_fields or name in ("key", "id") else _rest_type(spec)
@@ -56,7 +60,7 @@ def _rest_type(spec: dict) -> str:
         return "string"  # enumerations travel as their names ("debit"), whatever the stored type
     if kind == "integer":
         return "integer"
-    if kind == "number":
+    if kind == "number" or str(fmt or "").startswith("decimal-precision"):
         return "decimal"
     if kind == "boolean":
         return "boolean"

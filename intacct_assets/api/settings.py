@@ -27,6 +27,7 @@ class ApiSettings:
     flush_rows: int = 50_000  # fetched rows kept in memory before they are merged (with the cursor)
     max_offset: int = 500_000  # largest start position requested; further rows continue by key
     queries_path: str = ""  # YAML file of custom query assets
+    include_private: bool = True  # top-level reads include the records of private entities
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ApiSettings:
@@ -34,22 +35,21 @@ class ApiSettings:
         deletes = env.get("INTACCT_API_DELETES", "").strip() or "auto"
         if deletes not in DELETE_MODES:
             raise IntacctConfigError(f"INTACCT_API_DELETES={deletes!r} must be one of {', '.join(DELETE_MODES)}")
-        top_level = env.get("INTACCT_API_TOP_LEVEL", "true").strip().lower()
-        if top_level not in ("true", "false", "1", "0", "yes", "no", ""):
-            raise IntacctConfigError(f"INTACCT_API_TOP_LEVEL={top_level!r} must be true or false")
+        top_level = _flag(env, "INTACCT_API_TOP_LEVEL")
         settings = cls(
             page_size=int(env_number(env, "INTACCT_API_PAGE_SIZE", MAX_QUERY_SIZE, int, minimum=2)),
             lookback_seconds=int(env_number(env, "INTACCT_API_LOOKBACK_SECONDS", 3600, int)),
             deletes=deletes,
             reconcile_hours=env_number(env, "INTACCT_API_RECONCILE_HOURS", 24.0),
             entities=tuple(e.strip() for e in env.get("INTACCT_API_ENTITIES", "").split(",") if e.strip()),
-            top_level=top_level in ("true", "1", "yes", ""),
+            top_level=top_level,
             cron=env.get("INTACCT_API_CRON", "").strip(),
             cron_timezone=env.get("INTACCT_API_CRON_TIMEZONE", "").strip() or "UTC",
             model_refresh_hours=env_number(env, "INTACCT_API_MODEL_REFRESH_HOURS", 24.0),
             flush_rows=int(env_number(env, "INTACCT_API_FLUSH_ROWS", 50_000, int, minimum=1)),
             max_offset=int(env_number(env, "INTACCT_API_MAX_OFFSET", 500_000, int, minimum=1)),
             queries_path=env.get("INTACCT_API_QUERIES_PATH", "").strip(),
+            include_private=_flag(env, "INTACCT_API_INCLUDE_PRIVATE"),
         )
         if settings.page_size > MAX_QUERY_SIZE:
             raise IntacctConfigError(f"INTACCT_API_PAGE_SIZE must be at most {MAX_QUERY_SIZE}")
@@ -62,3 +62,10 @@ class ApiSettings:
         if not entity_scoped:
             return [""]
         return ([""] if self.top_level else []) + [e for e in self.entities if e != default_entity]
+
+
+def _flag(env: dict[str, str], name: str, default: bool = True) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no", ""):
+        raise IntacctConfigError(f"{name}={value!r} must be true or false")
+    return value in ("true", "1", "yes") or (value == "" and default)

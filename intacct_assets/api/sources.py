@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,9 +18,10 @@ import polars as pl
 
 from intacct_assets.api.schema import FieldSpec, rest_fields, xml_fields
 from intacct_assets.intacct import IntacctClient
-from intacct_assets.intacct.errors import UnexpectedAnswerError
-from intacct_assets.intacct.filters import Filter, all_of, to_read_by_query
+from intacct_assets.intacct.errors import IntacctApiError, IntacctXmlError, UnexpectedAnswerError
+from intacct_assets.intacct.filters import Compare, Filter, all_of, to_read_by_query
 from intacct_assets.intacct.rest import MAX_QUERY_SIZE, Query
+from intacct_assets.intacct.xml_dates import CANONICAL_TIMESTAMP
 from intacct_assets.intacct.xml_request import MAX_QUERY_PAGE, MAX_READ_BY_QUERY_PAGE
 
 REST_MODIFIED = "audit.modifiedDateTime"
@@ -44,14 +46,44 @@ class Page:
         return tuple(self.frame[f][index] for f in fields)
 
 
+class RefusedFields:
+    """Fields Intacct refused to query, dropped from every later request of the source.
+
+    A request refused for a field it selects (and neither filters nor sorts on) is sent again without
+    it; the caller remembers :attr:`names` in the sync state so that later runs never ask again. A
+    ``fixed`` list drops nothing: a field someone named (a custom query's) is theirs to correct.
+    """
+
+    def __init__(self, known: Iterable[str] = (), *, fixed: bool = False) -> None:
+        self.names: set[str] = set(known)
+        self.fixed = fixed
+        self._lock = threading.Lock()
+
+    def kept(self, request: PageRequest) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(f for f in request.fields if f not in self.names)
+
+    def refuse(self, name: str | None, request: PageRequest, sent: tuple[str, ...]) -> bool:
+        """True when ``name`` can be dropped from the request (then it is, for good)."""
+        if self.fixed or not name or name not in sent or name in request.order \
+                or name in _filter_fields(request.filter):
+            return False
+        with self._lock:
+            self.names.add(name)
+        return True
+
+
 class RestSource:
     """An object of the REST query service (``accounts-receivable/customer``)."""
 
-    def __init__(self, client: IntacctClient, object_name: str, entity: str | None, page_size: int) -> None:
+    def __init__(self, client: IntacctClient, object_name: str, entity: str | None, page_size: int, *,
+                 include_private: bool = False, refused: RefusedFields | None = None) -> None:
         self.client, self.object_name, self.entity = client, object_name, entity
         self.page_limit = min(page_size, MAX_QUERY_SIZE)
         self.key = ("key",)
         self.modified = REST_MODIFIED
+        self.include_private = include_private  # top level: also the records of private entities
+        self.refused = refused or RefusedFields(fixed=True)
 
     def discover(self) -> list[FieldSpec]:
         model = self.client.rest.model(self.object_name)
@@ -65,14 +97,25 @@ class RestSource:
         """``answered``: called once the server has answered (before the page is read and decoded)."""
         direction = "desc" if request.descending else "asc"
         order = tuple((name, direction) for name in request.order)
-        page = self.client.rest.query(Query(self.object_name, request.fields, filter=request.filter, order_by=order,
-                                            start=request.start, size=request.size), entity=self.entity,
-                                      answered=answered)
-        return _decode_rest(page.body, request.fields)
+        while True:
+            fields = self.refused.kept(request)
+            try:
+                page = self.client.rest.query(
+                    Query(self.object_name, fields, filter=request.filter, order_by=order, start=request.start,
+                          size=request.size, include_private=self.include_private or None),
+                    entity=self.entity, answered=answered)
+            except IntacctApiError as error:
+                if self.refused.refuse(error.unqueryable_field, request, fields):
+                    continue
+                raise
+            return _decode_rest(page.body, fields)
+
+    def know(self, fields: list[FieldSpec]) -> None:
+        """REST values are the same whoever asks: nothing to learn."""
 
     @staticmethod
     def timestamp_text(moment: datetime) -> str:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment.strftime(CANONICAL_TIMESTAMP)
 
 
 class XmlSource:
@@ -80,38 +123,66 @@ class XmlSource:
 
     def __init__(self, client: IntacctClient, object_name: str, entity: str | None, page_size: int, *,
                  key: tuple[str, ...], modified: str | None, declared: dict[str, str], function: str = "query",
-                 base_filter: Filter | None = None) -> None:
+                 base_filter: Filter | None = None, include_private: bool = False,
+                 refused: RefusedFields | None = None) -> None:
         self.client, self.object_name, self.entity = client, object_name, entity
         self.page_limit = min(page_size, MAX_QUERY_PAGE)
         self.key, self.modified, self.declared, self.function = key, modified, declared, function
         self.base_filter = base_filter  # custom queries: the user's WHERE, ANDed to every request
+        self.include_private = include_private  # top level: also the records of private entities
+        self.refused = refused or RefusedFields(fixed=True)
+        self.types = dict(declared)  # field -> type; dates and timestamps follow the user's preferences
 
     def discover(self) -> list[FieldSpec]:
         return xml_fields(self.client.xml.lookup(self.object_name, entity=self.entity), self.declared, self.key)
 
+    def know(self, fields: list[FieldSpec]) -> None:
+        """The field types of the object (which values are dates and timestamps)."""
+        self.types.update((f.source, f.type) for f in fields)
+
     def fetch(self, request: PageRequest, answered: Callable[[], None] | None = None) -> Page:
-        """``answered``: called once the page is back (the XML answer is read whole)."""
-        result = self.client.xml.query(
-            self.object_name, request.fields, filter=all_of(self.base_filter, request.filter),
-            order_by=[(f, "desc" if request.descending else "asc") for f in request.order],
-            offset=request.start - 1, pagesize=request.size, entity=self.entity)
-        if answered is not None:
-            answered()
-        return Page(_frame(result.records, request.fields), result.total)
+        """``answered``: called once the page is back (the XML answer is read whole). Dates and timestamps
+        arrive in the user's format and zone; the page holds them as ISO text (timestamps in UTC)."""
+        dates = self.client.xml.user_dates()
+        while True:
+            fields = self.refused.kept(request)
+            try:
+                result = self.client.xml.query(
+                    self.object_name, fields, filter=all_of(self.base_filter, dates.wire(request.filter, self.types)),
+                    order_by=[(f, "desc" if request.descending else "asc") for f in request.order],
+                    offset=request.start - 1, pagesize=request.size, entity=self.entity,
+                    show_private=self.include_private)
+            except IntacctXmlError as error:
+                if self.refused.refuse(error.named_field(fields), request, fields):
+                    continue
+                raise
+            if answered is not None:
+                answered()
+            return Page(dates.canonical(_frame(result.records, fields), self.types), result.total)
 
     def read_all(self, fields: tuple[str, ...], filter: Filter | None):
         """Pages of a ``readByQuery`` result set (a server-side cursor: consistent, but unordered)."""
-        where = to_read_by_query(all_of(self.base_filter, filter))
+        dates = self.client.xml.user_dates()
+        where = to_read_by_query(all_of(self.base_filter, dates.wire(filter, self.types)))
         for page in self.client.xml.read_by_query(self.object_name, fields=",".join(fields), where=where,
                                                   pagesize=MAX_READ_BY_QUERY_PAGE, entity=self.entity):
-            yield Page(_frame(page.records, fields), page.total)
+            yield Page(dates.canonical(_frame(page.records, fields), self.types), page.total)
 
     @staticmethod
     def timestamp_text(moment: datetime) -> str:
-        return moment.strftime("%m/%d/%Y %H:%M:%S")
+        """A bound as the pages show values (ISO, UTC); sent in the user's format and zone."""
+        return moment.strftime(CANONICAL_TIMESTAMP)
 
 
 Source = RestSource | XmlSource
+
+
+def _filter_fields(node: Filter | None) -> set[str]:
+    if node is None:
+        return set()
+    if isinstance(node, Compare):
+        return {node.field}
+    return set().union(*(_filter_fields(item) for item in node.items))
 
 
 def _decode_rest(body: bytes, fields: tuple[str, ...]) -> Page:

@@ -22,7 +22,7 @@ API_TABLES = {
         cursor TIMESTAMP, deletes_cursor TIMESTAMP, reconciled_at TIMESTAMP,
         full_load_max_key VARCHAR, full_load_after_key VARCHAR, full_load_started_at TIMESTAMP,
         full_load_max_modified TIMESTAMP, fields_json VARCHAR, fields_at TIMESTAMP,
-        last_run_id VARCHAR, last_success_at TIMESTAMP, updated_at TIMESTAMP,
+        last_run_id VARCHAR, last_success_at TIMESTAMP, updated_at TIMESTAMP, refused_fields VARCHAR,
         PRIMARY KEY (asset, entity)""",
     "api_calls": """
         run_id VARCHAR, asset VARCHAR, started_at TIMESTAMP, face VARCHAR, method VARCHAR, path VARCHAR,
@@ -57,6 +57,7 @@ class SyncState:
     last_run_id: str | None = None
     last_success_at: datetime | None = None
     updated_at: datetime | None = None
+    refused_fields: str | None = None  # JSON list of fields Intacct refused in a query: never asked for again
 
     def clear_full_load(self) -> None:
         self.full_load_max_key = self.full_load_after_key = None
@@ -66,6 +67,8 @@ class SyncState:
 def ensure_api_tables(connection: duckdb.DuckDBPyConnection) -> None:
     ensure_meta_tables(connection)
     ensure_meta_tables(connection, API_TABLES)
+    # columns added since the table was first created (warehouses made by earlier versions)
+    run(connection, f"ALTER TABLE {META_SCHEMA}.api_sync_state ADD COLUMN IF NOT EXISTS refused_fields VARCHAR")
 
 
 def load_state(connection: duckdb.DuckDBPyConnection, asset: str, entity: str) -> SyncState:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,18 +26,26 @@ import duckdb
 import polars as pl
 
 from intacct_assets.api import schema
-from intacct_assets.api.deletes import AUDIT_FIELDS, apply_audit_deletions, reconcile, tombstone_absent
-from intacct_assets.api.frames import parse_timestamp, typed_batch, utc_now
+from intacct_assets.api.audit import AuditTrail
+from intacct_assets.api.deletes import (
+    AuditMatch,
+    apply_audit_deletions,
+    reconcile,
+    tombstone_absent,
+    tombstone_deleted,
+    unseen_creations,
+)
+from intacct_assets.api.frames import parse_timestamp, timestamp, typed_batch, utc_now
 from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
 from intacct_assets.api.settings import ApiSettings
-from intacct_assets.api.sources import Page, PageRequest, XmlSource
+from intacct_assets.api.sources import Page, PageRequest, RefusedFields
 from intacct_assets.api.state import CallRecorder, ensure_api_tables, load_state
 from intacct_assets.api.targets import API_SCHEMA, SyncTarget
 from intacct_assets.api.writer import Writer
 from intacct_assets.intacct import IntacctClient
 from intacct_assets.intacct.calllog import ApiCall, summarize
-from intacct_assets.intacct.errors import IntacctConfigError, IntacctXmlError
+from intacct_assets.intacct.errors import IntacctApiError, IntacctConfigError, IntacctXmlError
 from intacct_assets.intacct.filters import Compare, all_of
 from intacct_assets.warehouse.connection import Warehouse, run, transaction
 from intacct_assets.warehouse.merge import DELETED, MODIFIED, MergeCounts, TargetTable
@@ -60,7 +69,7 @@ class ContextReport:
     deletes: str = "none"  # how deletions were looked for: audit_history | reconcile | none
     delete_events: int = 0  # AUDITHISTORY events read, or live rows found missing by a reconciliation
     unmatched_delete_events: int = 0
-    refetched: int = 0  # rows a reconciliation found missing or stale and read again
+    refetched: int = 0  # rows a reconciliation found missing or stale, or creation events named, read again
     cursor_before: datetime | None = None
     cursor_after: datetime | None = None
     warnings: list[str] = field(default_factory=list)
@@ -126,7 +135,10 @@ class _ContextSync:
         self.tag = context or ingestion.client.settings.entity_id  # what rows are tagged with
         client_entity = context or None  # None: the credentials' default context
         self.report = ContextReport(self.tag)
-        self.source = target.source(self.client, client_entity, self.settings.page_size)
+        self.include_private = self.settings.include_private and not self.tag
+        self.refused = RefusedFields(fixed=target.custom is not None)  # a custom query's fields are the user's
+        self.source = target.source(self.client, client_entity, self.settings.page_size,
+                                    include_private=self.include_private, refused=self.refused)
         self.key = target.key[0]
         self.concurrency = self.client.limiter.limit
         self.max_modified: datetime | None = None
@@ -138,6 +150,8 @@ class _ContextSync:
             self.state = load_state(connection, self.target.name, self.tag)
             self.had_rows = self._live_rows(connection) > 0
         self.report.cursor_before = self.state.cursor
+        self.refused.names.update(json.loads(self.state.refused_fields or "[]"))
+        remembered = set(self.refused.names)
         self.writer: Writer | None = None
         try:
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intacct-side") as side:
@@ -147,6 +161,7 @@ class _ContextSync:
             if self.writer is not None:
                 self.writer.wait()  # a failed sync leaves no merge running behind it
         self.state.last_run_id, self.state.last_success_at = self.ingestion.run_id, utc_now()
+        self._remember_refused(self.refused.names - remembered)
         self.writer.flush(self.recorder.write)
         self.recorder.committed()
         self.report.counts, self.report.rejected = self.writer.counts, self.writer.rejected
@@ -160,6 +175,7 @@ class _ContextSync:
         # a new full load needs the largest key: ask for it while the field list is being discovered
         self.probe = self.side.submit(self._keys_probe) if loading else None
         self.fields = self._fields()
+        self.source.know(self.fields)
         columns = {f.column: f.type for f in self.fields} | {ENTITY_COLUMN: "string"}
         self.table = TargetTable(API_SCHEMA, self.target.name, self.target.key_columns, columns)
         self.writer = Writer(self.ingestion.warehouse, self.table, self.state, self.settings.flush_rows,
@@ -176,6 +192,18 @@ class _ContextSync:
             self._full_load()
         self._deletions(audit)
 
+    def _remember_refused(self, new: set[str]) -> None:
+        """Fields Intacct refused during this run: kept out of the field list from now on, and said."""
+        if not new:
+            return
+        self.state.refused_fields = json.dumps(sorted(self.refused.names))
+        if self.state.fields_json:
+            self.state.fields_json = schema.dumps([f for f in schema.loads(self.state.fields_json)
+                                                   if f.source not in self.refused.names])
+        self.report.warnings.append(
+            f"Intacct refused to query {', '.join(sorted(new))} of {self.target.rest or self.target.object}: "
+            "left out of every later read (the column keeps its earlier values and stays empty for new rows)")
+
     @property
     def modified(self) -> str | None:
         names = {f.source for f in self.fields}
@@ -190,7 +218,7 @@ class _ContextSync:
             cached = schema.loads(state.fields_json)
             if wanted is None or [f.source for f in cached] == wanted:  # an edited query is discovered again
                 return cached
-        discovered = self.source.discover()
+        discovered = [f for f in self.source.discover() if f.source not in self.refused.names]
         if wanted is not None:
             by_name = {f.source: f for f in discovered}
             discovered = [by_name.get(name) or FieldSpec(name, schema.column_name(name), "string") for name in wanted]
@@ -350,33 +378,31 @@ class _ContextSync:
         return self.target.deletes in ("auto", "audit_history")
 
     def _audit_events(self) -> pl.DataFrame:
-        """AUDITHISTORY delete events of this object since the last read (minus the look-back)."""
-        audit = XmlSource(self.client, "AUDITHISTORY", self.source.entity, self.settings.page_size,
-                          key=("RECORDNO",), modified="ACCESSTIME", declared={},
-                          base_filter=all_of(Compare("eq", "OBJECTTYPE", self.target.object.lower()),
-                                             Compare("eq", "ACCESSMODE", "D")))
+        """The object's creation and deletion events since the last read (minus the look-back), over REST for
+        REST objects."""
+        trail = AuditTrail.of(self.client, self.target, self.source.entity, self.settings.page_size, ("C", "D"))
         since = (self.state.deletes_cursor or self.state.cursor) - timedelta(seconds=self.settings.lookback_seconds)
-        window = Compare("gte", "ACCESSTIME", audit.timestamp_text(since))
-        order = ("ACCESSTIME", "RECORDNO")
-        first = audit.fetch(PageRequest(AUDIT_FIELDS, window, order, 1, audit.page_limit))
-        scan = Scan(AUDIT_FIELDS, window, order)
-        pager = Pager(audit, scan, "overlap", self.concurrency, self.settings.max_offset)
+        window = trail.window(since)
+        first = trail.source.fetch(PageRequest(trail.fields, window, trail.order, 1, trail.source.page_limit))
+        scan = Scan(trail.fields, window, trail.order)
+        pager = Pager(trail.source, scan, "overlap", self.concurrency, self.settings.max_offset)
         frames = [event.frame for event in pager.run(first.total, first) if isinstance(event, Rows)]
         self.report.pages += scan.stats.pages + 1
-        return pl.concat(frames) if frames else pl.DataFrame(schema={f: pl.String for f in AUDIT_FIELDS})
+        return trail.events(frames)
 
     def _deletions(self, audit: Future | None) -> None:
         method = self.target.deletes
         if audit is not None:
             try:
                 events = audit.result()
-            except IntacctXmlError as error:
+            except (IntacctXmlError, IntacctApiError) as error:
                 if not error.permission_denied:
                     raise
                 if method == "audit_history":
                     raise IntacctConfigError(
-                        f"{self.target.name}: AUDITHISTORY is not readable by this user ({error}); grant it, or set "
-                        "INTACCT_API_DELETES=reconcile (or the catalog's deletes: reconcile)") from error
+                        f"{self.target.name}: the audit trail (AUDITHISTORY) is not readable by this user ({error}); "
+                        "grant it (View permission for custom reports), or set INTACCT_API_DELETES=reconcile (or the "
+                        "catalog's deletes: reconcile)") from error
                 self.report.warnings.append("AUDITHISTORY is not readable: deletions come from key reconciliation")
                 method = "reconcile"
             else:
@@ -385,18 +411,45 @@ class _ContextSync:
             self._reconcile()
 
     def _apply_audit(self, events: pl.DataFrame) -> None:
-        self.report.deletes, self.report.delete_events = "audit_history", events.height
-        newest = parse_timestamp(events["ACCESSTIME"].max()) if events.height else None
+        """Deletions become tombstones; creations the window did not read (an empty modified time) are read."""
+        deletions, creations = (events.filter(pl.col("ACCESSMODE") == mode) for mode in ("D", "C"))
+        self.report.deletes, self.report.delete_events = "audit_history", deletions.height
+        newest = events.select(timestamp(pl.col("ACCESSTIME")).max()).item() if events.height else None
+        key, name = schema.column_name(self.key), schema.column_name(self.target.name_field or self.key)
+        found: list[AuditMatch] = []
+        unseen: list[tuple[list[str], list[str]]] = []
 
         def tombstone(connection) -> None:
-            counts, unmatched = apply_audit_deletions(connection, self.table, self.tag,
-                                                      schema.column_name(self.key), events)
-            self.writer.counts += counts
-            self.report.unmatched_delete_events = unmatched
+            match = apply_audit_deletions(connection, self.table, self.tag, key, name, deletions)
+            self.writer.counts += match.counts
+            self.report.unmatched_delete_events = match.unmatched
+            found.append(match)
+            unseen.append(unseen_creations(connection, self.table, self.tag, key, name, creations))
 
         if newest is not None:
             self.state.deletes_cursor = max(filter(None, (self.state.deletes_cursor, newest)))
         self.writer.flush(tombstone)
+        uncertain = found[0].uncertain if found else None
+        if uncertain is not None and uncertain.height:  # rows a bare number may name: only those Intacct lost go
+            gone = uncertain.filter(~pl.col("key").is_in(self._existing(uncertain["key"].unique().to_list())))
+
+            def confirmed(connection) -> None:
+                self.writer.counts += tombstone_deleted(connection, self.table, self.tag, key, gone)
+
+            self.writer.flush(confirmed)
+        names, keys = unseen[0] if unseen else ([], [])
+        self._refetch(names, self.target.name_field or self.key)
+        self._refetch(keys)
+
+    def _existing(self, keys: list[str]) -> list[str]:
+        """Which of these record keys Intacct still has (one query per 1,000)."""
+        size, kept = min(REFETCH_CHUNK, self.source.page_limit), []
+        for start in range(0, len(keys), size):
+            page = self.source.fetch(self._request((self.key,), Compare("in", self.key, keys[start:start + size]),
+                                                   (self.key,), size=size))
+            self.report.pages += 1
+            kept.extend(page.frame[self.key].to_list())
+        return kept
 
     def _reconciliation_due(self) -> bool:
         last = self.state.reconciled_at
@@ -433,12 +486,14 @@ class _ContextSync:
         self._refetch(found["refetch"])
         self.state.reconciled_at = started
 
-    def _refetch(self, keys: list[str]) -> None:
+    def _refetch(self, values: list[str], field: str | None = None) -> None:
+        """Read the records whose ``field`` (default: the key) is one of ``values``, in chunks."""
         fields = tuple(f.source for f in self.fields)
         size = min(REFETCH_CHUNK, self.source.page_limit)
-        for start in range(0, len(keys), size):
-            chunk = keys[start:start + size]
-            page = self.source.fetch(self._request(fields, Compare("in", self.key, chunk), (self.key,), size=size))
+        for start in range(0, len(values), size):
+            chunk = values[start:start + size]
+            page = self.source.fetch(self._request(fields, Compare("in", field or self.key, chunk), (self.key,),
+                                                   size=size))
             self.report.pages += 1
             self.report.refetched += page.frame.height
             self._add(page.frame)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from intacct_assets.api.schema import ENTITY_COLUMN, column_name
 from intacct_assets.api.settings import ApiSettings
-from intacct_assets.api.sources import REST_MODIFIED, RestSource, XmlSource
+from intacct_assets.api.sources import REST_MODIFIED, RefusedFields, RestSource, XmlSource
 from intacct_assets.catalog import CatalogObject
 from intacct_assets.intacct import IntacctClient
 from intacct_assets.intacct.filters import Filter
@@ -37,6 +37,7 @@ class SyncTarget:
     declared: dict[str, str] = field(default_factory=dict)  # catalog column types by XML field
     custom: CustomRead | None = None
     entities: tuple[str, ...] | None = None  # None = the settings' entity contexts
+    name_field: str | None = None  # wire field AUDITHISTORY names a record by (OBJECTKEY); None = the key
 
     @classmethod
     def from_catalog(cls, obj: CatalogObject, settings: ApiSettings) -> SyncTarget:
@@ -48,15 +49,20 @@ class SyncTarget:
             key=("key",) if binding.rest else obj.key,
             modified=REST_MODIFIED if binding.rest else obj.modified,
             deletes=binding.deletes or settings.deletes, entity_scoped=binding.entity_scoped,
-            xml_function=binding.xml_function, cadence=binding.cadence, declared=dict(obj.columns))
+            xml_function=binding.xml_function, cadence=binding.cadence, declared=dict(obj.columns),
+            name_field="id" if binding.rest else obj.unique_name)  # REST: the name field is the record's id
 
-    def source(self, client: IntacctClient, entity: str | None, page_size: int) -> RestSource | XmlSource:
-        """Where this target's rows come from, in one entity context (None: the credentials' default)."""
+    def source(self, client: IntacctClient, entity: str | None, page_size: int, *, include_private: bool = False,
+               refused: RefusedFields | None = None) -> RestSource | XmlSource:
+        """Where this target's rows come from, in one entity context (None: the credentials' default);
+        ``include_private``: the top level's reads include private entities' records; ``refused``: fields
+        Intacct refuses to query, left out."""
         if self.rest:
-            return RestSource(client, self.rest, entity, page_size)
+            return RestSource(client, self.rest, entity, page_size, include_private=include_private, refused=refused)
         return XmlSource(client, self.object, entity, page_size, key=self.key, modified=self.modified,
                          declared=self.declared, function=self.xml_function,
-                         base_filter=self.custom.filter if self.custom else None)
+                         base_filter=self.custom.filter if self.custom else None, include_private=include_private,
+                         refused=refused)
 
     @property
     def key_columns(self) -> tuple[str, ...]:

@@ -83,6 +83,7 @@ class CatalogObject(BaseModel):
     name: str
     key: tuple[str, ...] = ("RECORDNO",)
     modified: str = "WHENMODIFIED"
+    name_field: str | None = None  # the unique name field AUDITHISTORY's OBJECTKEY holds; None: the record key
     columns: dict[str, ColumnType] = Field(default_factory=dict)
     dds: bool = True
     api: ApiBinding | None = None
@@ -100,6 +101,12 @@ class CatalogObject(BaseModel):
         if not value:
             raise ValueError("key needs at least one column")
         return value
+
+    @property
+    def unique_name(self) -> str:
+        """The field that names a record in AUDITHISTORY (``OBJECTKEY``): the ID field of master data
+        (CUSTOMERID, LOGINID…), the record number of transactions."""
+        return self.name_field or self.key[0]
 
     @property
     def table_name(self) -> str:

@@ -11,7 +11,7 @@ import statistics
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from intacct_assets.api.deletes import AUDIT_FIELDS
+from intacct_assets.api.audit import XML_FIELDS as AUDIT_FIELDS
 from intacct_assets.api.targets import SyncTarget
 from intacct_assets.doctor.answers import LIMIT_HEADER
 from intacct_assets.doctor.context import DoctorContext
@@ -187,14 +187,21 @@ def private_entities(ctx: DoctorContext) -> CheckResult:
     compared = [c for c in _in_parallel(ctx, lambda target: _private_count(ctx, target), targets) if c is not None]
     refused = [f"{name}: {error}" for name, _, error in compared if error]
     hidden = [(name, count) for name, count, error in compared if not error and count > 0]
-    if hidden:
+    included = ctx.api_settings.include_private  # the top-level sync asks for them (INTACCT_API_INCLUDE_PRIVATE)
+    if refused:
+        return (failed if included else warned)(
+            f"includePrivate was refused, so private records cannot be {'read' if included else 'counted'}: "
+            f"{refused[0]}", "set INTACCT_API_INCLUDE_PRIVATE=false and add the private entities to "
+                             "INTACCT_API_ENTITIES" if included else
+                             "if the company has private entities, add them to INTACCT_API_ENTITIES")
+    if hidden and not included:
         listed = ", ".join(f"{name} {count:,}" for name, count in hidden)
         return warned(f"records of private entities are not read at the top level: {listed} (seen only with "
-                      "includePrivate)", "add the private entities to INTACCT_API_ENTITIES: each is then read in its "
-                                         "own context")
-    if refused:
-        return warned(f"includePrivate was refused, so private records cannot be counted: {refused[0]}",
-                      "if the company has private entities, add them to INTACCT_API_ENTITIES")
+                      "includePrivate)", "set INTACCT_API_INCLUDE_PRIVATE=true, or add the private entities to "
+                                         "INTACCT_API_ENTITIES: each is then read in its own context")
+    if hidden:
+        listed = ", ".join(f"{name} {count:,}" for name, count in hidden)
+        return passed(f"the top level reads the records of private entities too (includePrivate): {listed}")
     return passed(f"the top level reads every record of {len(compared)} objects (compared with includePrivate)")
 
 

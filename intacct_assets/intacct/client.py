@@ -27,7 +27,8 @@ class IntacctClient:
 
     def __init__(self, settings: IntacctSettings, *, http: httpx.Client | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        """``http``: a preconfigured httpx client (proxies, certificates); ``clock``: seconds, for token expiry."""
+        """``http``: a preconfigured httpx client (proxies, certificates); ``clock``: seconds, for token and
+        XML session lifetimes."""
         self.settings = settings
         self._clock = clock
         self.calls = CallLog()
@@ -55,7 +56,7 @@ class IntacctClient:
     def xml(self) -> XmlClient:
         if self._xml is None:
             self._xml = XmlClient(self.settings, self.transport, self.redactor,
-                                  self.rest if self.settings.has_rest else None)
+                                  self.rest if self.settings.has_rest else None, self._clock)
         return self._xml
 
     @property

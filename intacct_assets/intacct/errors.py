@@ -9,6 +9,8 @@ PERMISSION_TEXT = "do not have permission"
 # XML, uniqueid=true: the gateway refuses a controlid whose function already ran. No public source gives
 # the error number of that refusal, so only its words count as evidence that the function ran.
 ALREADY_EXECUTED = re.compile(r"\balready (?:been )?executed\b", re.IGNORECASE)
+NOT_QUERYABLE = "REST-1106"  # "The <field> field in <object> object cannot be used in query" (a real tenant's answer)
+_NOT_QUERYABLE_TEXT = re.compile(r"^The (\S+) field in \S+ object cannot be used in query")
 
 
 class IntacctError(Exception):
@@ -63,10 +65,10 @@ class IntacctApiError(IntacctError):
 
     def __init__(self, status: int, message: str, *, code: str | None = None, error_id: str | None = None,
                  support_id: str | None = None, details: tuple[ErrorDetail, ...] = (), method: str = "",
-                 path: str = "", retry_after: float | None = None) -> None:
+                 path: str = "", retry_after: float | None = None, placeholders: dict[str, str] | None = None) -> None:
         self.status, self.code, self.error_id, self.support_id = status, code, error_id, support_id
         self.details, self.method, self.path, self.retry_after = details, method, path, retry_after
-        self.message = message
+        self.message, self.placeholders = message, placeholders or {}
         label = " ".join(p for p in (code, error_id) if p)
         extra = "; ".join(d.message for d in details if d.message and d.message != message)
         super().__init__(f"{method} {path} -> HTTP {status}{f' {label}' if label else ''}: {message}"
@@ -75,6 +77,20 @@ class IntacctApiError(IntacctError):
     @property
     def throttled(self) -> bool:
         return self.status == 429 or self.code == "GW-0010"
+
+    @property
+    def permission_denied(self) -> bool:
+        texts = (self.message, *(d.message or "" for d in self.details))
+        return self.status == 403 or any(PERMISSION_TEXT in text.lower() for text in texts)
+
+    @property
+    def unqueryable_field(self) -> str | None:
+        """The field a query was refused for (``REST-1106``), named by the answer's placeholders or text."""
+        if self.error_id != NOT_QUERYABLE:
+            return None
+        named = self.placeholders.get("FIELD")
+        match = _NOT_QUERYABLE_TEXT.match(self.message)
+        return named if isinstance(named, str) and named else match.group(1) if match else None
 
 
 @dataclass(frozen=True)
@@ -118,4 +134,21 @@ class IntacctXmlError(IntacctError):
 
     @property
     def session_expired(self) -> bool:
-        return self.level == "control" and self._has(lambda e: e.errorno == "invalidRequest")
+        """A request sent with a session was refused for it: HTTP 400 ``invalidRequest`` at the control level
+        (fylein/sageintacct-sdk-py reads it so), or ``XL03000006`` at the authentication level (recorded from a
+        real gateway: jfcote87/intacct testfiles/sessionInvalid.xml; at a login, the same number means bad
+        credentials)."""
+        if self.level == "control":
+            return self._has(lambda e: e.errorno == "invalidRequest")
+        return self.level == "authentication" and self._has(lambda e: e.errorno == "XL03000006")
+
+    def named_field(self, fields: tuple[str, ...]) -> str | None:
+        """The one selected field a function failure is about. Intacct's words for a field it cannot query
+        are not documented: a failure that speaks of a field and quotes exactly one of ``fields``."""
+        if self.level != "function" or self.permission_denied or self.throttled:
+            return None
+        text = " ".join(f"{e.description} {e.description2}" for e in self.errors)
+        if "field" not in text.lower():
+            return None
+        named = [f for f in fields if re.search(rf"(?<![\w.]){re.escape(f)}(?![\w.])", text)]
+        return named[0] if len(named) == 1 else None

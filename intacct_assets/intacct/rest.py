@@ -203,8 +203,9 @@ class RestClient:
         result = _result(response)
         return result if isinstance(result, list) else [result]
 
-    def xml_session(self, *, entity: str | None = None) -> tuple[str, str]:
-        """(session id, XML endpoint) for the XML gateway, opened with the OAuth token (free)."""
+    def xml_session(self, *, entity: str | None = None) -> tuple[str, str, float | None]:
+        """(session id, XML endpoint, seconds it lives: ``expiresIn``) for the XML gateway, opened with the OAuth
+        token (free)."""
         response = self.request("GET", "/services/core/session/id", entity=entity, operation="session")
         result = json_object(response, "the XML session bridge", self._redactor).get("ia::result")
         session = result.get("sessionId") if isinstance(result, dict) else None
@@ -212,8 +213,9 @@ class RestClient:
             raise UnexpectedAnswerError("the XML session bridge answered without a sessionId: "
                                         f"{self._redactor.text(response.content, 200)!r}")
         self._redactor.add(session)
-        endpoint = result.get("endpoint")
-        return session, endpoint if isinstance(endpoint, str) and endpoint else self.settings.xml_url
+        endpoint, lifetime = result.get("endpoint"), result.get("expiresIn")
+        return (session, endpoint if isinstance(endpoint, str) and endpoint else self.settings.xml_url,
+                float(lifetime) if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) else None)
 
     # ------------------------------------------------------------------ writes
     def create(self, object_name: str, records: Sequence[dict], *, entity: str | None = None, atomic: bool = False,
@@ -336,9 +338,12 @@ def _error_from(error: dict, status: int, method: str, path: str, redactor: Reda
                     target=d.get("target"))
         for d in (raw_details if isinstance(raw_details, list) else []) if isinstance(d, dict))
     support = error.get("supportId") or (raw_details.get("requestId") if isinstance(raw_details, dict) else None)
+    info = error.get("additionalInfo")
+    placeholders = info.get("placeholders") if isinstance(info, dict) else None
     return IntacctApiError(status, redactor.text(error.get("message") or "no message"), code=error.get("code"),
                            error_id=error.get("errorId"), support_id=support, details=details, method=method,
-                           path=path)
+                           path=path, placeholders={str(k): redactor.text(str(v)) for k, v in placeholders.items()}
+                           if isinstance(placeholders, dict) else None)
 
 
 def _transactions(method: str, path: str, response: httpx.Response) -> int:

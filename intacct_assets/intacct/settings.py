@@ -53,6 +53,8 @@ class IntacctSettings:
     backoff_initial_seconds: float = 0.5
     backoff_max_seconds: float = 60.0
     slot_dir: str = ""  # where processes on this machine share the concurrency slots; "off" = this process only
+    xml_date_format: str = ""  # the XML user's date format (/mdY or m/d/Y); "" = ask Intacct (readUserFormatting)
+    xml_timezone: str = ""  # the XML user's time zone (-08:00, America/Los_Angeles); "" = ask Intacct
     token_store: str = ""  # folder of rotated refresh tokens ("" = beside the Dagster instance; "off" = memory)
     token_store_command: str = ""  # or a command keeping them in a secrets manager (`get`/`set` <key>)
     dagster_home: str = ""
@@ -85,6 +87,8 @@ class IntacctSettings:
             backoff_initial_seconds=env_number(env, "INTACCT_API_BACKOFF_INITIAL_SECONDS", 0.5),
             backoff_max_seconds=env_number(env, "INTACCT_API_BACKOFF_MAX_SECONDS", 60.0),
             slot_dir=env.get("INTACCT_API_SLOT_DIR", "").strip(),
+            xml_date_format=text("INTACCT_XML_DATE_FORMAT"),
+            xml_timezone=text("INTACCT_XML_TIMEZONE"),
             token_store=text("INTACCT_TOKEN_STORE"),
             token_store_command=text("INTACCT_TOKEN_STORE_COMMAND"),
             dagster_home=text("DAGSTER_HOME"),

@@ -1,16 +1,20 @@
 """The XML gateway client: sessions per entity, function calls, queries and generic writes.
 
 A session is opened with ``getAPISession`` (login with sender + user credentials, ``locationid``
-for an entity) or, without a user password, through the REST session bridge. A dead session is
-reopened once. Reads are resent freely; writes only when sent with ``uniqueid=True`` and stable
-``controlid``s, in which case the gateway refuses to run a function twice (a refusal that says so in
-words is :attr:`IntacctXmlError.already_executed`; its error number is not documented).
+for an entity) or, without a user password, through the REST session bridge. Every answer says when
+the session dies if left unused (``<sessiontimeout>``, ``expiresIn`` for the bridge): a session is
+renewed a minute before that, and one refused as dead anyway (``XL03000006`` at the authentication
+level, or HTTP 400 ``invalidRequest``) is renewed once and the request sent again. Reads are resent
+freely; writes only when sent with ``uniqueid=True`` and stable ``controlid``s, in which case the
+gateway refuses to run a function twice (a refusal that says so in words is
+:attr:`IntacctXmlError.already_executed`; its error number is not documented).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import astuple, dataclass, replace
 
 import httpx
@@ -19,6 +23,7 @@ from lxml import etree
 from intacct_assets.intacct import xml_request
 from intacct_assets.intacct.errors import (
     IntacctApiError,
+    IntacctConfigError,
     IntacctError,
     IntacctXmlError,
     UnexpectedAnswerError,
@@ -30,8 +35,11 @@ from intacct_assets.intacct.rest import RestClient
 from intacct_assets.intacct.retry import Replay
 from intacct_assets.intacct.settings import IntacctSettings
 from intacct_assets.intacct.transport import Exchange, Transport
+from intacct_assets.intacct.xml_dates import UserDates
 from intacct_assets.intacct.xml_request import BILLED_READS, READ_ONLY_FUNCTIONS, Login, Session
 from intacct_assets.intacct.xml_response import FunctionResult, MalformedXmlResponse, XmlResponse, parse
+
+SESSION_RENEW_MARGIN = 60.0  # seconds before its announced death a session is replaced
 
 
 @dataclass(frozen=True)
@@ -46,11 +54,16 @@ class XmlPage:
 
 class XmlClient:
     def __init__(self, settings: IntacctSettings, transport: Transport, redactor: Redactor,
-                 rest: RestClient | None = None) -> None:
+                 rest: RestClient | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        """``clock``: seconds (monotonic), against which session lifetimes are measured."""
         settings.require_xml()
         self.settings, self._transport, self._redactor, self._rest = settings, transport, redactor, rest
+        self._clock = clock
         self._sessions: dict[str, Session] = {}
+        self._renew_at: dict[str, float] = {}  # context -> clock time to open a new session before
         self._lock = threading.Lock()
+        self._dates: UserDates | None = None
+        self._dates_lock = threading.Lock()
 
     # ------------------------------------------------------------------ calls
     def call(self, functions: Sequence[etree._Element], *, entity: str | None = None, transaction: bool = False,
@@ -67,6 +80,7 @@ class XmlClient:
             payload = xml_request.envelope(sender_id=self.settings.sender_id,
                                            sender_password=self.settings.sender_password.reveal(), auth=session,
                                            functions=functions, transaction=transaction, uniqueid=uniqueid)
+            sent = self._clock()
             try:
                 self._transport.send(Exchange(
                     face="xml", method="POST", url=session.endpoint, operation=_operation(functions), replay=replay,
@@ -77,6 +91,7 @@ class XmlClient:
                     self._forget(context, session)
                     continue
                 raise
+            self._lives(context, session, sent, reader.parsed.session_seconds_left())
             return reader.parsed.results
         raise AssertionError("unreachable")
 
@@ -90,9 +105,10 @@ class XmlClient:
     def query(self, object_name: str, fields: Sequence[str], *, filter: Filter | None = None,
               order_by: Sequence[tuple[str, str]] = (), offset: int = 0,
               pagesize: int = xml_request.MAX_QUERY_PAGE, entity: str | None = None,
-              case_insensitive: bool = False) -> XmlPage:
+              case_insensitive: bool = False, show_private: bool = False) -> XmlPage:
         result = self.one(xml_request.query(object_name, fields, filter=filter, order_by=order_by, offset=offset,
-                                            pagesize=pagesize, case_insensitive=case_insensitive), entity=entity)
+                                            pagesize=pagesize, case_insensitive=case_insensitive,
+                                            show_private=show_private), entity=entity)
         return _page(result)
 
     def read_by_query(self, object_name: str, *, fields: str = "*", where: str = "",
@@ -119,6 +135,33 @@ class XmlClient:
         fields = result.data.find("Type/Fields") if result.data is not None else None
         return [{child.tag: child.text for child in item} for item in (fields if fields is not None else [])]
 
+    def user_dates(self) -> UserDates:
+        """The Web Services user's date format and time zone: INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE,
+        and what ``readUserFormatting`` reports for what they leave out (asked once per client, free)."""
+        with self._dates_lock:
+            if self._dates is None:
+                self._dates = self._learn_dates()
+            return self._dates
+
+    def _learn_dates(self) -> UserDates:
+        settings = self.settings
+        if settings.xml_date_format and settings.xml_timezone:
+            return UserDates.of(settings.xml_date_format, settings.xml_timezone, source="settings")
+        user = settings.user_id or settings.oauth_username.partition("@")[0]
+        try:
+            found = self.one(xml_request.read_user_formatting(user)).data
+        except IntacctXmlError as error:
+            raise IntacctConfigError(
+                f"the XML user's date format and time zone could not be read ({error}); set INTACCT_XML_DATE_FORMAT "
+                "and INTACCT_XML_TIMEZONE (see the user's preferences in Intacct)") from error
+        preferences = found.find("userformatting") if found is not None else None
+        if preferences is None:
+            raise UnexpectedAnswerError("a readUserFormatting answer without <userformatting>")
+        date_format = settings.xml_date_format or (preferences.findtext("dateformat") or "")
+        zone = settings.xml_timezone or (preferences.findtext("gmtoffset") or "")
+        clock = "24" if settings.xml_date_format else (preferences.findtext("clock") or "").strip()
+        return UserDates.of(date_format, zone, clock, source=f"user {user}'s preferences")
+
     # ------------------------------------------------------------------ writes
     def create(self, records: Sequence[tuple[str, Mapping[str, object]]], *, entity: str | None = None,
                controlid: str | None = None, uniqueid: bool = False) -> FunctionResult:
@@ -143,20 +186,37 @@ class XmlClient:
     def _session(self, context: str) -> Session:
         with self._lock:
             session = self._sessions.get(context)
+            if session is not None and self._clock() >= self._renew_at.get(context, float("inf")):
+                session = None  # about to die: a new one rather than a refused request
             if session is None:
-                session = self._sessions[context] = self._open(context)
+                opened = self._clock()
+                session, lifetime = self._open(context)
+                self._sessions[context] = session
+                self._renew_at.pop(context, None)
+                if lifetime is not None:
+                    self._renew_at[context] = opened + lifetime - SESSION_RENEW_MARGIN
             return session
+
+    def _lives(self, context: str, session: Session, since: float, seconds: float | None) -> None:
+        """The session was said at ``since`` to live ``seconds`` more (the timeout slides with every use)."""
+        if seconds is None:
+            return
+        with self._lock:
+            if self._sessions.get(context) == session:
+                self._renew_at[context] = since + seconds - SESSION_RENEW_MARGIN
 
     def _forget(self, context: str, session: Session) -> None:
         with self._lock:
             if self._sessions.get(context) == session:
                 del self._sessions[context]
+                self._renew_at.pop(context, None)
 
-    def _open(self, context: str) -> Session:
+    def _open(self, context: str) -> tuple[Session, float | None]:
+        """A new session and the seconds it lives unused, when the answer says."""
         settings = self.settings
         if not settings.has_xml_login:
-            session_id, endpoint = self._rest.xml_session(entity=context)
-            return Session(session_id, endpoint)
+            session_id, endpoint, lifetime = self._rest.xml_session(entity=context)
+            return Session(session_id, endpoint), lifetime
         login = Login(settings.user_id, settings.company_id, settings.user_password.reveal(), context)
         reader = _Reader(self._redactor, {})
         payload = xml_request.envelope(sender_id=settings.sender_id, sender_password=settings.sender_password.reveal(),
@@ -170,7 +230,8 @@ class XmlClient:
         if not session_id:
             raise IntacctXmlError("function", [], function="getAPISession")
         self._redactor.add(session_id)
-        return Session(session_id, result.data.findtext("api/endpoint") or settings.xml_url)
+        return (Session(session_id, result.data.findtext("api/endpoint") or settings.xml_url),
+                reader.parsed.session_seconds_left())
 
 
 class _Reader:

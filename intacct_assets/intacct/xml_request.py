@@ -18,7 +18,7 @@ from intacct_assets.intacct.filters import Filter, to_xml
 
 DTD_VERSION = "3.0"
 READ_ONLY_FUNCTIONS = frozenset({"query", "readByQuery", "readMore", "read", "readByName", "readRelated",
-                                 "lookup", "getAPISession", "getDdsObjects", "getDdsDdl"})
+                                 "lookup", "getAPISession", "getDdsObjects", "getDdsDdl", "readUserFormatting"})
 BILLED_READS = frozenset({"query", "readByQuery", "readMore", "read", "readByName", "readRelated"})
 MAX_QUERY_PAGE = 2000
 MAX_READ_BY_QUERY_PAGE = 1000
@@ -122,6 +122,11 @@ def read(object_name: str, keys: Sequence[str], fields: str = "*") -> etree._Ele
 
 def lookup(object_name: str) -> etree._Element:
     return _element("lookup", object=object_name)
+
+
+def read_user_formatting(user_id: str) -> etree._Element:
+    """The user's date format, time zone and clock (developer.intacct.com/api/company-console/users)."""
+    return _element("readUserFormatting", userId=user_id)
 
 
 def get_api_session(location_id: str = "") -> etree._Element:

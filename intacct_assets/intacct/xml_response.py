@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -52,7 +53,16 @@ class FunctionResult:
 @dataclass
 class XmlResponse:
     results: list[FunctionResult]
-    session_timeout: str = ""
+    session_timeout: str = ""  # <authentication><sessiontimeout>: when the session dies if left unused (ISO)
+    session_timestamp: str = ""  # <sessiontimestamp>: the gateway's "now" when it answered (ISO)
+
+    def session_seconds_left(self) -> float | None:
+        """Seconds the session has left as the gateway saw it (timeout minus its own "now": no clock skew)."""
+        try:
+            return (datetime.fromisoformat(self.session_timeout) - datetime.fromisoformat(self.session_timestamp)) \
+                .total_seconds()
+        except (ValueError, TypeError):
+            return None
 
 
 def flatten(element: Element, prefix: str = "") -> dict[str, object]:
@@ -99,5 +109,7 @@ def parse(body: bytes, http_status: int = 200) -> XmlResponse:
         status=(result.findtext("status") or "").strip(), data=result.find("data"),
         errors=_errors(result.find("errormessage")), key=(result.findtext("key") or "").strip() or None)
         for result in operation.findall("result")]
-    timeout = authentication.findtext("sessiontimeout") if authentication is not None else ""
-    return XmlResponse(results, timeout or "")
+    def auth(tag: str) -> str:
+        return ((authentication.findtext(tag) if authentication is not None else "") or "").strip()
+
+    return XmlResponse(results, auth("sessiontimeout"), auth("sessiontimestamp"))

@@ -12,6 +12,7 @@ REST_STATUS = {
     "duplicate": (409, "conflict"),
     "business": (422, "operationFailed"),
     "permission": (403, "forbidden"),
+    "not_queryable": (400, "invalidRequest"),
 }
 
 

@@ -26,6 +26,7 @@ ENUMS: dict[str, dict[object, str]] = {
         "Selected": "selected",
         "Reversed": "reversed",
     },
+    "auditaction": {"C": "create", "M": "modify", "D": "delete"},  # XML query codes; REST actionPerformed
     "itemtype": {
         "Inventory": "inventory",
         "Non-Inventory": "nonInventory",
@@ -49,6 +50,7 @@ QUERY_CODES: dict[str, dict[str, object]] = {
     "accounttype": {"N": "balancesheet", "I": "incomestatement"},
     "jestate": {"P": "Posted", "I": "Draft", "S": "Submitted", "Z": "Reversed"},
     "recstate": {"A": "Posted", "D": "Draft", "P": "Paid", "T": "Partially Paid"},
+    "auditaction": {"Create": "C", "Modify": "M", "Delete": "D"},  # readByQuery takes the words
 }
 DDL_TYPES = {
     "string": "varchar",
@@ -71,11 +73,18 @@ class Field:
     enum: str | None = None
     emulated: bool = True  # False: a standard field accepted and stored as given, with no behaviour behind it
     write_as: str | None = None  # XML name writes use when it differs from the read name (GLENTRY DEPARTMENT)
+    writeonly: bool = False  # REST model ``writeOnly``: accepted on write, refused in a query (REST-1106)
+    deprecated: bool = False  # REST model ``deprecated``: still answered
+    rest_only: bool = False  # no XML/DDS counterpart (kept under this internal name)
 
     @property
     def dds(self) -> bool:
         """DDS files carry the emulated top-level fields (standard-but-not-emulated ones would be empty)."""
-        return "." not in self.name and self.emulated
+        return "." not in self.name and self.emulated and not self.rest_only
+
+    @property
+    def xml(self) -> bool:
+        return not self.rest_only
 
 
 @dataclass(frozen=True)
@@ -158,17 +167,20 @@ class ObjectDef:
         return bool(self.view_of)
 
 
+_FLAGS = {"req": "required", "ro": "readonly", "wo": "writeonly", "dep": "deprecated", "restonly": "rest_only"}
+
+
 def _parse(spec: str) -> tuple[Field, ...]:
-    """Compact field table: ``NAME type rest-path [req] [ro] [std] [default=V] [enum=E] [write=NAME]``
-    (rest '-' = none; ``std`` = a standard field stored as given, not emulated)."""
+    """Compact field table: ``NAME type rest-path [req] [ro] [wo] [dep] [restonly] [std] [default=V] [enum=E]
+    [write=NAME]`` (rest '-' = none; ``std`` = a standard field stored as given, not emulated; ``wo`` writeOnly,
+    ``dep`` deprecated, ``restonly`` no XML/DDS counterpart)."""
     fields = []
-    flag_names = {"req": "required", "ro": "readonly"}
     for line in filter(str.strip, spec.splitlines()):
         name, kind, rest, *flags = line.split()
         options: dict[str, object] = {}
         for flag in flags:
-            if flag in flag_names:
-                options[flag_names[flag]] = True
+            if flag in _FLAGS:
+                options[_FLAGS[flag]] = True
             elif flag == "std":
                 options["emulated"] = False
             else:
@@ -185,8 +197,8 @@ HEADER = """
 RECORDNO      integer   key                     ro
 WHENCREATED   timestamp audit.createdDateTime   ro
 WHENMODIFIED  timestamp audit.modifiedDateTime  ro
-CREATEDBY     string    audit.createdBy         ro
-MODIFIEDBY    string    audit.modifiedBy        ro
+CREATEDBY     string    audit.createdBy         ro dep
+MODIFIEDBY    string    audit.modifiedBy        ro dep
 MEGAENTITYID  string    -
 """
 STATUS = "STATUS string status default=active enum=status"
@@ -202,8 +214,8 @@ RECORDNO      integer   key                     ro
 WHENCREATED   date      {created_rest}          {flags}
 AUWHENCREATED timestamp audit.createdDateTime   ro
 WHENMODIFIED  timestamp audit.modifiedDateTime  ro
-CREATEDBY     string    audit.createdBy         ro
-MODIFIEDBY    string    audit.modifiedBy        ro
+CREATEDBY     string    audit.createdBy         ro dep
+MODIFIEDBY    string    audit.modifiedBy        ro dep
 MEGAENTITYID  string    -
 """
 
@@ -468,6 +480,9 @@ def _lines(
 
 
 _DOC_DATE = (("WHENPOSTED", "ENTRY_DATE"),)
+# A real tenant's invoice model (keboola/component-sage-intacct-extractor, 07_full_load_invoices) declares these
+# writeOnly (``action`` also deprecated) and refuses them in a query with 400 REST-1106.
+_INVOICE_WRITE_ONLY = "ACTION string action wo dep restonly\nCREATEAPBILL boolean createAPBill wo restonly\n"
 _PAYMENT = "PAYMENTMETHOD string paymentMethod req enum=paymentmethod\n"
 # The AP payment's REST shape (mirrored OpenAPI dump, accounts-payable/payment): amounts per currency.
 _AP_PAYMENT_REST = {
@@ -623,7 +638,8 @@ EXCH_RATE_TYPE_ID string exchangeRate.typeId std
         "arinvoice",
         _lines("ARINVOICEITEM", "lines", "ARINVOICEITEMS", "ARINVOICEITEM", "RECORDKEY", _DOC_DATE, 1),
         created="invoiceDate req",
-        extra=_std(
+        extra=_INVOICE_WRITE_ONLY
+        + _std(
             "CUSTMESSAGEID CUSTMESSAGE.MESSAGE DESCRIPTION2 BILLTOPAYTOCONTACTNAME SHIPTORETURNTOCONTACTNAME "
             "SHIPTO.TAXGROUP.NAME SHIPTO.TAXID SHIPTO.TAXGROUP.RECORDNO TAXMETHOD RETAINAGEPERCENTAGE"
         )
@@ -894,19 +910,27 @@ OPCOUNTRY   string operatingCountry  std
         dds=False,
         entity_scoped=False,
     ),
+    # XML fields: developer.intacct.com/api/company-console/audit-trails (no RECORDNO: clients select and order
+    # by ID); REST company-config/audit-history: developer.sage.com's OpenAPI (key, id, changeDetails,
+    # changeSource). OBJECTKEY depends on the knob audit_object_key; OBJECTNAME/OBJECTID feed REST only.
     ObjectDef(
         "AUDITHISTORY",
         _parse("""
-RECORDNO    integer   key  ro
+RECORDNO    integer   key                           ro restonly
+ID          string    id
 OBJECTTYPE  string    -
 OBJECTKEY   string    -
 OBJECTDESC  string    -
-USERID      string    -
-ACCESSMODE  string    -
-ACCESSTIME  timestamp -
+USERID      string    changeSource.completedBy
+ACCESSMODE  string    changeSource.actionPerformed  enum=auditaction
+ACCESSTIME  timestamp changeSource.accessDateTime
 SOURCE      string    -
 WHENMODIFIED timestamp -
+OBJECTNAME  string    changeDetails.objectName      restonly
+OBJECTID    string    changeDetails.objectId        restonly
 """),
+        id_field="ID",
+        rest="company-config/audit-history",
         dds=False,
         writable=False,
         entity_scoped=False,

@@ -14,7 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from intacct_assets.sandbox import values, views
@@ -41,6 +41,7 @@ class Accessor:
     is_key: bool = False  # RECORDNO-like: REST shows it as a string
     stored: str | None = None  # the stored field name when REST shows the stored value as is
     field: str | None = None  # the stored field ``get`` reads, when it reads one of the record's own
+    style: values.XmlStyle = values.US_UTC  # XML: the user's date format and time zone
 
     def rest(self, record: dict) -> object:
         value = self.get(record)
@@ -53,7 +54,7 @@ class Accessor:
         return value
 
     def xml(self, record: dict) -> str:
-        return values.xml_text(self.kind, self.get(record))
+        return values.xml_text(self.kind, self.get(record), self.style)
 
     def coerce(self, raw: object, *, xml: bool, codes: bool = False) -> object:
         """Filter value (face text) -> stored form, so comparisons run on stored values."""
@@ -75,7 +76,7 @@ class Accessor:
                 return int(str(raw))
             except ValueError:
                 return -1  # never matches, like an unknown key
-        return values.parse_value(self.kind, raw, self.name, xml=xml)
+        return values.parse_value(self.kind, raw, self.name, xml=xml, style=self.style if xml else None)
 
 
 @dataclass(frozen=True)
@@ -92,13 +93,15 @@ class BoolOp:
 
 
 class Resolver:
-    """Field names -> accessors for one object on one face ("rest" or "xml")."""
+    """Field names -> accessors for one object on one face ("rest" or "xml", in a user's date ``style``)."""
 
-    def __init__(self, store: Store, defn: ObjectDef, face: str) -> None:
-        self.store, self.defn, self.face = store, defn, face
+    def __init__(self, store: Store, defn: ObjectDef, face: str, style: values.XmlStyle = values.US_UTC) -> None:
+        self.store, self.defn, self.face, self.style = store, defn, face, style
 
     def accessor(self, path: str, *, hops: int = 1) -> Accessor:
         found = self._rest(path, hops) if self.face == "rest" else self._xml(path, hops)
+        if found is not None and self.face == "xml" and found.style is not self.style:
+            found = replace(found, style=self.style)
         if found is None:
             raise SandboxError(
                 "invalid_field",
@@ -140,8 +143,9 @@ class Resolver:
         return None
 
     def _xml(self, path: str, hops: int) -> Accessor | None:
-        if path in self.defn.by_name:
-            return self._plain(self.defn.by_name[path])
+        found = self.defn.by_name.get(path)
+        if found is not None and found.xml:
+            return self._plain(found)
         prefix, _, rest = path.partition(".")
         for ref in self.defn.refs:
             if ref.xml and ref.xml == prefix and rest:
@@ -165,7 +169,7 @@ class Resolver:
             )
         if hops <= 0:
             return None
-        inner = Resolver(self.store, self.store.registry[target], face)
+        inner = Resolver(self.store, self.store.registry[target], face, self.style)
         try:
             nested = inner.accessor(rest, hops=hops - 1)
         except SandboxError:
@@ -294,6 +298,9 @@ class QueryEngine:
             return lambda r: r.get("MEGAENTITYID") not in self.private_entities
         if entity is None or not defn.entity_scoped:
             return None
+        if entity is None:
+            private = set() if include_private else self.store.knobs.private()
+            return (lambda r: r.get("MEGAENTITYID") not in private) if private else None
         if self.entity_sees_top_level:
             return lambda r: r.get("MEGAENTITYID") in (entity, None)
         return lambda r: r.get("MEGAENTITYID") == entity

@@ -54,6 +54,7 @@ ERROR_IDS = {
     "business": "REST-1063",
     "permission": "REST-1009",
     "method_not_allowed": "REST-1005",
+    "not_queryable": "REST-1106",
 }
 OPERATION = {"POST": "create", "PATCH": "update", "DELETE": "delete", "GET": "read"}
 
@@ -74,6 +75,18 @@ def meta(total: int, success: int | None = None) -> dict:
 def error_payload(error: SandboxError, *, operation: str = "", obj: str = "") -> dict:
     """``ia::error`` body: top-level summary plus one detail carrying the specific problem."""
     status_code = REST_STATUS[error.kind][1]
+    if error.kind == "not_queryable":  # as a real tenant answers it: no details, the field in the placeholders
+        return {
+            "code": status_code,
+            "message": error.message,
+            "errorId": ERROR_IDS[error.kind],
+            "additionalInfo": {
+                "messageId": "IA.THE_FIELD_IN_OBJECT_CANNOT_BE_USED_IN_QUERY",
+                "placeholders": {"FIELD": error.field, "OBJECT": obj, "VERSION": "1"},
+                "propertySet": {},
+            },
+            "supportId": secrets.token_urlsafe(12),
+        }
     detail = {
         "code": error.errorno if error.kind in ("business", "duplicate") else status_code,
         "message": error.message,
@@ -442,15 +455,28 @@ class RestApi:
         if not isinstance(body, dict) or not isinstance(body.get("object"), str):
             raise SandboxError("invalid_request", "'object' is required", field="object")
         defn = self._object_def(body["object"].removeprefix("/objects/").strip("/"))
+        if defn.name == "AUDITHISTORY" and not self.store.knobs.audit_history_readable:
+            raise SandboxError("permission", f"You do not have permission for API operation READ on {defn.rest}")
         fields = body.get("fields")
         if not isinstance(fields, list) or not fields or not all(isinstance(f, str) for f in fields):
             raise SandboxError("invalid_request", "'fields' must be a non-empty list of field names", field="fields")
         resolver = Resolver(self.store, defn, "rest")
+        knobs = self.store.knobs
+        for name in fields:
+            declared = defn.by_rest.get(name)
+            if declared is not None and (declared.writeonly or knobs.refuses_query(defn.name, declared.name)):
+                error = SandboxError(
+                    "not_queryable",
+                    f"The {name} field in {defn.rest} object cannot be used in query in version 1",
+                    field=name,
+                )
+                return error_response(error, obj=defn.rest)
         accessors = [self._accessor(resolver, f) for f in fields]
         params = body.get("filterParameters") or {}
         if not isinstance(params, dict):
             raise SandboxError("invalid_request", "'filterParameters' must be an object", field="filterParameters")
         case_sensitive = bool(params.get("caseSensitiveComparison", False))
+        include_private = params.get("includePrivate", False) is True  # documented default: false
         where = self._filters(resolver, body.get("filters"), body.get("filterExpression"))
         order = self._order(resolver, body.get("orderBy"))
         start = _positive(body.get("start", 1), "start")
@@ -463,8 +489,13 @@ class RestApi:
         ctx.call.transactions += 1
         ctx.call.operations.append(f"query {defn.rest}")
         rows = self.engine.run(
-            defn, where, order, entity=ctx.entity, case_sensitive=case_sensitive, cache_key=cache_key,
-            include_private=params.get("includePrivate") is True,
+            defn,
+            where,
+            order,
+            entity=ctx.entity,
+            case_sensitive=case_sensitive,
+            cache_key=cache_key,
+            include_private=include_private,
         )
         page = _project(rows[start - 1 : start - 1 + size], fields, accessors)
         return Response.json(200, {"ia::result": page, "ia::meta": _page_meta(len(rows), start, size)})
@@ -590,6 +621,10 @@ def model(store: Store, defn: ObjectDef) -> dict:
         spec = _type_spec(f.type)
         if f.readonly:
             spec["readOnly"] = True
+        if f.writeonly:
+            spec["writeOnly"] = True
+        if f.deprecated:
+            spec["deprecated"] = True
         if f.required:
             spec["required"] = True
         if f.enum:
@@ -624,7 +659,7 @@ def _type_spec(kind: str) -> dict:
         "string": {"type": "string"},
         "integer": {"type": "integer"},
         "boolean": {"type": "boolean"},
-        "decimal": {"type": "number", "format": "decimal-string"},
+        "decimal": {"type": "string", "format": "decimal-precision-2"},  # sent as strings: "68400.00"
         "date": {"type": "string", "format": "date"},
         "timestamp": {"type": "string", "format": "date-time"},
     }[kind]

@@ -45,7 +45,7 @@ def to_rest(store: Store, defn: ObjectDef, record: dict) -> dict:
         "id": str(record.get(defn.id_field) if defn.id_field else record["RECORDNO"]),
     }
     for path, f in _layout(defn):
-        if f.name == "RECORDNO":
+        if f.name == "RECORDNO" or f.writeonly:
             continue
         value = record.get(f.name)
         if f.enum and value is not None:

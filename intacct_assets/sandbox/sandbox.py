@@ -45,7 +45,7 @@ class Sandbox:
         self.clock = Clock(parse_iso(s.frozen_clock) if s.frozen_clock else None)
         self.store = Store(REGISTRY, self.clock, self.knobs, s.seed)
         self.engine = QueryEngine(self.store, s.entity_sees_top_level, private_entities=s.private_entities)
-        self.sessions = Sessions(self.clock)
+        self.sessions = Sessions(self.clock, lambda: self.knobs.xml_session_timeout_seconds)
         self.oauth = OAuth(s, self.clock, self.knobs, lambda: set(self.store.tables["LOCATIONENTITY"].by_id))
         self.rest = RestApi(self.store, self.engine, self.oauth, self.sessions, s, lambda: self.xml_url)
         self.xml = XmlGateway(self.store, self.engine, self.sessions, s, lambda: self.xml_url, self.deliver_dds)

@@ -1,14 +1,17 @@
-"""XML API sessions (login -> getAPISession, or the REST bridge), with a sliding timeout."""
+"""XML API sessions (login -> getAPISession, or the REST bridge), with a sliding timeout.
+
+The timeout is the knob ``xml_session_timeout_seconds`` (default 21600: the REST bridge's documented
+``expiresIn``); every answer's ``<sessiontimeout>`` says when the session dies if left unused.
+"""
 
 from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from intacct_assets.sandbox.clock import Clock
-
-SESSION_TTL_SECONDS = 21600  # REST bridge reports expiresIn 21600; XML sessiontimeout slides by the same
 
 
 @dataclass
@@ -21,10 +24,14 @@ class Session:
 
 
 class Sessions:
-    def __init__(self, clock: Clock, ttl: int = SESSION_TTL_SECONDS) -> None:
-        self.clock, self.ttl = clock, ttl
+    def __init__(self, clock: Clock, ttl: Callable[[], int]) -> None:
+        self.clock, self._ttl = clock, ttl
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
+
+    @property
+    def ttl(self) -> int:
+        return self._ttl()
 
     def open(self, user: str, company: str, entity: str | None) -> Session:
         session = Session(secrets.token_urlsafe(24) + "..", user, company, entity, self.clock.timestamp() + self.ttl)

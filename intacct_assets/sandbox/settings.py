@@ -6,10 +6,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from intacct_assets.sandbox.values import XmlStyle
+
 LINE_ENDINGS = {"unix": "\n", "windows": "\r\n", "mac": "\r"}
 DELIMITERS = (",", ";", ".")
 ENCLOSURES = ('"', "'", "[", "/")
 FAULT_STATUSES = (429, 500, 502, 503, 524)
+AUDIT_OBJECT_KEYS = ("name", "recordno", "recordno--REC")
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Knobs:
     backdate_rate: float = 0.0  # share of writes whose modified time is set in the past
     backdate_seconds: int = 0  # how far in the past back-dated writes are stamped
     audit_history_readable: bool = True  # False: AUDITHISTORY reads fail with a permission error
+    null_modified_rate: float = 0.0  # share of creates whose modified time stays empty (nullable in the model)
     dds_interval_seconds: float = 0.0  # scheduled DDS change delivery (objects that changed); 0 = off
     retry_after_seconds: int = 1  # value of Retry-After / X-IA-Throttle-Limit-RetryAfter on 429
     # first error text of a duplicate create: "record" = "Another record with the value X already exists."
@@ -37,6 +41,21 @@ class Knobs:
     duplicate_controlid_errorno: str = "XL03000010"
     duplicate_controlid_text: str = "A function with controlid '{controlid}' has already been executed (uniqueid=true)."
     throttle_headers: bool = False  # every admitted API answer carries X-IA-Throttle-Limit[-Remaining]
+    unqueryable_fields: str = ""  # "OBJECT.FIELD,…" (XML names) refused in queries on both faces, model unflagged
+    audit_object_key: str = "name"  # AUDITHISTORY.OBJECTKEY: name (documented) | recordno | recordno--REC
+    xml_session_timeout_seconds: int = 21600  # an unused XML session dies after this (REST bridge expiresIn)
+    xml_session_expiry: str = "authentication"  # a dead session: authentication XL03000006 | control (HTTP 400)
+    # the Web Services user's preferences (readUserFormatting): XML dates, timestamps and filter values follow them
+    xml_date_format: str = "/mdY"  # separator, then m d Y (y: two-digit year) in the user's order
+    xml_gmt_offset: str = "+00:00"  # the user's time zone
+    xml_clock: str = "24"  # 12 | 24
+    xml_locale: str = "en_US"
+
+    def xml_style(self) -> XmlStyle:
+        return XmlStyle(self.xml_date_format, self.xml_gmt_offset, self.xml_clock)
+
+    def refuses_query(self, obj: str, field: str) -> bool:
+        return f"{obj}.{field}" in {item.strip() for item in self.unqueryable_fields.split(",")}
 
     def update(self, **changes: Any) -> None:
         """Apply validated changes; unknown names or bad values raise ValueError."""
@@ -58,7 +77,7 @@ class Knobs:
             setattr(self, name, getattr(staged, name))
 
     def validate(self) -> None:
-        for rate in ("error_rate", "lost_response_rate", "backdate_rate"):
+        for rate in ("error_rate", "lost_response_rate", "backdate_rate", "null_modified_rate"):
             if not 0.0 <= getattr(self, rate) <= 1.0:
                 raise ValueError(f"{rate} must be between 0 and 1")
         for name in (
@@ -72,6 +91,13 @@ class Knobs:
                 raise ValueError(f"{name} must be >= 0")
         if self.token_ttl_seconds < 1:
             raise ValueError("token_ttl_seconds must be >= 1")
+        self.xml_style()  # raises ValueError for a format or offset it cannot use
+        if self.xml_session_timeout_seconds < 1:
+            raise ValueError("xml_session_timeout_seconds must be >= 1")
+        if self.xml_session_expiry not in ("authentication", "control"):
+            raise ValueError("xml_session_expiry must be 'authentication' or 'control'")
+        if self.audit_object_key not in AUDIT_OBJECT_KEYS:
+            raise ValueError(f"audit_object_key must be one of {AUDIT_OBJECT_KEYS}")
         if self.lost_response_mode not in ("close", "524"):
             raise ValueError("lost_response_mode must be 'close' or '524'")
         if self.duplicate_wording not in ("record", "object"):

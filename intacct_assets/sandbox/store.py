@@ -173,6 +173,8 @@ class Store:
         with self.transaction():
             stamp = stamp or self.stamp()
             record = self._new_record(defn, values, stamp, actor)
+            if self.knobs.null_modified_rate and self._rng.random() < self.knobs.null_modified_rate:
+                record["WHENMODIFIED"] = None  # REST audit.modifiedDateTime is nullable; XML WHENMODIFIED is seen empty
             line_defn = self.registry[defn.lines.object] if defn.lines else None
             new_lines = [self._new_record(line_defn, lv, stamp, actor, header=record) for lv in (lines or [])]
             self._finish(defn, record, new_lines, None)
@@ -205,7 +207,7 @@ class Store:
             else:
                 lines = []
             self._finish(defn, record, lines, old, current)
-            self._audit(defn, record, "U", actor, stamp)
+            self._audit(defn, record, "M", actor, stamp)
             return record
 
     def delete(self, obj: str, key: int, *, actor: Actor, stamp: str | None = None) -> dict:
@@ -438,20 +440,30 @@ class Store:
         if not defn.audit or defn.owner:
             return
         history = self.registry["AUDITHISTORY"]
-        ident = record.get(defn.id_field) if defn.id_field else record["RECORDNO"]
+        ident = str(record.get(defn.id_field) if defn.id_field else record["RECORDNO"])
         label = record.get("NAME") or record.get("TITLE") or ""
+        number = self.next_key(history)
         self._put(
             history,
             {
-                "RECORDNO": self.next_key(history),
+                "RECORDNO": number,
+                "ID": str(number),  # text: sorts as text ("10" < "9"), as a client must expect of an ID
                 "OBJECTTYPE": defn.name.lower(),
-                "OBJECTKEY": str(record["RECORDNO"]),
-                "OBJECTDESC": f"{ident}--{label}" if label else str(ident),
+                "OBJECTKEY": _audit_object_key(self.knobs.audit_object_key, ident, record["RECORDNO"]),
+                "OBJECTDESC": f"{ident}--{label}" if label else ident,
                 "USERID": actor.user,
                 "ACCESSMODE": mode,
                 "ACCESSTIME": stamp,
                 "SOURCE": actor.source,
                 "WHENMODIFIED": stamp,
+                "OBJECTNAME": defn.rest,
+                "OBJECTID": ident,
             },
             created=True,
         )
+
+
+def _audit_object_key(form: str, ident: str, recordno: int) -> str:
+    """AUDITHISTORY.OBJECTKEY: the object's unique name field (documented; RECORDNO where it has none), or a
+    record number, bare or as ``<RECORDNO>--REC`` (what estuary/connectors source-sage-intacct parses)."""
+    return {"name": ident, "recordno": str(recordno), "recordno--REC": f"{recordno}--REC"}[form]

@@ -197,6 +197,7 @@ class XmlGateway:
             "create_aradjustment": self._create_aradjustment,
             "create_arpayment": self._create_arpayment,
             "create_gltransaction": self._create_gltransaction,
+            "readUserFormatting": self._read_user_formatting,
             "getDdsDdl": self._get_dds_ddl,
             "getDdsObjects": self._get_dds_objects,
             "runDdsJob": self._run_dds_job,
@@ -271,10 +272,12 @@ class XmlGateway:
         session_node = _child(auth, "sessionid")
         if session_node is not None:
             session = self.sessions.touch(_text(session_node))
-            if session is None:
+            if session is None and self.store.knobs.xml_session_expiry == "control":  # fylein's SDK handles this
                 return control_failure(
                     "invalidRequest", "Invalid Request", 400, description2="Invalid or expired session"
                 )
+            if session is None:  # as recorded from a real gateway (jfcote87/intacct testfiles/sessionInvalid.xml)
+                raise _AuthFailure(("XL03000006", "", "Invalid session", ""))
             return session.user, session.company, session.entity
         login = _child(auth, "login")
         if login is None:
@@ -436,7 +439,7 @@ class XmlGateway:
     def _accessors(self, defn: ObjectDef, fields_text: str, resolver: Resolver) -> list[Accessor]:
         names = [f.strip().upper() for f in fields_text.split(",") if f.strip()]
         if not names or names == ["*"]:
-            names = [f.name for f in defn.fields]
+            names = [f.name for f in defn.fields if f.xml]
         return [resolver.accessor(n) for n in names]
 
     def _page_size(self, body: InElement, maximum: int) -> int:
@@ -464,7 +467,7 @@ class XmlGateway:
     def _read_by_query(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         defn = self._object(body)
         self._check_format(body)
-        resolver = Resolver(self.store, defn, "xml")
+        resolver = Resolver(self.store, defn, "xml", self.store.knobs.xml_style())
         accessors = self._accessors(defn, _text(_child(body, "fields"), "*"), resolver)
         query_text = _text(_child(body, "query"))
         where = QueryParser(query_text, resolver).parse()
@@ -515,7 +518,7 @@ class XmlGateway:
     def _query(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         defn = self._object(body)
         self._check_format(body)
-        resolver = Resolver(self.store, defn, "xml")
+        resolver = Resolver(self.store, defn, "xml", self.store.knobs.xml_style())
         select = _child(body, "select")
         if select is None or not len(select):
             raise bad("<select> with at least one <field> is required", "DL02000001")
@@ -523,7 +526,10 @@ class XmlGateway:
         for item in select:
             if item.tag != "field":
                 raise bad(f"<{item.tag}> aggregates are not supported by the sandbox", "DL02000001")
-            accessors.append(resolver.accessor(_text(item).upper()))
+            name = _text(item).upper()
+            if self.store.knobs.refuses_query(defn.name, name):
+                raise bad(f"The field {name} of {defn.name} cannot be used in a query", "DL02000001")
+            accessors.append(resolver.accessor(name))
         filter_node = _child(body, "filter")
         where = None
         if filter_node is not None:
@@ -549,7 +555,12 @@ class XmlGateway:
             + str([(a.name, d) for a, d in order])
         )
         rows = self.engine.run(
-            defn, where, order, entity=ctx.entity, case_sensitive=not case_insensitive, cache_key=key,
+            defn,
+            where,
+            order,
+            entity=ctx.entity,
+            case_sensitive=not case_insensitive,
+            cache_key=key,
             include_private=show_private,
         )
         page = rows[offset : offset + page_size]
@@ -608,7 +619,7 @@ class XmlGateway:
             found = self.engine.run(defn, None, [], entity=ctx.entity, case_sensitive=True, cache_key="list")[:100]
         rows = [r for r in found if r is not None and (scope is None or scope(r))]
         fields = _text(_child(body, "fields"), "*")
-        resolver = Resolver(self.store, defn, "xml")
+        resolver = Resolver(self.store, defn, "xml", self.store.knobs.xml_style())
         accessors = self._accessors(defn, fields, resolver)
         data = SubElement(result, "data", listtype=defn.name, count=str(len(rows)))
         for row in rows:
@@ -630,7 +641,8 @@ class XmlGateway:
         if defn.lines:
             line_def = self.store.registry[defn.lines.object]
             container = SubElement(element, defn.lines.xml)
-            line_accessors = [Resolver(self.store, line_def, "xml").accessor(f.name) for f in line_def.fields]
+            line_resolver = Resolver(self.store, line_def, "xml", self.store.knobs.xml_style())
+            line_accessors = [line_resolver.accessor(f.name) for f in line_def.fields if f.xml]
             for line in self.store.lines_of(defn, row["RECORDNO"]):
                 item = SubElement(container, defn.lines.xml_item)
                 for accessor in line_accessors:
@@ -644,7 +656,7 @@ class XmlGateway:
         data = SubElement(result, "data", listtype="All", count="1")
         type_node = SubElement(data, "Type", Name=defn.name, DocumentType="")
         fields = SubElement(type_node, "Fields")
-        for f in defn.fields:
+        for f in (f for f in defn.fields if f.xml):
             field = SubElement(fields, "Field")
             for tag, text in (
                 ("ID", f.name),
@@ -681,7 +693,7 @@ class XmlGateway:
                         lines.append(LineOp("create", converted) if lines_as_ops else converted)
                     continue
                 f = defn.by_write_name.get(name)
-                if f is not None:
+                if f is not None and f.xml:
                     if not f.readonly or name == "RECORDNO":
                         result[f.name] = values.parse_value(f.type, child.text, name, xml=True)
                 elif name in defn.by_name:  # a read name whose write name differs (GLENTRY DEPARTMENTID)
@@ -880,6 +892,27 @@ class XmlGateway:
         SubElement(api, "endpoint").text = self.endpoint()
         SubElement(api, "locationid").text = entity or ""
 
+    def _read_user_formatting(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
+        """developer.intacct.com/api/company-console/users: the user by ``key`` (RECORDNO) or ``userId``
+        (LOGINID); every user of the sandbox has the preferences of the knobs."""
+        key, login = _text(_child(body, "key")), _text(_child(body, "userId"))
+        if key:
+            user = self.store.get("USERINFO", int(key)) if key.isdigit() else None
+        else:
+            user = self.store.find("USERINFO", login) if login else None
+        if user is None:
+            raise bad(f"Cannot find user '{key or login}'", "DL02000001")
+        knobs = self.store.knobs
+        formatting = SubElement(SubElement(result, "data"), "userformatting")
+        for tag, text in (
+            ("recordno", str(user["RECORDNO"])),
+            ("locale", knobs.xml_locale),
+            ("dateformat", knobs.xml_date_format),
+            ("gmtoffset", knobs.xml_gmt_offset),
+            ("clock", knobs.xml_clock),
+        ):
+            SubElement(formatting, tag).text = text
+
     def _get_dds_ddl(self, body: InElement, ctx: XmlContext, result: etree._Element) -> None:
         defn = self._object(body)
         if not defn.dds:
@@ -919,7 +952,7 @@ class XmlGateway:
             raise bad(str(error), "DL02000001") from None
         data = SubElement(result, "data", listtype="ddsjob", count=str(len(jobs)))
         accessors = [
-            Resolver(self.store, self.store.registry["DDSJOB"], "xml").accessor(f.name)
+            Resolver(self.store, self.store.registry["DDSJOB"], "xml", self.store.knobs.xml_style()).accessor(f.name)
             for f in self.store.registry["DDSJOB"].fields
         ]
         self._records(data, "ddsjob", accessors, jobs)

@@ -9,7 +9,7 @@ import pytest
 from intacct_assets.api.settings import ApiSettings
 from intacct_assets.api.sync import ApiIngestion, SyncReport
 from intacct_assets.api.targets import SyncTarget
-from intacct_assets.catalog import Catalog, load_catalog
+from intacct_assets.catalog import BUILTIN_CATALOG, Catalog, load_catalog, parse_catalog
 from intacct_assets.warehouse.connection import Warehouse, run
 from intacct_assets_tests.intacct.conftest import (  # noqa: F401 - fixtures shared with the client tests
     _loopback_without_proxy,
@@ -17,6 +17,7 @@ from intacct_assets_tests.intacct.conftest import (  # noqa: F401 - fixtures sha
     make_client,
     sb,
     shared_sandbox,
+    twin_sandbox,
 )
 
 SMALL_PAGES = {"INTACCT_API_PAGE_SIZE": "25", "INTACCT_API_FLUSH_ROWS": "40"}
@@ -55,6 +56,21 @@ class Syncer:
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with self.warehouse.connect() as connection:
             return run(connection, sql, params)
+
+
+XML_VENDORS = """
+objects:
+  VENDOR:
+    api: {name: vendor_xml, xml: VENDOR}
+"""
+
+
+@pytest.fixture
+def xml_catalog(tmp_path) -> Catalog:
+    """The built-in catalog with vendors read through the XML gateway (asset ``vendor_xml``)."""
+    path = tmp_path / "xml_catalog.yaml"
+    path.write_text(XML_VENDORS)
+    return parse_catalog(BUILTIN_CATALOG, path)
 
 
 @pytest.fixture

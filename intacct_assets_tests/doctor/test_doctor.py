@@ -15,7 +15,7 @@ from intacct_assets.catalog import load_catalog
 from intacct_assets.cli import main
 from intacct_assets.doctor import CHECKS
 
-READ_FUNCTIONS = {"query", "readByQuery", "readMore", "read", "lookup", "getAPISession"}
+READ_FUNCTIONS = {"query", "readByQuery", "readMore", "read", "lookup", "getAPISession", "readUserFormatting"}
 
 
 def test_every_check_passes_against_a_healthy_sandbox(sb, doctor):

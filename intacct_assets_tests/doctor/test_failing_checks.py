@@ -139,11 +139,14 @@ def test_api_objects_an_object_the_company_does_not_have(sb, doctor, tmp_path):
 
 def test_private_entities_hidden_from_the_top_level(doctor):
     with Sandbox(SandboxSettings(seed=3, start_s3=False, private_entities=("E-UK",))) as private:
-        report = doctor(private, checks=(private_entities,))
+        report = doctor(private, checks=(private_entities,), INTACCT_API_INCLUDE_PRIVATE="false")
+        included = doctor(private, checks=(private_entities,))  # the default: the sync asks for them
         hidden = sum(r.get("MEGAENTITYID") == "E-UK" for r in private.records("CUSTOMER"))
     result = only(report, "private_entities")
     assert result.status == "warn" and "records of private entities are not read at the top level" in result.found
     assert f"customer {hidden:,}" in result.found and "add the private entities to INTACCT_API_ENTITIES" in result.fix
+    (read,) = included.of("private_entities")
+    assert read.status == "pass" and f"customer {hidden:,}" in read.found
 
 
 def test_audit_history_not_readable_costs_reconciliation_requests(sb, doctor):

@@ -43,11 +43,22 @@ def sb(shared_sandbox: Sandbox) -> Iterator[Sandbox]:
     shared_sandbox.knobs.__dict__.update(Knobs().__dict__)
 
 
+def _private_sandbox() -> Sandbox:
+    return Sandbox(SandboxSettings(seed=11, start_s3=False, frozen_clock="2026-11-01T06:00:00Z",
+                                   knobs=Knobs(retry_after_seconds=0)))
+
+
 @pytest.fixture
 def fresh_sandbox() -> Iterator[Sandbox]:
     """A private sandbox whose records the test may change (frozen clock: deterministic timestamps)."""
-    with Sandbox(SandboxSettings(seed=11, start_s3=False, frozen_clock="2026-11-01T06:00:00Z",
-                                 knobs=Knobs(retry_after_seconds=0))) as sandbox:
+    with _private_sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def twin_sandbox() -> Iterator[Sandbox]:
+    """Another private sandbox holding the same company as :func:`fresh_sandbox` (same seed and clock)."""
+    with _private_sandbox() as sandbox:
         yield sandbox
 
 

@@ -19,7 +19,7 @@ from intacct_assets.intacct import (
     UnexpectedAnswerError,
     xml_request,
 )
-from intacct_assets_tests.intacct.conftest import client_env
+from intacct_assets_tests.intacct.conftest import ManualClock, client_env
 
 
 def test_query_read_by_query_and_lookup(sb, make_client):
@@ -71,13 +71,47 @@ def test_an_unkeyed_xml_write_with_a_lost_answer_is_not_resent(fresh_sandbox, ma
     assert len([r for r in fresh_sandbox.records("CUSTOMER") if r["NAME"] == "Maybe"]) == 1
 
 
-def test_an_expired_session_is_reopened_once(fresh_sandbox, make_client):
+@pytest.mark.parametrize("answer", ["authentication", "control"])
+def test_a_session_that_died_is_reopened_once_and_the_request_sent_again(fresh_sandbox, make_client, answer):
+    fresh_sandbox.configure(xml_session_expiry=answer)  # XL03000006 at the authentication level, or HTTP 400
     client = make_client(fresh_sandbox)
     client.xml.lookup("CUSTOMER")
-    fresh_sandbox.advance_clock(6 * 3600 + 1)
+    fresh_sandbox.advance_clock(6 * 3600 + 1)  # the gateway's clock: the client cannot know
     assert client.xml.query("CUSTOMER", ["RECORDNO"], pagesize=1).total > 0
-    operations = [c.operation for c in client.calls.since(0)]
-    assert operations.count("getAPISession") == 2
+    calls = client.calls.since(0)
+    assert [c.operation for c in calls].count("getAPISession") == 2
+    refused = [c for c in calls if c.outcome == "failed"]
+    assert len(refused) == 1 and ("XL03000006" in refused[0].error if answer == "authentication"
+                                  else refused[0].status == 400)
+
+
+@pytest.mark.parametrize("login", [True, False])
+def test_a_session_is_renewed_before_the_time_the_gateway_announced(fresh_sandbox, make_client, login):
+    fresh_sandbox.configure(xml_session_timeout_seconds=600)
+    clock = ManualClock()
+    client = make_client(fresh_sandbox, clock=clock, **({} if login else {"INTACCT_USER_PASSWORD": ""}))
+    client.xml.lookup("CUSTOMER")
+    clock.now += 500  # still alive, and each answer pushes the timeout back
+    client.xml.lookup("VENDOR")
+    clock.now += 500
+    client.xml.lookup("VENDOR")
+    opened = "getAPISession" if login else "session"
+    assert [c.operation for c in client.calls.since(0)].count(opened) == 1
+    clock.now += 541  # within a minute of the announced timeout: a new session, no refused request
+    client.xml.lookup("CLASS")
+    calls = client.calls.since(0)
+    assert [c.operation for c in calls].count(opened) == 2 and all(c.outcome == "ok" for c in calls)
+
+
+def test_a_long_read_outlives_any_number_of_sessions(fresh_sandbox, make_client):
+    def each_page_outlasts_the_session(response: httpx.Response) -> None:
+        if b"<query>" in response.request.content:
+            fresh_sandbox.advance_clock(fresh_sandbox.knobs.xml_session_timeout_seconds + 1)
+
+    client = make_client(fresh_sandbox, http=httpx.Client(event_hooks={"response": [each_page_outlasts_the_session]}))
+    pages = [client.xml.query("GLDETAIL", ["RECORDNO"], order_by=[("RECORDNO", "asc")], offset=offset, pagesize=100)
+             for offset in range(0, 480, 100)]
+    assert sum(len(p.records) for p in pages) == len(fresh_sandbox.records("GLDETAIL"))
 
 
 def test_a_session_is_opened_through_rest_without_a_user_password(sb, make_client):

@@ -361,3 +361,19 @@ def test_dimensions_list_names_the_standard_dimensions_and_their_objects(rest: R
         listed = rest.get(dimension["dimensionEndpoint"])
         assert listed.status_code == 200 and listed.json()["ia::result"], dimension
     assert rest.sb.stats()["api_transactions"] == 1 + len(dimensions)  # a GET like any other
+
+
+def test_audit_history_is_queryable_over_rest_with_the_documented_fields(rest: Rest):
+    vendor = rest.post("/objects/accounts-payable/vendor", {"name": "Audited Vendor"}).json()["ia::result"]
+    assert rest.delete(f"/objects/accounts-payable/vendor/{vendor['key']}").status_code in (200, 204)
+    fields = ["key", "id", "changeDetails.objectName", "changeDetails.objectId", "changeSource.actionPerformed",
+              "changeSource.accessDateTime", "changeSource.completedBy"]
+    answer = rest.query({"object": "company-config/audit-history", "fields": fields, "filters": [
+        {"$eq": {"changeDetails.objectId": vendor["id"]}}], "orderBy": [{"changeSource.accessDateTime": "asc"}]})
+    events = answer.json()["ia::result"]
+    assert [e["changeSource.actionPerformed"] for e in events] == ["create", "delete"]
+    assert {e["changeDetails.objectName"] for e in events} == {"accounts-payable/vendor"}
+    assert all(isinstance(e["id"], str) and e["changeSource.accessDateTime"].endswith("Z") for e in events)
+    rest.sb.configure(audit_history_readable=False)
+    denied = rest.query({"object": "company-config/audit-history", "fields": ["id"]})
+    assert denied.status_code == 403

@@ -225,4 +225,4 @@ def test_rest_item_create_and_ap_payment_pays_its_bill(rest: Rest, vendor):
 def test_item_model_lists_its_item_types(rest: Rest):
     model = rest.get("/services/core/model", params={"name": "inventory-control/item"}).json()["ia::result"]
     assert "nonInventory" in model["fields"]["itemType"]["enum"]
-    assert model["groups"]["sales"]["fields"]["basePrice"]["type"] == "number"
+    assert model["groups"]["sales"]["fields"]["basePrice"] == {"type": "string", "format": "decimal-precision-2"}

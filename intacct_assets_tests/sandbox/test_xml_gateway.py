@@ -63,8 +63,28 @@ def test_get_api_session_alone_then_use_session(sb):
     assert results[0].findtext("data/CUSTOMER/CUSTOMERID") == "C00002"
     mixed = call(sb, fn("<getAPISession/>", "s"), fn("<getDdsObjects/>", "o"))
     assert mixed[0].findtext("status") == "failure"
+    # a dead session, as recorded from a real gateway: an authentication failure XL03000006, HTTP 200
+    status, root = xml_post(sb, xml_request(sb, [fn("<getDdsObjects/>")], session="not-a-session"))
+    assert status == 200 and root.findtext("operation/authentication/status") == "failure"
+    assert root.findtext("operation/errormessage/error/errorno") == "XL03000006"
+    assert root.find("operation/result") is None
+    sb.configure(xml_session_expiry="control")  # the other form clients handle: HTTP 400 invalidRequest
     status, root = xml_post(sb, xml_request(sb, [fn("<getDdsObjects/>")], session="not-a-session"))
     assert status == 400 and root.findtext("errormessage/error/errorno") == "invalidRequest"
+
+
+def test_sessions_die_after_the_timeout_each_answer_announces(fresh):
+    fresh.configure(xml_session_timeout_seconds=120)
+    (result,) = call(fresh, fn("<getAPISession/>"))
+    session = result.findtext("data/api/sessionid")
+    fresh.advance_clock(100)
+    status, root = xml_post(fresh, xml_request(fresh, [fn("<getDdsObjects/>")], session=session))
+    auth = root.find("operation/authentication")
+    assert auth.findtext("status") == "success"
+    assert auth.findtext("sessiontimeout") == "2026-11-01T06:03:40+00:00"  # slides: 120 s after this use
+    fresh.advance_clock(121)
+    status, root = xml_post(fresh, xml_request(fresh, [fn("<getDdsObjects/>")], session=session))
+    assert root.findtext("operation/errormessage/error/errorno") == "XL03000006"
 
 
 def test_read_by_query_pages_with_read_more(sb):
@@ -376,15 +396,30 @@ def test_audit_history_written_for_every_face(sb):
         sb,
         fn(
             f"<readByQuery><object>AUDITHISTORY</object><fields>*</fields>"
-            f"<query>OBJECTTYPE = 'class' AND OBJECTKEY = '{key}'</query></readByQuery>"
+            f"<query>OBJECTTYPE = 'class' AND OBJECTKEY = '{name}'</query></readByQuery>"
         ),
     )
-    modes = [r.findtext("ACCESSMODE") for r in result.findall("data/audithistory")]
-    assert modes == ["C", "U", "D"]
-    assert {r.findtext("SOURCE") for r in result.findall("data/audithistory")} == {"xml", "ui"}
+    events = result.findall("data/audithistory")
+    assert [r.findtext("ACCESSMODE") for r in events] == ["C", "M", "D"]  # the documented query codes
+    assert {r.findtext("SOURCE") for r in events} == {"xml", "ui"}
+    assert all(r.findtext("ID") and r.find("RECORDNO") is None for r in events)  # ID is its key, not RECORDNO
+    (no_recordno,) = call(sb, fn("<query><object>AUDITHISTORY</object><select><field>RECORDNO</field></select>"
+                                 "</query>"))
+    assert no_recordno.findtext("errormessage/error/errorno") == "DL02000001"
     sb.configure(audit_history_readable=False)
-    (denied,) = call(sb, fn("<query><object>AUDITHISTORY</object><select><field>RECORDNO</field></select></query>"))
+    (denied,) = call(sb, fn("<query><object>AUDITHISTORY</object><select><field>ID</field></select></query>"))
     assert "You do not have permission for API" in denied.findtext("errormessage/error/description2")
+
+
+@pytest.mark.parametrize("form, expected", [("name", "{id}"), ("recordno", "{key}"), ("recordno--REC", "{key}--REC")])
+def test_audit_history_object_key_forms(sb, form, expected):
+    sb.configure(audit_object_key=form)
+    name = f"K{uuid.uuid4().hex[:8]}"
+    key = sb.create("CLASS", {"CLASSID": name, "NAME": "Keyed"})["RECORDNO"]
+    (result,) = call(sb, fn(f"<query><object>AUDITHISTORY</object><select><field>OBJECTKEY</field></select>"
+                            f"<filter><equalto><field>OBJECTDESC</field><value>{name}--Keyed</value></equalto>"
+                            f"</filter></query>"))
+    assert result.findtext("data/AUDITHISTORY/OBJECTKEY") == expected.format(id=name, key=key)
 
 
 def test_dds_ddl_and_objects(sb):
@@ -435,3 +470,18 @@ def test_duplicate_create_reports_the_value_then_the_failed_create(sb, wording, 
     assert texts[0].startswith(first.format(ident=ident) + " [Support ID: ")
     assert texts[1] == "Could not create class record!"
     assert result.findtext("errormessage/error/correction") == "Use a unique value instead."
+
+
+def test_values_and_filters_follow_the_users_date_format_and_time_zone(fresh):
+    fresh.configure(xml_date_format=".dmY", xml_gmt_offset="-08:00")
+    (prefs,) = call(fresh, fn(f"<readUserFormatting><userId>{fresh.settings.user_id}</userId></readUserFormatting>"))
+    assert [prefs.findtext(f"data/userformatting/{tag}") for tag in ("dateformat", "gmtoffset", "clock")] == [
+        ".dmY", "-08:00", "24"]
+    fresh.update("VENDOR", 4, {"NAME": "Stamped"})  # at 2026-11-01 06:00:00 UTC: 31 October 22:00 in UTC-8
+    (page,) = call(fresh, fn(
+        "<query><object>VENDOR</object><select><field>RECORDNO</field><field>WHENMODIFIED</field></select>"
+        "<filter><greaterthanorequalto><field>WHENMODIFIED</field><value>31.10.2026 22:00:00</value>"
+        "</greaterthanorequalto></filter></query>"))
+    assert [(r.findtext("RECORDNO"), r.findtext("WHENMODIFIED")) for r in page.findall("data/VENDOR")] == [
+        ("4", "31.10.2026 22:00:00")]
+    assert fresh.get("VENDOR", 4)["WHENMODIFIED"] == "2026-11-01T06:00:00Z"  # stored in UTC
