@@ -24,6 +24,7 @@ from intacct_assets.doctor.intacct_checks import (
     xml_session,
 )
 from intacct_assets.doctor.local_checks import warehouse_file
+from intacct_assets.doctor.xml_dates import xml_dates
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
 
 API = (oauth_token, xml_session, api_objects)
@@ -112,6 +113,78 @@ def test_xml_and_rest_not_configured_are_skipped_with_what_to_set(sb, doctor):
     assert {r.status for r in report.results} == {"skip"}
     assert "set INTACCT_CLIENT_ID" in only(report, "oauth_token").fix
     assert "set INTACCT_SENDER_ID" in only(report, "xml_session").fix
+
+
+@pytest.mark.parametrize("knobs, reason, fix", [
+    ({"xml_date_format": ".dmy"}, "has a two-digit year", "Give the user a four-digit year (Y) in Intacct."),
+    ({"xml_clock": "12"}, "shows times on a 12-hour clock", "Give the user the 24-hour clock in Intacct."),
+])
+def test_xml_dates_that_cannot_be_read_unambiguously(sb, doctor, knobs, reason, fix):
+    sb.configure(**knobs)
+    # settings cannot help: the gateway writes what the user's preferences say
+    for env in ({}, {"INTACCT_XML_DATE_FORMAT": "/dmY", "INTACCT_XML_TIMEZONE": "UTC"}):
+        result = only(doctor(sb, checks=(xml_dates,), **env), "xml_dates")
+        assert result.status == "fail" and reason in result.found and result.fix == fix
+        assert result.found.startswith(f"sandbox_user: date format {knobs.get('xml_date_format', '/mdY')}, GMT offset "
+                                       f"+00:00, {knobs.get('xml_clock', '24')}-hour clock, locale en_US")
+
+
+def test_xml_dates_settings_that_disagree_with_the_users_preferences(sb, doctor):
+    sb.configure(xml_date_format=".dmY", xml_gmt_offset="+01:00")
+    report = doctor(sb, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="m/d/Y", INTACCT_XML_TIMEZONE="America/New_York")
+    result = only(report, "xml_dates", "settings")
+    assert result.status == "warn"
+    assert ("INTACCT_XML_DATE_FORMAT=m/d/Y reads 12/31/2026 23:59:59 (m/d/Y), but Intacct writes 31.12.2026 23:59:59 "
+            "(d.m.Y) for this user: dates would be misread") in result.found
+    assert "INTACCT_XML_TIMEZONE=America/New_York is not the user's GMT offset +01:00" in result.found
+    assert result.fix.startswith("remove INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE")
+    # a zone name whose standard time is the user's offset agrees with it, and follows daylight saving
+    agreeing = doctor(sb, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="d.m.Y", INTACCT_XML_TIMEZONE="Europe/Paris")
+    (read,) = agreeing.results
+    assert read.status == "pass"
+    assert "read as 31.12.2026 23:59:59 (d.m.Y) in Europe/Paris (by INTACCT_XML_DATE_FORMAT and INTACCT_XML_TIMEZONE)" \
+        in read.found
+    unusable = only(doctor(sb, checks=(xml_dates,), INTACCT_XML_TIMEZONE="Mars/Olympus"), "xml_dates")
+    assert unusable.status == "fail" and "the XML time zone 'Mars/Olympus' (settings)" in unusable.found
+    assert unusable.fix.startswith("correct INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE, or remove them")
+
+
+def test_xml_dates_a_fixed_offset_ignores_daylight_saving(sb, doctor):
+    sb.configure(xml_gmt_offset="-08:00")
+    result = only(doctor(sb, checks=(xml_dates,)), "xml_dates", "time zone")
+    assert result.status == "warn" and "the fixed offset -08:00, which does not follow daylight saving" in result.found
+    assert result.fix.startswith("set INTACCT_XML_TIMEZONE to the user's time zone name")
+    named = doctor(sb, checks=(xml_dates,), INTACCT_XML_TIMEZONE="America/Los_Angeles")
+    assert [r.status for r in named.results] == ["pass"]
+
+
+def test_xml_dates_another_locale_than_en_us(sb, doctor):
+    sb.configure(xml_locale="de_DE", xml_date_format=".dmY")
+    report = doctor(sb, checks=(xml_dates,))
+    result = only(report, "xml_dates", "locale")
+    assert result.status == "warn" and "the user's locale is de_DE" in result.found
+    assert result.fix == "give the Web Services user the locale en_US in Intacct"
+    assert "XML times are read as 31.12.2026 23:59:59 (d.m.Y) in UTC" in report.of("xml_dates", "")[0].found
+
+
+def test_xml_dates_not_readable_and_not_set(doctor):
+    with Sandbox(SandboxSettings(seed=3, start_s3=False)) as nobody:
+        nobody.delete("USERINFO", nobody.find("USERINFO", "sandbox_user")["RECORDNO"])  # readUserFormatting fails
+        unset = only(doctor(nobody, checks=(xml_dates,)), "xml_dates")
+        named = only(doctor(nobody, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="/dmY", INTACCT_XML_TIMEZONE="+0200"),
+                     "xml_dates")
+        wrong = only(doctor(nobody, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="dd/mm/yyyy",
+                            INTACCT_XML_TIMEZONE="UTC"), "xml_dates")
+    assert unset.status == "fail" and "cannot be read (readUserFormatting: " in unset.found
+    assert "Cannot find user 'sandbox_user'" in unset.found and "every XML read fails" in unset.found
+    assert unset.fix.startswith("set INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE to the Web Services user's")
+    assert named.status == "warn" and "XML times are read as 31/12/2026 23:59:59 (d/m/Y) in +02:00" in named.found
+    assert wrong.status == "fail" and "the XML date format 'dd/mm/yyyy' (settings)" in wrong.found
+
+
+def test_xml_dates_skipped_without_the_xml_gateway(sb, doctor):
+    result = only(doctor(sb, checks=(xml_dates,), INTACCT_SENDER_ID=""), "xml_dates")
+    assert result.status == "skip" and "set INTACCT_SENDER_ID" in result.fix
 
 
 def test_entity_access_an_entity_the_company_does_not_have(sb, doctor):
@@ -290,7 +363,8 @@ def test_every_check_has_a_failing_test_here(check):
 
 
 def test_the_sandbox_knobs_used_here_exist():
-    assert {"audit_history_readable", "throttle_headers"} <= set(Knobs().as_dict())
+    assert {"audit_history_readable", "throttle_headers", "xml_date_format", "xml_gmt_offset", "xml_clock",
+            "xml_locale"} <= set(Knobs().as_dict())
 
 
 def test_dds_dialect_a_damaged_gzip_file(sb, doctor, bucket_files):
