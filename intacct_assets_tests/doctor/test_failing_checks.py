@@ -101,11 +101,11 @@ def test_oauth_token_unreachable(sb, doctor):
 
 
 def test_xml_session_refused(sb, doctor):
-    report = doctor(sb, checks=(xml_session, audit_history), INTACCT_SENDER_PASSWORD="not-it")
+    report = doctor(sb, checks=(xml_session, xml_dates), INTACCT_SENDER_PASSWORD="not-it")
     result = only(report, "xml_session")
     assert result.status == "fail" and "no session through a login as sandbox_user@SANDBOX-CO" in result.found
     assert "INTACCT_SENDER_ID / INTACCT_SENDER_PASSWORD" in result.fix
-    assert only(report, "audit_history").status == "skip"
+    assert only(report, "xml_dates").status == "skip"  # checks that need a session do not log in again
 
 
 def test_xml_and_rest_not_configured_are_skipped_with_what_to_set(sb, doctor):
@@ -227,8 +227,10 @@ def test_audit_history_not_readable_costs_reconciliation_requests(sb, doctor):
     report = doctor(sb, checks=(api_objects, audit_history), INTACCT_API_PAGE_SIZE="25",
                     INTACCT_API_RECONCILE_HOURS="12")
     result = only(report, "audit_history")
-    assert result.status == "warn" and "AUDITHISTORY is not readable" in result.found
-    # objects whose deletes would come from AUDITHISTORY (the catalog's line objects always reconcile)
+    # the built-in catalog's objects that read an audit trail are REST objects: they read REST's
+    assert result.subject == "REST" and result.status == "warn"
+    assert "company-config/audit-history is not readable" in result.found and "HTTP 403" in result.found
+    # objects whose deletes would come from the audit trail (the catalog's line objects always reconcile)
     reconciling = {"journal_entry_line", "gl_detail", "bill_line", "invoice_line"}
     totals = {r.subject: int(r.found.split(" records")[0].replace(",", "")) for r in report.of("api_objects")
               if r.subject not in reconciling}
@@ -244,6 +246,26 @@ def test_audit_history_not_readable_where_it_is_required(sb, doctor):
     result = only(doctor(sb, checks=(audit_history,), INTACCT_API_DELETES="audit_history"), "audit_history")
     assert result.status == "fail" and "must read it: their syncs fail" in result.found
     assert "INTACCT_API_DELETES=auto" in result.fix
+
+
+def test_audit_history_of_each_face_its_objects_read(sb, doctor, tmp_path):
+    """REST objects read REST's audit trail, XML objects AUDITHISTORY: each face is probed and reported."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text("objects:\n  VENDOR:\n    api: {name: vendor_xml, xml: VENDOR}\n")
+    readable = doctor(sb, checks=(audit_history,), INTACCT_CATALOG_PATH=str(catalog))
+    assert [(r.subject, r.status) for r in readable.results] == [("REST", "pass"), ("XML", "pass")]
+    assert readable.of("audit_history", "XML")[0].found.startswith("AUDITHISTORY is readable (")
+    assert "deletes of 1 object come from it" in readable.of("audit_history", "XML")[0].found
+    sb.configure(audit_history_readable=False)
+    report = doctor(sb, checks=(audit_history,), INTACCT_CATALOG_PATH=str(catalog))
+    assert [(r.subject, r.status) for r in report.results] == [("REST", "warn"), ("XML", "warn")]
+    xml = report.of("audit_history", "XML")[0]
+    assert xml.found.startswith("AUDITHISTORY is not readable (BL01001973 You do not have permission")
+    assert "reconciliation of 1 object, every 24 h" in xml.found
+    # a face that is not configured is skipped, saying what to set; the other is still probed
+    rest_only = doctor(sb, checks=(audit_history,), INTACCT_CATALOG_PATH=str(catalog), INTACCT_SENDER_ID="")
+    assert [(r.subject, r.status) for r in rest_only.results] == [("REST", "warn"), ("XML", "skip")]
+    assert "set INTACCT_SENDER_ID" in rest_only.of("audit_history", "XML")[0].fix
 
 
 def test_concurrency_above_the_limit_intacct_announces(sb, doctor):
