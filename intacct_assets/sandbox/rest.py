@@ -25,7 +25,6 @@ from intacct_assets.sandbox.stats import Call
 from intacct_assets.sandbox.store import Actor, Store
 
 MAX_BATCH = 500
-MAX_QUERY_SIZE = 4000
 MAX_LIST_SIZE = 100
 REST_OPERATORS = {
     "$eq": "eq",
@@ -481,8 +480,10 @@ class RestApi:
         order = self._order(resolver, body.get("orderBy"))
         start = _positive(body.get("start", 1), "start")
         size = _positive(body.get("size", 100), "size")
-        if size > MAX_QUERY_SIZE:
-            raise SandboxError("invalid_request", f"size must be at most {MAX_QUERY_SIZE}", field="size")
+        if size > knobs.max_query_size:
+            if knobs.oversize_query == "refuse":
+                raise SandboxError("invalid_request", f"size must be at most {knobs.max_query_size}", field="size")
+            size = knobs.max_query_size
         cache_key = json.dumps(
             [body.get("filters"), body.get("filterExpression"), body.get("orderBy")], sort_keys=True, default=str
         )

@@ -174,3 +174,16 @@ def test_knob_validation_and_admin_endpoints(sb):
     assert httpx.get(f"{sb.rest_url}/objects/company-config/class").status_code == 401  # an API call, recorded
     assert len(httpx.get(f"{admin}/stats", params={"recent": 1}).json()["recent"]) == 1
     assert httpx.get(f"{admin}/stats", params={"recent": 0}).json()["recent"] == []  # totals only
+
+
+def test_a_query_size_above_the_largest_is_refused_or_capped(sb):
+    rest = Rest(sb)
+    query = {"object": "accounts-receivable/customer", "fields": ["key"], "size": 11}
+    assert rest.query({**query, "size": 4000}).status_code == 200  # the default largest
+    assert rest.query({**query, "size": 4001}).status_code == 400
+    sb.configure(max_query_size=10)
+    refused = rest.query(query)
+    assert refused.status_code == 400 and "size must be at most 10" in refused.text
+    sb.configure(oversize_query="cap")
+    capped = rest.query(query).json()
+    assert len(capped["ia::result"]) == 10 and capped["ia::meta"]["totalCount"] == len(sb.records("CUSTOMER"))
