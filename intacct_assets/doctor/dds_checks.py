@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
@@ -169,6 +171,12 @@ def _dialect_result(ctx: DoctorContext, delivered: Delivered) -> CheckResult:
     described = (f"{dialect.delimiter!r} delimited, {dialect.enclosure!r} enclosed, "
                  f"{'a header row' if dialect.has_header else 'no header row'}, {dialect.line_ending} line ends"
                  f"{', BOM' if dialect.bom else ''}, {dialect.width} fields ({key})")
+    bracketed = _bracketed(ctx, delivered, dialect)
+    if bracketed:
+        return warned(f"{described}: values such as {bracketed[0]!r} are enclosed in [ ]; the reader closes a [ "
+                      "enclosure with [ (as PHP's fputcsv writes; whether DDS closes it with ] is undocumented), so "
+                      "such files load wrong (brackets kept, or records run together)",
+                      "set the DDS job's enclosure (Text qualifier) to \" (double quote)", subject)
     if dialect.has_header:
         names = _header(ctx, delivered, dialect)
         absent = [column for column in obj.key if column not in names]
@@ -261,11 +269,25 @@ def _known_columns(obj: CatalogObject) -> list[str]:
 
 
 def _header(ctx: DoctorContext, delivered: Delivered, dialect: Dialect) -> list[str]:
+    first = next(_records(ctx, delivered, dialect), [])
+    return [name.strip() for name in first]
+
+
+def _bracketed(ctx: DoctorContext, delivered: Delivered, dialect: Dialect) -> list[str]:
+    """Whole fields of the file's first bytes written as ``[...]``: a DDS job whose ``[`` enclosure closes with
+    ``]``. (A ``[`` enclosure closed by ``[`` never ends a field with ``]``.)"""
+    sample, _ = _sample(ctx, delivered)
+    delimiter = re.escape(dialect.delimiter)
+    field = re.compile(rf"(?:^|(?<={delimiter}))\[[^\[\]\r\n]*\](?={delimiter}|\r|\n|$)", re.MULTILINE)
+    return field.findall(sample.decode("utf-8", "replace"))
+
+
+def _records(ctx: DoctorContext, delivered: Delivered, dialect: Dialect) -> Iterator[list[str]]:
+    """The records of the file's first bytes, read in ``dialect``."""
     sample, _ = _sample(ctx, delivered)
     text = sample[len(UTF8_BOM):] if dialect.bom else sample
-    first = next(csv.reader(io.StringIO(text.decode("utf-8", "replace"), newline=""), delimiter=dialect.delimiter,
-                            quotechar=dialect.enclosure), [])
-    return [name.strip() for name in first]
+    return csv.reader(io.StringIO(text.decode("utf-8", "replace"), newline=""), delimiter=dialect.delimiter,
+                      quotechar=dialect.enclosure)
 
 
 def _ddl(ctx: DoctorContext, obj: CatalogObject) -> DdsTableDdl | None:

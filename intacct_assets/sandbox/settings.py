@@ -130,6 +130,8 @@ class DdsFormat:
     compress: bool = False
     bom: bool = False
     deletes_inline: bool = False  # True: deletes go into the change file, not a separate .delete. file
+    # a `[` enclosure closes with `]` ([Acme Inc]); default: with `[` like every other enclosure (PHP fputcsv)
+    bracket_pair: bool = False
 
     def __post_init__(self) -> None:
         if self.delimiter not in DELIMITERS:

@@ -25,7 +25,7 @@ from intacct_assets.doctor.intacct_checks import (
 )
 from intacct_assets.doctor.local_checks import warehouse_file
 from intacct_assets.doctor.xml_dates import xml_dates
-from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
+from intacct_assets.sandbox import DdsFormat, Knobs, Sandbox, SandboxSettings
 
 API = (oauth_token, xml_session, api_objects)
 
@@ -397,3 +397,19 @@ def test_dds_dialect_a_damaged_gzip_file(sb, doctor, bucket_files):
     result = only(report, "dds_dialect", "VENDOR")
     assert result.status == "fail" and "starts like gzip but does not decompress" in result.found
     assert report.of("dds_dialect", "CUSTOMER")[0].status == "pass" and report.of("dds_ddl")[0].status == "pass"
+
+
+@pytest.mark.parametrize("bracket_pair", [True, False])
+def test_dds_dialect_values_enclosed_in_brackets(doctor, bracket_pair):
+    """DDS offers [ as an enclosure ("Left bracket"); whether it closes with ] is undocumented. The reader closes
+    [ with [ (PHP fputcsv): files of a job that closes with ] would keep their brackets, so the doctor warns."""
+    dds = DdsFormat(enclosure="[", bracket_pair=bracket_pair, include_headers=True)
+    with Sandbox(SandboxSettings(seed=3, dds=dds, initial_delivery=True)) as brackets:
+        report = doctor(brackets, checks=(dds_dialect,))
+    vendor = report.of("dds_dialect", "VENDOR")[0]
+    if bracket_pair:
+        assert vendor.status == "warn" and "values such as '[" in vendor.found
+        assert "are enclosed in [ ]; the reader closes a [ enclosure with [" in vendor.found
+        assert vendor.fix == 'set the DDS job\'s enclosure (Text qualifier) to " (double quote)'
+    else:
+        assert vendor.status == "pass" and "'[' enclosed" in vendor.found
