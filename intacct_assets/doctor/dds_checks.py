@@ -150,7 +150,24 @@ def dds_dialect(ctx: DoctorContext) -> list[CheckResult]:
     newest = _newest_files(ctx)
     if not newest:
         return [skipped("no files of catalog objects to look at", "see dds_file_names")]
-    return [_dialect_result(ctx, delivered) for delivered in newest]
+    return [_delete_layout(ctx, delivered, _dialect_result(ctx, delivered)) for delivered in newest]
+
+
+def _delete_layout(ctx: DoctorContext, delivered: Delivered, result: CheckResult) -> CheckResult:
+    """The object's newest delete file too, when it has no header row: Intacct documents no column order for
+    delete files, so the reader assumes one (``delete_file_layout``)."""
+    deletes = next((d for d in _newest_files(ctx, job="delete") if d.obj.name == delivered.obj.name), None)
+    if result.status != "pass" or deletes is None:
+        return result
+    checked = result if deletes.file.key == delivered.file.key else _dialect_result(ctx, deletes)
+    dialect = _sample_dialect(ctx, deletes) if checked.status == "pass" else None
+    if checked.status != "pass" or dialect is None or dialect.has_header:
+        return checked if checked.status != "pass" else result
+    layout = ", ".join(name for name, _ in delete_file_layout(_ddl(ctx, deletes.obj)))
+    key = ctx.dds_settings.relative_key(deletes.file.key)
+    return warned(f"{result.found}; its delete files have no header row ({key}): they are read as {layout}, an "
+                  "assumed column order (Intacct documents none)",
+                  "turn on includeHeaders in the DDS job: every column is then read by its name", result.subject)
 
 
 def _dialect_result(ctx: DoctorContext, delivered: Delivered) -> CheckResult:
@@ -213,8 +230,9 @@ def _data_files(ctx: DoctorContext, files: list[S3Object]) -> list[S3Object]:
     return [f for f in files if not f.key.endswith("/") and not settings.is_ddl_key(f.key)]
 
 
-def _newest_files(ctx: DoctorContext) -> list[Delivered]:
-    """The newest non-empty file of every catalog object the bucket has files of, by object name."""
+def _newest_files(ctx: DoctorContext, job: str | None = None) -> list[Delivered]:
+    """The newest non-empty file (of one ``job`` type, if given) of every catalog object the bucket has files of,
+    by object name."""
     settings = ctx.dds_settings
     parser = settings.file_name_parser()
     newest: dict[str, Delivered] = {}
@@ -224,7 +242,7 @@ def _newest_files(ctx: DoctorContext) -> list[Delivered]:
         except FileNameError:
             continue
         obj = ctx.catalog.get(name.object) if name else None
-        if name is None or obj is None or not obj.dds or file.size == 0:
+        if name is None or obj is None or not obj.dds or file.size == 0 or job not in (None, name.job):
             continue
         known = newest.get(obj.name)
         if known is None or (file.last_modified, file.key) > (known.file.last_modified, known.file.key):

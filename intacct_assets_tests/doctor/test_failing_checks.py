@@ -413,3 +413,25 @@ def test_dds_dialect_values_enclosed_in_brackets(doctor, bracket_pair):
         assert vendor.fix == 'set the DDS job\'s enclosure (Text qualifier) to " (double quote)'
     else:
         assert vendor.status == "pass" and "'[' enclosed" in vendor.found
+
+
+def test_dds_dialect_headerless_delete_files_are_read_in_an_assumed_order(sb, doctor, bucket_files):
+    """Intacct documents no column layout for delete files: headerless ones are read in an assumed order."""
+    prefix = bucket_files.fresh_prefix()
+    bucket_files.copy("VENDOR", prefix)
+    bucket_files.copy("CUSTOMER", prefix)
+    bucket_files.put(prefix + "VENDOR.delete.2026-11-02T06-00-00Z.csv",
+                     b"7,V00007,2026-11-02T06:00:00Z,2026-11-02T06:00:00Z,delete\n")
+    bucket_files.put(prefix + "CUSTOMER.delete.2026-11-02T06-00-00Z.csv",
+                     b"RECORDNO,CUSTOMERID,WHENMODIFIED,ddsReadTime,ddsChangeType\n"
+                     b"7,C00007,2026-11-02T06:00:00Z,2026-11-02T06:00:00Z,delete\n")
+    report = doctor(sb, checks=(dds_dialect,), INTACCT_DDS_PREFIX=prefix)
+    vendor = only(report, "dds_dialect", "VENDOR")
+    assert vendor.status == "warn" and "its delete files have no header row (VENDOR.delete." in vendor.found
+    assert "read as RECORDNO, VENDORID, WHENMODIFIED, ddsReadTime, ddsChangeType, an assumed column order" \
+        in vendor.found
+    assert vendor.fix.startswith("turn on includeHeaders in the DDS job")
+    assert report.of("dds_dialect", "CUSTOMER")[0].status == "pass"  # its delete files name their columns
+    bucket_files.put(prefix + "VENDOR.delete.2026-11-03T06-00-00Z.csv", b"7,2026-11-03T06:00:00Z,delete\n")
+    narrow = only(doctor(sb, checks=(dds_dialect,), INTACCT_DDS_PREFIX=prefix), "dds_dialect", "VENDOR")
+    assert narrow.status == "fail" and "VENDOR.delete.2026-11-03T06-00-00Z.csv" in narrow.found
