@@ -230,7 +230,9 @@ class RestApi:
             if path == "/services/core/query" and request.method == "POST":
                 return self._query(request, ctx)
             if path == "/services/core/model" and request.method == "GET":
-                return self._model(request)
+                answer = self._model(request)
+                call.transactions += self.store.knobs.bill_metadata and answer.status == 200
+                return answer
             if path == "/services/company-config/dimensions/list" and request.method == "GET":
                 call.transactions += 1
                 rows = dimensions(self.store)
@@ -288,7 +290,7 @@ class RestApi:
                 raise SandboxError("invalid_request", "PATCH on a record URL takes one JSON object")
             body = {**body, "key": keys}
         idem_key = request.header("idempotency-key")
-        if idem_key is None:
+        if idem_key is None or (isinstance(body, list) and not self.store.knobs.idempotent_batches):
             return self._write(defn, method, body, ctx, request)
         if len(idem_key) > 256:
             raise SandboxError("invalid_request", "Idempotency-Key must be at most 256 characters")

@@ -44,6 +44,8 @@ class Knobs:
     # REST query `size`: at most 4000 (secondary sources only); a larger one is refused (400) or capped silently
     max_query_size: int = 4000
     oversize_query: str = "refuse"  # refuse | cap
+    idempotent_batches: bool = True  # False: an array POST/PATCH ignores Idempotency-Key (runs again, uncached)
+    bill_metadata: bool = False  # True: REST model, XML lookup and readUserFormatting cost a transaction each
     unqueryable_fields: str = ""  # "OBJECT.FIELD,…" (XML names) refused in queries on both faces, model unflagged
     audit_object_key: str = "name"  # AUDITHISTORY.OBJECTKEY: name (documented) | recordno | recordno--REC
     xml_session_timeout_seconds: int = 21600  # an unused XML session dies after this (REST bridge expiresIn)
