@@ -42,6 +42,8 @@ from intacct_assets.warehouse.merge import (
 log = logging.getLogger(__name__)
 
 DDS_SCHEMA = "dds"
+# DDS's smallest records-per-file when splitting is on (intacct-sdk-php DdsJobCreate: MIN_SPLIT_SIZE 10000).
+MIN_SPLIT_SIZE = 10_000
 
 
 @dataclass
@@ -125,6 +127,8 @@ def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> b
     An unsplit file is complete by itself. Split parts must be contiguous from 0 or 1, and the
     last one must be short: DDS fills every part to the split size except the last, so a part
     with fewer records than the largest (or than the configured split size) ends the delivery.
+    A part with fewer records than DDS's smallest split size is the last one by construction, so a
+    lone numbered part below it is complete too (whether DDS numbers a lone part is undocumented).
     """
     if any(part is None for part, _ in parts):
         return True
@@ -137,7 +141,7 @@ def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> b
     last = records[numbers[-1]]
     if split_size:
         return last < split_size
-    return len(numbers) > 1 and last < max(records.values())
+    return last < MIN_SPLIT_SIZE or (len(numbers) > 1 and last < max(records.values()))
 
 
 class DdlLoader:
