@@ -21,7 +21,15 @@ from intacct_assets.catalog import CatalogObject
 from intacct_assets.dds.ddl import DdlError, DdsTableDdl, parse_ddl
 from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, DialectError
 from intacct_assets.dds.filenames import DdsFileName
-from intacct_assets.dds.reader import LINE_COLUMN, ROW_COLUMN, FileRejectedError, ParsedFile, ReadOptions, read_dds_file
+from intacct_assets.dds.reader import (
+    LINE_COLUMN,
+    ROW_COLUMN,
+    DdsFile,
+    FileRejectedError,
+    ParsedFile,
+    ReadOptions,
+    RejectedRecord,
+)
 from intacct_assets.dds.s3 import S3Object, download
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.warehouse import ledger
@@ -36,6 +44,7 @@ from intacct_assets.warehouse.merge import (
     TargetTable,
     Tombstone,
     merge_batch,
+    table_is_empty,
     tombstone_absent,
 )
 
@@ -142,6 +151,23 @@ def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> b
     if split_size:
         return last < split_size
     return last < MIN_SPLIT_SIZE or (len(numbers) > 1 and last < max(records.values()))
+
+
+@dataclass
+class _LoadedRecords:
+    """Totals over a file's batches, keeping the first ``max_stored`` rejected records (by line)."""
+
+    max_stored: int
+    records: int = 0
+    good: int = 0
+    rejected_count: int = 0
+    rejected: list[RejectedRecord] = field(default_factory=list)
+
+    def add(self, parsed: ParsedFile) -> None:
+        self.records += parsed.records
+        self.good += parsed.frame.height
+        self.rejected_count += parsed.rejected_count
+        self.rejected = sorted([*self.rejected, *parsed.rejected], key=lambda r: r.line)[: self.max_stored]
 
 
 class DdlLoader:
@@ -252,22 +278,22 @@ class DdsIngest:
 
     def load_local(self, obj: CatalogObject, file: S3Object, name: DdsFileName, local: Path,
                    started: float | None = None) -> FileOutcome:
-        """Parse a downloaded (decompressed) file and merge it: one transaction, one ledger row."""
+        """Parse a downloaded (decompressed) file and merge it, batch by batch: one transaction, one ledger row."""
         started = time.perf_counter() if started is None else started
         try:
-            parsed = self._parse(obj, name, local)
+            opened = self._open(obj, name, local)
         except (FileRejectedError, DialectError) as error:
             return self._finish_unloaded(file, name, "rejected", str(error), started)
         except Exception as error:
             log.exception("DDS file %s failed to parse", file.key)
             return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
         try:
-            return self._merge(obj, file, name, parsed, started)
+            return self._merge(obj, file, name, opened, started)
         except Exception as error:
-            log.exception("DDS file %s failed to merge", file.key)
+            log.exception("DDS file %s failed to load", file.key)
             return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
 
-    def _parse(self, obj: CatalogObject, name: DdsFileName, local: Path) -> ParsedFile:
+    def _open(self, obj: CatalogObject, name: DdsFileName, local: Path) -> DdsFile:
         def load_ddl() -> list[tuple[str, str]] | None:
             ddl = self.ddl(obj.name)
             if ddl is None:
@@ -280,35 +306,41 @@ class DdsIngest:
         options = ReadOptions(key=obj.key, column_types=reader_types(obj), load_ddl=load_ddl, missing_ddl_hint=hint,
                               hints=self.settings.dialect_hints(),
                               max_rejected_stored=self.settings.max_rejected_stored, job=name.job)
-        return read_dds_file(local, options)
+        return DdsFile(local, options)
 
-    def _merge(self, obj: CatalogObject, file: S3Object, name: DdsFileName, parsed: ParsedFile,
+    def _merge(self, obj: CatalogObject, file: S3Object, name: DdsFileName, opened: DdsFile,
                started: float) -> FileOutcome:
-        batch = versioned_batch(parsed, name, obj)
-        target = target_table(obj, parsed.columns)
+        """Every batch of the file merged inside one transaction, so memory is bounded by the batch size."""
+        target = target_table(obj, opened.columns)
         now = utc_naive(self.clock())
+        counts, loaded = MergeCounts(), _LoadedRecords(self.settings.max_rejected_stored)
         with self.warehouse.connect() as connection, transaction(connection):
             ledger.ensure_meta_tables(connection)
             newest = ledger.latest_snapshot(connection, obj.name)
             # keys of the newest complete delivery (or of a newer one) were there when it was taken: no floor
             in_newest = name.is_snapshot and newest is not None and snapshot_id(name) >= newest[2]
             floor = Tombstone(moment=newest[0], source=newest[1]) if newest and not in_newest else None
-            counts = merge_batch(connection, target, batch, batch_origin(name, file), now, floor)
+            appending = table_is_empty(connection, target)
+            for parsed in opened.batches(self.settings.batch_bytes):
+                loaded.add(parsed)
+                counts += merge_batch(connection, target, versioned_batch(parsed, name, obj), batch_origin(name, file),
+                                      now, floor, new_keys_likely=appending)
             ledger.replace_rejected_rows(connection, file.key, file.etag,
-                                         [(r.line, r.reason, r.raw) for r in parsed.rejected], self.run_id, now)
+                                         [(r.line, r.reason, r.raw) for r in loaded.rejected], self.run_id, now)
             outcome = "ingested" if (counts.inserted or counts.updated or counts.deleted) else "unchanged"
-            if parsed.frame.is_empty() and parsed.rejected_count:
+            if not loaded.good and loaded.rejected_count:
                 outcome = "rejected"
             seconds = time.perf_counter() - started
-            ledger.record_file(connection, self._ledger_row(file, name, outcome, "", parsed, counts, seconds, now))
+            ledger.record_file(connection, self._ledger_row(file, name, outcome, "", loaded.records,
+                                                            loaded.rejected_count, counts, seconds, now))
             message = ""
             if name.is_snapshot:
                 tombstoned, message = self._complete_snapshot(connection, obj, target, name, now)
                 counts.deleted += tombstoned
                 if message:
                     ledger.annotate_file(connection, file.key, file.etag, message)
-        return FileOutcome(file.key, file.etag, outcome, message, records=parsed.records,
-                           rejected=parsed.rejected_count, counts=counts, size_bytes=file.size,
+        return FileOutcome(file.key, file.etag, outcome, message, records=loaded.records,
+                           rejected=loaded.rejected_count, counts=counts, size_bytes=file.size,
                            seconds=time.perf_counter() - started)
 
     def _complete_snapshot(self, connection, obj: CatalogObject, target: TargetTable, name: DdsFileName,
@@ -346,7 +378,7 @@ class DdsIngest:
         return deleted, ""
 
     def _ledger_row(self, file: S3Object, name: DdsFileName | None, outcome: str, message: str,
-                    parsed: ParsedFile | None, counts: MergeCounts | None, seconds: float,
+                    records: int | None, rejected: int | None, counts: MergeCounts | None, seconds: float,
                     now: datetime) -> ledger.FileRecord:
         return ledger.FileRecord(
             key=file.key, etag=file.etag, outcome=outcome, message=message or None,
@@ -354,10 +386,10 @@ class DdsIngest:
             delivery=name.delivery if name else None,
             delivered_at=utc_naive(name.delivered_at) if name and name.delivered_at else None,
             part=name.part if name else None, size_bytes=file.size, last_modified=utc_naive(file.last_modified),
-            records=parsed.records if parsed else None,
+            records=records,
             inserted=counts.inserted if counts else None, updated=counts.updated if counts else None,
             deleted=counts.deleted if counts else None, unchanged=counts.unchanged if counts else None,
-            rejected=parsed.rejected_count if parsed else None, seconds=round(seconds, 3), run_id=self.run_id,
+            rejected=rejected, seconds=round(seconds, 3), run_id=self.run_id,
             processed_at=now,
         )
 
@@ -367,7 +399,7 @@ class DdsIngest:
         seconds = time.perf_counter() - started
         with self.warehouse.connect() as connection, transaction(connection):
             ledger.ensure_meta_tables(connection)
-            ledger.record_file(connection, self._ledger_row(file, name, outcome, message, None, None, seconds,
+            ledger.record_file(connection, self._ledger_row(file, name, outcome, message, None, None, None, seconds,
                                                             utc_naive(self.clock())))
         return FileOutcome(file.key, file.etag, outcome, message, size_bytes=file.size, seconds=seconds)
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from intacct_assets.dds.dialect import DELIMITERS, ENCLOSURES, DialectHints
 from intacct_assets.dds.filenames import FileNameParser
 
+# Text parsed and merged at a time: a 1M-row GLENTRY export (~236 MB) in one batch peaks at ~0.85 GB.
+DEFAULT_BATCH_BYTES = 256 * 1024**2
+
 
 class SettingsError(ValueError):
     """A DDS setting has a value we cannot use; the message names the variable."""
@@ -49,6 +52,7 @@ class DdsSettings:
     max_files_per_run: int = 25
     max_bytes_per_run: int = 2 * 1024**3
     max_runs_per_tick: int = 20
+    batch_bytes: int = DEFAULT_BATCH_BYTES
 
     def __post_init__(self) -> None:
         # The prefix names a folder: S3 prefixes are plain strings, so 'acme' would also list 'acme2/...'
@@ -78,6 +82,7 @@ class DdsSettings:
             max_bytes_per_run=_env_int("INTACCT_DDS_MAX_BYTES_PER_RUN", 2 * 1024**3, env),
             max_rejected_stored=_env_int("INTACCT_DDS_MAX_REJECTED_ROWS", 10_000, env),
             max_runs_per_tick=_env_int("INTACCT_DDS_MAX_RUNS_PER_TICK", 20, env),
+            batch_bytes=_env_int("INTACCT_DDS_BATCH_BYTES", DEFAULT_BATCH_BYTES, env),
         )
         settings.file_name_parser()  # fail early on a bad regex
         return settings

@@ -260,6 +260,13 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
     return counts
 
 
+def table_is_empty(connection: duckdb.DuckDBPyConnection, target: TargetTable) -> bool:
+    """Whether the table has no rows yet (or does not exist)."""
+    exists = run(connection, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                             "AND schema_name = ? AND table_name = ?", [target.schema, target.name])[0][0]
+    return not exists or run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0]
+
+
 def _all_keys_new(connection: duckdb.DuckDBPyConnection, target: TargetTable, batch: pl.DataFrame) -> bool:
     """No key of ``batch`` is in the table yet (its keys are unique)."""
     with registered(connection, "_intacct_keys", batch.select(target.key)):
