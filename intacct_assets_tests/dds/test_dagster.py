@@ -196,3 +196,39 @@ def test_a_lone_numbered_part_completes_its_delivery_through_the_sensor(s3, buck
     assert result.success
     assert result.asset_materializations_for_node(GLENTRY_ASSET.op.name)[0].metadata["deleted"].value == 1
     assert [(r, deleted) for r, _, deleted in business_rows(warehouse)] == [("1", False), ("2", True)]
+
+
+def test_an_unrecognized_file_is_looked_at_again_when_the_file_pattern_changes(s3, bucket, warehouse, resources,
+                                                                                monkeypatch):
+    """No cursor reset: the next tick after INTACCT_DDS_FILE_PATTERN changes plans the file, whatever its age."""
+    key = "exports/glentry-all-20261101060000.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1", change="")]))
+    monkeypatch.setenv("INTACCT_DDS_LOOKBACK_SECONDS", "0")  # the file is older than the window at once
+    with dg.instance_for_test() as instance:
+        [request], cursor = sensor_requests(instance, resources)
+        assert request.job_name == dds_unrecognized_files_job.name
+        assert dds_unrecognized_files_job.execute_in_process(
+            run_config=request.run_config, instance=instance, resources={"warehouse": WarehouseResource()}).success
+        assert sensor_requests(instance, resources, cursor)[0] == []  # reported once
+        monkeypatch.setenv("INTACCT_DDS_FILE_PATTERN", r"^(?P<object>[a-z]+)-(?P<job>all|change)-(?P<ts>\d{14})\.csv$")
+        [request], cursor = sensor_requests(instance, resources, cursor)
+        assert request.asset_selection == [GLENTRY_ASSET.key]
+        assert materialize(GLENTRY_ASSET, resources, instance, request.run_config).success
+        assert sensor_requests(instance, resources, cursor)[0] == []
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT key, outcome FROM intacct_meta.dds_files") == [(key, "ingested")]
+    assert [r for r, _, _ in business_rows(warehouse)] == ["1"]
+
+
+def test_a_manual_run_loads_a_file_recorded_unrecognized_once_the_pattern_matches(s3, bucket, warehouse, resources,
+                                                                                   monkeypatch):
+    key = "glentry-change-20261102060000.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("7")]))
+    with dg.instance_for_test() as instance:
+        [request], _ = sensor_requests(instance, resources)
+        dds_unrecognized_files_job.execute_in_process(run_config=request.run_config, instance=instance,
+                                                      resources={"warehouse": WarehouseResource()})
+        monkeypatch.setenv("INTACCT_DDS_FILE_PATTERN", r"^(?P<object>[a-z]+)-(?P<job>change)-(?P<ts>\d{14})\.csv$")
+        assert materialize(GLENTRY_ASSET, resources, instance).success
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT key, outcome FROM intacct_meta.dds_files") == [(key, "ingested")]
