@@ -323,8 +323,11 @@ class DdsIngest:
             appending = table_is_empty(connection, target)
             for parsed in opened.batches(self.settings.batch_bytes):
                 loaded.add(parsed)
-                counts += merge_batch(connection, target, versioned_batch(parsed, name, obj), batch_origin(name, file),
-                                      now, floor, new_keys_likely=appending)
+                batch = versioned_batch(parsed, name, obj)
+                del parsed  # only one batch in memory: the next is parsed while this name would still hold it
+                counts += merge_batch(connection, target, batch, batch_origin(name, file), now, floor,
+                                      new_keys_likely=appending)
+                del batch
             ledger.replace_rejected_rows(connection, file.key, file.etag,
                                          [(r.line, r.reason, r.raw) for r in loaded.rejected], self.run_id, now)
             outcome = "ingested" if (counts.inserted or counts.updated or counts.deleted) else "unchanged"

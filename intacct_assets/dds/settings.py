@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from intacct_assets.dds.dialect import DELIMITERS, ENCLOSURES, DialectHints
 from intacct_assets.dds.filenames import FileNameParser
 
-# Text parsed and merged at a time: a 1M-row GLENTRY export (~236 MB) in one batch peaks at ~0.85 GB.
-DEFAULT_BATCH_BYTES = 256 * 1024**2
+# Text parsed and merged at a time (~550,000 GLENTRY records): bounds memory whatever the file size.
+DEFAULT_BATCH_BYTES = 128 * 1024**2
 
 
 class SettingsError(ValueError):
