@@ -82,7 +82,7 @@ class FileBatch:
 class DiscoveryPlan:
     batches: list[FileBatch]
     unrecognized: list[tuple[S3Object, str]]
-    deferred: int
+    deferred: list[S3Object]  # files for the next tick (INTACCT_DDS_MAX_RUNS_PER_TICK)
     cursor: DiscoveryCursor
 
 
@@ -171,6 +171,6 @@ def plan_discovery(listing: Iterable[S3Object], cursor: DiscoveryCursor, catalog
         horizon = min(horizon, min(obj.last_modified.timestamp() for obj in deferred) - 1)
     horizon = max(cursor.horizon, horizon)
     seen = {key: value for key, value in seen.items() if value[1] >= horizon}
-    return DiscoveryPlan(batches=batches, unrecognized=unrecognized, deferred=len(deferred),
+    return DiscoveryPlan(batches=batches, unrecognized=unrecognized, deferred=deferred,
                          cursor=DiscoveryCursor(seen=seen, horizon=horizon, unrecognized=unrecognized_before,
                                                 recognizer=recognizer, listed_at=cursor.listed_at))

@@ -53,12 +53,22 @@ class DdsSettings:
     max_bytes_per_run: int = 2 * 1024**3
     max_runs_per_tick: int = 20
     batch_bytes: int = DEFAULT_BATCH_BYTES
+    sqs_queue_url: str = ""
+    full_listing_seconds: int = 3600
 
     def __post_init__(self) -> None:
         # The prefix names a folder: S3 prefixes are plain strings, so 'acme' would also list 'acme2/...'
         # (another company's deliveries) and put the DDL folder at 'acme_ddl/'.
         if self.prefix and not self.prefix.endswith("/"):
             object.__setattr__(self, "prefix", self.prefix + "/")
+        # the full listing finds files whose notification was lost only while they are inside the look-back window
+        if self.sqs_queue_url and self.full_listing_seconds >= self.lookback_seconds:
+            raise SettingsError(
+                f"INTACCT_DDS_FULL_LISTING_SECONDS={self.full_listing_seconds} must be shorter than "
+                f"INTACCT_DDS_LOOKBACK_SECONDS={self.lookback_seconds}: a file whose notification was lost is found "
+                "by the full listing only while it is inside the look-back window")
+        if self.batch_bytes < 1:
+            raise SettingsError(f"INTACCT_DDS_BATCH_BYTES={self.batch_bytes} must be at least 1")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DdsSettings:
@@ -83,6 +93,8 @@ class DdsSettings:
             max_rejected_stored=_env_int("INTACCT_DDS_MAX_REJECTED_ROWS", 10_000, env),
             max_runs_per_tick=_env_int("INTACCT_DDS_MAX_RUNS_PER_TICK", 20, env),
             batch_bytes=_env_int("INTACCT_DDS_BATCH_BYTES", DEFAULT_BATCH_BYTES, env),
+            sqs_queue_url=env.get("INTACCT_DDS_SQS_QUEUE_URL", ""),
+            full_listing_seconds=_env_int("INTACCT_DDS_FULL_LISTING_SECONDS", 3600, env),
         )
         settings.file_name_parser()  # fail early on a bad regex
         return settings
