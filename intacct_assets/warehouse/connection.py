@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 from filelock import FileLock, Timeout
 
+from intacct_assets.warehouse.layout import ensure_layout
 from intacct_assets.warehouse.sql import string_literal
 
 DEFAULT_DUCKDB_PATH = "data/intacct.duckdb"
@@ -90,6 +91,7 @@ class Warehouse:
         if self.memory_limit:  # for memory_limit_lowered, to set it back exactly
             connection.execute(f"SET VARIABLE {_CONFIGURED_LIMIT} = ?", [self.memory_limit]).fetchall()
         try:
+            ensure_layout(connection, self.path)
             yield connection
         finally:
             connection.close()
