@@ -33,7 +33,7 @@ from intacct_assets.dds.reader import (
 from intacct_assets.dds.s3 import S3Object, download
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.warehouse import ledger
-from intacct_assets.warehouse.connection import Warehouse, transaction
+from intacct_assets.warehouse.connection import Warehouse, memory_limit_lowered, transaction
 from intacct_assets.warehouse.merge import (
     DELETED,
     MODIFIED,
@@ -51,6 +51,9 @@ from intacct_assets.warehouse.merge import (
 log = logging.getLogger(__name__)
 
 DDS_SCHEMA = "dds"
+# DuckDB's memory while a file loads, its commit included: without a cap DuckDB keeps what it wrote cached and a
+# 4M-row file peaked at 1.3 GB at commit (0.8 GB with it); beyond it DuckDB spills to <warehouse>.tmp.
+FILE_MEMORY_LIMIT = "400MiB"
 # DDS's smallest records-per-file when splitting is on (intacct-sdk-php DdsJobCreate: MIN_SPLIT_SIZE 10000).
 MIN_SPLIT_SIZE = 10_000
 
@@ -314,7 +317,8 @@ class DdsIngest:
         target = target_table(obj, opened.columns)
         now = utc_naive(self.clock())
         counts, loaded = MergeCounts(), _LoadedRecords(self.settings.max_rejected_stored)
-        with self.warehouse.connect() as connection, transaction(connection):
+        with (self.warehouse.connect() as connection, memory_limit_lowered(connection, FILE_MEMORY_LIMIT),
+              transaction(connection)):
             ledger.ensure_meta_tables(connection)
             newest = ledger.latest_snapshot(connection, obj.name)
             # keys of the newest complete delivery (or of a newer one) were there when it was taken: no floor

@@ -145,15 +145,24 @@ def undone_after(undo: Callable[[], object]) -> Iterator[None]:
 
 @contextmanager
 def registered(connection: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
-    """``frame`` readable as ``name`` inside the block (zero-copy through Arrow), for statements sent by ``run``.
+    """``frame`` readable as the view ``name`` inside the block (zero-copy through Arrow)."""
+    connection.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    with undone_after(lambda: connection.unregister(name)):
+        yield
 
-    DuckDB's replacement scan finds it among this module's globals, which are those of the frame that calls
-    ``execute``. It is not registered: a registered view is a catalog entry, and a transaction keeps every
-    entry it dropped, with its Arrow data, until it ends, so a file merged batch by batch in one transaction
-    held every batch it had merged (+350 MB per million rows).
+
+@contextmanager
+def scanned(name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` readable as ``name`` inside the block (zero-copy through Arrow) by statements sent through ``run``,
+    for work inside a long transaction.
+
+    DuckDB's replacement scan finds it among this module's globals, which are those of ``run``, the frame that
+    calls ``execute``. Unlike ``registered`` it leaves no catalog entry: a transaction keeps every view it
+    dropped, with its Arrow data, until it ends, so a file merged batch by batch in one transaction would hold
+    every batch it had merged (+350 MB a million rows).
     """
     if name in globals():
-        raise RuntimeError(f"{name} is already bound: registered blocks of one name cannot overlap")
+        raise RuntimeError(f"{name} is already bound: scanned blocks of one name cannot overlap")
     globals()[name] = frame.to_arrow(compat_level=pl.CompatLevel.newest())
     try:
         yield

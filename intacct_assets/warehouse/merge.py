@@ -31,7 +31,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from intacct_assets.warehouse.connection import memory_limit_lowered, registered, run, undone_after
+from intacct_assets.warehouse.connection import memory_limit_lowered, run, scanned, undone_after
 from intacct_assets.warehouse.sql import DUCKDB_TYPES, UnsafeIdentifierError, quote, table_name
 
 VERSION = "_intacct_version"
@@ -251,7 +251,7 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
             new_keys_likely and _all_keys_new(connection, target, batch)):
         # every key is new: one plain append. Several INSERTs in one transaction would each leave a partly
         # filled row group, which the checkpoint at close then rewrites (0.3-0.7 s more for a million rows).
-        with registered(connection, "_intacct_batch", batch), memory_limit_lowered(connection, APPEND_MEMORY_LIMIT):
+        with scanned("_intacct_batch", batch), memory_limit_lowered(connection, APPEND_MEMORY_LIMIT):
             counts += _insert_all(connection, target, data_columns, batch.columns, batch.height, params, floor)
         return counts
     for offset in range(0, batch.height, CHUNK_ROWS):
@@ -269,7 +269,7 @@ def table_is_empty(connection: duckdb.DuckDBPyConnection, target: TargetTable) -
 
 def _all_keys_new(connection: duckdb.DuckDBPyConnection, target: TargetTable, batch: pl.DataFrame) -> bool:
     """No key of ``batch`` is in the table yet (its keys are unique)."""
-    with registered(connection, "_intacct_keys", batch.select(target.key)):
+    with scanned("_intacct_keys", batch.select(target.key)):
         return not run(connection, f"SELECT EXISTS (SELECT 1 FROM _intacct_keys b JOIN {target.qualified} t "
                                    f"ON {_key_match(target.key, 'b', 't')})")[0][0]
 
@@ -313,12 +313,12 @@ def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, dat
     version, data_version = _batch_versions(chunk.columns, params["snapshot"] is not None)
     bookkeeping = [c for c in chunk.columns if c.startswith("_intacct_")]
     with undone_after(lambda: run(connection, "DROP TABLE IF EXISTS _intacct_plan")):
-        with registered(connection, "_intacct_batch", chunk.select(*target.key, *bookkeeping)):
+        with scanned("_intacct_batch", chunk.select(*target.key, *bookkeeping)):
             counts = _plan_and_update(connection, target, version, data_version, chunk.height, params, floor)
         if run(connection, "SELECT count(*) FROM _intacct_plan WHERE _take_data")[0][0]:
             run(connection, f"DELETE FROM {table} WHERE rowid IN (SELECT _t_rowid FROM _intacct_plan "
                             "WHERE _take_data AND NOT _is_new)")
-            with registered(connection, "_intacct_batch", chunk):
+            with scanned("_intacct_batch", chunk):
                 _sql(connection, _insert_sql(
                     table, data_columns, deleted="p._deleted", version="p._version", source="p._source",
                     data_version="p._data_version", snapshot="p._snapshot",
