@@ -76,7 +76,8 @@ def _load(workdir: Path, database: Path, file_name: str) -> dict:
     from intacct_assets.warehouse.connection import Warehouse
 
     path = workdir / file_name
-    ingest = DdsIngest(Warehouse(str(database)), s3_client=None, settings=DdsSettings(bucket="local"))
+    settings = DdsSettings.from_env({**os.environ, "INTACCT_DDS_BUCKET": "local"})  # INTACCT_DDS_BATCH_BYTES applies
+    ingest = DdsIngest(Warehouse(str(database)), s3_client=None, settings=settings)
     file = S3Object(file_name, f"etag-{time.time_ns()}", path.stat().st_size, datetime.now(UTC))
     with PeakRss() as rss:
         started = time.perf_counter()

@@ -68,6 +68,9 @@ class ParsedFile:
     records: int
     rejected: list[RejectedRecord] = field(default_factory=list)
     rejected_count: int = 0
+    # added to a record's row number (ROW_COLUMN, counted within its piece) to order it within the whole file:
+    # the piece's first byte, which no earlier piece's row number reaches
+    position_offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -155,12 +158,14 @@ class DdsFile:
         piece = _Piece(data, first_line=span.first_line, has_header=header, at_start=span.start == 0)
         names = list(self.columns)
         try:
-            return _typed(_text_columns(piece, self.dialect, names).lazy(), self.columns, self.dialect,
-                          self.options, [], piece)
+            parsed = _typed(_text_columns(piece, self.dialect, names).lazy(), self.columns, self.dialect,
+                            self.options, [], piece)
         except pl.exceptions.PolarsError:
             salvaged, structural = _salvage_records(piece, self.dialect, names)
-            return _typed(salvaged.lazy().with_row_index(ROW_COLUMN), self.columns, self.dialect, self.options,
-                          structural, piece)
+            parsed = _typed(salvaged.lazy().with_row_index(ROW_COLUMN), self.columns, self.dialect, self.options,
+                            structural, piece)
+        parsed.position_offset = span.start
+        return parsed
 
 
 def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:

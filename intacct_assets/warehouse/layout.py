@@ -107,8 +107,19 @@ def layout_version(connection: duckdb.DuckDBPyConnection) -> int | None:
     return 0 if schemas & {"dds", "api"} else None
 
 
+def _recorded_version(connection: duckdb.DuckDBPyConnection) -> int | None:
+    """The version the file records, in one cheap query (the catalog look-ups of ``layout_version`` cost ~10 ms,
+    paid by every connection); None when it records none."""
+    try:
+        return _run(connection, f"SELECT max(version) FROM {META_SCHEMA}.{LAYOUT_TABLE}")[0][0]
+    except duckdb.CatalogException:
+        return None
+
+
 def ensure_layout(connection: duckdb.DuckDBPyConnection, path: str) -> None:
     """Bring the file to ``LAYOUT_VERSION``: create it, or migrate it forward in one transaction."""
+    if _recorded_version(connection) == LAYOUT_VERSION:
+        return
     version = layout_version(connection)
     if version == LAYOUT_VERSION:
         return
