@@ -31,6 +31,10 @@ class S3Object:
 
 
 _S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+_LISTED_FIELDS = ("Key", "LastModified", "ETag", "Size")
+# plain strings: lxml's default "smart" ones keep a link to their element and cost several times more
+_FIELD_PATHS = [etree.XPath(f"s3:Contents/s3:{name}/text()", namespaces={"s3": _S3_NS[1:-1]}, smart_strings=False)
+                for name in _LISTED_FIELDS]
 # Listings are XML from the network: no entities resolved, no DTD or network access, no huge trees.
 _LISTING_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -39,30 +43,34 @@ class ListingUnavailableError(RuntimeError):
     """A presigned listing request was refused: the caller lists through botocore instead."""
 
 
-def list_objects(client, bucket: str, prefix: str) -> Iterator[S3Object]:
-    """Every object under the prefix, page by page (any number of keys).
+def list_objects(client, bucket: str, prefix: str, modified_since: datetime | None = None) -> Iterator[S3Object]:
+    """Every object under the prefix, page by page (any number of keys); with ``modified_since``, only those whose
+    LastModified is not older (the others cost no object at all).
 
     Pages are fetched with presigned ``ListObjectsV2`` URLs (signed by the client, so credentials, endpoint
     and addressing are botocore's) and parsed with lxml: botocore's own parser costs ~70 µs of CPU a key
     (most of it parsing LastModified with dateutil), which made a sensor tick cost seconds at 100,000
-    keys; this costs ~5. A server that refuses presigned listings is listed through botocore.
+    keys. A server that refuses presigned listings is listed through botocore.
     """
     listed = 0
     try:
-        for obj in _presigned_listing(client, bucket, prefix):
+        for obj in _presigned_listing(client, bucket, prefix, modified_since):
             listed += 1
             yield obj
     except ListingUnavailableError as error:
         if listed:
             raise
         log.info("listing s3://%s/%s through botocore: %s", bucket, prefix, error)
-        yield from _botocore_listing(client, bucket, prefix)
+        yield from (obj for obj in _botocore_listing(client, bucket, prefix)
+                    if modified_since is None or obj.last_modified >= modified_since)
 
 
-def _presigned_listing(client, bucket: str, prefix: str) -> Iterator[S3Object]:
+def _presigned_listing(client, bucket: str, prefix: str, modified_since: datetime | None) -> Iterator[S3Object]:
     params: dict[str, str] = {"Bucket": bucket, "Prefix": prefix, "EncodingType": "url"}
     bundle = os.environ.get("AWS_CA_BUNDLE")  # botocore's own setting for a private CA
     verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=bundle) if bundle else True
+    # S3 writes LastModified as 2026-12-07T10:13:42.000Z: texts of one shape compare like the moments they say
+    since = f"{modified_since.astimezone(UTC):%Y-%m-%dT%H:%M:%S}" if modified_since else ""
     with httpx.Client(timeout=120, verify=verify) as http:
         while True:
             url = client.generate_presigned_url("list_objects_v2", Params=params, ExpiresIn=900)
@@ -71,15 +79,24 @@ def _presigned_listing(client, bucket: str, prefix: str) -> Iterator[S3Object]:
                 raise ListingUnavailableError(f"the presigned ListObjectsV2 request answered HTTP "
                                               f"{response.status_code}")
             root = etree.fromstring(response.content, _LISTING_PARSER)
-            for item in root.iterfind(f"{_S3_NS}Contents"):
-                fields = {child.tag[len(_S3_NS):]: child.text for child in item}
-                yield S3Object(key=unquote_plus(fields["Key"]), etag=(fields.get("ETag") or "").strip('"'),
-                               size=int(fields.get("Size") or 0),
-                               last_modified=datetime.fromisoformat(fields["LastModified"]).astimezone(UTC))
+            yield from _page_objects(root, since)
             token = root.findtext(f"{_S3_NS}NextContinuationToken")
             if root.findtext(f"{_S3_NS}IsTruncated") != "true" or not token:
                 return
             params["ContinuationToken"] = token
+
+
+def _page_objects(root, since: str) -> Iterator[S3Object]:
+    """A page's objects, read column by column (three times cheaper than element by element)."""
+    columns = [path(root) for path in _FIELD_PATHS]
+    if len({len(column) for column in columns}) > 1:  # an element missing somewhere: no column is aligned
+        columns = [[item.findtext(f"{_S3_NS}{name}") or "" for item in root.iterfind(f"{_S3_NS}Contents")]
+                   for name in _LISTED_FIELDS]
+    for key, modified, etag, size in zip(*columns, strict=True):
+        if modified[:19] < since:
+            continue
+        yield S3Object(key=unquote_plus(key) if "%" in key or "+" in key else key, etag=etag.strip('"'),
+                       size=int(size or 0), last_modified=datetime.fromisoformat(modified).astimezone(UTC))
 
 
 def _botocore_listing(client, bucket: str, prefix: str) -> Iterator[S3Object]:

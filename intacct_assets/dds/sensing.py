@@ -10,6 +10,7 @@ knows newer) plan nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from intacct_assets.catalog import Catalog
 from intacct_assets.dds import notifications
@@ -31,7 +32,13 @@ def sense(s3, sqs, cursor: DiscoveryCursor, catalog: Catalog, settings: DdsSetti
     notices = notifications.receive(sqs, settings.sqs_queue_url, settings.bucket) if event_driven else []
     listed = (not event_driven or now - cursor.listed_at >= settings.full_listing_seconds
               or cursor.recognizer != recognizer_fingerprint(catalog, settings))
-    candidates = list_objects(s3, settings.bucket, settings.prefix) if listed else _announced(notices, cursor, settings)
+    if listed:
+        # files older than the horizon were all handled: none is needed, unless unrecognized ones get another look
+        again = cursor.recognizer not in (None, recognizer_fingerprint(catalog, settings)) and cursor.unrecognized
+        since = None if again or not cursor.horizon else datetime.fromtimestamp(cursor.horizon, UTC)
+        candidates = list_objects(s3, settings.bucket, settings.prefix, modified_since=since)
+    else:
+        candidates = _announced(notices, cursor, settings)
     plan = plan_discovery(candidates, cursor, catalog, settings)
     if listed:
         plan.cursor = replace(plan.cursor, listed_at=now)
