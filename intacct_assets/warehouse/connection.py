@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 from filelock import FileLock, Timeout
 
 from intacct_assets.warehouse.layout import ensure_layout
@@ -153,9 +152,9 @@ def registered(connection: duckdb.DuckDBPyConnection, name: str, frame: pl.DataF
 
 
 @contextmanager
-def scanned(name: str, frame: pl.DataFrame | pa.RecordBatchReader) -> Iterator[None]:
-    """``frame`` (or a stream of Arrow batches, read once) readable as ``name`` inside the block, zero-copy, by
-    statements sent through ``run``, for work inside a long transaction.
+def scanned(name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` readable as ``name`` inside the block (zero-copy through Arrow) by statements sent through ``run``,
+    for work inside a long transaction.
 
     DuckDB's replacement scan finds it among this module's globals, which are those of ``run``, the frame that
     calls ``execute``. Unlike ``registered`` it leaves no catalog entry: a transaction keeps every view it
@@ -164,7 +163,7 @@ def scanned(name: str, frame: pl.DataFrame | pa.RecordBatchReader) -> Iterator[N
     """
     if name in globals():
         raise RuntimeError(f"{name} is already bound: scanned blocks of one name cannot overlap")
-    globals()[name] = frame.to_arrow(compat_level=pl.CompatLevel.newest()) if isinstance(frame, pl.DataFrame) else frame
+    globals()[name] = frame.to_arrow(compat_level=pl.CompatLevel.newest())
     try:
         yield
     finally:

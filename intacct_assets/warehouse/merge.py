@@ -25,13 +25,11 @@ frame stays small.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
 from intacct_assets.warehouse.connection import memory_limit_lowered, run, scanned, undone_after
 from intacct_assets.warehouse.sql import DUCKDB_TYPES, UnsafeIdentifierError, quote, table_name
@@ -260,46 +258,6 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
         chunk = batch.slice(offset, CHUNK_ROWS).with_row_index(BATCH_ROW)
         counts += _merge_chunk(connection, target, data_columns, chunk, params, floor)
     return counts
-
-
-def append_stream(connection: duckdb.DuckDBPyConnection, target: TargetTable, batches: Iterable[pl.DataFrame],
-                  origin: BatchOrigin, synced_at: datetime) -> MergeCounts:
-    """Append batches to an empty table in one ``INSERT`` that reads them as a stream, one at a time.
-
-    Memory holds one batch, and DuckDB writes the row groups of its one append as it goes: an ``INSERT`` per
-    batch left the commit's checkpoint 1-2 s of rewriting per million rows. The caller guarantees that every
-    key is new and appears once across the batches, and that they share their columns.
-    """
-    pending = iter(batches)
-    first = next(pending, None)
-    if first is None:
-        return MergeCounts()
-    data_columns = [c for c in first.columns if not c.startswith("_intacct_")]
-    ensure_table(connection, target, data_columns)
-    version, data_version = _batch_versions(first.columns, origin.snapshot is not None)
-    schema = first.head(0).to_arrow(compat_level=pl.CompatLevel.newest()).schema
-    totals, head = MergeCounts(), [first]
-    del first  # the stream holds it until DuckDB has read it
-
-    def frames() -> Iterator[pl.DataFrame]:
-        while head:
-            yield head.pop()
-        yield from pending
-
-    def arrow_batches() -> Iterator[pa.RecordBatch]:
-        for frame in frames():
-            tombstones = int(frame[DELETED].sum())
-            totals.inserted += frame.height - tombstones
-            totals.deleted += tombstones
-            yield from frame.to_arrow(compat_level=pl.CompatLevel.newest()).cast(schema).to_batches()
-
-    stream = pa.RecordBatchReader.from_batches(schema, arrow_batches())
-    with scanned("_intacct_batch", stream):
-        _sql(connection, _insert_sql(target.qualified, data_columns, deleted=f"b.{DELETED}", version=version,
-                                     source="$source", data_version=f"CASE WHEN b.{DELETED} THEN {data_version} END",
-                                     snapshot="$snapshot", rows="FROM _intacct_batch b"),
-             {**origin.params(), "synced_at": synced_at})
-    return totals
 
 
 def table_is_empty(connection: duckdb.DuckDBPyConnection, target: TargetTable) -> bool:
