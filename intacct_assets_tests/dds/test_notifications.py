@@ -12,7 +12,7 @@ from dagster_aws.s3 import S3Resource
 
 from intacct_assets.catalog import load_catalog
 from intacct_assets.dds.discovery import DiscoveryCursor
-from intacct_assets.dds.notifications import announced_objects
+from intacct_assets.dds.notifications import announced_objects, delete
 from intacct_assets.dds.sensing import sense
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.defs.dds.sensors import dds_sensor
@@ -60,8 +60,6 @@ def waiting(sqs, queue) -> int:
 
 def tick(s3, sqs, queue, cursor, dds_settings, now):
     """A sensor tick as the sensor does it: plan, then delete the handled messages."""
-    from intacct_assets.dds.notifications import delete
-
     result = sense(s3, sqs, cursor, CATALOG, dds_settings, now)
     delete(sqs, queue, result.handled_messages)
     return result
