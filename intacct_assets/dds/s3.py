@@ -31,12 +31,11 @@ class S3Object:
 
 
 _S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-_LISTED_FIELDS = ("Key", "LastModified", "ETag", "Size")
-# plain strings: lxml's default "smart" ones keep a link to their element and cost several times more
-_FIELD_PATHS = [etree.XPath(f"s3:Contents/s3:{name}/text()", namespaces={"s3": _S3_NS[1:-1]}, smart_strings=False)
-                for name in _LISTED_FIELDS]
 # Listings are XML from the network: no entities resolved, no DTD or network access, no huge trees.
 _LISTING_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+# plain strings: lxml's default "smart" ones keep a link to their element and cost several times more
+_LAST_MODIFIED = etree.XPath("s3:Contents/s3:LastModified/text()", namespaces={"s3": _S3_NS[1:-1]},
+                             smart_strings=False)
 
 
 class ListingUnavailableError(RuntimeError):
@@ -87,16 +86,20 @@ def _presigned_listing(client, bucket: str, prefix: str, modified_since: datetim
 
 
 def _page_objects(root, since: str) -> Iterator[S3Object]:
-    """A page's objects, read column by column (three times cheaper than element by element)."""
-    columns = [path(root) for path in _FIELD_PATHS]
-    if len({len(column) for column in columns}) > 1:  # an element missing somewhere: no column is aligned
-        columns = [[item.findtext(f"{_S3_NS}{name}") or "" for item in root.iterfind(f"{_S3_NS}Contents")]
-                   for name in _LISTED_FIELDS]
-    for key, modified, etag, size in zip(*columns, strict=True):
+    """A page's objects not older than ``since``: LastModified is read for all (one XPath, plain strings, several
+    times cheaper than element by element), the rest only for those kept."""
+    contents = root.findall(f"{_S3_NS}Contents")
+    moments = _LAST_MODIFIED(root)
+    if len(moments) != len(contents):  # an element without LastModified: read them one by one
+        moments = [item.findtext(f"{_S3_NS}LastModified") or "" for item in contents]
+    for item, modified in zip(contents, moments, strict=True):
         if modified[:19] < since:
             continue
-        yield S3Object(key=unquote_plus(key) if "%" in key or "+" in key else key, etag=etag.strip('"'),
-                       size=int(size or 0), last_modified=datetime.fromisoformat(modified).astimezone(UTC))
+        key = item.findtext(f"{_S3_NS}Key")
+        yield S3Object(key=unquote_plus(key) if "%" in key or "+" in key else key,
+                       etag=(item.findtext(f"{_S3_NS}ETag") or "").strip('"'),
+                       size=int(item.findtext(f"{_S3_NS}Size") or 0),
+                       last_modified=datetime.fromisoformat(modified).astimezone(UTC))
 
 
 def _botocore_listing(client, bucket: str, prefix: str) -> Iterator[S3Object]:
