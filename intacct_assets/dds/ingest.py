@@ -7,10 +7,11 @@ and re-running the file converges. Files already loaded (same key and ETag) are 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,6 +158,12 @@ def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> b
     if split_size:
         return last < split_size
     return last < MIN_SPLIT_SIZE or (len(numbers) > 1 and last < max(records.values()))
+
+
+def _taken(items: list) -> Iterator:
+    """The items, each dropped from the list as it is handed out (so the list does not keep it alive)."""
+    while items:
+        yield items.pop(0)
 
 
 @dataclass
@@ -325,6 +332,10 @@ class DdsIngest:
         target = target_table(obj, opened.columns)
         now = utc_naive(self.clock())
         counts, loaded = MergeCounts(), _LoadedRecords(self.settings.max_rejected_stored)
+        # the first batch (a whole file, for most) is parsed before the warehouse lock is taken: other runs write
+        # meanwhile; later batches are parsed inside it, between merges
+        batches = opened.batches(self._batch_bytes(opened))
+        parsed_ahead = [next(batches)]
         with self.warehouse.connect() as connection, memory_limit_lowered(connection, FILE_MEMORY_LIMIT):
             with transaction(connection):
                 ledger.ensure_meta_tables(connection)
@@ -334,7 +345,7 @@ class DdsIngest:
                 floor = Tombstone(moment=newest[0], source=newest[1]) if newest and not in_newest else None
                 origin = batch_origin(name, file)
                 appending = floor is None and table_is_empty(connection, target)
-                for parsed in opened.batches(self._batch_bytes(opened)):
+                for parsed in itertools.chain(_taken(parsed_ahead), batches):
                     loaded.add(parsed)
                     batch = versioned_batch(parsed, name, obj)
                     del parsed  # one batch in memory: the next is parsed while this name would still hold it
