@@ -1,16 +1,19 @@
-"""DDS ingestion benchmark (issue 2): prints rows/s, seconds and peak RSS per scenario.
+"""DDS ingestion benchmark (issues 2 and 14): prints seconds, rows/s and peak RSS per scenario.
 
 Scenarios, each in a fresh child process so peak RSS is its own:
-  raw      polars read_csv of the file, every field as text (the ceiling)
-  cold     the file into an empty dds.glentry (parse + type + version + merge + ledger, one transaction)
-  replay   the same file again into the full table (every record compared, nothing changes)
-  change   a 10,000-row change file into a 10,000,000-row table
+  raw        polars read_csv of the file, every field as text (the ceiling)
+  duckdb     DuckDB's own CSV loader (read_csv, types detected) into a new table: a floor to beat
+  cold       the file into an empty dds.glentry (parse + type + version + merge + ledger, one transaction)
+  replay     the same file again into the full table (every record compared, nothing changes)
+  change     a 10,000-row change file into a 10,000,000-row table
+  tombstone  a complete `all` delivery of 1,000 records into the 10,000,000-row table loaded by `cold`:
+             9,999,000 absent records flagged deleted (10M size only)
 
-The delivery is GLENTRY-like: 22 columns, 1,000,000 rows (~238 MB), quoted text, ISO timestamps,
-some embedded newlines, leading-zero ids (see gen_glentry.py). Files are read from local disk;
-S3 transfer time is not part of the figures.
+The delivery is GLENTRY-like: 22 columns, 1,000,000 rows (~238 MB) by default, quoted text, ISO timestamps,
+some embedded newlines, leading-zero ids (see gen_glentry.py); the 4M and 10M sizes are single files of 4 and
+10 million rows (DDS splitting off). Files are read from local disk; S3 transfer time is not part of the figures.
 
-    .venv/bin/python benchmarks/dds_ingest.py [--rows 1000000] [--workdir /tmp/dds-bench]
+    .venv/bin/python benchmarks/dds_ingest.py [--sizes 1m,4m,10m] [--workdir /tmp/intacct-dds-bench]
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import hashlib
 import inspect
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -32,6 +36,10 @@ sys.path.insert(0, str(BENCHMARKS))
 
 ALL_FILE = "GLENTRY.all.2026-11-01T06-00-00Z.csv"
 CHANGE_FILE = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
+SMALL_EXPORT = "GLENTRY.all.2026-11-05T06-00-00Z.csv"  # 1,000 records: everything else is absent
+SIZES = {"1m": 1_000_000, "4m": 4_000_000, "10m": 10_000_000}
+SCENARIOS_BY_SIZE = {"1m": ["raw", "duckdb", "cold", "replay", "change"], "4m": ["duckdb", "cold"],
+                     "10m": ["duckdb", "cold", "tombstone"]}
 
 
 class PeakRss:
@@ -68,7 +76,8 @@ def _load(workdir: Path, database: Path, file_name: str) -> dict:
     from intacct_assets.warehouse.connection import Warehouse
 
     path = workdir / file_name
-    ingest = DdsIngest(Warehouse(str(database)), s3_client=None, settings=DdsSettings(bucket="local"))
+    settings = DdsSettings.from_env({**os.environ, "INTACCT_DDS_BUCKET": "local"})  # INTACCT_DDS_BATCH_BYTES applies
+    ingest = DdsIngest(Warehouse(str(database)), s3_client=None, settings=settings)
     file = S3Object(file_name, f"etag-{time.time_ns()}", path.stat().st_size, datetime.now(UTC))
     with PeakRss() as rss:
         started = time.perf_counter()
@@ -87,6 +96,36 @@ def scenario_raw(workdir: Path, database: Path) -> dict:
         frame = pl.read_csv(workdir / ALL_FILE, infer_schema=False)
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "rows": frame.height, "peak_rss_mb": rss.peak / 2**20}
+
+
+def scenario_duckdb(workdir: Path, database: Path) -> dict:
+    import duckdb
+
+    scratch = workdir / "duckdb-floor.duckdb"
+    scratch.unlink(missing_ok=True)
+    with PeakRss() as rss:
+        started = time.perf_counter()
+        connection = duckdb.connect(str(scratch))
+        rows = connection.execute(f"CREATE TABLE t AS FROM read_csv('{workdir / ALL_FILE}')").fetchall()
+        rows = connection.execute("SELECT count(*) FROM t").fetchall()[0][0]
+        connection.close()
+        seconds = time.perf_counter() - started
+    scratch.unlink(missing_ok=True)
+    return {"seconds": seconds, "rows": rows, "peak_rss_mb": rss.peak / 2**20}
+
+
+def scenario_tombstone(workdir: Path, database: Path) -> dict:
+    """The table `cold` loaded, copied (each run starts from it), then a complete 1,000-record export."""
+    import shutil
+
+    copy = workdir / "tombstone.duckdb"
+    shutil.copyfile(database, copy)
+    try:
+        result = _load(workdir, copy, SMALL_EXPORT)
+    finally:
+        copy.unlink(missing_ok=True)
+    result["table_rows"] = SIZES["10m"]
+    return result
 
 
 def scenario_cold(workdir: Path, database: Path) -> dict:
@@ -116,7 +155,8 @@ def scenario_change(workdir: Path, database: Path) -> dict:
     return result
 
 
-SCENARIOS = {"raw": scenario_raw, "cold": scenario_cold, "replay": scenario_replay, "change": scenario_change}
+SCENARIOS = {"raw": scenario_raw, "duckdb": scenario_duckdb, "cold": scenario_cold, "replay": scenario_replay,
+             "change": scenario_change, "tombstone": scenario_tombstone}
 
 
 def _recipe(rows: int) -> str:
@@ -126,15 +166,15 @@ def _recipe(rows: int) -> str:
 
 
 def prepare(workdir: Path, rows: int) -> None:
-    from gen_glentry import glentry_frame, write_csv
+    from gen_glentry import glentry_frame, write_csv, write_glentry
 
     workdir.mkdir(parents=True, exist_ok=True)
     stamp, recipe = workdir / "recipe.sha256", _recipe(rows)
     if stamp.exists() and stamp.read_text() == recipe:
         return
-    for stale in (ALL_FILE, CHANGE_FILE, "bench.duckdb", "bench.duckdb.wal"):
+    for stale in (ALL_FILE, CHANGE_FILE, SMALL_EXPORT, "bench.duckdb", "bench.duckdb.wal"):
         (workdir / stale).unlink(missing_ok=True)
-    write_csv(glentry_frame(rows), workdir / ALL_FILE)
+    write_glentry(workdir / ALL_FILE, rows)
     # 10,000 records spread over the 10M-row table, modified after the full export was read (as a
     # change job delivered a day later reports them)
     import polars as pl
@@ -146,38 +186,44 @@ def prepare(workdir: Path, rows: int) -> None:
     changes = changes.with_columns(WHENMODIFIED=modified.dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                    ddsReadTime=pl.lit("2026-11-02T06:00:00Z"))
     write_csv(changes, workdir / CHANGE_FILE)
+    write_csv(glentry_frame(1_000).with_columns(ddsReadTime=pl.lit("2026-11-05T06:00:00Z"),
+                                                ddsChangeType=pl.lit("")), workdir / SMALL_EXPORT)
     stamp.write_text(recipe)
+
+
+def _run(workdir: Path, name: str) -> dict:
+    output = subprocess.run([sys.executable, __file__, "--workdir", str(workdir), "--scenario", name],
+                            check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--sizes", default="1m", help="comma-separated: 1m, 4m, 10m")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/intacct-dds-bench"))
-    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (best and median are printed)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per 1m scenario (best and median are printed)")
     parser.add_argument("--scenario", choices=SCENARIOS, help=argparse.SUPPRESS)  # child-process mode
     args = parser.parse_args()
-    database = args.workdir / "bench.duckdb"
     if args.scenario:
-        print(json.dumps(SCENARIOS[args.scenario](args.workdir, database)))
+        print(json.dumps(SCENARIOS[args.scenario](args.workdir, args.workdir / "bench.duckdb")))
         return
-    prepare(args.workdir, args.rows)
-    size_mb = (args.workdir / ALL_FILE).stat().st_size / 1e6
-    print(f"file: {args.rows:,} rows, {size_mb:.0f} MB; {args.workdir}")
-    results: dict[str, list[dict]] = {}
-    for name in SCENARIOS:
-        for _ in range(args.repeat):
-            output = subprocess.run([sys.executable, __file__, "--workdir", str(args.workdir), "--rows", str(args.rows),
-                                     "--scenario", name], check=True, capture_output=True, text=True).stdout
-            results.setdefault(name, []).append(json.loads(output.strip().splitlines()[-1]))
-    best_raw = min(r["seconds"] for r in results["raw"])
-    print(f"{'':7s} {'best':>7s} {'median':>7s} {'best rows/s':>12s} {'vs raw':>7s} {'peak RSS':>9s}")
-    for name, runs in results.items():
-        seconds = sorted(r["seconds"] for r in runs)
-        best, median = seconds[0], statistics.median(seconds)
-        rows = runs[0]["rows"]
-        extra = f"  table {runs[0]['table_rows']:,} rows" if "table_rows" in runs[0] else ""
-        print(f"{name:7s} {best:6.2f}s {median:6.2f}s {rows / best:12,.0f} {best_raw / best:7.0%} "
-              f"{max(r['peak_rss_mb'] for r in runs):7.0f}MB{extra}  {runs[0].get('counts', '')}")
+    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print(f"{'':15s} {'best':>7s} {'median':>7s} {'best rows/s':>12s} {'vs raw':>7s} {'vs duckdb':>9s} "
+          f"{'peak RSS':>9s}")
+    for size in args.sizes.split(","):
+        rows, workdir = SIZES[size], args.workdir / size
+        prepare(workdir, rows)
+        print(f"-- {size}: {rows:,} rows in one file, {(workdir / ALL_FILE).stat().st_size / 1e6:,.0f} MB; {workdir}")
+        repeat = args.repeat if size == "1m" else 1
+        results = {name: [_run(workdir, name) for _ in range(repeat)] for name in SCENARIOS_BY_SIZE[size]}
+        floors = {name: min(r["seconds"] for r in results[name]) for name in ("raw", "duckdb") if name in results}
+        for name, runs in results.items():
+            seconds = sorted(r["seconds"] for r in runs)
+            best, median = seconds[0], statistics.median(seconds)
+            vs = [f"{floors[f] / best:7.0%}" if f in floors else f"{'':>7s}" for f in ("raw", "duckdb")]
+            extra = f"  table {runs[0]['table_rows']:,} rows" if "table_rows" in runs[0] else ""
+            print(f"{size + ' ' + name:15s} {best:6.2f}s {median:6.2f}s {runs[0]['rows'] / best:12,.0f} {vs[0]} "
+                  f"{vs[1]:>9s} {max(r['peak_rss_mb'] for r in runs):7.0f}MB{extra}  {runs[0].get('counts', '')}")
 
 
 if __name__ == "__main__":

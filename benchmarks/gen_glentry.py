@@ -95,12 +95,21 @@ def write_csv(frame: pl.DataFrame, path: Path) -> Path:
     return path
 
 
+def write_glentry(path: Path, rows: int, chunk_rows: int = 1_000_000) -> Path:
+    """A delivery of any size, generated and written a million rows at a time (bounded memory)."""
+    with path.open("wb") as sink:
+        for start in range(0, rows, chunk_rows):
+            frame = glentry_frame(min(chunk_rows, rows - start), start_recordno=1 + start, seed=7 + start)
+            frame.write_csv(sink, quote_style="non_numeric", include_header=start == 0)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("path", type=Path)
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    write_csv(glentry_frame(args.rows), args.path)
+    write_glentry(args.path, args.rows)
     print(f"{args.path}: {args.rows} rows, {args.path.stat().st_size / 1e6:.0f} MB")
 
 

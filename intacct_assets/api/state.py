@@ -16,19 +16,7 @@ from intacct_assets.intacct.calllog import ApiCall, CallLog
 from intacct_assets.warehouse.connection import registered, run
 from intacct_assets.warehouse.ledger import META_SCHEMA, ensure_meta_tables
 
-API_TABLES = {
-    "api_sync_state": """
-        asset VARCHAR NOT NULL, entity VARCHAR NOT NULL,
-        cursor TIMESTAMP, deletes_cursor TIMESTAMP, reconciled_at TIMESTAMP,
-        full_load_max_key VARCHAR, full_load_after_key VARCHAR, full_load_started_at TIMESTAMP,
-        full_load_max_modified TIMESTAMP, fields_json VARCHAR, fields_at TIMESTAMP,
-        last_run_id VARCHAR, last_success_at TIMESTAMP, updated_at TIMESTAMP, refused_fields VARCHAR,
-        PRIMARY KEY (asset, entity)""",
-    "api_calls": """
-        run_id VARCHAR, asset VARCHAR, started_at TIMESTAMP, face VARCHAR, method VARCHAR, path VARCHAR,
-        operation VARCHAR, entity VARCHAR, status INTEGER, duration_ms DOUBLE, attempt INTEGER,
-        transactions INTEGER, outcome VARCHAR, error VARCHAR, excerpt VARCHAR""",
-}
+API_TABLES = ("api_sync_state", "api_calls")  # declared in warehouse/layout.py
 
 
 CALL_COLUMNS = ("started_at", "face", "method", "path", "operation", "entity", "status", "duration_ms", "attempt",
@@ -67,8 +55,6 @@ class SyncState:
 def ensure_api_tables(connection: duckdb.DuckDBPyConnection) -> None:
     ensure_meta_tables(connection)
     ensure_meta_tables(connection, API_TABLES)
-    # columns added since the table was first created (warehouses made by earlier versions)
-    run(connection, f"ALTER TABLE {META_SCHEMA}.api_sync_state ADD COLUMN IF NOT EXISTS refused_fields VARCHAR")
 
 
 def load_state(connection: duckdb.DuckDBPyConnection, asset: str, entity: str) -> SyncState:

@@ -7,10 +7,11 @@ and re-running the file converges. Files already loaded (same key and ETag) are 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +22,19 @@ from intacct_assets.catalog import CatalogObject
 from intacct_assets.dds.ddl import DdlError, DdsTableDdl, parse_ddl
 from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, DialectError
 from intacct_assets.dds.filenames import DdsFileName
-from intacct_assets.dds.reader import LINE_COLUMN, ROW_COLUMN, FileRejectedError, ParsedFile, ReadOptions, read_dds_file
+from intacct_assets.dds.reader import (
+    LINE_COLUMN,
+    ROW_COLUMN,
+    DdsFile,
+    FileRejectedError,
+    ParsedFile,
+    ReadOptions,
+    RejectedRecord,
+)
 from intacct_assets.dds.s3 import S3Object, download
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.warehouse import ledger
-from intacct_assets.warehouse.connection import Warehouse, transaction
+from intacct_assets.warehouse.connection import Warehouse, memory_limit_lowered, run, transaction
 from intacct_assets.warehouse.merge import (
     DELETED,
     MODIFIED,
@@ -36,12 +45,22 @@ from intacct_assets.warehouse.merge import (
     TargetTable,
     Tombstone,
     merge_batch,
+    table_is_empty,
     tombstone_absent,
 )
 
 log = logging.getLogger(__name__)
 
 DDS_SCHEMA = "dds"
+# DuckDB's memory while a file loads, its commit included: without a cap DuckDB keeps what it wrote cached and a
+# 4M-row file peaked at 1.3 GB at commit (0.8 GB with it); beyond it DuckDB spills to <warehouse>.tmp.
+FILE_MEMORY_LIMIT = "400MiB"
+# A file up to this many batches is read in one piece: as fast as ever (a million GLENTRY records, 238 MB, peak
+# at 0.9 GB), while the INSERT per batch of a larger file leaves the commit's checkpoint 1-2 s of rewriting per
+# million rows (and its memory stays at ~0.8 GB whatever its size).
+WHOLE_FILE_BATCHES = 4
+# DDS's smallest records-per-file when splitting is on (intacct-sdk-php DdsJobCreate: MIN_SPLIT_SIZE 10000).
+MIN_SPLIT_SIZE = 10_000
 
 
 @dataclass
@@ -86,7 +105,7 @@ def reader_types(obj: CatalogObject) -> dict[str, str]:
 
 
 def versioned_batch(parsed: ParsedFile, name: DdsFileName, obj: CatalogObject) -> pl.DataFrame:
-    """The parsed records with their modified and read times, position and delete flag.
+    """The parsed records with their modified and read times, position in the file and delete flag.
 
     The effective modified time falls back to ``ddsReadTime`` (delete files may lack
     WHENMODIFIED); the merge falls back further to the delivery time.
@@ -100,10 +119,9 @@ def versioned_batch(parsed: ParsedFile, name: DdsFileName, obj: CatalogObject) -
     deleted = pl.lit(name.job == "delete")
     if CHANGE_TYPE in columns:
         deleted = deleted | (pl.col(CHANGE_TYPE).str.to_lowercase() == "delete").fill_null(False)
-    position = LINE_COLUMN if LINE_COLUMN in columns else ROW_COLUMN
+    position = pl.col(ROW_COLUMN).cast(pl.Int64) + parsed.position_offset
     return frame.with_columns(
-        modified.alias(MODIFIED), read.alias(READ), pl.col(position).cast(pl.Int64).alias(POSITION),
-        deleted.alias(DELETED),
+        modified.alias(MODIFIED), read.alias(READ), position.alias(POSITION), deleted.alias(DELETED),
     ).drop(ROW_COLUMN, *([LINE_COLUMN] if LINE_COLUMN in columns else []))
 
 
@@ -125,6 +143,8 @@ def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> b
     An unsplit file is complete by itself. Split parts must be contiguous from 0 or 1, and the
     last one must be short: DDS fills every part to the split size except the last, so a part
     with fewer records than the largest (or than the configured split size) ends the delivery.
+    A part with fewer records than DDS's smallest split size is the last one by construction, so a
+    lone numbered part below it is complete too (whether DDS numbers a lone part is undocumented).
     """
     if any(part is None for part, _ in parts):
         return True
@@ -137,7 +157,30 @@ def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> b
     last = records[numbers[-1]]
     if split_size:
         return last < split_size
-    return len(numbers) > 1 and last < max(records.values())
+    return last < MIN_SPLIT_SIZE or (len(numbers) > 1 and last < max(records.values()))
+
+
+def _taken(items: list) -> Iterator:
+    """The items, each dropped from the list as it is handed out (so the list does not keep it alive)."""
+    while items:
+        yield items.pop(0)
+
+
+@dataclass
+class _LoadedRecords:
+    """Totals over a file's batches, keeping the first ``max_stored`` rejected records (by line)."""
+
+    max_stored: int
+    records: int = 0
+    good: int = 0
+    rejected_count: int = 0
+    rejected: list[RejectedRecord] = field(default_factory=list)
+
+    def add(self, parsed: ParsedFile) -> None:
+        self.records += parsed.records
+        self.good += parsed.frame.height
+        self.rejected_count += parsed.rejected_count
+        self.rejected = sorted([*self.rejected, *parsed.rejected], key=lambda r: r.line)[: self.max_stored]
 
 
 class DdlLoader:
@@ -251,22 +294,22 @@ class DdsIngest:
 
     def load_local(self, obj: CatalogObject, file: S3Object, name: DdsFileName, local: Path,
                    started: float | None = None) -> FileOutcome:
-        """Parse a downloaded (decompressed) file and merge it: one transaction, one ledger row."""
+        """Parse a downloaded (decompressed) file and merge it, batch by batch: one transaction, one ledger row."""
         started = time.perf_counter() if started is None else started
         try:
-            parsed = self._parse(obj, name, local)
+            opened = self._open(obj, name, local)
         except (FileRejectedError, DialectError) as error:
             return self._finish_unloaded(file, name, "rejected", str(error), started)
         except Exception as error:
             log.exception("DDS file %s failed to parse", file.key)
             return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
         try:
-            return self._merge(obj, file, name, parsed, started)
+            return self._merge(obj, file, name, opened, started)
         except Exception as error:
-            log.exception("DDS file %s failed to merge", file.key)
+            log.exception("DDS file %s failed to load", file.key)
             return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
 
-    def _parse(self, obj: CatalogObject, name: DdsFileName, local: Path) -> ParsedFile:
+    def _open(self, obj: CatalogObject, name: DdsFileName, local: Path) -> DdsFile:
         def load_ddl() -> list[tuple[str, str]] | None:
             ddl = self.ddl(obj.name)
             if ddl is None:
@@ -279,35 +322,56 @@ class DdsIngest:
         options = ReadOptions(key=obj.key, column_types=reader_types(obj), load_ddl=load_ddl, missing_ddl_hint=hint,
                               hints=self.settings.dialect_hints(),
                               max_rejected_stored=self.settings.max_rejected_stored, job=name.job)
-        return read_dds_file(local, options)
+        return DdsFile(local, options)
 
-    def _merge(self, obj: CatalogObject, file: S3Object, name: DdsFileName, parsed: ParsedFile,
+    def _batch_bytes(self, opened: DdsFile) -> int | None:
+        """None (one piece) for a file of up to ``WHOLE_FILE_BATCHES`` batches."""
+        batch_bytes = self.settings.batch_bytes
+        return None if opened.path.stat().st_size <= WHOLE_FILE_BATCHES * batch_bytes else batch_bytes
+
+    def _merge(self, obj: CatalogObject, file: S3Object, name: DdsFileName, opened: DdsFile,
                started: float) -> FileOutcome:
-        batch = versioned_batch(parsed, name, obj)
-        target = target_table(obj, parsed.columns)
+        """Every batch of the file merged inside one transaction, so memory is bounded by the batch size."""
+        target = target_table(obj, opened.columns)
         now = utc_naive(self.clock())
-        with self.warehouse.connect() as connection, transaction(connection):
-            ledger.ensure_meta_tables(connection)
-            newest = ledger.latest_snapshot(connection, obj.name)
-            # keys of the newest complete delivery (or of a newer one) were there when it was taken: no floor
-            in_newest = name.is_snapshot and newest is not None and snapshot_id(name) >= newest[2]
-            floor = Tombstone(moment=newest[0], source=newest[1]) if newest and not in_newest else None
-            counts = merge_batch(connection, target, batch, batch_origin(name, file), now, floor)
-            ledger.replace_rejected_rows(connection, file.key, file.etag,
-                                         [(r.line, r.reason, r.raw) for r in parsed.rejected], self.run_id, now)
-            outcome = "ingested" if (counts.inserted or counts.updated or counts.deleted) else "unchanged"
-            if parsed.frame.is_empty() and parsed.rejected_count:
-                outcome = "rejected"
-            seconds = time.perf_counter() - started
-            ledger.record_file(connection, self._ledger_row(file, name, outcome, "", parsed, counts, seconds, now))
-            message = ""
-            if name.is_snapshot:
-                tombstoned, message = self._complete_snapshot(connection, obj, target, name, now)
-                counts.deleted += tombstoned
-                if message:
-                    ledger.annotate_file(connection, file.key, file.etag, message)
-        return FileOutcome(file.key, file.etag, outcome, message, records=parsed.records,
-                           rejected=parsed.rejected_count, counts=counts, size_bytes=file.size,
+        counts, loaded = MergeCounts(), _LoadedRecords(self.settings.max_rejected_stored)
+        # the first batch (a whole file, for most) is parsed before the warehouse lock is taken: other runs write
+        # meanwhile; later batches are parsed inside it, between merges
+        batches = opened.batches(self._batch_bytes(opened))
+        parsed_ahead = [next(batches)]
+        with self.warehouse.connect() as connection, memory_limit_lowered(connection, FILE_MEMORY_LIMIT):
+            with transaction(connection):
+                ledger.ensure_meta_tables(connection)
+                newest = ledger.latest_snapshot(connection, obj.name)
+                # keys of the newest complete delivery (or of a newer one) were there when it was taken: no floor
+                in_newest = name.is_snapshot and newest is not None and snapshot_id(name) >= newest[2]
+                floor = Tombstone(moment=newest[0], source=newest[1]) if newest and not in_newest else None
+                origin = batch_origin(name, file)
+                appending = floor is None and table_is_empty(connection, target)
+                for parsed in itertools.chain(_taken(parsed_ahead), batches):
+                    loaded.add(parsed)
+                    batch = versioned_batch(parsed, name, obj)
+                    del parsed  # one batch in memory: the next is parsed while this name would still hold it
+                    counts += merge_batch(connection, target, batch, origin, now, floor, new_keys_likely=appending)
+                    del batch
+                ledger.replace_rejected_rows(connection, file.key, file.etag,
+                                             [(r.line, r.reason, r.raw) for r in loaded.rejected], self.run_id, now)
+                outcome = "ingested" if (counts.inserted or counts.updated or counts.deleted) else "unchanged"
+                if not loaded.good and loaded.rejected_count:
+                    outcome = "rejected"
+                seconds = time.perf_counter() - started
+                ledger.record_file(connection, self._ledger_row(file, name, outcome, "", loaded.records,
+                                                                loaded.rejected_count, counts, seconds, now))
+                message = ""
+                if name.is_snapshot:
+                    tombstoned, message = self._complete_snapshot(connection, obj, target, name, now)
+                    counts.deleted += tombstoned
+                    if message:
+                        ledger.annotate_file(connection, file.key, file.etag, message)
+            # under the cap too: the commit leaves the rows for a checkpoint, which closing would run without it
+            run(connection, "CHECKPOINT")
+        return FileOutcome(file.key, file.etag, outcome, message, records=loaded.records,
+                           rejected=loaded.rejected_count, counts=counts, size_bytes=file.size,
                            seconds=time.perf_counter() - started)
 
     def _complete_snapshot(self, connection, obj: CatalogObject, target: TargetTable, name: DdsFileName,
@@ -345,7 +409,7 @@ class DdsIngest:
         return deleted, ""
 
     def _ledger_row(self, file: S3Object, name: DdsFileName | None, outcome: str, message: str,
-                    parsed: ParsedFile | None, counts: MergeCounts | None, seconds: float,
+                    records: int | None, rejected: int | None, counts: MergeCounts | None, seconds: float,
                     now: datetime) -> ledger.FileRecord:
         return ledger.FileRecord(
             key=file.key, etag=file.etag, outcome=outcome, message=message or None,
@@ -353,10 +417,10 @@ class DdsIngest:
             delivery=name.delivery if name else None,
             delivered_at=utc_naive(name.delivered_at) if name and name.delivered_at else None,
             part=name.part if name else None, size_bytes=file.size, last_modified=utc_naive(file.last_modified),
-            records=parsed.records if parsed else None,
+            records=records,
             inserted=counts.inserted if counts else None, updated=counts.updated if counts else None,
             deleted=counts.deleted if counts else None, unchanged=counts.unchanged if counts else None,
-            rejected=parsed.rejected_count if parsed else None, seconds=round(seconds, 3), run_id=self.run_id,
+            rejected=rejected, seconds=round(seconds, 3), run_id=self.run_id,
             processed_at=now,
         )
 
@@ -366,7 +430,7 @@ class DdsIngest:
         seconds = time.perf_counter() - started
         with self.warehouse.connect() as connection, transaction(connection):
             ledger.ensure_meta_tables(connection)
-            ledger.record_file(connection, self._ledger_row(file, name, outcome, message, None, None, seconds,
+            ledger.record_file(connection, self._ledger_row(file, name, outcome, message, None, None, None, seconds,
                                                             utc_naive(self.clock())))
         return FileOutcome(file.key, file.etag, outcome, message, size_bytes=file.size, seconds=seconds)
 

@@ -68,6 +68,9 @@ class ParsedFile:
     records: int
     rejected: list[RejectedRecord] = field(default_factory=list)
     rejected_count: int = 0
+    # added to a record's row number (ROW_COLUMN, counted within its piece) to order it within the whole file:
+    # the piece's first byte, which no earlier piece's row number reaches
+    position_offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,42 +93,143 @@ class ReadOptions:
     job: JobType | None = None
 
 
-def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
-    """Parse a local, decompressed DDS file."""
-    sample, truncated = _sample(path, SAMPLE_BYTES)
-    if not sample.strip(b"\xef\xbb\xbf \r\n\t"):
-        return ParsedFile(frame=pl.DataFrame(), columns={}, dialect=Dialect(), records=0)  # a job with no records
-    known = [*options.key, *options.column_types]
-    dialect = detect_dialect(sample, truncated=truncated, known_columns=known, hints=options.hints)
-    # A first record larger than the sample: no dialect sees two complete records, or only a wrong one
-    # (one field per line) does. Every DDS file has at least two columns (the key and ddsReadTime).
-    while truncated and (dialect.sampled < 2 or dialect.width < 2) and len(sample) < MAX_SAMPLE_BYTES:
-        sample, truncated = _sample(path, 4 * len(sample))
+class DdsFile:
+    """A DDS file whose layout (dialect, columns, types) is known, read in batches of records.
+
+    Opening it looks at the first records only; ``batches`` then parses the file a piece at a time, so
+    memory stays bounded whatever the file's size. Every piece ends at a line break outside enclosed
+    values, so a multi-line value is never cut, and records keep their physical line numbers.
+    """
+
+    def __init__(self, path: Path, options: ReadOptions):
+        self.path = path
+        self.options = options
+        sample, truncated = _sample(path, SAMPLE_BYTES)
+        self.empty = not sample.strip(b"\xef\xbb\xbf \r\n\t")
+        if self.empty:  # a job with no records
+            self.dialect, self.columns = Dialect(), {}
+            return
+        known = [*options.key, *options.column_types]
         dialect = detect_dialect(sample, truncated=truncated, known_columns=known, hints=options.hints)
-    column_types = dict(options.column_types)
-    ddl_columns: list[str] | None = None
-    if not dialect.has_header:
-        ddl = options.load_ddl()
-        if not ddl:
-            raise FileRejectedError(f"the file has no header row and no DDL is known: {options.missing_ddl_hint}")
-        ddl_columns = [name for name, _ in ddl]
-        column_types = {**dict(ddl), **column_types}
-        dialect = detect_dialect(sample, truncated=truncated, known_columns=[*known, *ddl_columns],
-                                 expected_width=len(ddl_columns), hints=options.hints)
-        if dialect.width == len(ddl_columns) + 1 and CHANGE_TYPE not in ddl_columns:
-            ddl_columns.append(CHANGE_TYPE)  # change jobs add ddsChangeType after the DDL's columns
-    names = _column_names(path, dialect, ddl_columns)
-    if options.job == "change" and CHANGE_TYPE not in names:
-        raise FileRejectedError(_without_change_type(names, ddl_columns))
-    types = {name: column_types.get(name, "string") for name in names}
-    absent_keys = [k for k in options.key if k not in types]
-    if absent_keys:
-        raise FileRejectedError(f"the file has no key column {', '.join(absent_keys)} (columns: {', '.join(names)})")
-    try:
-        return _typed(_scan_text_columns(path, dialect, names), types, dialect, options, [], path)
-    except pl.exceptions.PolarsError:
-        salvaged, structural = _salvage_records(path, dialect, names)
-        return _typed(salvaged.lazy().with_row_index(ROW_COLUMN), types, dialect, options, structural, path)
+        # A first record larger than the sample: no dialect sees two complete records, or only a wrong one
+        # (one field per line) does. Every DDS file has at least two columns (the key and ddsReadTime).
+        while truncated and (dialect.sampled < 2 or dialect.width < 2) and len(sample) < MAX_SAMPLE_BYTES:
+            sample, truncated = _sample(path, 4 * len(sample))
+            dialect = detect_dialect(sample, truncated=truncated, known_columns=known, hints=options.hints)
+        column_types = dict(options.column_types)
+        ddl_columns: list[str] | None = None
+        if not dialect.has_header:
+            ddl = options.load_ddl()
+            if not ddl:
+                raise FileRejectedError(f"the file has no header row and no DDL is known: {options.missing_ddl_hint}")
+            ddl_columns = [name for name, _ in ddl]
+            column_types = {**dict(ddl), **column_types}
+            dialect = detect_dialect(sample, truncated=truncated, known_columns=[*known, *ddl_columns],
+                                     expected_width=len(ddl_columns), hints=options.hints)
+            if dialect.width == len(ddl_columns) + 1 and CHANGE_TYPE not in ddl_columns:
+                ddl_columns.append(CHANGE_TYPE)  # change jobs add ddsChangeType after the DDL's columns
+        names = _column_names(path, dialect, ddl_columns)
+        if options.job == "change" and CHANGE_TYPE not in names:
+            raise FileRejectedError(_without_change_type(names, ddl_columns))
+        types = {name: column_types.get(name, "string") for name in names}
+        absent_keys = [k for k in options.key if k not in types]
+        if absent_keys:
+            raise FileRejectedError(
+                f"the file has no key column {', '.join(absent_keys)} (columns: {', '.join(names)})")
+        self.dialect, self.columns = dialect, types
+
+    def batches(self, batch_bytes: int | None = None) -> Iterator[ParsedFile]:
+        """The file's records, parsed and typed, in pieces of about ``batch_bytes`` of text (None: one piece).
+
+        The pieces come last first: where one key has records with the very same version in two pieces,
+        the one further down the file is then merged first and wins, as it does inside one piece.
+        """
+        if self.empty:
+            yield ParsedFile(frame=pl.DataFrame(), columns={}, dialect=self.dialect, records=0)
+            return
+        spans = list(_record_spans(self.path, batch_bytes, self.dialect))
+        with self.path.open("rb") as handle:
+            for span in reversed(spans):
+                handle.seek(span.start)
+                yield self._parse(handle.read(span.end - span.start), span)
+
+    def _parse(self, data: bytes, span: _Span) -> ParsedFile:
+        header = self.dialect.has_header and span.start == 0
+        piece = _Piece(data, first_line=span.first_line, has_header=header, at_start=span.start == 0)
+        names = list(self.columns)
+        try:
+            parsed = _typed(_text_columns(piece, self.dialect, names).lazy(), self.columns, self.dialect,
+                            self.options, [], piece)
+        except pl.exceptions.PolarsError:
+            salvaged, structural = _salvage_records(piece, self.dialect, names)
+            parsed = _typed(salvaged.lazy().with_row_index(ROW_COLUMN), self.columns, self.dialect, self.options,
+                            structural, piece)
+        parsed.position_offset = span.start
+        return parsed
+
+
+def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
+    """Parse a local, decompressed DDS file in one piece."""
+    return next(DdsFile(path, options).batches())
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A piece of the file: bytes ``start``-``end`` (ending after a line break), from physical line ``first_line``."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+@dataclass(frozen=True)
+class _Piece:
+    data: bytes
+    first_line: int  # physical line number of data's first byte
+    has_header: bool
+    at_start: bool  # the file's first piece (a BOM may open it)
+
+
+def _record_spans(path: Path, batch_bytes: int | None, dialect: Dialect) -> Iterator[_Span]:
+    """Consecutive spans of about ``batch_bytes`` that each end at a line break outside enclosed values.
+
+    Inside an enclosed value, enclosure characters come in pairs (doubled to escape one), so a line
+    break preceded by an even number of them since the span's start is outside any value.
+    """
+    size = path.stat().st_size
+    if batch_bytes is None or size <= batch_bytes:
+        yield _Span(0, size, 1)
+        return
+    eol = b"\r" if dialect.line_ending == "mac" else b"\n"
+    enclosure = dialect.enclosure.encode()
+    start, line = 0, 1
+    with path.open("rb") as handle:
+        while start < size:
+            window = batch_bytes
+            while True:
+                handle.seek(start)
+                data = handle.read(window)
+                cut = len(data) if start + len(data) >= size else _last_boundary(data, enclosure, eol)
+                if cut:
+                    break
+                window *= 2  # no boundary yet (a value longer than a batch): look further
+            yield _Span(start, start + cut, line)
+            line += data.count(eol, 0, cut)
+            start += cut
+
+
+def _last_boundary(data: bytes, enclosure: bytes, eol: bytes) -> int | None:
+    """The end of the last line break in ``data`` with an even number of enclosure characters before it."""
+    position = data.rfind(eol)
+    after = data.count(enclosure, position) if position >= 0 else 0
+    total = data.count(enclosure)
+    while position >= 0:
+        if (total - after) % 2 == 0:
+            return position + len(eol)
+        previous = data.rfind(eol, 0, position)
+        after += data.count(enclosure, max(previous, 0), position)
+        position = previous
+    return None
 
 
 def _sample(path: Path, size: int) -> tuple[bytes, bool]:
@@ -170,11 +274,11 @@ def _check_names(names: list[str]) -> None:
         seen[name.lower()] = name
 
 
-def _scan_text_columns(path: Path, dialect: Dialect, names: list[str]) -> pl.LazyFrame:
-    """Every field as text, with the record's position; nothing is inferred."""
-    return pl.scan_csv(
-        path,
-        has_header=dialect.has_header,
+def _text_columns(piece: _Piece, dialect: Dialect, names: list[str]) -> pl.DataFrame:
+    """Every field as text, with the record's position in the piece; nothing is inferred."""
+    return pl.read_csv(
+        piece.data,
+        has_header=piece.has_header,
         new_columns=names,
         schema={name: pl.String for name in names},
         separator=dialect.delimiter,
@@ -204,18 +308,19 @@ class _RecordingLines:
         return line
 
 
-def _salvage_records(path: Path, dialect: Dialect, names: list[str]) -> tuple[pl.DataFrame, list[RejectedRecord]]:
+def _salvage_records(piece: _Piece, dialect: Dialect, names: list[str]) -> tuple[pl.DataFrame, list[RejectedRecord]]:
     """Slow path: keep well-formed records (with their first line number), describe the others."""
     rejected: list[RejectedRecord] = []
     good: list[list[str | None]] = []
     lines_of_good: list[int] = []
     width = len(names)
-    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+    encoding = "utf-8-sig" if piece.at_start else "utf-8"
+    with io.TextIOWrapper(io.BytesIO(piece.data), encoding=encoding, errors="surrogateescape", newline="") as handle:
         recorder = _RecordingLines(iter(handle))
         reader = csv.reader(recorder, delimiter=dialect.delimiter, quotechar=dialect.enclosure,
                             doublequote=True, strict=True)
-        line = 1
-        if dialect.has_header:
+        line = piece.first_line
+        if piece.has_header:
             next(reader, None)
             line += len(recorder.taken)
         while True:
@@ -330,7 +435,7 @@ def _checked(source: pl.LazyFrame, types: dict[str, str], options: ReadOptions, 
 
 
 def _typed(source: pl.LazyFrame, types: dict[str, str], dialect: Dialect, options: ReadOptions,
-           structural: list[RejectedRecord], path: Path) -> ParsedFile:
+           structural: list[RejectedRecord], piece: _Piece) -> ParsedFile:
     """Type every record in one streaming pass; look again (leniently) only at those that failed."""
     sample = source.head(200).collect()
     checked = _checked(source, types, options, sample, lenient=False)
@@ -340,7 +445,7 @@ def _typed(source: pl.LazyFrame, types: dict[str, str], dialect: Dialect, option
         raw_bad = source.filter(pl.col(ROW_COLUMN).is_in(bad_rows.implode())).collect()
         second_try = _checked(raw_bad.lazy(), types, options, sample, lenient=True)
         still_bad = raw_bad.filter(second_try["_bad"])
-        rejected += _describe_bad(still_bad, source, types, options, dialect, sample, path)
+        rejected += _describe_bad(still_bad, source, types, options, dialect, sample, piece)
         checked = pl.concat([checked.filter(~pl.col("_bad")), second_try.filter(~pl.col("_bad"))])
     good = checked.drop("_bad")
     return ParsedFile(frame=good, columns=types, dialect=dialect, records=checked.height + len(rejected),
@@ -349,7 +454,7 @@ def _typed(source: pl.LazyFrame, types: dict[str, str], dialect: Dialect, option
 
 
 def _describe_bad(bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str], options: ReadOptions,
-                  dialect: Dialect, sample: pl.DataFrame, path: Path) -> list[RejectedRecord]:
+                  dialect: Dialect, sample: pl.DataFrame, piece: _Piece) -> list[RejectedRecord]:
     """Reasons, physical line numbers and text for records whose values failed their types.
 
     Blank lines are left out: polars reads one as a record whose fields are all empty.
@@ -360,9 +465,10 @@ def _describe_bad(bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str]
         lines = bad[LINE_COLUMN].to_list()
     else:
         eol = "\r" if dialect.line_ending == "mac" else "\n"
-        lines = _physical_lines(source, bad[ROW_COLUMN].to_list(), first_line=2 if dialect.has_header else 1, eol=eol)
+        first_record_line = piece.first_line + (1 if piece.has_header else 0)
+        lines = _physical_lines(source, bad[ROW_COLUMN].to_list(), first_line=first_record_line, eol=eol)
         empty = bad.select(pl.all_horizontal(pl.col(fields).is_null())).to_series()
-        blank = _blank_lines(path, eol, {line for line, is_empty in zip(lines, empty, strict=True) if is_empty})
+        blank = _blank_lines(piece, eol, {line for line, is_empty in zip(lines, empty, strict=True) if is_empty})
     described: list[RejectedRecord] = []
     for record, line in zip(bad.select(fields).iter_rows(named=True), lines, strict=True):
         if line in blank:
@@ -374,7 +480,7 @@ def _describe_bad(bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str]
     return described
 
 
-def _blank_lines(path: Path, eol: str, lines: set[int]) -> set[int]:
+def _blank_lines(piece: _Piece, eol: str, lines: set[int]) -> set[int]:
     """Which of these physical lines hold nothing but their line break.
 
     To polars a blank line looks like a line of bare delimiters (a record, with every field empty,
@@ -384,8 +490,9 @@ def _blank_lines(path: Path, eol: str, lines: set[int]) -> set[int]:
         return set()
     last = max(lines)
     found = set()
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline=eol) as handle:
-        for number, text in enumerate(handle, start=1):
+    encoding = "utf-8-sig" if piece.at_start else "utf-8"
+    with io.TextIOWrapper(io.BytesIO(piece.data), encoding=encoding, errors="replace", newline=eol) as handle:
+        for number, text in enumerate(handle, start=piece.first_line):
             if number in lines and not text.rstrip("\r\n"):
                 found.add(number)
             if number >= last:

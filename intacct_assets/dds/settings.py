@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from intacct_assets.dds.dialect import DELIMITERS, ENCLOSURES, DialectHints
 from intacct_assets.dds.filenames import FileNameParser
 
+# Text parsed and merged at a time (~275,000 GLENTRY records): bounds memory whatever the file size (a 10M-row
+# file peaked at 0.8 GB with 64 MiB, 1.1-1.4 GB with 128 MiB).
+DEFAULT_BATCH_BYTES = 64 * 1024**2
+
 
 class SettingsError(ValueError):
     """A DDS setting has a value we cannot use; the message names the variable."""
@@ -50,12 +54,23 @@ class DdsSettings:
     max_files_per_run: int = 25
     max_bytes_per_run: int = 2 * 1024**3
     max_runs_per_tick: int = 20
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+    sqs_queue_url: str = ""
+    full_listing_seconds: int = 3600
 
     def __post_init__(self) -> None:
         # The prefix names a folder: S3 prefixes are plain strings, so 'acme' would also list 'acme2/...'
         # (another company's deliveries) and put the DDL folder at 'acme_ddl/'.
         if self.prefix and not self.prefix.endswith("/"):
             object.__setattr__(self, "prefix", self.prefix + "/")
+        # the full listing finds files whose notification was lost only while they are inside the look-back window
+        if self.sqs_queue_url and self.full_listing_seconds >= self.lookback_seconds:
+            raise SettingsError(
+                f"INTACCT_DDS_FULL_LISTING_SECONDS={self.full_listing_seconds} must be shorter than "
+                f"INTACCT_DDS_LOOKBACK_SECONDS={self.lookback_seconds}: a file whose notification was lost is found "
+                "by the full listing only while it is inside the look-back window")
+        if self.batch_bytes < 1:
+            raise SettingsError(f"INTACCT_DDS_BATCH_BYTES={self.batch_bytes} must be at least 1")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DdsSettings:
@@ -81,6 +96,9 @@ class DdsSettings:
             max_bytes_per_run=_env_int("INTACCT_DDS_MAX_BYTES_PER_RUN", 2 * 1024**3, env),
             max_rejected_stored=_env_int("INTACCT_DDS_MAX_REJECTED_ROWS", 10_000, env),
             max_runs_per_tick=_env_int("INTACCT_DDS_MAX_RUNS_PER_TICK", 20, env),
+            batch_bytes=_env_int("INTACCT_DDS_BATCH_BYTES", DEFAULT_BATCH_BYTES, env),
+            sqs_queue_url=env.get("INTACCT_DDS_SQS_QUEUE_URL", ""),
+            full_listing_seconds=_env_int("INTACCT_DDS_FULL_LISTING_SECONDS", 3600, env),
         )
         settings.file_name_parser()  # fail early on a bad regex
         return settings

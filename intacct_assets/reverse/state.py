@@ -20,17 +20,7 @@ import polars as pl
 from intacct_assets.warehouse.connection import registered, run
 from intacct_assets.warehouse.ledger import META_SCHEMA, ensure_meta_tables
 
-TABLES = {
-    "reverse_sync_state": """
-        sync VARCHAR NOT NULL, match_value VARCHAR NOT NULL, payload_hash VARCHAR, intacct_key VARCHAR,
-        outcome VARCHAR, error VARCHAR, present BOOLEAN, synced_at TIMESTAMP""",
-    "reverse_sync_results": """
-        sync VARCHAR NOT NULL, run_id VARCHAR, match_value VARCHAR, operation VARCHAR, outcome VARCHAR,
-        intacct_key VARCHAR, error VARCHAR, recorded_at TIMESTAMP""",
-    "reverse_sync_pending": """
-        sync VARCHAR NOT NULL, idempotency_key VARCHAR NOT NULL, operation VARCHAR, request JSON,
-        members JSON, created_at TIMESTAMP""",
-}
+TABLES = ("reverse_sync_state", "reverse_sync_results", "reverse_sync_pending")  # declared in warehouse/layout.py
 
 SUCCESS = ("created", "updated", "deleted", "cleared", "unchanged", "absent")
 

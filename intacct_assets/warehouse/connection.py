@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 from filelock import FileLock, Timeout
 
+from intacct_assets.warehouse.layout import ensure_layout
 from intacct_assets.warehouse.sql import string_literal
 
 DEFAULT_DUCKDB_PATH = "data/intacct.duckdb"
@@ -90,6 +91,7 @@ class Warehouse:
         if self.memory_limit:  # for memory_limit_lowered, to set it back exactly
             connection.execute(f"SET VARIABLE {_CONFIGURED_LIMIT} = ?", [self.memory_limit]).fetchall()
         try:
+            ensure_layout(connection, self.path)
             yield connection
         finally:
             connection.close()
@@ -147,6 +149,25 @@ def registered(connection: duckdb.DuckDBPyConnection, name: str, frame: pl.DataF
     connection.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     with undone_after(lambda: connection.unregister(name)):
         yield
+
+
+@contextmanager
+def scanned(name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """``frame`` readable as ``name`` inside the block (zero-copy through Arrow) by statements sent through ``run``,
+    for work inside a long transaction.
+
+    DuckDB's replacement scan finds it among this module's globals, which are those of ``run``, the frame that
+    calls ``execute``. Unlike ``registered`` it leaves no catalog entry: a transaction keeps every view it
+    dropped, with its Arrow data, until it ends, so a file merged batch by batch in one transaction would hold
+    every batch it had merged (+350 MB a million rows).
+    """
+    if name in globals():
+        raise RuntimeError(f"{name} is already bound: scanned blocks of one name cannot overlap")
+    globals()[name] = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+    try:
+        yield
+    finally:
+        del globals()[name]
 
 
 def _size_bytes(text: str) -> float | None:

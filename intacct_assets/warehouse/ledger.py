@@ -7,37 +7,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import duckdb
 
 from intacct_assets.warehouse.connection import run
+from intacct_assets.warehouse.layout import META_SCHEMA, create_meta_tables
 
-META_SCHEMA = "intacct_meta"
-
-_TABLES = {
-    "dds_files": """
-        key VARCHAR NOT NULL, etag VARCHAR, object VARCHAR, job_type VARCHAR, delivery VARCHAR,
-        delivered_at TIMESTAMP, part INTEGER, size_bytes BIGINT, last_modified TIMESTAMP,
-        records BIGINT, inserted BIGINT, updated BIGINT, deleted BIGINT, unchanged BIGINT, rejected BIGINT,
-        outcome VARCHAR NOT NULL, message VARCHAR, seconds DOUBLE, run_id VARCHAR, processed_at TIMESTAMP""",
-    "rejected_rows": """
-        source VARCHAR NOT NULL, etag VARCHAR, line BIGINT, reason VARCHAR, raw_text VARCHAR,
-        run_id VARCHAR, rejected_at TIMESTAMP""",
-    "dds_snapshots": """
-        object VARCHAR NOT NULL, delivery VARCHAR NOT NULL, snapshot_id VARCHAR NOT NULL,
-        delivered_at TIMESTAMP NOT NULL, parts INTEGER, tombstoned BIGINT, completed_at TIMESTAMP""",
-}
+DDS_TABLES = ("dds_files", "rejected_rows", "dds_snapshots")
 
 # Outcomes after which the same file version is never loaded again.
 FINAL_OUTCOMES = ("ingested", "unchanged")
 
 
-def ensure_meta_tables(connection: duckdb.DuckDBPyConnection, tables: dict[str, str] = _TABLES) -> None:
-    run(connection, f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
-    for name, columns in tables.items():
-        run(connection, f"CREATE TABLE IF NOT EXISTS {META_SCHEMA}.{name} ({columns})")
+def ensure_meta_tables(connection: duckdb.DuckDBPyConnection, tables: Iterable[str] = DDS_TABLES) -> None:
+    """The named tables of ``intacct_meta`` (declared in ``layout.META_TABLES``), where they do not exist yet."""
+    create_meta_tables(connection, tuple(tables))
 
 
 @dataclass

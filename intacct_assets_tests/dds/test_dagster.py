@@ -11,8 +11,15 @@ from intacct_assets.defs.dds.sensors import dds_sensor
 from intacct_assets.defs.metadata import KEY_UNIQUE_CHECK, REJECTED_ROWS_CHECK
 from intacct_assets.defs.resources import DdsResource, WarehouseResource
 from intacct_assets.warehouse.connection import run
-from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row
-from intacct_assets_tests.dds.test_ingest import EXPECTED, business_rows, deliveries, put_all
+from intacct_assets_tests.dds.files import (
+    EXPECTED,
+    GLENTRY_COLUMNS,
+    business_rows,
+    dds_csv,
+    deliveries,
+    glentry_row,
+    put_all,
+)
 
 GLENTRY_ASSET = next(a for a in DDS_ASSETS if a.key == dg.AssetKey(["intacct", "dds", "glentry"]))
 
@@ -171,3 +178,57 @@ def test_a_corrected_redelivery_does_not_inherit_the_rejected_rows_of_the_versio
         s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2")]))
         [second], cursor = sensor_requests(instance, resources, cursor)
         assert rejected_check(materialize(GLENTRY_ASSET, resources, instance, second.run_config)) == (True, 0)
+
+
+def test_a_lone_numbered_part_completes_its_delivery_through_the_sensor(s3, bucket, warehouse, resources, monkeypatch):
+    """No INTACCT_DDS_SPLIT_SIZE: an `all` delivery of one numbered part with fewer records than DDS's smallest
+    split size is complete, so the record it lacks is flagged deleted."""
+    monkeypatch.delenv("INTACCT_DDS_SPLIT_SIZE", raising=False)
+    put_all(s3, bucket, {"GLENTRY.change.2026-11-02T06-00-00Z.csv": dds_csv(
+        GLENTRY_COLUMNS, [glentry_row(r, change="create") for r in ("1", "2")])})
+    with dg.instance_for_test() as instance:
+        [first], cursor = sensor_requests(instance, resources)
+        assert materialize(GLENTRY_ASSET, resources, instance, first.run_config).success
+        rows = [glentry_row("1", "2026-10-01T00:00:00Z", read="2026-11-04T06:00:00Z", change="")]
+        put_all(s3, bucket, {"GLENTRY.all.2026-11-04T06-00-00Z.1.csv": dds_csv(GLENTRY_COLUMNS, rows)})
+        [second], _ = sensor_requests(instance, resources, cursor)
+        result = materialize(GLENTRY_ASSET, resources, instance, second.run_config)
+    assert result.success
+    assert result.asset_materializations_for_node(GLENTRY_ASSET.op.name)[0].metadata["deleted"].value == 1
+    assert [(r, deleted) for r, _, deleted in business_rows(warehouse)] == [("1", False), ("2", True)]
+
+
+def test_an_unrecognized_file_is_looked_at_again_when_the_file_pattern_changes(s3, bucket, warehouse, resources,
+                                                                                monkeypatch):
+    """No cursor reset: the next tick after INTACCT_DDS_FILE_PATTERN changes plans the file, whatever its age."""
+    key = "exports/glentry-all-20261101060000.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1", change="")]))
+    monkeypatch.setenv("INTACCT_DDS_LOOKBACK_SECONDS", "0")  # the file is older than the window at once
+    with dg.instance_for_test() as instance:
+        [request], cursor = sensor_requests(instance, resources)
+        assert request.job_name == dds_unrecognized_files_job.name
+        assert dds_unrecognized_files_job.execute_in_process(
+            run_config=request.run_config, instance=instance, resources={"warehouse": WarehouseResource()}).success
+        assert sensor_requests(instance, resources, cursor)[0] == []  # reported once
+        monkeypatch.setenv("INTACCT_DDS_FILE_PATTERN", r"^(?P<object>[a-z]+)-(?P<job>all|change)-(?P<ts>\d{14})\.csv$")
+        [request], cursor = sensor_requests(instance, resources, cursor)
+        assert request.asset_selection == [GLENTRY_ASSET.key]
+        assert materialize(GLENTRY_ASSET, resources, instance, request.run_config).success
+        assert sensor_requests(instance, resources, cursor)[0] == []
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT key, outcome FROM intacct_meta.dds_files") == [(key, "ingested")]
+    assert [r for r, _, _ in business_rows(warehouse)] == ["1"]
+
+
+def test_a_manual_run_loads_a_file_recorded_unrecognized_once_the_pattern_matches(s3, bucket, warehouse, resources,
+                                                                                   monkeypatch):
+    key = "glentry-change-20261102060000.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("7")]))
+    with dg.instance_for_test() as instance:
+        [request], _ = sensor_requests(instance, resources)
+        dds_unrecognized_files_job.execute_in_process(run_config=request.run_config, instance=instance,
+                                                      resources={"warehouse": WarehouseResource()})
+        monkeypatch.setenv("INTACCT_DDS_FILE_PATTERN", r"^(?P<object>[a-z]+)-(?P<job>change)-(?P<ts>\d{14})\.csv$")
+        assert materialize(GLENTRY_ASSET, resources, instance).success
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT key, outcome FROM intacct_meta.dds_files") == [(key, "ingested")]

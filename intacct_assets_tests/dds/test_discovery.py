@@ -52,7 +52,7 @@ def test_many_parts_cost_few_runs_and_the_rest_waits():
     parts = [obj(f"GLENTRY.all.2026-11-01T06-00-00Z.{n:03d}.csv", at=T0 + timedelta(seconds=n)) for n in range(1, 101)]
     result = plan(parts, max_files_per_run=25, max_runs_per_tick=3)
     assert [len(b.files) for b in result.batches] == [25, 25, 25]
-    assert result.deferred == 25
+    assert len(result.deferred) == 25
     rest = plan(parts, result.cursor, max_files_per_run=25, max_runs_per_tick=3)
     assert keys(rest) == [p.key for p in parts[75:]]
     assert plan(parts, rest.cursor).batches == []

@@ -18,51 +18,26 @@ from intacct_assets.dds.s3 import list_objects
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.warehouse.connection import Warehouse, run
 from intacct_assets.warehouse.ledger import ensure_meta_tables
-from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row
+from intacct_assets_tests.dds.files import (
+    EXPECTED,
+    GLENTRY_COLUMNS,
+    business_rows,
+    dds_csv,
+    deliveries,
+    glentry_row,
+    put_all,
+)
 
 CATALOG = load_catalog()
-DELETE_COLUMNS = ["RECORDNO", "WHENMODIFIED", "ddsReadTime", "ddsChangeType"]
-
-
-def deliveries() -> dict[str, bytes]:
-    """A realistic history: split all, change, delete, then a full all that lacks record 5."""
-    t1, t2, t3, t4 = "2026-11-01T06-00-00Z", "2026-11-02T06-00-00Z", "2026-11-03T06-00-00Z", "2026-11-04T06-00-00Z"
-    read = {t: t[:13] + ":00:00Z" for t in (t1, t2, t3, t4)}
-    return {
-        f"GLENTRY.all.{t1}.001.csv": dds_csv(GLENTRY_COLUMNS, [
-            glentry_row(str(n), "2026-10-01T00:00:00Z", read=read[t1], change="") for n in (1, 2, 3)]),
-        f"GLENTRY.all.{t1}.002.csv.gz": dds_csv(GLENTRY_COLUMNS, [
-            glentry_row(str(n), "2026-10-01T00:00:00Z", read=read[t1], change="") for n in (4, 5)], compress=True),
-        f"GLENTRY.change.{t2}.csv": dds_csv(GLENTRY_COLUMNS, [
-            glentry_row("2", "2026-11-01T12:00:00Z", read=read[t2], amount="20.00", change="update"),
-            glentry_row("6", "2026-11-01T13:00:00Z", read=read[t2], change="create")]),
-        f"GLENTRY.delete.{t3}.csv": dds_csv(DELETE_COLUMNS, [["3", "2026-11-02T09:00:00Z", read[t3], "delete"]]),
-        f"GLENTRY.all.{t4}.csv": dds_csv(GLENTRY_COLUMNS, [
-            glentry_row("1", "2026-10-01T00:00:00Z", read=read[t4], change=""),
-            glentry_row("2", "2026-11-01T12:00:00Z", read=read[t4], amount="20.00", change=""),
-            glentry_row("4", "2026-10-01T00:00:00Z", read=read[t4], change=""),
-            glentry_row("6", "2026-11-01T13:00:00Z", read=read[t4], change="")]),
-    }
-
-
-EXPECTED = [("1", "10.0000000000", False), ("2", "20.0000000000", False), ("3", "10.0000000000", True),
-            ("4", "10.0000000000", False), ("5", "10.0000000000", True), ("6", "10.0000000000", False)]
-
-
-def put_all(s3, bucket, files: dict[str, bytes]) -> None:
-    for key, data in files.items():
-        s3.put_object(Bucket=bucket, Key=key, Body=data)
+# Split deliveries here have 3 records per part (DDS splits at 10,000 at the least: tests keep files small and
+# say the split size, as INTACCT_DDS_SPLIT_SIZE does).
+TEST_SPLIT_SIZE = 3
 
 
 def ingest(warehouse, s3, bucket, keys=None, object_name="GLENTRY", **setting_overrides):
-    settings = DdsSettings(bucket=bucket, **setting_overrides)
+    settings = DdsSettings(bucket=bucket, **{"split_size": TEST_SPLIT_SIZE, **setting_overrides})
     files = [f for f in list_objects(s3, bucket, "") if keys is None or f.key in keys]
     return DdsIngest(warehouse, s3, settings).ingest(CATALOG.get(object_name), files)
-
-
-def business_rows(warehouse, table="glentry"):
-    with warehouse.connect() as connection:
-        return run(connection, f"SELECT RECORDNO, AMOUNT::VARCHAR, _intacct_deleted FROM dds.{table} ORDER BY RECORDNO")
 
 
 def full_table(warehouse):
@@ -143,9 +118,14 @@ def test_split_all_delivery_tombstones_only_when_complete(warehouse, s3, bucket)
     ingest(warehouse, s3, bucket, keys={"GLENTRY.all.2026-11-04T06-00-00Z.csv"})  # records 1,2,4,6: complete
     ingest(warehouse, s3, bucket, keys={"GLENTRY.all.2026-11-01T06-00-00Z.001.csv"})  # older parts arrive late
     assert business_rows(warehouse)[2] == ("3", "10.0000000000", True)  # older than the newest snapshot, absent
-    assert delivery_complete([(1, 3)], split_size=0) is False
-    assert delivery_complete([(1, 3), (2, 2)], split_size=0) is True
-    assert delivery_complete([(1, 3), (3, 2)], split_size=0) is False
+    assert delivery_complete([(1, 10_000)], split_size=0) is False  # may be the first of several full parts
+    assert delivery_complete([(1, 9_999)], split_size=0) is True  # below DDS's smallest split: the last part
+    assert delivery_complete([(0, 0)], split_size=0) is True
+    assert delivery_complete([(2, 10)], split_size=0) is False  # part 1 is missing
+    assert delivery_complete([(1, 30_000), (2, 20_000)], split_size=0) is True
+    assert delivery_complete([(1, 30_000), (3, 20_000)], split_size=0) is False
+    assert delivery_complete([(1, 3)], split_size=3) is False
+    assert delivery_complete([(1, 3), (2, 2)], split_size=3) is True
     assert delivery_complete([(1, 3)], split_size=5) is True
     assert delivery_complete([(None, 3)], split_size=0) is True
 
@@ -403,3 +383,23 @@ def test_a_column_that_would_shadow_bookkeeping_rejects_the_file(warehouse, s3, 
         glentry_row(n, amount=f"{n}.00") + ["x"] for n in "123"]))
     [outcome] = ingest(warehouse, s3, bucket)
     assert outcome.outcome == "rejected" and "reserved" in outcome.message
+
+
+def lone_numbered_part(records: list[str]) -> dict[str, bytes]:
+    """An `all` delivery in one numbered part (DDS may or may not number a lone part: undocumented)."""
+    rows = [glentry_row(r, "2026-10-01T00:00:00Z", read="2026-11-04T06:00:00Z", change="") for r in records]
+    return {"GLENTRY.all.2026-11-04T06-00-00Z.001.csv": dds_csv(GLENTRY_COLUMNS, rows)}
+
+
+def test_a_lone_numbered_part_below_the_smallest_split_size_completes_its_delivery(warehouse, s3, bucket):
+    """Fewer records than DDS's smallest split (10,000) make it the last part: its delivery is complete without
+    INTACCT_DDS_SPLIT_SIZE, so the record it lacks is flagged deleted."""
+    put_all(s3, bucket, {"GLENTRY.change.2026-11-02T06-00-00Z.csv": dds_csv(
+        GLENTRY_COLUMNS, [glentry_row(r, change="create") for r in ("1", "2", "3")])})
+    put_all(s3, bucket, lone_numbered_part(["1", "2"]))
+    outcomes = ingest(warehouse, s3, bucket, split_size=0)
+    assert [o.counts.deleted for o in outcomes] == [0, 1]
+    assert [(r, deleted) for r, _, deleted in business_rows(warehouse)] == [("1", False), ("2", False), ("3", True)]
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT delivery, parts, tombstoned FROM intacct_meta.dds_snapshots") == [
+            ("GLENTRY.all.2026-11-04T06-00-00Z", 1, 1)]

@@ -1,13 +1,16 @@
-"""The DDS sensor: one listing of the prefix per tick, bounded runs for new or re-delivered files."""
+"""The DDS sensor: new or re-delivered files, from a listing of the prefix or S3 event notifications, in
+bounded runs."""
 
 import hashlib
+import time
 
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from intacct_assets.catalog import load_catalog
-from intacct_assets.dds.discovery import DiscoveryCursor, FileBatch, plan_discovery
-from intacct_assets.dds.s3 import list_objects
+from intacct_assets.dds import notifications
+from intacct_assets.dds.discovery import DiscoveryCursor, FileBatch
+from intacct_assets.dds.sensing import sense
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.defs.dds.assets import DDS_ASSETS
 from intacct_assets.defs.dds.jobs import dds_ingest_job, dds_unrecognized_files_job
@@ -41,8 +44,8 @@ def _unrecognized_request(unrecognized) -> dg.RunRequest:
 
 @dg.sensor(
     name="dds_sensor",
-    description="Lists the DDS prefix and launches bounded runs for new or re-delivered files "
-                "(INTACCT_DDS_BUCKET / INTACCT_DDS_PREFIX).",
+    description="Launches bounded runs for new or re-delivered DDS files: lists INTACCT_DDS_BUCKET / "
+                "INTACCT_DDS_PREFIX, or reads their S3 event notifications from INTACCT_DDS_SQS_QUEUE_URL.",
     jobs=[dds_ingest_job, dds_unrecognized_files_job],
     minimum_interval_seconds=DdsSettings.from_env().sensor_interval_seconds,
     default_status=dg.DefaultSensorStatus.RUNNING,
@@ -51,13 +54,17 @@ def dds_sensor(context: dg.SensorEvaluationContext, s3: S3Resource, dds: DdsReso
     settings = dds.settings()
     if not settings.bucket:
         return dg.SkipReason("INTACCT_DDS_BUCKET is not set: no DDS bucket to watch")
-    plan = plan_discovery(list_objects(s3.get_client(), settings.bucket, settings.prefix),
-                          DiscoveryCursor.load(context.cursor), load_catalog(), settings)
+    sqs = notifications.sqs_client() if settings.sqs_queue_url else None
+    tick = sense(s3.get_client(), sqs, DiscoveryCursor.load(context.cursor), load_catalog(), settings, time.time())
+    plan = tick.plan
     requests = [_ingest_request(batch) for batch in plan.batches]
     for file, reason in plan.unrecognized:
         context.log.warning(f"DDS file {file.key} is not loaded: {reason}")
     if plan.unrecognized:
         requests.append(_unrecognized_request(plan.unrecognized))
     if plan.deferred:
-        context.log.info(f"{plan.deferred} more file(s) wait for the next tick (INTACCT_DDS_MAX_RUNS_PER_TICK)")
-    return dg.SensorResult(run_requests=requests, cursor=plan.cursor.dump())
+        context.log.info(f"{len(plan.deferred)} more file(s) wait for the next tick (INTACCT_DDS_MAX_RUNS_PER_TICK)")
+    result = dg.SensorResult(run_requests=requests, cursor=plan.cursor.dump())
+    if sqs is not None:  # the run requests are made: their notifications have done their job
+        notifications.delete(sqs, settings.sqs_queue_url, tick.handled_messages)
+    return result

@@ -1,0 +1,121 @@
+"""First deployment on a bucket with a year of DDS history (issue 14): how long the backfill takes.
+
+A moto S3 server (child process) holds a year of daily change deliveries of 28 objects (default 50,000 files
+of 20 records, headers on, one numbered part each), LastModified spread over the year. The loop below does
+what the deployment does, without Dagster: each sensor tick plans bounded runs (INTACCT_DDS_MAX_RUNS_PER_TICK
+runs of INTACCT_DDS_MAX_FILES_PER_RUN files), each run downloads, parses and merges its files. It prints the
+ticks the sensor needs, the time spent loading, and the wall time a deployment needs once Dagster's run
+start-up and the sensor interval are added (measured separately: ~1.25 s per DDS run, README).
+
+    .venv/bin/python benchmarks/dds_backfill.py [--files 50000] [--workdir /tmp/intacct-dds-backfill]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+BUCKET = "dds-backfill-bench"
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+RUN_START_SECONDS = 1.25  # a Dagster DDS run's own start-up with the in-process executor (README)
+
+
+def _files(count: int) -> list[tuple[str, datetime, bytes]]:
+    from intacct_assets.catalog import load_catalog
+
+    objects = [obj for obj in load_catalog().dds_objects()][:28]
+    files, day = [], 0
+    while len(files) < count:
+        moment = NOW - timedelta(days=365) + timedelta(minutes=day * 1440 * 365 // max(1, count // 28))
+        for obj in objects:
+            header = [*obj.key, obj.modified, "ddsReadTime", "ddsChangeType"]
+            stamp = f"{moment:%Y-%m-%dT%H:%M:%SZ}"
+            rows = [",".join([*(f"{obj.name[:3]}-{day}-{n}" for _ in obj.key), stamp, stamp, "update"])
+                    for n in range(20)]
+            body = "\n".join([",".join(header), *rows, ""]).encode()
+            files.append((f"acme/{obj.name}.change.{moment:%Y-%m-%dT%H-%M-%SZ}.001.csv", moment, body))
+        day += 1
+    return files[:count]
+
+
+def _serve(count: int, queue: multiprocessing.Queue) -> None:
+    import logging
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    backend.create_bucket(BUCKET, "us-east-1")
+    for key, moment, body in _files(count):
+        backend.put_object(BUCKET, key, body).last_modified = moment.replace(tzinfo=None)
+    queue.put(server.get_host_and_port())
+    time.sleep(24 * 3600)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=50_000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/intacct-dds-backfill"))
+    args = parser.parse_args()
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "AWS_DEFAULT_REGION": "us-east-1", "NO_PROXY": "127.0.0.1"})
+    import boto3
+
+    from intacct_assets.catalog import load_catalog
+    from intacct_assets.dds.discovery import DiscoveryCursor
+    from intacct_assets.dds.ingest import DdsIngest
+    from intacct_assets.dds.sensing import sense
+    from intacct_assets.dds.settings import DdsSettings
+    from intacct_assets.warehouse.connection import Warehouse
+
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    server = multiprocessing.Process(target=_serve, args=(args.files, queue), daemon=True)
+    server.start()
+    try:
+        host, port = queue.get(timeout=1200)
+        s3 = boto3.client("s3", endpoint_url=f"http://{host}:{port}")
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        database = args.workdir / "backfill.duckdb"
+        database.unlink(missing_ok=True)
+        overrides = {k: v for k, v in os.environ.items() if k.startswith("INTACCT_DDS_")}
+        settings = DdsSettings.from_env({"INTACCT_DDS_BUCKET": BUCKET, "INTACCT_DDS_PREFIX": "acme/", **overrides})
+        catalog = load_catalog()
+        ingest = DdsIngest(Warehouse(str(database)), s3, settings)
+        cursor, ticks, runs, loaded, started, sensing = DiscoveryCursor(), 0, 0, 0, time.perf_counter(), 0.0
+        while True:
+            tick_started = time.perf_counter()
+            plan = sense(s3, None, cursor, catalog, settings, time.time()).plan
+            sensing += time.perf_counter() - tick_started
+            cursor = plan.cursor
+            if not plan.batches:
+                break
+            ticks += 1
+            for batch in plan.batches:
+                outcomes = ingest.ingest(catalog.get(batch.object), list(batch.files))
+                loaded += sum(o.outcome in ("ingested", "unchanged") for o in outcomes)
+                runs += 1
+            print(f"tick {ticks}: {runs} runs, {loaded:,} files loaded, {time.perf_counter() - started:,.0f} s",
+                  flush=True)
+        seconds = time.perf_counter() - started
+    finally:
+        server.kill()
+    interval = settings.sensor_interval_seconds
+    deployment = max(ticks * interval, seconds + runs * RUN_START_SECONDS)
+    print(f"\n{args.files:,} files, {loaded:,} loaded in {runs:,} runs over {ticks} sensor ticks "
+          f"(INTACCT_DDS_MAX_RUNS_PER_TICK={settings.max_runs_per_tick}, "
+          f"INTACCT_DDS_MAX_FILES_PER_RUN={settings.max_files_per_run})")
+    print(f"loading: {seconds:,.0f} s ({loaded / seconds:,.0f} files/s), of which sensor ticks {sensing:,.1f} s")
+    print(f"a deployment, one run at a time: ~{deployment / 60:,.0f} min (the larger of {ticks} ticks x {interval} s "
+          f"and loading + {runs:,} run start-ups x {RUN_START_SECONDS} s)")
+
+
+if __name__ == "__main__":
+    main()
