@@ -25,6 +25,7 @@ from intacct_assets.intacct.filters import Compare, Filter, all_of
 EVENT_COLUMNS = ("OBJECTKEY", "ACCESSTIME", "ACCESSMODE")
 XML_FIELDS = (*EVENT_COLUMNS, "ID")  # what is read of AUDITHISTORY: the events, then its own key
 REST_AUDIT = "company-config/audit-history"
+REST_FIELDS = ("changeDetails.objectId", "changeSource.accessDateTime", "changeSource.actionPerformed", "key")
 _REST_ACTIONS = {"C": "create", "D": "delete"}
 
 
@@ -43,8 +44,7 @@ class AuditTrail:
         if target.rest:
             source = RestSource(client, REST_AUDIT, entity, page_size)
             actions = [_REST_ACTIONS[m] for m in modes]
-            return cls(source, ("changeDetails.objectId", "changeSource.accessDateTime",
-                                "changeSource.actionPerformed", "key"),
+            return cls(source, REST_FIELDS,
                        all_of(Compare("eq", "changeDetails.objectName", target.rest),
                               Compare("in", "changeSource.actionPerformed", actions)))
         source = XmlSource(client, "AUDITHISTORY", entity, page_size, key=("ID",), modified="ACCESSTIME",

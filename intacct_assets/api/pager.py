@@ -161,6 +161,12 @@ class Pager:
                 previous_full = page.frame.height >= (requests[index][1] if index < len(requests) else self.size)
                 if page.frame.height:
                     yield Verified(dict(zip(self.scan.order, page.row(-1, self.scan.order), strict=True)))
+            if previous is not None and previous.frame.height and _capped(previous, *requests[-1]) and last is None:
+                # the last page holds fewer rows than its own total puts at its positions: the server capped its
+                # size, and no later page's boundary will notice
+                end = yield from self._repair(previous.row(-1, self.scan.order), None)
+                if end is not None:
+                    yield Verified(dict(zip(self.scan.order, end, strict=True)))
         finally:
             for future in running:
                 future.cancel()
@@ -200,7 +206,9 @@ class Pager:
             yield from self._repair(last, head)
 
     def _repair(self, after: tuple | None, before: tuple | None):
-        """Every row strictly between two sort positions, page by page with keyset filters.
+        """Every row strictly between two sort positions, page by page with keyset filters, until a page holds
+        all the rows its filter counts: a page shorter than asked for does not end the range (a server may cap
+        the page size silently).
 
         Returns the position of the last row read (``None`` if none)."""
         self.scan.stats.repairs += 1
@@ -213,8 +221,13 @@ class Pager:
             if page.frame.height:
                 yield Rows(page.frame)
                 last = after = page.row(-1, order)
-            if page.frame.height < self.size:
+            if page.frame.height == 0 or page.frame.height >= page.total:
                 return last
+
+
+def _capped(page: Page, start: int, size: int) -> bool:
+    """The answer holds fewer rows than it says its positions ``start``..``start + size - 1`` hold."""
+    return page.frame.height < min(size, page.total - start + 1)
 
 
 def _beyond(order: tuple[str, ...], values: tuple, op: str) -> Filter:

@@ -41,6 +41,7 @@ class DdsFileName:
     delivered_at: datetime | None
     part: int | None
     compressed: bool
+    filtered: bool = False  # the object's DDS job carries a query filter: an `all` delivery is not every record
 
     @property
     def delivery(self) -> str:
@@ -52,8 +53,9 @@ class DdsFileName:
 
     @property
     def is_snapshot(self) -> bool:
-        """An ``all`` delivery holds every live record, so absent records were deleted."""
-        return self.job == "all" and self.delivered_at is not None
+        """An ``all`` delivery holds every live record, so absent records were deleted — unless the job filters
+        its records (INTACCT_DDS_FILTERED_OBJECTS)."""
+        return self.job == "all" and self.delivered_at is not None and not self.filtered
 
 
 _OFFSET = re.compile(r"(?:Z|(?P<sign>[+-])(?P<hours>\d{2}):?(?P<minutes>\d{2}))$", re.IGNORECASE)

@@ -12,7 +12,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -250,7 +250,10 @@ class DdsIngest:
     def _name_of(self, key: str) -> DdsFileName | None:
         if self.settings.is_ddl_key(key):
             return None
-        return self.parser.parse(self.settings.relative_key(key))
+        name = self.parser.parse(self.settings.relative_key(key))
+        if name is not None and name.object in self.settings.filtered_objects:
+            return replace(name, filtered=True)
+        return name
 
     def ingest(self, obj: CatalogObject, files: list[S3Object]) -> list[FileOutcome]:
         """Load files in delivery order; a failing file does not stop the others."""

@@ -47,6 +47,7 @@ class DdsSettings:
     enclosure: str | None = None
     header: str = "auto"
     split_size: int = 0
+    filtered_objects: frozenset[str] = frozenset()  # objects whose DDS job has a query filter: no snapshot deletes
     max_rejected_stored: int = 10_000
     sensor_interval_seconds: int = 30
     lookback_seconds: int = 6 * 3600
@@ -87,6 +88,8 @@ class DdsSettings:
             enclosure=_env_choice("INTACCT_DDS_ENCLOSURE", ENCLOSURES, env),
             header=header,
             split_size=_env_int("INTACCT_DDS_SPLIT_SIZE", 0, env),
+            filtered_objects=frozenset(name.strip().upper() for name in
+                                       env.get("INTACCT_DDS_FILTERED_OBJECTS", "").split(",") if name.strip()),
             sensor_interval_seconds=_env_int("INTACCT_DDS_SENSOR_INTERVAL_SECONDS", 30, env),
             lookback_seconds=_env_int("INTACCT_DDS_LOOKBACK_SECONDS", 6 * 3600, env),
             max_files_per_run=_env_int("INTACCT_DDS_MAX_FILES_PER_RUN", 25, env),

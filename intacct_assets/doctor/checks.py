@@ -30,13 +30,15 @@ from intacct_assets.doctor.intacct_checks import (
 )
 from intacct_assets.doctor.local_checks import settings, warehouse_file
 from intacct_assets.doctor.results import CheckResult, CheckSkipped, DoctorReport, failed, skipped
+from intacct_assets.doctor.xml_dates import xml_dates
 from intacct_assets.intacct.errors import IntacctConfigError
 
 Check = Callable[[DoctorContext], CheckResult | list[CheckResult]]
 
 CHECKS: tuple[Check, ...] = (
     settings, warehouse_file,
-    oauth_token, xml_session, entity_access, api_objects, private_entities, audit_history, concurrency, clock_skew,
+    oauth_token, xml_session, xml_dates, entity_access, api_objects, private_entities, audit_history, concurrency,
+    clock_skew,
     dds_bucket, dds_file_names, dds_ddl, dds_dialect,
 )
 # errors of reading a setting: the settings check reports them; checks that need the setting are skipped

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
@@ -148,7 +150,24 @@ def dds_dialect(ctx: DoctorContext) -> list[CheckResult]:
     newest = _newest_files(ctx)
     if not newest:
         return [skipped("no files of catalog objects to look at", "see dds_file_names")]
-    return [_dialect_result(ctx, delivered) for delivered in newest]
+    return [_delete_layout(ctx, delivered, _dialect_result(ctx, delivered)) for delivered in newest]
+
+
+def _delete_layout(ctx: DoctorContext, delivered: Delivered, result: CheckResult) -> CheckResult:
+    """The object's newest delete file too, when it has no header row: Intacct documents no column order for
+    delete files, so the reader assumes one (``delete_file_layout``)."""
+    deletes = next((d for d in _newest_files(ctx, job="delete") if d.obj.name == delivered.obj.name), None)
+    if result.status != "pass" or deletes is None:
+        return result
+    checked = result if deletes.file.key == delivered.file.key else _dialect_result(ctx, deletes)
+    dialect = _sample_dialect(ctx, deletes) if checked.status == "pass" else None
+    if checked.status != "pass" or dialect is None or dialect.has_header:
+        return checked if checked.status != "pass" else result
+    layout = ", ".join(name for name, _ in delete_file_layout(_ddl(ctx, deletes.obj)))
+    key = ctx.dds_settings.relative_key(deletes.file.key)
+    return warned(f"{result.found}; its delete files have no header row ({key}): they are read as {layout}, an "
+                  "assumed column order (Intacct documents none)",
+                  "turn on includeHeaders in the DDS job: every column is then read by its name", result.subject)
 
 
 def _dialect_result(ctx: DoctorContext, delivered: Delivered) -> CheckResult:
@@ -169,6 +188,12 @@ def _dialect_result(ctx: DoctorContext, delivered: Delivered) -> CheckResult:
     described = (f"{dialect.delimiter!r} delimited, {dialect.enclosure!r} enclosed, "
                  f"{'a header row' if dialect.has_header else 'no header row'}, {dialect.line_ending} line ends"
                  f"{', BOM' if dialect.bom else ''}, {dialect.width} fields ({key})")
+    bracketed = _bracketed(ctx, delivered, dialect)
+    if bracketed:
+        return warned(f"{described}: values such as {bracketed[0]!r} are enclosed in [ ]; the reader closes a [ "
+                      "enclosure with [ (as PHP's fputcsv writes; whether DDS closes it with ] is undocumented), so "
+                      "such files load wrong (brackets kept, or records run together)",
+                      "set the DDS job's enclosure (Text qualifier) to \" (double quote)", subject)
     if dialect.has_header:
         names = _header(ctx, delivered, dialect)
         absent = [column for column in obj.key if column not in names]
@@ -205,8 +230,9 @@ def _data_files(ctx: DoctorContext, files: list[S3Object]) -> list[S3Object]:
     return [f for f in files if not f.key.endswith("/") and not settings.is_ddl_key(f.key)]
 
 
-def _newest_files(ctx: DoctorContext) -> list[Delivered]:
-    """The newest non-empty file of every catalog object the bucket has files of, by object name."""
+def _newest_files(ctx: DoctorContext, job: str | None = None) -> list[Delivered]:
+    """The newest non-empty file (of one ``job`` type, if given) of every catalog object the bucket has files of,
+    by object name."""
     settings = ctx.dds_settings
     parser = settings.file_name_parser()
     newest: dict[str, Delivered] = {}
@@ -216,7 +242,7 @@ def _newest_files(ctx: DoctorContext) -> list[Delivered]:
         except FileNameError:
             continue
         obj = ctx.catalog.get(name.object) if name else None
-        if name is None or obj is None or not obj.dds or file.size == 0:
+        if name is None or obj is None or not obj.dds or file.size == 0 or job not in (None, name.job):
             continue
         known = newest.get(obj.name)
         if known is None or (file.last_modified, file.key) > (known.file.last_modified, known.file.key):
@@ -261,11 +287,25 @@ def _known_columns(obj: CatalogObject) -> list[str]:
 
 
 def _header(ctx: DoctorContext, delivered: Delivered, dialect: Dialect) -> list[str]:
+    first = next(_records(ctx, delivered, dialect), [])
+    return [name.strip() for name in first]
+
+
+def _bracketed(ctx: DoctorContext, delivered: Delivered, dialect: Dialect) -> list[str]:
+    """Whole fields of the file's first bytes written as ``[...]``: a DDS job whose ``[`` enclosure closes with
+    ``]``. (A ``[`` enclosure closed by ``[`` never ends a field with ``]``.)"""
+    sample, _ = _sample(ctx, delivered)
+    delimiter = re.escape(dialect.delimiter)
+    field = re.compile(rf"(?:^|(?<={delimiter}))\[[^\[\]\r\n]*\](?={delimiter}|\r|\n|$)", re.MULTILINE)
+    return field.findall(sample.decode("utf-8", "replace"))
+
+
+def _records(ctx: DoctorContext, delivered: Delivered, dialect: Dialect) -> Iterator[list[str]]:
+    """The records of the file's first bytes, read in ``dialect``."""
     sample, _ = _sample(ctx, delivered)
     text = sample[len(UTF8_BOM):] if dialect.bom else sample
-    first = next(csv.reader(io.StringIO(text.decode("utf-8", "replace"), newline=""), delimiter=dialect.delimiter,
-                            quotechar=dialect.enclosure), [])
-    return [name.strip() for name in first]
+    return csv.reader(io.StringIO(text.decode("utf-8", "replace"), newline=""), delimiter=dialect.delimiter,
+                      quotechar=dialect.enclosure)
 
 
 def _ddl(ctx: DoctorContext, obj: CatalogObject) -> DdsTableDdl | None:

@@ -35,7 +35,7 @@ from intacct_assets.intacct.rest import RestClient
 from intacct_assets.intacct.retry import Replay
 from intacct_assets.intacct.settings import IntacctSettings
 from intacct_assets.intacct.transport import Exchange, Transport
-from intacct_assets.intacct.xml_dates import UserDates
+from intacct_assets.intacct.xml_dates import UserDates, UserFormatting
 from intacct_assets.intacct.xml_request import BILLED_READS, READ_ONLY_FUNCTIONS, Login, Session
 from intacct_assets.intacct.xml_response import FunctionResult, MalformedXmlResponse, XmlResponse, parse
 
@@ -147,20 +147,25 @@ class XmlClient:
         settings = self.settings
         if settings.xml_date_format and settings.xml_timezone:
             return UserDates.of(settings.xml_date_format, settings.xml_timezone, source="settings")
-        user = settings.user_id or settings.oauth_username.partition("@")[0]
         try:
-            found = self.one(xml_request.read_user_formatting(user)).data
+            formatting = self.user_formatting()
         except IntacctXmlError as error:
             raise IntacctConfigError(
                 f"the XML user's date format and time zone could not be read ({error}); set INTACCT_XML_DATE_FORMAT "
                 "and INTACCT_XML_TIMEZONE (see the user's preferences in Intacct)") from error
+        return formatting.dates(settings.xml_date_format, settings.xml_timezone)
+
+    def user_formatting(self) -> UserFormatting:
+        """What ``readUserFormatting`` reports of the Web Services user (free): locale, date format, GMT offset,
+        clock."""
+        settings = self.settings
+        user = settings.user_id or settings.oauth_username.partition("@")[0]
+        found = self.one(xml_request.read_user_formatting(user)).data
         preferences = found.find("userformatting") if found is not None else None
         if preferences is None:
             raise UnexpectedAnswerError("a readUserFormatting answer without <userformatting>")
-        date_format = settings.xml_date_format or (preferences.findtext("dateformat") or "")
-        zone = settings.xml_timezone or (preferences.findtext("gmtoffset") or "")
-        clock = "24" if settings.xml_date_format else (preferences.findtext("clock") or "").strip()
-        return UserDates.of(date_format, zone, clock, source=f"user {user}'s preferences")
+        return UserFormatting(user, *((preferences.findtext(tag) or "").strip()
+                                      for tag in ("locale", "dateformat", "gmtoffset", "clock")))
 
     # ------------------------------------------------------------------ writes
     def create(self, records: Sequence[tuple[str, Mapping[str, object]]], *, entity: str | None = None,

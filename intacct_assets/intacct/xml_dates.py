@@ -32,6 +32,33 @@ _FIX = ("Change the Web Services user's preferences in Intacct (date format and 
         "INTACCT_XML_DATE_FORMAT and INTACCT_XML_TIMEZONE to what they are.")
 
 
+class UnreadableDates(IntacctConfigError):
+    """A date format or time zone the client cannot read XML values in: ``reason``, and the ``fix`` (what to change
+    in Intacct, or which setting to set)."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(f"{reason}. {fix}")
+        self.reason, self.fix = reason, fix
+
+
+@dataclass(frozen=True)
+class UserFormatting:
+    """What ``readUserFormatting`` reports of a user, as text: ``locale`` (``en_US``), ``dateformat`` (``/mdY``),
+    ``gmtoffset`` (``-08:00``) and ``clock`` (``12`` or ``24``)."""
+
+    user: str
+    locale: str
+    dateformat: str
+    gmtoffset: str
+    clock: str
+
+    def dates(self, date_format: str = "", zone: str = "") -> UserDates:
+        """The format and zone XML values are read in: these preferences, but for what the settings
+        (INTACCT_XML_DATE_FORMAT, INTACCT_XML_TIMEZONE) name; a date format setting means 24-hour times."""
+        return UserDates.of(date_format or self.dateformat, zone or self.gmtoffset,
+                            "24" if date_format else self.clock, source=f"user {self.user}'s preferences")
+
+
 @dataclass(frozen=True)
 class UserDates:
     """A date format (``order`` of ``m``, ``d``, ``Y``; ``separator``) and a time zone (``zone``: ``+hh:mm``,
@@ -44,24 +71,24 @@ class UserDates:
     @classmethod
     def of(cls, date_format: str, zone: str, clock: str = "24", *, source: str = "readUserFormatting") -> UserDates:
         """From Intacct's notation (``/mdY``, or spelled ``m/d/Y``) and an offset or zone name; ``source`` names
-        where they came from in the error."""
+        where they came from in the error (:class:`UnreadableDates`)."""
         text = (date_format or "").strip()
         found = _CODE.match(text) or _SPELLED.match(text)
         if found is None:
-            raise IntacctConfigError(f"the XML date format {text!r} ({source}) is not a separator and m, d, Y "
-                                     f"in some order. {_FIX}")
+            raise UnreadableDates(f"the XML date format {text!r} ({source}) is not a separator and m, d, Y in some "
+                                  "order", _FIX)
         separator, order = (found[1], found[2]) if found.re is _CODE else (found[2], found[1] + found[3] + found[4])
         if sorted(order.replace("y", "Y")) != ["Y", "d", "m"]:
-            raise IntacctConfigError(f"the XML date format {text!r} ({source}) needs each of m, d and Y once. {_FIX}")
+            raise UnreadableDates(f"the XML date format {text!r} ({source}) needs each of m, d and Y once", _FIX)
         if "y" in order:
-            raise IntacctConfigError(
+            raise UnreadableDates(
                 f"the Web Services user's date format {text!r} ({source}) has a two-digit year, which cannot be "
-                "read unambiguously (which century?). Give the user a four-digit year (Y) in Intacct.")
+                "read unambiguously (which century?)", "Give the user a four-digit year (Y) in Intacct.")
         if str(clock).strip() != "24":
-            raise IntacctConfigError(
+            raise UnreadableDates(
                 f"the Web Services user shows times on a {clock}-hour clock ({source}); how the XML gateway writes "
-                "such times is not documented, so they cannot be read safely. Give the user the 24-hour clock in "
-                "Intacct.")
+                "such times is not documented, so they cannot be read safely",
+                "Give the user the 24-hour clock in Intacct.")
         return cls(order, separator, _zone_name(zone, source))
 
     @property
@@ -155,6 +182,6 @@ def _zone_name(text: str, source: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise IntacctConfigError(f"the XML time zone {value!r} ({source}) is neither an offset like -08:00 nor a "
-                                 f"time zone name like America/Los_Angeles. {_FIX}") from None
+        raise UnreadableDates(f"the XML time zone {value!r} ({source}) is neither an offset like -08:00 nor a "
+                              "time zone name like America/Los_Angeles", _FIX) from None
     return value

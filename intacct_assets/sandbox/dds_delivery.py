@@ -3,7 +3,8 @@
 File names follow the project contract ``<prefix><OBJECT>.<all|change|delete>.<YYYY-MM-DDTHH-MM-SSZ>[.<NNN>].csv[.gz]``.
 Change detection uses the store's commit sequence, not WHENMODIFIED, so back-dated edits still ship.
 CSV quoting follows PHP ``fputcsv``: a value is enclosed when it holds the delimiter, the enclosure, a
-space, a tab or a line break; enclosure characters inside are doubled.
+space, a tab or a line break; enclosure characters inside are doubled. With ``bracket_pair`` a ``[`` enclosure
+closes with ``]`` (whether DDS does is undocumented), and ``]`` is doubled inside.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ class CsvDialect:
     def __init__(self, fmt: DdsFormat) -> None:
         self.fmt = fmt
         self.delimiter, self.enclosure = fmt.delimiter, fmt.enclosure
+        self.closer = "]" if fmt.enclosure == "[" and fmt.bracket_pair else fmt.enclosure
         self.eol = LINE_ENDINGS[fmt.line_ending]
-        self._needs = re.compile("[" + re.escape(fmt.delimiter + fmt.enclosure) + " \t\r\n]").search
-        self._doubled = fmt.enclosure * 2
+        self._needs = re.compile("[" + re.escape(fmt.delimiter + fmt.enclosure + self.closer) + " \t\r\n]").search
+        self._doubled = self.closer * 2
 
     def quote(self, text: str) -> str:
         if self._needs(text):
-            return self.enclosure + text.replace(self.enclosure, self._doubled) + self.enclosure
+            return self.enclosure + text.replace(self.closer, self._doubled) + self.closer
         return text
 
     def line(self, cells: list[str]) -> str:

@@ -25,7 +25,6 @@ from intacct_assets.sandbox.stats import Call
 from intacct_assets.sandbox.store import Actor, Store
 
 MAX_BATCH = 500
-MAX_QUERY_SIZE = 4000
 MAX_LIST_SIZE = 100
 REST_OPERATORS = {
     "$eq": "eq",
@@ -231,7 +230,9 @@ class RestApi:
             if path == "/services/core/query" and request.method == "POST":
                 return self._query(request, ctx)
             if path == "/services/core/model" and request.method == "GET":
-                return self._model(request)
+                answer = self._model(request)
+                call.transactions += self.store.knobs.bill_metadata and answer.status == 200
+                return answer
             if path == "/services/company-config/dimensions/list" and request.method == "GET":
                 call.transactions += 1
                 rows = dimensions(self.store)
@@ -289,7 +290,7 @@ class RestApi:
                 raise SandboxError("invalid_request", "PATCH on a record URL takes one JSON object")
             body = {**body, "key": keys}
         idem_key = request.header("idempotency-key")
-        if idem_key is None:
+        if idem_key is None or (isinstance(body, list) and not self.store.knobs.idempotent_batches):
             return self._write(defn, method, body, ctx, request)
         if len(idem_key) > 256:
             raise SandboxError("invalid_request", "Idempotency-Key must be at most 256 characters")
@@ -481,8 +482,10 @@ class RestApi:
         order = self._order(resolver, body.get("orderBy"))
         start = _positive(body.get("start", 1), "start")
         size = _positive(body.get("size", 100), "size")
-        if size > MAX_QUERY_SIZE:
-            raise SandboxError("invalid_request", f"size must be at most {MAX_QUERY_SIZE}", field="size")
+        if size > knobs.max_query_size:
+            if knobs.oversize_query == "refuse":
+                raise SandboxError("invalid_request", f"size must be at most {knobs.max_query_size}", field="size")
+            size = knobs.max_query_size
         cache_key = json.dumps(
             [body.get("filters"), body.get("filterExpression"), body.get("orderBy")], sort_keys=True, default=str
         )

@@ -232,7 +232,8 @@ class Sandbox:
     # ------------------------------------------------------------------ DDS
     def deliver_dds(self, objects: list[str] | None = None, job_type: str = "all", **file_format: Any) -> list[dict]:
         """Run a DDS job now. ``file_format`` overrides :class:`DdsFormat` fields (split_size, compress,
-        include_headers, delimiter, enclosure, line_ending, bom, deletes_inline). Returns DDSJOB records."""
+        include_headers, delimiter, enclosure, line_ending, bom, deletes_inline, bracket_pair). Returns DDSJOB
+        records."""
         if self.delivery is None:
             raise RuntimeError("this sandbox has no DDS bucket (start_s3=False)")
         jobs = self.delivery.deliver(objects, job_type, **file_format)

@@ -41,6 +41,11 @@ class Knobs:
     duplicate_controlid_errorno: str = "XL03000010"
     duplicate_controlid_text: str = "A function with controlid '{controlid}' has already been executed (uniqueid=true)."
     throttle_headers: bool = False  # every admitted API answer carries X-IA-Throttle-Limit[-Remaining]
+    # REST query `size`: at most 4000 (secondary sources only); a larger one is refused (400) or capped silently
+    max_query_size: int = 4000
+    oversize_query: str = "refuse"  # refuse | cap
+    idempotent_batches: bool = True  # False: an array POST/PATCH ignores Idempotency-Key (runs again, uncached)
+    bill_metadata: bool = False  # True: REST model, XML lookup and readUserFormatting cost a transaction each
     unqueryable_fields: str = ""  # "OBJECT.FIELD,…" (XML names) refused in queries on both faces, model unflagged
     audit_object_key: str = "name"  # AUDITHISTORY.OBJECTKEY: name (documented) | recordno | recordno--REC
     xml_session_timeout_seconds: int = 21600  # an unused XML session dies after this (REST bridge expiresIn)
@@ -98,6 +103,10 @@ class Knobs:
             raise ValueError("xml_session_expiry must be 'authentication' or 'control'")
         if self.audit_object_key not in AUDIT_OBJECT_KEYS:
             raise ValueError(f"audit_object_key must be one of {AUDIT_OBJECT_KEYS}")
+        if self.max_query_size < 1:
+            raise ValueError("max_query_size must be >= 1")
+        if self.oversize_query not in ("refuse", "cap"):
+            raise ValueError("oversize_query must be 'refuse' or 'cap'")
         if self.lost_response_mode not in ("close", "524"):
             raise ValueError("lost_response_mode must be 'close' or '524'")
         if self.duplicate_wording not in ("record", "object"):
@@ -123,6 +132,8 @@ class DdsFormat:
     compress: bool = False
     bom: bool = False
     deletes_inline: bool = False  # True: deletes go into the change file, not a separate .delete. file
+    # a `[` enclosure closes with `]` ([Acme Inc]); default: with `[` like every other enclosure (PHP fputcsv)
+    bracket_pair: bool = False
 
     def __post_init__(self) -> None:
         if self.delimiter not in DELIMITERS:

@@ -41,6 +41,7 @@ CONTENT_TYPE = 'text/xml; encoding="UTF-8";charset=UTF-8'
 ABORTED = ("XL03000009", "", "The entire transaction in this operation has been rolled back due to an error.", "")
 MAX_READ_KEYS = 100
 READ_FUNCTIONS = {"readByQuery", "readMore", "query", "read", "readByName"}
+METADATA_FUNCTIONS = {"lookup", "readUserFormatting"}  # free unless the knob bill_metadata says otherwise
 QUERY_OPERATORS = {
     "equalto": "eq",
     "notequalto": "ne",
@@ -409,7 +410,8 @@ class XmlGateway:
                 writes_before = ctx.call.writes
                 with self.store.transaction():
                     self.functions[name](body, ctx, result)
-                ctx.call.transactions += (name in READ_FUNCTIONS) + (ctx.call.writes - writes_before)
+                billed = name in READ_FUNCTIONS or (name in METADATA_FUNCTIONS and self.store.knobs.bill_metadata)
+                ctx.call.transactions += billed + (ctx.call.writes - writes_before)
             else:
                 raise bad(f"Unknown or unsupported function '{name}'", "XL03000003")
         except SandboxError as error:

@@ -65,6 +65,22 @@ def test_history_of_deliveries(warehouse, s3, bucket):
     assert len(ledger) == 5 and all(outcome == "ingested" for _, outcome, _ in ledger)
 
 
+def test_a_filtered_all_job_flags_nothing_deleted_for_being_absent(warehouse, s3, bucket):
+    """A DDS job can carry a query filter, so an `all` delivery of such a job holds only what the filter selects:
+    a record absent from it was not deleted. Deletes still come from delete files and change types."""
+    put_all(s3, bucket, deliveries())
+    settings = DdsSettings.from_env({"INTACCT_DDS_BUCKET": bucket, "INTACCT_DDS_FILTERED_OBJECTS": " glentry, VENDOR"})
+    assert settings.filtered_objects == {"GLENTRY", "VENDOR"}
+    outcomes = DdsIngest(warehouse, s3, settings).ingest(CATALOG.get("GLENTRY"), list(list_objects(s3, bucket, "")))
+    assert [o.outcome for o in outcomes] == ["ingested"] * 5
+    # 5 is absent from the last `all` delivery yet live; 3 was deleted by the delete file
+    assert business_rows(warehouse) == [row if row[0] != "5" else ("5", "10.0000000000", False) for row in EXPECTED]
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT count(*) FROM intacct_meta.dds_snapshots") == [(0,)]
+        jobs = run(connection, "SELECT DISTINCT job_type FROM intacct_meta.dds_files ORDER BY 1")
+    assert jobs == [("all",), ("change",), ("delete",)]  # the ledger still says what the files are
+
+
 def test_loaded_files_are_skipped_and_redeliveries_change_nothing(warehouse, s3, bucket):
     put_all(s3, bucket, deliveries())
     ingest(warehouse, s3, bucket)

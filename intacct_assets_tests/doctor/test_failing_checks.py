@@ -24,7 +24,8 @@ from intacct_assets.doctor.intacct_checks import (
     xml_session,
 )
 from intacct_assets.doctor.local_checks import warehouse_file
-from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
+from intacct_assets.doctor.xml_dates import xml_dates
+from intacct_assets.sandbox import DdsFormat, Knobs, Sandbox, SandboxSettings
 
 API = (oauth_token, xml_session, api_objects)
 
@@ -100,11 +101,11 @@ def test_oauth_token_unreachable(sb, doctor):
 
 
 def test_xml_session_refused(sb, doctor):
-    report = doctor(sb, checks=(xml_session, audit_history), INTACCT_SENDER_PASSWORD="not-it")
+    report = doctor(sb, checks=(xml_session, xml_dates), INTACCT_SENDER_PASSWORD="not-it")
     result = only(report, "xml_session")
     assert result.status == "fail" and "no session through a login as sandbox_user@SANDBOX-CO" in result.found
     assert "INTACCT_SENDER_ID / INTACCT_SENDER_PASSWORD" in result.fix
-    assert only(report, "audit_history").status == "skip"
+    assert only(report, "xml_dates").status == "skip"  # checks that need a session do not log in again
 
 
 def test_xml_and_rest_not_configured_are_skipped_with_what_to_set(sb, doctor):
@@ -112,6 +113,78 @@ def test_xml_and_rest_not_configured_are_skipped_with_what_to_set(sb, doctor):
     assert {r.status for r in report.results} == {"skip"}
     assert "set INTACCT_CLIENT_ID" in only(report, "oauth_token").fix
     assert "set INTACCT_SENDER_ID" in only(report, "xml_session").fix
+
+
+@pytest.mark.parametrize("knobs, reason, fix", [
+    ({"xml_date_format": ".dmy"}, "has a two-digit year", "Give the user a four-digit year (Y) in Intacct."),
+    ({"xml_clock": "12"}, "shows times on a 12-hour clock", "Give the user the 24-hour clock in Intacct."),
+])
+def test_xml_dates_that_cannot_be_read_unambiguously(sb, doctor, knobs, reason, fix):
+    sb.configure(**knobs)
+    # settings cannot help: the gateway writes what the user's preferences say
+    for env in ({}, {"INTACCT_XML_DATE_FORMAT": "/dmY", "INTACCT_XML_TIMEZONE": "UTC"}):
+        result = only(doctor(sb, checks=(xml_dates,), **env), "xml_dates")
+        assert result.status == "fail" and reason in result.found and result.fix == fix
+        assert result.found.startswith(f"sandbox_user: date format {knobs.get('xml_date_format', '/mdY')}, GMT offset "
+                                       f"+00:00, {knobs.get('xml_clock', '24')}-hour clock, locale en_US")
+
+
+def test_xml_dates_settings_that_disagree_with_the_users_preferences(sb, doctor):
+    sb.configure(xml_date_format=".dmY", xml_gmt_offset="+01:00")
+    report = doctor(sb, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="m/d/Y", INTACCT_XML_TIMEZONE="America/New_York")
+    result = only(report, "xml_dates", "settings")
+    assert result.status == "warn"
+    assert ("INTACCT_XML_DATE_FORMAT=m/d/Y reads 12/31/2026 23:59:59 (m/d/Y), but Intacct writes 31.12.2026 23:59:59 "
+            "(d.m.Y) for this user: dates would be misread") in result.found
+    assert "INTACCT_XML_TIMEZONE=America/New_York is not the user's GMT offset +01:00" in result.found
+    assert result.fix.startswith("remove INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE")
+    # a zone name whose standard time is the user's offset agrees with it, and follows daylight saving
+    agreeing = doctor(sb, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="d.m.Y", INTACCT_XML_TIMEZONE="Europe/Paris")
+    (read,) = agreeing.results
+    assert read.status == "pass"
+    assert "read as 31.12.2026 23:59:59 (d.m.Y) in Europe/Paris (by INTACCT_XML_DATE_FORMAT and INTACCT_XML_TIMEZONE)" \
+        in read.found
+    unusable = only(doctor(sb, checks=(xml_dates,), INTACCT_XML_TIMEZONE="Mars/Olympus"), "xml_dates")
+    assert unusable.status == "fail" and "the XML time zone 'Mars/Olympus' (settings)" in unusable.found
+    assert unusable.fix.startswith("correct INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE, or remove them")
+
+
+def test_xml_dates_a_fixed_offset_ignores_daylight_saving(sb, doctor):
+    sb.configure(xml_gmt_offset="-08:00")
+    result = only(doctor(sb, checks=(xml_dates,)), "xml_dates", "time zone")
+    assert result.status == "warn" and "the fixed offset -08:00, which does not follow daylight saving" in result.found
+    assert result.fix.startswith("set INTACCT_XML_TIMEZONE to the user's time zone name")
+    named = doctor(sb, checks=(xml_dates,), INTACCT_XML_TIMEZONE="America/Los_Angeles")
+    assert [r.status for r in named.results] == ["pass"]
+
+
+def test_xml_dates_another_locale_than_en_us(sb, doctor):
+    sb.configure(xml_locale="de_DE", xml_date_format=".dmY")
+    report = doctor(sb, checks=(xml_dates,))
+    result = only(report, "xml_dates", "locale")
+    assert result.status == "warn" and "the user's locale is de_DE" in result.found
+    assert result.fix == "give the Web Services user the locale en_US in Intacct"
+    assert "XML times are read as 31.12.2026 23:59:59 (d.m.Y) in UTC" in report.of("xml_dates", "")[0].found
+
+
+def test_xml_dates_not_readable_and_not_set(doctor):
+    with Sandbox(SandboxSettings(seed=3, start_s3=False)) as nobody:
+        nobody.delete("USERINFO", nobody.find("USERINFO", "sandbox_user")["RECORDNO"])  # readUserFormatting fails
+        unset = only(doctor(nobody, checks=(xml_dates,)), "xml_dates")
+        named = only(doctor(nobody, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="/dmY", INTACCT_XML_TIMEZONE="+0200"),
+                     "xml_dates")
+        wrong = only(doctor(nobody, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="dd/mm/yyyy",
+                            INTACCT_XML_TIMEZONE="UTC"), "xml_dates")
+    assert unset.status == "fail" and "cannot be read (readUserFormatting: " in unset.found
+    assert "Cannot find user 'sandbox_user'" in unset.found and "every XML read fails" in unset.found
+    assert unset.fix.startswith("set INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE to the Web Services user's")
+    assert named.status == "warn" and "XML times are read as 31/12/2026 23:59:59 (d/m/Y) in +02:00" in named.found
+    assert wrong.status == "fail" and "the XML date format 'dd/mm/yyyy' (settings)" in wrong.found
+
+
+def test_xml_dates_skipped_without_the_xml_gateway(sb, doctor):
+    result = only(doctor(sb, checks=(xml_dates,), INTACCT_SENDER_ID=""), "xml_dates")
+    assert result.status == "skip" and "set INTACCT_SENDER_ID" in result.fix
 
 
 def test_entity_access_an_entity_the_company_does_not_have(sb, doctor):
@@ -154,8 +227,10 @@ def test_audit_history_not_readable_costs_reconciliation_requests(sb, doctor):
     report = doctor(sb, checks=(api_objects, audit_history), INTACCT_API_PAGE_SIZE="25",
                     INTACCT_API_RECONCILE_HOURS="12")
     result = only(report, "audit_history")
-    assert result.status == "warn" and "AUDITHISTORY is not readable" in result.found
-    # objects whose deletes would come from AUDITHISTORY (the catalog's line objects always reconcile)
+    # the built-in catalog's objects that read an audit trail are REST objects: they read REST's
+    assert result.subject == "REST" and result.status == "warn"
+    assert "company-config/audit-history is not readable" in result.found and "HTTP 403" in result.found
+    # objects whose deletes would come from the audit trail (the catalog's line objects always reconcile)
     reconciling = {"journal_entry_line", "gl_detail", "bill_line", "invoice_line"}
     totals = {r.subject: int(r.found.split(" records")[0].replace(",", "")) for r in report.of("api_objects")
               if r.subject not in reconciling}
@@ -171,6 +246,26 @@ def test_audit_history_not_readable_where_it_is_required(sb, doctor):
     result = only(doctor(sb, checks=(audit_history,), INTACCT_API_DELETES="audit_history"), "audit_history")
     assert result.status == "fail" and "must read it: their syncs fail" in result.found
     assert "INTACCT_API_DELETES=auto" in result.fix
+
+
+def test_audit_history_of_each_face_its_objects_read(sb, doctor, tmp_path):
+    """REST objects read REST's audit trail, XML objects AUDITHISTORY: each face is probed and reported."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text("objects:\n  VENDOR:\n    api: {name: vendor_xml, xml: VENDOR}\n")
+    readable = doctor(sb, checks=(audit_history,), INTACCT_CATALOG_PATH=str(catalog))
+    assert [(r.subject, r.status) for r in readable.results] == [("REST", "pass"), ("XML", "pass")]
+    assert readable.of("audit_history", "XML")[0].found.startswith("AUDITHISTORY is readable (")
+    assert "deletes of 1 object come from it" in readable.of("audit_history", "XML")[0].found
+    sb.configure(audit_history_readable=False)
+    report = doctor(sb, checks=(audit_history,), INTACCT_CATALOG_PATH=str(catalog))
+    assert [(r.subject, r.status) for r in report.results] == [("REST", "warn"), ("XML", "warn")]
+    xml = report.of("audit_history", "XML")[0]
+    assert xml.found.startswith("AUDITHISTORY is not readable (BL01001973 You do not have permission")
+    assert "reconciliation of 1 object, every 24 h" in xml.found
+    # a face that is not configured is skipped, saying what to set; the other is still probed
+    rest_only = doctor(sb, checks=(audit_history,), INTACCT_CATALOG_PATH=str(catalog), INTACCT_SENDER_ID="")
+    assert [(r.subject, r.status) for r in rest_only.results] == [("REST", "warn"), ("XML", "skip")]
+    assert "set INTACCT_SENDER_ID" in rest_only.of("audit_history", "XML")[0].fix
 
 
 def test_concurrency_above_the_limit_intacct_announces(sb, doctor):
@@ -290,7 +385,8 @@ def test_every_check_has_a_failing_test_here(check):
 
 
 def test_the_sandbox_knobs_used_here_exist():
-    assert {"audit_history_readable", "throttle_headers"} <= set(Knobs().as_dict())
+    assert {"audit_history_readable", "throttle_headers", "xml_date_format", "xml_gmt_offset", "xml_clock",
+            "xml_locale"} <= set(Knobs().as_dict())
 
 
 def test_dds_dialect_a_damaged_gzip_file(sb, doctor, bucket_files):
@@ -301,3 +397,41 @@ def test_dds_dialect_a_damaged_gzip_file(sb, doctor, bucket_files):
     result = only(report, "dds_dialect", "VENDOR")
     assert result.status == "fail" and "starts like gzip but does not decompress" in result.found
     assert report.of("dds_dialect", "CUSTOMER")[0].status == "pass" and report.of("dds_ddl")[0].status == "pass"
+
+
+@pytest.mark.parametrize("bracket_pair", [True, False])
+def test_dds_dialect_values_enclosed_in_brackets(doctor, bracket_pair):
+    """DDS offers [ as an enclosure ("Left bracket"); whether it closes with ] is undocumented. The reader closes
+    [ with [ (PHP fputcsv): files of a job that closes with ] would keep their brackets, so the doctor warns."""
+    dds = DdsFormat(enclosure="[", bracket_pair=bracket_pair, include_headers=True)
+    with Sandbox(SandboxSettings(seed=3, dds=dds, initial_delivery=True)) as brackets:
+        report = doctor(brackets, checks=(dds_dialect,))
+    vendor = report.of("dds_dialect", "VENDOR")[0]
+    if bracket_pair:
+        assert vendor.status == "warn" and "values such as '[" in vendor.found
+        assert "are enclosed in [ ]; the reader closes a [ enclosure with [" in vendor.found
+        assert vendor.fix == 'set the DDS job\'s enclosure (Text qualifier) to " (double quote)'
+    else:
+        assert vendor.status == "pass" and "'[' enclosed" in vendor.found
+
+
+def test_dds_dialect_headerless_delete_files_are_read_in_an_assumed_order(sb, doctor, bucket_files):
+    """Intacct documents no column layout for delete files: headerless ones are read in an assumed order."""
+    prefix = bucket_files.fresh_prefix()
+    bucket_files.copy("VENDOR", prefix)
+    bucket_files.copy("CUSTOMER", prefix)
+    bucket_files.put(prefix + "VENDOR.delete.2026-11-02T06-00-00Z.csv",
+                     b"7,V00007,2026-11-02T06:00:00Z,2026-11-02T06:00:00Z,delete\n")
+    bucket_files.put(prefix + "CUSTOMER.delete.2026-11-02T06-00-00Z.csv",
+                     b"RECORDNO,CUSTOMERID,WHENMODIFIED,ddsReadTime,ddsChangeType\n"
+                     b"7,C00007,2026-11-02T06:00:00Z,2026-11-02T06:00:00Z,delete\n")
+    report = doctor(sb, checks=(dds_dialect,), INTACCT_DDS_PREFIX=prefix)
+    vendor = only(report, "dds_dialect", "VENDOR")
+    assert vendor.status == "warn" and "its delete files have no header row (VENDOR.delete." in vendor.found
+    assert "read as RECORDNO, VENDORID, WHENMODIFIED, ddsReadTime, ddsChangeType, an assumed column order" \
+        in vendor.found
+    assert vendor.fix.startswith("turn on includeHeaders in the DDS job")
+    assert report.of("dds_dialect", "CUSTOMER")[0].status == "pass"  # its delete files name their columns
+    bucket_files.put(prefix + "VENDOR.delete.2026-11-03T06-00-00Z.csv", b"7,2026-11-03T06:00:00Z,delete\n")
+    narrow = only(doctor(sb, checks=(dds_dialect,), INTACCT_DDS_PREFIX=prefix), "dds_dialect", "VENDOR")
+    assert narrow.status == "fail" and "VENDOR.delete.2026-11-03T06-00-00Z.csv" in narrow.found

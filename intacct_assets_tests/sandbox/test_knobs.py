@@ -174,3 +174,45 @@ def test_knob_validation_and_admin_endpoints(sb):
     assert httpx.get(f"{sb.rest_url}/objects/company-config/class").status_code == 401  # an API call, recorded
     assert len(httpx.get(f"{admin}/stats", params={"recent": 1}).json()["recent"]) == 1
     assert httpx.get(f"{admin}/stats", params={"recent": 0}).json()["recent"] == []  # totals only
+
+
+def test_a_query_size_above_the_largest_is_refused_or_capped(sb):
+    rest = Rest(sb)
+    query = {"object": "accounts-receivable/customer", "fields": ["key"], "size": 11}
+    assert rest.query({**query, "size": 4000}).status_code == 200  # the default largest
+    assert rest.query({**query, "size": 4001}).status_code == 400
+    sb.configure(max_query_size=10)
+    refused = rest.query(query)
+    assert refused.status_code == 400 and "size must be at most 10" in refused.text
+    sb.configure(oversize_query="cap")
+    capped = rest.query(query).json()
+    assert len(capped["ia::result"]) == 10 and capped["ia::meta"]["totalCount"] == len(sb.records("CUSTOMER"))
+
+
+def test_idempotency_keys_on_batches_can_be_ignored(sb):
+    rest, customers = Rest(sb), "/objects/accounts-receivable/customer"
+
+    def twice(body) -> httpx.Response:
+        key = {"Idempotency-Key": uuid.uuid4().hex}
+        assert rest.post(customers, body, headers=key).status_code == 201
+        return rest.post(customers, body, headers=key)
+
+    assert "x-ia-idempotency-cached-date" in twice([{"id": f"B{uuid.uuid4().hex[:8]}", "name": "One"}]).headers
+    sb.configure(idempotent_batches=False)
+    again = twice([{"id": f"B{uuid.uuid4().hex[:8]}", "name": "Two"}])
+    assert "x-ia-idempotency-cached-date" not in again.headers
+    assert again.status_code == 207 and "BL34000061" in again.text  # it ran again: the customer ID exists now
+    # a single record is still answered from the cache
+    assert "x-ia-idempotency-cached-date" in twice({"id": f"S{uuid.uuid4().hex[:8]}", "name": "Three"}).headers
+
+
+@pytest.mark.parametrize("billed", [False, True])
+def test_metadata_calls_are_billed_only_when_the_knob_says(sb, billed):
+    sb.configure(bill_metadata=billed)
+    rest = Rest(sb)
+    model = rest.client.get("/services/core/model", params={"name": "accounts-receivable/customer"})
+    assert model.status_code == 200 and model.headers["X-Sandbox-Transactions"] == str(int(billed))
+    sb.reset_stats()
+    call(sb, fn("<lookup><object>CUSTOMER</object></lookup>", "a"),
+         fn("<readUserFormatting><userId>sandbox_user</userId></readUserFormatting>", "b"))
+    assert sb.stats()["api_transactions"] == 2 * billed
