@@ -16,8 +16,8 @@ from intacct_assets.reverse.state import load_state as load_reverse_state
 from intacct_assets.warehouse import layout
 from intacct_assets.warehouse.connection import Warehouse, run
 from intacct_assets.warehouse.layout import LAYOUT_VERSION, WarehouseLayoutError
-from intacct_assets.warehouse.sql import quote
 from intacct_assets.warehouse.ledger import finished_files
+from intacct_assets.warehouse.sql import quote
 from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row
 
 # The layout of the release before layout versions (every intacct_meta table and a dds table), as it wrote them.
