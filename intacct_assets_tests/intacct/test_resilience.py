@@ -172,9 +172,12 @@ def test_the_lowest_configured_limit_applies_to_a_tenant():
 
 
 PROCESS_SCRIPT = """
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from intacct_assets.intacct import IntacctClient, Query
 with IntacctClient.from_env() as client:
+    print("ready", flush=True)
+    sys.stdin.readline()  # every process starts querying together, however long each took to start
     with ThreadPoolExecutor(max_workers=3) as pool:
         list(pool.map(lambda i: client.rest.query(Query("accounts-receivable/customer", ("key",), size=5)), range(12)))
 """
@@ -184,9 +187,15 @@ with IntacctClient.from_env() as client:
 def test_processes_on_one_machine_share_the_limit_through_slot_files(sb, tmp_path, shared):
     sb.configure(latency_ms=25, concurrency_limit=2)
     env = {**os.environ, **client_env(sb), "INTACCT_API_SLOT_DIR": str(tmp_path) if shared else "off"}
-    processes = [subprocess.Popen([sys.executable, "-c", PROCESS_SCRIPT], env=env, stderr=subprocess.DEVNULL)
-                 for _ in range(3)]
+    processes = [subprocess.Popen([sys.executable, "-c", PROCESS_SCRIPT], env=env, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for _ in range(3)]
+    assert [process.stdout.readline() for process in processes] == ["ready\n"] * 3
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.close()
     exits = [process.wait(timeout=120) for process in processes]
+    for process in processes:
+        process.stdout.close()
     stats = sb.stats()
     if shared:
         assert exits == [0, 0, 0] and stats["by_face"]["rest"] == 36
