@@ -9,7 +9,7 @@
   verified by overlap; the cursor advances to the last verified row and commits with its rows.
 * **Snapshot** (custom queries, objects without a modified time): everything, every run; live
   rows that are no longer there are tombstoned.
-* **Deletes**: AUDITHISTORY delete events since the last read (fetched while the data pages
+* **Deletes**: audit-trail delete events since the last read (fetched while the data pages
   come in), or a periodic reconciliation of the full key list (also repairs missing or stale rows).
 """
 
@@ -26,7 +26,7 @@ import duckdb
 import polars as pl
 
 from intacct_assets.api import schema
-from intacct_assets.api.audit import AuditTrail
+from intacct_assets.api.audit import REST_AUDIT, AuditTrail
 from intacct_assets.api.deletes import (
     AuditMatch,
     apply_audit_deletions,
@@ -398,12 +398,13 @@ class _ContextSync:
             except (IntacctXmlError, IntacctApiError) as error:
                 if not error.permission_denied:
                     raise
+                trail = REST_AUDIT if self.target.rest else "AUDITHISTORY"  # the face AuditTrail.of reads
                 if method == "audit_history":
                     raise IntacctConfigError(
-                        f"{self.target.name}: the audit trail (AUDITHISTORY) is not readable by this user ({error}); "
+                        f"{self.target.name}: the audit trail ({trail}) is not readable by this user ({error}); "
                         "grant it (View permission for custom reports), or set INTACCT_API_DELETES=reconcile (or the "
                         "catalog's deletes: reconcile)") from error
-                self.report.warnings.append("AUDITHISTORY is not readable: deletions come from key reconciliation")
+                self.report.warnings.append(f"{trail} is not readable: deletions come from key reconciliation")
                 method = "reconcile"
             else:
                 self._apply_audit(events)

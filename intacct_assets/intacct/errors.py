@@ -42,7 +42,8 @@ class OutcomeUnknownError(IntacctError):
     """A write was sent but no definitive answer came back (lost connection, timeout, 524).
 
     The write may or may not have been applied. It was not retried because it carried no
-    idempotency key (REST ``Idempotency-Key``, XML ``uniqueid`` with a stable ``controlid``).
+    idempotency key (REST ``Idempotency-Key``, XML ``uniqueid`` with a stable ``controlid``), or
+    one Intacct does not document for it (a REST create batch, ``INTACCT_API_BATCH_IDEMPOTENCY=verify``).
     """
 
     def __init__(self, message: str, status: int | None = None) -> None:

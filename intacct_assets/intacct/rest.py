@@ -3,7 +3,10 @@
 Errors are parsed from both shapes Intacct uses (``ia::result.ia::error`` and top-level
 ``ia::error``); a Cloudflare HTML page becomes an error with its status. Writes are batches of at
 most 500 records; ``atomic=True`` sends ``X-IA-API-Param-Transaction: true``; an
-``idempotency_key`` makes a write safe to resend after a lost answer (Intacct replays it).
+``idempotency_key`` makes a write safe to resend after a lost answer (Intacct replays it). Sage documents
+the key for POST and PATCH requests (developer.sage.com "Batch, bulk, and composite requests") but not
+whether it covers a JSON array: with ``INTACCT_API_BATCH_IDEMPOTENCY=verify`` (the default) a create batch
+whose answer was lost is not resent (the caller reads it back); an update batch is (the same values again).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ MAX_QUERY_SIZE = 4000
 ENTITY_HEADER = "X-IA-API-Param-Entity"
 TRANSACTION_HEADER = "X-IA-API-Param-Transaction"
 FREE_PATHS = ("/services/core/model", "/services/core/session/id")
+UNCOVERED_BATCH = ("no public source says whether Intacct's Idempotency-Key covers a create batch "
+                   "(INTACCT_API_BATCH_IDEMPOTENCY=verify)")
 
 
 @dataclass(frozen=True)
@@ -158,13 +163,23 @@ class RestClient:
         reading = method == "GET" or path == "/services/core/query"
         response = self._transport.send(Exchange(
             face="rest", method=method, url=f"{self.settings.api_url}{path}", operation=operation or f"{method} {path}",
-            replay=Replay(safe=reading or idempotency_key is not None, keyed=idempotency_key is not None),
+            replay=self._replay(method, body, reading, idempotency_key),
             judge=lambda r: self._judge(r, method, path, per_item),
             transactions=lambda r: _transactions(method, path, r), failures=_item_failures if per_item else None,
             entity=context, headers=headers, params=params, answered=answered,
             content=json.dumps(body, separators=(",", ":")).encode() if body is not None else None,
         ), self._authorizer)
         return response
+
+    def _replay(self, method: str, body: object, reading: bool, idempotency_key: str | None) -> Replay:
+        """Reads and keyed writes may be resent, except a keyed create batch unless the key is trusted to cover it."""
+        if reading:
+            return Replay(safe=True)
+        if idempotency_key is None:
+            return Replay(safe=False)
+        if method == "POST" and isinstance(body, list) and not self.settings.trusts_batch_keys:
+            return Replay(safe=False, not_resent_because=UNCOVERED_BATCH)
+        return Replay(safe=True, keyed=True)
 
     def _judge(self, response: httpx.Response, method: str, path: str, per_item: bool) -> IntacctError | None:
         status = response.status_code

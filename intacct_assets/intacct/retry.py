@@ -3,10 +3,13 @@
 * 429 / GW-0010 (throttled) and connection failures before anything was sent: always retried,
   nothing was processed.
 * 503: retried (the service refused the request before processing it).
-* 500, 502 and failures after the request was sent: retried for reads and for writes that carry
-  an idempotency key; otherwise the write's outcome is unknown and :class:`OutcomeUnknownError`
-  is raised instead of risking a duplicate.
-* 524 (Cloudflare timeout, the server may still be working): retried only with an idempotency key.
+* 500, 502, 504 and failures after the request was sent: retried for reads and for writes that
+  carry an idempotency key Intacct honours; otherwise the write's outcome is unknown and
+  :class:`OutcomeUnknownError` is raised instead of risking a duplicate.
+* 524 (Cloudflare timeout, the server may still be working): retried only with such a key.
+
+Whether a key covers a create batch (a JSON array) is undocumented: with
+``INTACCT_API_BATCH_IDEMPOTENCY=verify`` the REST client does not count on it (see ``rest.py``).
 
 Waits grow exponentially with full jitter, and are never shorter than the server's
 ``Retry-After`` / ``X-IA-Throttle-Limit-RetryAfter``.
@@ -29,12 +32,16 @@ EDGE_TIMEOUT = 524
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+NO_KEY = "it carries no idempotency key"
+
+
 @dataclass(frozen=True)
 class Replay:
     """What resending a request could do. ``safe``: nothing twice (reads, keyed writes)."""
 
     safe: bool
     keyed: bool = False  # carries an idempotency key: the server replays the first answer
+    not_resent_because: str = NO_KEY  # why an unsafe write is not resent after its answer was lost
 
 
 class RetryableFailure(Exception):

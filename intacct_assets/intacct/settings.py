@@ -16,6 +16,9 @@ from intacct_assets.intacct.redaction import Secret
 
 DEFAULT_API_URL = "https://api.intacct.com/ia/api/v1"
 DEFAULT_XML_URL = "https://api.intacct.com/ia/xml/xmlgw.phtml"
+# Whether an Idempotency-Key also covers a create batch (a JSON array): no public source says. "verify": a batch
+# create whose answer was lost is read back, never resent blindly; "trust": it is resent under its key.
+BATCH_IDEMPOTENCY = ("verify", "trust")
 
 
 def env_number(env: dict[str, str], name: str, default: float, kind: type = float, minimum: float = 0) -> float:
@@ -60,6 +63,7 @@ class IntacctSettings:
     dagster_home: str = ""
     capture_dir: str = ""  # record every exchange, redacted, into this folder ("" = off)
     capture_mask_fields: tuple[str, ...] = ()  # fields whose values a capture masks (names, e-mails, amounts)
+    batch_idempotency: str = "verify"  # one of BATCH_IDEMPOTENCY
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> IntacctSettings:
@@ -68,6 +72,10 @@ class IntacctSettings:
         def text(name: str, default: str = "") -> str:
             return env.get(name, "").strip() or default
 
+        batch_idempotency = text("INTACCT_API_BATCH_IDEMPOTENCY", "verify")
+        if batch_idempotency.lower() not in BATCH_IDEMPOTENCY:
+            raise IntacctConfigError(f"INTACCT_API_BATCH_IDEMPOTENCY={batch_idempotency!r} must be verify (read back a "
+                                     "create batch whose answer was lost) or trust (resend it under its key)")
         return cls(
             api_url=text("INTACCT_API_URL", DEFAULT_API_URL).rstrip("/"),
             client_id=text("INTACCT_CLIENT_ID"),
@@ -95,7 +103,13 @@ class IntacctSettings:
             capture_dir=text("INTACCT_CAPTURE_DIR"),
             capture_mask_fields=tuple(name.strip() for name in env.get("INTACCT_CAPTURE_MASK_FIELDS", "").split(",")
                                       if name.strip()),
+            batch_idempotency=batch_idempotency.lower(),
         )
+
+    @property
+    def trusts_batch_keys(self) -> bool:
+        """Whether a create batch whose answer was lost may be resent under its Idempotency-Key."""
+        return self.batch_idempotency == "trust"
 
     @property
     def oauth_username(self) -> str:

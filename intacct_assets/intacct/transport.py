@@ -140,8 +140,8 @@ class Transport:
         if sent and outcome_unknown(None, exchange.replay):
             self._log(exchange, attempts.number, None, duration_ms, "failed", message)
             raise OutcomeUnknownError(
-                f"{message}. The request was sent but no answer came back; it was not resent because it "
-                "carries no idempotency key, so it may or may not have been applied.") from None
+                f"{message}. The request was sent but no answer came back; it was not resent because "
+                f"{exchange.replay.not_resent_because}, so it may or may not have been applied.") from None
         retry = attempts.remaining
         self._log(exchange, attempts.number, None, duration_ms, "retry" if retry else "failed", message)
         raise RetryableFailure(IntacctTransportError(message))
@@ -165,7 +165,7 @@ class Transport:
         if outcome_unknown(status, exchange.replay):
             raise OutcomeUnknownError(
                 f"{error}. The write may or may not have been applied (HTTP {status}); it was not resent "
-                "because it carries no idempotency key.", status) from None
+                f"because {exchange.replay.not_resent_because}.", status) from None
         raise error
 
     def _log(self, exchange: Exchange, attempt: int, timed: _Timed | None, duration_ms: float, outcome: str,

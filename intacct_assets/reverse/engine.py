@@ -1,8 +1,9 @@
 """One reverse-sync run: read the source, diff against state, write what changed, record every row.
 
-Order of work: replay writes whose outcome was not recorded last time; plan; resolve Intacct keys in bulk
-(``$in`` lookups, not one per row); create / update / clear / delete in batches; save each row's
-outcome and the new state in one transaction. A dry run stops after the plan.
+Order of work: settle writes whose outcome was not recorded last time (replayed or read back:
+``pending.py``); plan; resolve Intacct keys in bulk (``$in`` lookups, not one per row); create /
+update / clear / delete in batches; save each row's outcome and the new state in one transaction. A
+dry run stops after the plan.
 """
 
 from __future__ import annotations

@@ -6,10 +6,14 @@ dgaretz-oss/intacct-mcp ``docs/rest/bulk-requests.md``). So a pending write is:
 
 - replayed, same key and body, while it is younger than 48 hours: the answer, fresh or cached, is the
   evidence. Without one (no answer again, or a 409 while the first request still runs) it stays pending
-  and its rows are not sent under a new key;
-- read back once it is older: a create whose records carry ``match.field`` is looked up by it; the rows
-  found are recorded with their keys, the rows not found are sent again under a new key. An update is
-  sent again with the rows' current values under a new key (updating twice duplicates nothing);
+  and its rows are not sent under a new key. A create batch is replayed so only with
+  ``INTACCT_API_BATCH_IDEMPOTENCY=trust``: no public source says whether the key covers an array, and
+  if it does not, Intacct would run the batch again (journal entries, bills: created twice);
+- read back once it is older, or at once for a create batch under ``verify``: a create whose records
+  carry ``match.field`` is looked up by it; the rows found are recorded with their keys, the rows not
+  found are sent again under a new key — once the request is old enough not to be still running in
+  Intacct (``MAY_STILL_RUN``). An update is sent again with the rows' current values under a new key
+  (updating twice duplicates nothing);
 - held, when a create cannot be read back (no ``match.field``, or its records do not carry it): nothing
   is sent until the user, having checked Intacct, names the request in ``pending_written`` (Intacct has
   it) or ``pending_resend`` (it does not).
@@ -24,10 +28,13 @@ from datetime import datetime, timedelta
 from intacct_assets.reverse import state as sync_state
 from intacct_assets.reverse.mapping import payload_hash
 from intacct_assets.reverse.spec import SyncSpec
-from intacct_assets.reverse.writer import IntacctWriter, PendingRequest, WriteOutcome
+from intacct_assets.reverse.writer import UNTRUSTED, IntacctWriter, PendingRequest, WriteOutcome, ask_the_user
 from intacct_assets.warehouse.connection import Warehouse, transaction
 
 REPLAY_WINDOW = timedelta(hours=48)  # how long Intacct answers a repeated Idempotency-Key from its cache
+# How long an unanswered request may still be running in Intacct, so that a record not found yet may still
+# appear. Chosen: no source says; a 524 is Cloudflare giving up after 100 s, not Intacct stopping.
+MAY_STILL_RUN = timedelta(minutes=30)
 
 
 @dataclass
@@ -59,12 +66,14 @@ class PendingWrites:
                 self._forget(request, [], settled, renew=members)
             elif key in written:
                 self._forget(request, [WriteOutcome(member, True) for member in members], settled)
+            elif operation == "create" and not self.writer.client.settings.trusts_batch_keys:
+                self._read_back(request, sent_at, settled, UNTRUSTED)
             elif self.clock() - sent_at < REPLAY_WINDOW:
                 self._replay(request, sent_at, settled)
             elif operation != "create":
                 self._forget(request, [], settled, renew=members)
             else:
-                self._read_back(request, sent_at, settled)
+                self._read_back(request, sent_at, settled, "Intacct replays answers for 48 hours only")
         return settled
 
     def _replay(self, request: PendingRequest, sent_at: datetime, settled: Settled) -> None:
@@ -76,26 +85,28 @@ class PendingWrites:
         else:
             self._forget(request, outcomes, settled)
 
-    def _read_back(self, request: PendingRequest, sent_at: datetime, settled: Settled) -> None:
+    def _read_back(self, request: PendingRequest, sent_at: datetime, settled: Settled, why: str) -> None:
+        """``why``: why the request is read back rather than replayed."""
         match_field = self.spec.match.field
-        if not match_field or not all(_carried(item, match_field) == member
-                                      for member, item in zip(request.members, request.body, strict=True)):
-            settled.held.update(dict.fromkeys(request.members, (
-                f"the create sent {sent_at:%Y-%m-%d %H:%M} UTC never got an answer, and Intacct replays answers "
-                "for 48 hours only; the sync cannot read whether Intacct created it (no match.field carried by "
-                "the record), so it sends nothing. Check Intacct, then run the sync with config pending_written: "
-                f"['{request.idempotency_key}'] if the record is there, or pending_resend: "
-                f"['{request.idempotency_key}'] if it is not")))
+        unanswered = f"the create sent {sent_at:%Y-%m-%d %H:%M} UTC never got an answer, and {why}"
+        if not request.carries(match_field):
+            settled.held.update(dict.fromkeys(request.members, ask_the_user(request, unanswered)))
             return
         found, unreadable = self.writer.lookup(match_field, request.members)
         if unreadable:
             settled.held.update(dict.fromkeys(request.members, (
-                f"the create sent {sent_at:%Y-%m-%d %H:%M} UTC never got an answer and could not be read back "
-                f"({next(iter(unreadable.values()))}); nothing is sent before it is")))
+                f"{unanswered}; it could not be read back ({next(iter(unreadable.values()))}); nothing is sent "
+                "before it is")))
+            return
+        missing = [member for member in request.members if member not in found]
+        if missing and self.clock() - sent_at < MAY_STILL_RUN:
+            settled.held.update(dict.fromkeys(request.members, (
+                f"{unanswered}; {len(missing)} of its {len(request.members)} records are not found by {match_field} "
+                f"yet, and Intacct may still be running it: it is read back again, and what is still missing sent "
+                f"under a new key, once it is {MAY_STILL_RUN.seconds // 60} minutes old")))
             return
         self._forget(request, [WriteOutcome(member, True, found[member]) for member in request.members
-                               if member in found], settled,
-                     renew=[member for member in request.members if member not in found])
+                               if member in found], settled, renew=missing)
 
     def _forget(self, request: PendingRequest, outcomes: list[WriteOutcome], settled: Settled,
                 renew: Collection[str] = ()) -> None:
@@ -108,10 +119,3 @@ class PendingWrites:
             sync_state.forget_pending(connection, self.spec.name, [request.idempotency_key])
         settled.renewed.update(dict.fromkeys(renew, request.idempotency_key))
 
-
-def _carried(item: dict, path: str) -> str | None:
-    """The value a request body item sets at a dot path (``contacts.default.email1``), as text."""
-    node: object = item
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return None if node is None or isinstance(node, dict) else str(node)

@@ -2,13 +2,16 @@
 
 Every create is idempotent. A REST batch carries an ``Idempotency-Key`` derived from the sync and
 the rows in it (with when each row's last outcome was recorded, so that a row sent again after a
-recorded failure is a new request, not a replay of the cached failure). The client may resend it
-after a lost answer and Intacct replays its first result. Every batch is remembered before it is
-sent and forgotten with its recorded outcome; what is left (an answer lost, or a run that died) is
-settled by the next run (``pending.py``). An XML legacy create carries ``uniqueid`` and a
-``controlid`` derived from the sync and the row, so the gateway refuses to run it twice, whatever
-the run; it counts as written only with evidence (success, a refusal that says it already ran, or
-the record read back by the match field).
+recorded failure is a new request, not a replay of the cached failure). Whether Intacct's key covers
+a batch (a JSON array) is undocumented: with ``INTACCT_API_BATCH_IDEMPOTENCY=trust`` the client resends
+a batch after a lost answer and Intacct replays its first result; with ``verify`` (the default) an
+update batch is resent (it sets the same values again) but a create batch is not: its records are
+looked for by ``match.field`` instead, and a batch not wholly found stays pending. Every batch is
+remembered before it is sent and forgotten with its recorded outcome; what is left (an answer lost,
+or a run that died) is settled by the next run (``pending.py``). An XML legacy create carries
+``uniqueid`` and a ``controlid`` derived from the sync and the row, so the gateway refuses to run it
+twice, whatever the run; it counts as written only with evidence (success, a refusal that says it
+already ran, or the record read back by the match field).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from intacct_assets.reverse.state import RowResult
 
 LOOKUP_CHUNK = 1000
 XML_FUNCTIONS_PER_REQUEST = 100
+UNTRUSTED = ("a create batch is not resent under its key (INTACCT_API_BATCH_IDEMPOTENCY=verify: no public source "
+             "says Intacct's Idempotency-Key covers a batch)")
 OUTCOME_OF = {"create": "created", "update": "updated", "delete": "deleted", "clear": "cleared", "absent": "absent"}
 
 
@@ -58,6 +63,20 @@ class PendingRequest:
     operation: str  # create | update
     body: list[dict]
     members: list[str]
+
+    def carries(self, path: str | None) -> bool:
+        """Whether each record sets ``path`` to its row's match value: only then can a read-back by that field
+        tell which records Intacct has."""
+        return bool(path) and all(_carried(item, path) == member
+                                  for member, item in zip(self.members, self.body, strict=True))
+
+
+def ask_the_user(request: PendingRequest, unanswered: str) -> str:
+    """Why the rows of a create that cannot be read back are held, and the config that releases them."""
+    key = request.idempotency_key
+    return (f"{unanswered}; the sync cannot read whether Intacct created it (no match.field carried by the record), "
+            f"so it sends nothing. Check Intacct, then run the sync with config pending_written: ['{key}'] if the "
+            f"record is there, or pending_resend: ['{key}'] if it is not")
 
 
 def stable_key(*parts: object) -> str:
@@ -151,10 +170,43 @@ class IntacctWriter:
                     for batch in batches]
         if requests:
             self.on_sending(requests)
-        outcomes = []
-        for batch, request in zip(batches, requests, strict=True):
-            outcomes += self._send(operation, batch, request.body, request.idempotency_key)
-        return outcomes
+        sent = [(request, self._send(operation, batch, request.body, request.idempotency_key))
+                for batch, request in zip(batches, requests, strict=True)]
+        if operation == "create" and not self.client.settings.trusts_batch_keys:
+            return self._read_back_lost(sent)
+        return [replace(outcome, error=f"{outcome.error}; the next run replays it under the same Idempotency-Key")
+                if outcome.unknown else outcome for _, outcomes in sent for outcome in outcomes]
+
+    def _read_back_lost(self, sent: list[tuple[PendingRequest, list[WriteOutcome]]]) -> list[WriteOutcome]:
+        """Create batches whose answer was lost, looked for by ``match.field`` instead of being resent. A batch whose
+        records are all found is recorded with their keys; any other stays pending: Intacct may still be running it,
+        so the next run reads it back again before any of its rows is sent (``pending.py``)."""
+        lost = {request.idempotency_key: request for request, outcomes in sent
+                if any(outcome.unknown for outcome in outcomes)}
+        readable = [m for request in lost.values() if request.carries(self.match_field) for m in request.members]
+        found, unreadable = self.lookup(self.match_field, readable) if readable else ({}, {})
+        checked: list[WriteOutcome] = []
+        for request, outcomes in sent:
+            missing = [member for member in request.members if member not in found]
+            if request.idempotency_key not in lost:
+                checked += outcomes
+            elif not missing:
+                self.answered.append(request.idempotency_key)
+                checked += [WriteOutcome(member, True, found[member]) for member in request.members]
+            else:
+                why = self._why_pending(request, missing, unreadable)
+                checked += [replace(outcome, error=f"{outcome.error}; {why}") for outcome in outcomes]
+        return checked
+
+    def _why_pending(self, request: PendingRequest, missing: list[str], unreadable: dict[str, str]) -> str:
+        if not request.carries(self.match_field):
+            return ask_the_user(request, UNTRUSTED)
+        if unreadable:
+            return (f"{UNTRUSTED}, and reading it back failed ({next(iter(unreadable.values()))}): the next run reads "
+                    "it back before sending any of it")
+        return (f"{UNTRUSTED}, and {len(missing)} of its {len(request.members)} records are not found by "
+                f"{self.match_field} yet: the next run reads them back again and sends under a new key only those "
+                "Intacct still does not have")
 
     def _send(self, operation: str, batch: Sequence[PlannedWrite], body: list[dict], key: str) -> list[WriteOutcome]:
         write = self.client.rest.create if operation == "create" else self.client.rest.update
@@ -168,8 +220,8 @@ class IntacctWriter:
             if isinstance(error, IntacctApiError) and error.status < 500 and not error.throttled:
                 self.answered.append(key)
                 return [WriteOutcome(w.match_value, False, error=error_text(error)) for w in batch]
-            return [WriteOutcome(w.match_value, False, error=f"no answer from Intacct, will be replayed: "
-                                 f"{error_text(error)}", unknown=True) for w in batch]
+            return [WriteOutcome(w.match_value, False, error=f"no answer from Intacct ({error_text(error)})",
+                                 unknown=True) for w in batch]
         self.answered.append(key)
         return self._itemized(batch, result)
 
@@ -242,3 +294,10 @@ class IntacctWriter:
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[start:start + size] for start in range(0, len(items), size)]
 
+
+def _carried(item: dict, path: str) -> str | None:
+    """The value a request body item sets at a dot path (``contacts.default.email1``), as text."""
+    node: object = item
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return None if node is None or isinstance(node, dict) else str(node)

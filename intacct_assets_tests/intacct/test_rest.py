@@ -144,6 +144,10 @@ def test_missing_settings_name_the_variables():
         IntacctSettings.from_env({}).require_xml()
     with pytest.raises(IntacctConfigError, match="INTACCT_API_CONCURRENCY"):
         IntacctSettings.from_env({"INTACCT_API_CONCURRENCY": "0"})
+    with pytest.raises(IntacctConfigError, match="INTACCT_API_BATCH_IDEMPOTENCY='always' must be verify"):
+        IntacctSettings.from_env({"INTACCT_API_BATCH_IDEMPOTENCY": "always"})
+    assert IntacctSettings.from_env({}).batch_idempotency == "verify"
+    assert IntacctSettings.from_env({"INTACCT_API_BATCH_IDEMPOTENCY": " Trust "}).trusts_batch_keys
 
 
 def test_entity_header_scopes_queries(sb, make_client):

@@ -25,9 +25,15 @@ class SyncHarness:
 
     def __init__(self, sandbox, warehouse, make_client, **env):
         self.sandbox, self.warehouse, self.make_client = sandbox, warehouse, make_client
+        self.env = env
         self.client = make_client(sandbox, **env)
         self.runs = 0
         self.advanced = timedelta()
+
+    def settings(self, **env) -> None:
+        """Later runs use a client with these settings (e.g. ``INTACCT_API_BATCH_IDEMPOTENCY="trust"``)."""
+        self.env = {**self.env, **env}
+        self.client = self.make_client(self.sandbox, **self.env)
 
     def table(self, name: str, rows: list[dict], schema: dict | None = None) -> None:
         """(Re)create a source table, e.g. ``analytics.crm_customers``."""
@@ -66,7 +72,7 @@ class SyncHarness:
                 raise RuntimeError("the worker died")
 
         normal = self.client
-        self.client = self.make_client(self.sandbox, http=httpx.Client(event_hooks={when: [die]}))
+        self.client = self.make_client(self.sandbox, http=httpx.Client(event_hooks={when: [die]}), **self.env)
         try:
             yield
         finally:

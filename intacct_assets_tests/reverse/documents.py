@@ -14,6 +14,10 @@ syncs:
 """
 
 
+# The same journal entries, read back by their description (unique in these rows).
+JOURNAL_BY_DESCRIPTION = JOURNAL.replace("match: {column: entry}", "match: {column: memo, field: description}")
+
+
 def journal_rows(accounts, entries, unbalanced=()):
     rows = []
     for n in range(entries):
@@ -50,3 +54,33 @@ def invoice_rows(sandbox, invoices: int, lines: int = 2) -> list[dict]:
 def synced_invoices(sandbox) -> list[str]:
     """Invoice numbers of the invoices the sync created, one entry per invoice (duplicates show twice)."""
     return sorted(i["RECORDID"] for i in sandbox.records("ARINVOICE") if str(i.get("RECORDID")).startswith("RSYNC-"))
+
+
+def posted_entries(sandbox) -> list[str]:
+    """Descriptions of the journal entries the sync posted, one per entry (a duplicate shows twice)."""
+    return sorted(b["BATCH_TITLE"] for b in sandbox.records("GLBATCH") if b["BATCH_TITLE"].startswith("accrual"))
+
+
+BILLS = """
+syncs:
+  - name: payables
+    source: {table: finance.bills}
+    object: bill
+    mode: insert
+    match: {column: bill_no, field: billNumber}
+    mapping: {billNumber: bill_no, vendor.id: vendor, createdDate: posted, dueDate: due, description: memo}
+    lines: {glAccount.id: account, txnAmount: amount}
+"""
+
+
+def bill_rows(sandbox, bills: int) -> list[dict]:
+    """``bills`` bills of two lines each, numbered ``RSYNC-BILL-<n>``, from a seeded vendor."""
+    vendor = sandbox.records("VENDOR")[0]["VENDORID"]
+    account = sandbox.records("GLACCOUNT")[3]["ACCOUNTNO"]
+    return [{"bill_no": f"RSYNC-BILL-{n}", "vendor": vendor, "posted": "2026-11-01", "due": "2026-12-01",
+             "memo": "supplies", "account": account, "amount": Decimal(25 + n)} for n in range(bills) for _ in range(2)]
+
+
+def synced_bills(sandbox) -> list[str]:
+    """Bill numbers of the bills the sync created, one entry per bill (duplicates show twice)."""
+    return sorted(b["RECORDID"] for b in sandbox.records("APBILL") if str(b["RECORDID"]).startswith("RSYNC-BILL"))

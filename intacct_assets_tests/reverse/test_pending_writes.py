@@ -2,7 +2,6 @@
 Idempotency-Key window, read back after it, and never sent again without evidence (journal entries, bills)."""
 
 import re
-from decimal import Decimal
 
 import dagster as dg
 import pytest
@@ -14,21 +13,15 @@ from intacct_assets.reverse.engine import write_requests
 from intacct_assets.reverse.spec import parse_syncs
 from intacct_assets.warehouse.connection import run
 from intacct_assets_tests.intacct.conftest import client_env
-from intacct_assets_tests.reverse.documents import JOURNAL, journal_rows
-
-# The same journal entries, read back by their description (unique in these rows).
-JOURNAL_BY_DESCRIPTION = JOURNAL.replace("match: {column: entry}", "match: {column: memo, field: description}")
-BILLS = """
-syncs:
-  - name: payables
-    source: {table: finance.bills}
-    object: bill
-    mode: insert
-    match: {column: bill_no, field: billNumber}
-    mapping: {billNumber: bill_no, vendor.id: vendor, createdDate: posted, dueDate: due, description: memo}
-    lines: {glAccount.id: account, txnAmount: amount}
-"""
-
+from intacct_assets_tests.reverse.documents import (
+    BILLS,
+    JOURNAL,
+    JOURNAL_BY_DESCRIPTION,
+    bill_rows,
+    journal_rows,
+    posted_entries,
+    synced_bills,
+)
 
 JOURNAL_WRITES = b"/objects/general-ledger/journal-entry"  # the writes, not the lookups (query service)
 
@@ -39,9 +32,7 @@ def accruals(harness, entries: int) -> None:
 
 
 def posted(harness) -> list[str]:
-    """Descriptions of the journal entries the sync posted, one per entry (a duplicate shows twice)."""
-    return sorted(b["BATCH_TITLE"] for b in harness.sandbox.records("GLBATCH")
-                  if b["BATCH_TITLE"].startswith("accrual"))
+    return posted_entries(harness.sandbox)
 
 
 def pending_keys(harness, sync: str) -> list[str]:
@@ -53,10 +44,17 @@ def pending_keys(harness, sync: str) -> list[str]:
 ALL_FOUR = [f"accrual {n}" for n in range(4)]
 
 
-@pytest.mark.parametrize("hours_later", [1, 49])
-def test_entries_posted_by_a_run_that_died_are_never_posted_again(harness, hours_later):
-    """Within 48 hours the pending write is answered from Intacct's cache. After them Intacct would answer its
-    key with 409: it is not replayed, and with nothing to read the entries back by, nothing is sent."""
+@pytest.mark.parametrize(("batch_idempotency", "hours_later", "held_because"), [
+    ("trust", 1, None),
+    ("trust", 49, "Intacct replays answers for 48 hours only"),
+    ("verify", 1, "INTACCT_API_BATCH_IDEMPOTENCY=verify"),
+])
+def test_entries_posted_by_a_run_that_died_are_never_posted_again(harness, batch_idempotency, hours_later,
+                                                                   held_because):
+    """Trusting the key to cover a batch, within 48 hours the pending write is answered from Intacct's cache. After
+    them Intacct would answer its key with 409, and without that trust a resent batch might run again: it is not
+    replayed, and with nothing to read the entries back by, nothing is sent."""
+    harness.settings(INTACCT_API_BATCH_IDEMPOTENCY=batch_idempotency)
     accruals(harness, 4)
     with harness.dying("response", JOURNAL_WRITES), pytest.raises(RuntimeError, match="the worker died"):
         harness.sync(JOURNAL)
@@ -64,12 +62,12 @@ def test_entries_posted_by_a_run_that_died_are_never_posted_again(harness, hours
     harness.advance(hours_later)
     report = harness.sync(JOURNAL)
     assert posted(harness) == ALL_FOUR
-    if hours_later < 48:
+    if held_because is None:
         assert report.counts()["created"] == 0 and not report.failed  # recorded by the replay, before the plan
         assert write_requests(harness.sync(JOURNAL)) == 0
     else:  # nothing can read these entries back (no match.field): held, with what to do
         assert write_requests(report) == 0 and len(report.failed) == 4
-        assert "Intacct replays answers for 48 hours only" in report.failed[0].error
+        assert held_because in report.failed[0].error
         [key] = pending_keys(harness, "accruals")
         assert f"pending_written: ['{key}']" in report.failed[0].error
         assert write_requests(harness.sync(JOURNAL)) == 0 and posted(harness) == ALL_FOUR  # still held
@@ -164,20 +162,18 @@ syncs:
     assert outcomes == [("updated",)]
 
 
-def test_bills_are_never_created_twice_through_lost_answers_storms_and_a_dead_run(harness):
-    vendor = harness.sandbox.records("VENDOR")[0]["VENDORID"]
-    account = harness.sandbox.records("GLACCOUNT")[3]["ACCOUNTNO"]
-    harness.table("finance.bills", [
-        {"bill_no": f"RSYNC-BILL-{n}", "vendor": vendor, "posted": "2026-11-01", "due": "2026-12-01",
-         "memo": "supplies", "account": account, "amount": Decimal(25 + n)} for n in range(30) for _ in range(2)])
+@pytest.mark.parametrize("batch_idempotency", ["verify", "trust"])
+def test_bills_are_never_created_twice_through_lost_answers_storms_and_a_dead_run(harness, batch_idempotency):
+    harness.settings(INTACCT_API_BATCH_IDEMPOTENCY=batch_idempotency)
+    harness.table("finance.bills", bill_rows(harness.sandbox, 30))
     with harness.dying("response", b"/objects/accounts-payable/bill"), pytest.raises(RuntimeError):
         harness.sync(BILLS + "    batch_size: 10\n")
     harness.sandbox.configure(lost_response_rate=0.5, error_rate=0.3, error_statuses=[429, 502, 503])
     harness.advance(49)
-    for _ in range(4):
+    for _ in range(5):
         if not harness.sync(BILLS + "    batch_size: 10\n").failed:
             break
+        harness.advance(1)  # a batch that got no answer is read back (verify) once it cannot still be running
     harness.sandbox.configure(lost_response_rate=0, error_rate=0)
-    bills = [b["RECORDID"] for b in harness.sandbox.records("APBILL") if str(b["RECORDID"]).startswith("RSYNC-BILL")]
-    assert sorted(bills) == sorted(f"RSYNC-BILL-{n}" for n in range(30))
+    assert synced_bills(harness.sandbox) == sorted(f"RSYNC-BILL-{n}" for n in range(30))
     assert write_requests(harness.sync(BILLS)) == 0
