@@ -55,7 +55,7 @@ _MIDNIGHT = r"[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00(?::?00)?)?$"
 _OFFSET_DIRECTIVE = re.compile(r"%[:#]?z")
 _FIXED_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 _FIRST_VALUES = 20
-UNREADABLE = "_intacct_unreadable"  # the flag column of a record that did not fit
+_UNREADABLE = "_intacct_unreadable"  # the flag column of a record that did not fit
 
 
 @dataclass(frozen=True)
@@ -140,13 +140,13 @@ def read_typed(source: pl.LazyFrame, types: Mapping[str, str], forms: TextForms 
     still fail, or meet a condition of ``invalid`` (on the text: an empty key…), are rejected."""
     sample = source.head(200).collect()
     first = _checked(source, types, forms, invalid, sample)
-    if not first[UNREADABLE].any():
-        return Typed(first.drop(UNREADABLE), sample.clear())
-    failed = first.filter(pl.col(UNREADABLE))[row]
+    if not first[_UNREADABLE].any():
+        return Typed(first.drop(_UNREADABLE), sample.clear())
+    failed = first.filter(pl.col(_UNREADABLE))[row]
     text = source.filter(pl.col(row).is_in(failed.implode())).collect()
     second = _checked(text.lazy(), types, forms, invalid, None)
-    good = pl.concat([first.filter(~pl.col(UNREADABLE)), second.filter(~pl.col(UNREADABLE))])
-    return Typed(good.drop(UNREADABLE), text.filter(second[UNREADABLE]))
+    good = pl.concat([first.filter(~pl.col(_UNREADABLE)), second.filter(~pl.col(_UNREADABLE))])
+    return Typed(good.drop(_UNREADABLE), text.filter(second[_UNREADABLE]))
 
 
 def unreadable(text: pl.DataFrame, types: Mapping[str, str], forms: TextForms = STANDARD) -> list[list[str]]:
@@ -171,7 +171,7 @@ def describe(text: str, kind: str, forms: TextForms = STANDARD) -> str:
 
 def _checked(source: pl.LazyFrame, types: Mapping[str, str], forms: TextForms, invalid: Sequence[pl.Expr],
              sample: pl.DataFrame | None) -> pl.DataFrame:
-    """Typed columns in place of their text and an ``UNREADABLE`` flag; with a ``sample``, each column in the one
+    """Typed columns in place of their text and an ``_UNREADABLE`` flag; with a ``sample``, each column in the one
     pattern it fits (as the text is), else leniently by every rule."""
     casts, flags = {}, list(invalid)
     for name, kind in types.items():
@@ -181,7 +181,7 @@ def _checked(source: pl.LazyFrame, types: Mapping[str, str], forms: TextForms, i
             flags.append(bad)
     # one projection, so each cast is computed once for both its value and its flag
     flag = pl.any_horizontal(flags) if flags else pl.lit(False)
-    return source.with_columns(flag.alias(UNREADABLE), **casts).collect(engine="streaming")
+    return source.with_columns(flag.alias(_UNREADABLE), **casts).collect(engine="streaming")
 
 
 def _read(text: pl.Expr, kind: str, forms: TextForms) -> tuple[pl.Expr, list[tuple[str, pl.Expr]]]:
