@@ -14,8 +14,9 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from intacct_assets.api.frames import API_ORIGIN, timestamp, tombstones, utc_now
+from intacct_assets.api.frames import API_ORIGIN, tombstones, utc_now
 from intacct_assets.api.schema import ENTITY_COLUMN
+from intacct_assets.warehouse.column_types import timestamp
 from intacct_assets.warehouse.connection import registered, run
 from intacct_assets.warehouse.merge import DELETED, SYNCED_AT, VERSION, MergeCounts, TargetTable, merge_batch
 from intacct_assets.warehouse.sql import quote

@@ -35,7 +35,7 @@ from intacct_assets.api.deletes import (
     tombstone_deleted,
     unseen_creations,
 )
-from intacct_assets.api.frames import parse_timestamp, timestamp, typed_batch, utc_now
+from intacct_assets.api.frames import typed_batch, utc_now
 from intacct_assets.api.pager import Pager, PagerStats, Rows, Scan, Verified
 from intacct_assets.api.schema import ENTITY_COLUMN, FieldSpec
 from intacct_assets.api.settings import ApiSettings
@@ -47,6 +47,7 @@ from intacct_assets.intacct import IntacctClient
 from intacct_assets.intacct.calllog import ApiCall, summarize
 from intacct_assets.intacct.errors import IntacctApiError, IntacctConfigError, IntacctXmlError
 from intacct_assets.intacct.filters import Compare, all_of
+from intacct_assets.warehouse.column_types import parse_timestamp, timestamp
 from intacct_assets.warehouse.connection import Warehouse, run, transaction
 from intacct_assets.warehouse.merge import DELETED, MODIFIED, MergeCounts, TargetTable
 from intacct_assets.warehouse.sql import table_name

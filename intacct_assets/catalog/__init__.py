@@ -17,8 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ColumnType = Literal["string", "integer", "decimal", "date", "timestamp", "boolean"]
-COLUMN_TYPES: tuple[str, ...] = ColumnType.__args__  # type: ignore[attr-defined]
+from intacct_assets.warehouse.column_types import ColumnType
 
 BUILTIN_CATALOG = Path(__file__).with_name("objects.yaml")
 CATALOG_PATH_ENV = "INTACCT_CATALOG_PATH"

@@ -22,15 +22,8 @@ from intacct_assets.catalog import CatalogObject
 from intacct_assets.dds.ddl import DdlError, DdsTableDdl, parse_ddl
 from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, DialectError
 from intacct_assets.dds.filenames import DdsFileName
-from intacct_assets.dds.reader import (
-    LINE_COLUMN,
-    ROW_COLUMN,
-    DdsFile,
-    FileRejectedError,
-    ParsedFile,
-    ReadOptions,
-    RejectedRecord,
-)
+from intacct_assets.dds.pieces import LINE_COLUMN, ROW_COLUMN, RejectedRecord
+from intacct_assets.dds.reader import DdsFile, FileRejectedError, ParsedFile, ReadOptions
 from intacct_assets.dds.s3 import S3Object, download
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.warehouse import ledger

@@ -1,11 +1,9 @@
 """Reading one DDS CSV file into a typed polars frame, setting malformed records aside.
 
-Fast path: polars parses every field as text (no inference), then each declared column is cast
-exactly — a value that does not parse, or a decimal that would lose digits, rejects its record
-instead of being changed. When polars cannot parse the file at all (a record with too many
-fields, a broken enclosure, invalid UTF-8), the slow path walks the records with the standard
-``csv`` module, keeps the good ones and records the bad ones with their physical line and text.
-Blank lines outside enclosed values are not records: both paths skip them.
+The file is read in pieces of whole records, every field as text (``dds.pieces``); each declared column is then
+typed by ``warehouse.column_types``, the rules API pages follow too: a value that does not parse, or one a cast
+would change, rejects its record instead of being changed. A rejected record is kept with its physical line, its
+text and the reason. Blank lines outside enclosed values are not records.
 """
 
 from __future__ import annotations
@@ -28,19 +26,22 @@ from intacct_assets.dds.dialect import (
     detect_dialect,
 )
 from intacct_assets.dds.filenames import JobType
-from intacct_assets.warehouse.exact import exact_decimal, moment_changed
+from intacct_assets.dds.pieces import (
+    LINE_COLUMN,
+    ROW_COLUMN,
+    Piece,
+    RejectedRecord,
+    Span,
+    blank_lines,
+    physical_lines,
+    record_spans,
+    salvage_records,
+    text_columns,
+)
+from intacct_assets.warehouse.column_types import STANDARD, describe, is_blank, read_typed, unreadable
 from intacct_assets.warehouse.merge import is_reserved_column
 from intacct_assets.warehouse.sql import UnsafeIdentifierError, quote
 
-LINE_COLUMN = "_line"
-ROW_COLUMN = "_row"
-_TYPED_PREFIX = "__typed__"
-# Plain formats first: they parse several times faster than ``%.f`` (which also matches no
-# fraction); records the chosen format misses get a second, lenient try before being rejected.
-_TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f",
-                      "%m/%d/%Y %H:%M:%S", "%Y-%m-%d")
-_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%SZ")
-_BOOLEANS = {"true": True, "false": False, "t": True, "f": False, "1": True, "0": False, "yes": True, "no": False}
 # Columns that every DDS record has: a record without them was cut short.
 _ALWAYS_PRESENT = (READ_TIME,)
 # What a record of a change file says happened to it (any case, like the merge reads it).
@@ -49,13 +50,6 @@ CHANGE_TYPES = ("create", "update", "delete")
 
 class FileRejectedError(ValueError):
     """The whole file cannot be loaded (no header and no DDL, duplicate column names, …)."""
-
-
-@dataclass(frozen=True)
-class RejectedRecord:
-    line: int
-    reason: str
-    raw: str
 
 
 @dataclass
@@ -147,21 +141,21 @@ class DdsFile:
         if self.empty:
             yield ParsedFile(frame=pl.DataFrame(), columns={}, dialect=self.dialect, records=0)
             return
-        spans = list(_record_spans(self.path, batch_bytes, self.dialect))
+        spans = list(record_spans(self.path, batch_bytes, self.dialect))
         with self.path.open("rb") as handle:
             for span in reversed(spans):
                 handle.seek(span.start)
                 yield self._parse(handle.read(span.end - span.start), span)
 
-    def _parse(self, data: bytes, span: _Span) -> ParsedFile:
+    def _parse(self, data: bytes, span: Span) -> ParsedFile:
         header = self.dialect.has_header and span.start == 0
-        piece = _Piece(data, first_line=span.first_line, has_header=header, at_start=span.start == 0)
+        piece = Piece(data, first_line=span.first_line, has_header=header, at_start=span.start == 0)
         names = list(self.columns)
         try:
-            parsed = _typed(_text_columns(piece, self.dialect, names).lazy(), self.columns, self.dialect,
+            parsed = _typed(text_columns(piece, self.dialect, names).lazy(), self.columns, self.dialect,
                             self.options, [], piece)
         except pl.exceptions.PolarsError:
-            salvaged, structural = _salvage_records(piece, self.dialect, names)
+            salvaged, structural = salvage_records(piece, self.dialect, names)
             parsed = _typed(salvaged.lazy().with_row_index(ROW_COLUMN), self.columns, self.dialect, self.options,
                             structural, piece)
         parsed.position_offset = span.start
@@ -171,65 +165,6 @@ class DdsFile:
 def read_dds_file(path: Path, options: ReadOptions) -> ParsedFile:
     """Parse a local, decompressed DDS file in one piece."""
     return next(DdsFile(path, options).batches())
-
-
-@dataclass(frozen=True)
-class _Span:
-    """A piece of the file: bytes ``start``-``end`` (ending after a line break), from physical line ``first_line``."""
-
-    start: int
-    end: int
-    first_line: int
-
-
-@dataclass(frozen=True)
-class _Piece:
-    data: bytes
-    first_line: int  # physical line number of data's first byte
-    has_header: bool
-    at_start: bool  # the file's first piece (a BOM may open it)
-
-
-def _record_spans(path: Path, batch_bytes: int | None, dialect: Dialect) -> Iterator[_Span]:
-    """Consecutive spans of about ``batch_bytes`` that each end at a line break outside enclosed values.
-
-    Inside an enclosed value, enclosure characters come in pairs (doubled to escape one), so a line
-    break preceded by an even number of them since the span's start is outside any value.
-    """
-    size = path.stat().st_size
-    if batch_bytes is None or size <= batch_bytes:
-        yield _Span(0, size, 1)
-        return
-    eol = b"\r" if dialect.line_ending == "mac" else b"\n"
-    enclosure = dialect.enclosure.encode()
-    start, line = 0, 1
-    with path.open("rb") as handle:
-        while start < size:
-            window = batch_bytes
-            while True:
-                handle.seek(start)
-                data = handle.read(window)
-                cut = len(data) if start + len(data) >= size else _last_boundary(data, enclosure, eol)
-                if cut:
-                    break
-                window *= 2  # no boundary yet (a value longer than a batch): look further
-            yield _Span(start, start + cut, line)
-            line += data.count(eol, 0, cut)
-            start += cut
-
-
-def _last_boundary(data: bytes, enclosure: bytes, eol: bytes) -> int | None:
-    """The end of the last line break in ``data`` with an even number of enclosure characters before it."""
-    position = data.rfind(eol)
-    after = data.count(enclosure, position) if position >= 0 else 0
-    total = data.count(enclosure)
-    while position >= 0:
-        if (total - after) % 2 == 0:
-            return position + len(eol)
-        previous = data.rfind(eol, 0, position)
-        after += data.count(enclosure, max(previous, 0), position)
-        position = previous
-    return None
 
 
 def _sample(path: Path, size: int) -> tuple[bytes, bool]:
@@ -274,191 +209,41 @@ def _check_names(names: list[str]) -> None:
         seen[name.lower()] = name
 
 
-def _text_columns(piece: _Piece, dialect: Dialect, names: list[str]) -> pl.DataFrame:
-    """Every field as text, with the record's position in the piece; nothing is inferred."""
-    return pl.read_csv(
-        piece.data,
-        has_header=piece.has_header,
-        new_columns=names,
-        schema={name: pl.String for name in names},
-        separator=dialect.delimiter,
-        quote_char=dialect.enclosure,
-        infer_schema=False,
-        encoding="utf8",
-        truncate_ragged_lines=False,
-        raise_if_empty=False,
-        row_index_name=ROW_COLUMN,
-        eol_char="\r" if dialect.line_ending == "mac" else "\n",
-    )
-
-
-class _RecordingLines:
-    """Feeds lines to csv.reader and remembers them, so a bad record's exact text is known."""
-
-    def __init__(self, lines: Iterator[str]):
-        self._lines = lines
-        self.taken: list[str] = []
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.taken.append(line)
-        return line
-
-
-def _salvage_records(piece: _Piece, dialect: Dialect, names: list[str]) -> tuple[pl.DataFrame, list[RejectedRecord]]:
-    """Slow path: keep well-formed records (with their first line number), describe the others."""
-    rejected: list[RejectedRecord] = []
-    good: list[list[str | None]] = []
-    lines_of_good: list[int] = []
-    width = len(names)
-    encoding = "utf-8-sig" if piece.at_start else "utf-8"
-    with io.TextIOWrapper(io.BytesIO(piece.data), encoding=encoding, errors="surrogateescape", newline="") as handle:
-        recorder = _RecordingLines(iter(handle))
-        reader = csv.reader(recorder, delimiter=dialect.delimiter, quotechar=dialect.enclosure,
-                            doublequote=True, strict=True)
-        line = piece.first_line
-        if piece.has_header:
-            next(reader, None)
-            line += len(recorder.taken)
-        while True:
-            recorder.taken = []
-            try:
-                record = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                rejected.append(RejectedRecord(line, f"malformed CSV: {error}", _text(recorder.taken)))
-                line += len(recorder.taken)
-                continue
-            start, line = line, line + len(recorder.taken)
-            if not record:  # a blank line is not a record
-                continue
-            reason = _structural_problem(record, width)
-            if reason:
-                rejected.append(RejectedRecord(start, reason, _text(recorder.taken)))
-                continue
-            good.append([value if value != "" else None for value in record])
-            lines_of_good.append(start)
-    frame = pl.DataFrame(good, schema={name: pl.String for name in names}, orient="row")
-    return frame.with_columns(pl.Series(LINE_COLUMN, lines_of_good, dtype=pl.Int64)), rejected
-
-
-def _text(lines: list[str]) -> str:
-    return "".join(lines).rstrip("\r\n").encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
-
-
-def _structural_problem(record: list[str], width: int) -> str | None:
-    if len(record) != width:
-        return f"expected {width} fields, found {len(record)}"
-    if any("\udc80" <= char <= "\udcff" for value in record for char in value):
-        return "invalid UTF-8"
-    return None
-
-
 # --- typing ------------------------------------------------------------------------------------
 
 
-def _pick_format(sample: pl.Series, formats: Sequence[str], to: str) -> str:
-    """The first format that parses the column's first non-empty values."""
-    values = sample.drop_nulls().head(20)
-    if values.is_empty():
-        return formats[0]
-    for fmt in formats:
-        parsed = values.str.to_date(fmt, strict=False) if to == "date" else values.str.to_datetime(
-            fmt, strict=False, time_unit="us")
-        if parsed.null_count() == 0:
-            return fmt
-    return formats[0]
-
-
-def _cast(column: str, kind: str, sample: pl.DataFrame, lenient: bool = False) -> tuple[pl.Expr, pl.Expr]:
-    """(typed value, is-bad flag) for one declared column.
-
-    Dates and timestamps use the one format that fits the file's first values; ``lenient`` tries
-    every known format instead (slower, used only for records the first pass could not parse).
-    """
-    text = pl.col(column)
-    if kind == "decimal":
-        return exact_decimal(text)
-    if kind == "integer":
-        typed = text.cast(pl.Int64, strict=False)
-    elif kind in ("timestamp", "date"):
-        formats = _TIMESTAMP_FORMATS if kind == "timestamp" else _DATE_FORMATS
-        chosen = formats if lenient else [_pick_format(sample[column], formats, kind)]
-        parsed = [text.str.to_datetime(fmt, strict=False, time_unit="us") if kind == "timestamp"
-                  else text.str.to_date(fmt, strict=False) for fmt in chosen]
-        typed = pl.coalesce(parsed) if len(parsed) > 1 else parsed[0]
-        changed = moment_changed(text, typed, is_date=kind == "date", formats=chosen)
-        return typed, text.is_not_null() & (typed.is_null() | changed)
-    elif kind == "boolean":
-        typed = text.str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
-    else:
-        return text, pl.lit(False)
-    return typed, text.is_not_null() & typed.is_null()
-
-
-def _key_missing(key: tuple[str, ...]) -> pl.Expr:
-    """A record needs its key; parts of a composite key may be empty (e.g. no department)."""
-    empty = [pl.col(k).is_null() | (pl.col(k) == "") for k in key]
-    return pl.all_horizontal(empty)
+def _invalid(types: dict[str, str], options: ReadOptions) -> list[pl.Expr]:
+    """Records that cannot load whatever their values' types: without their key (parts of a composite key may be
+    empty, e.g. no department), cut short before a column every record has, or a change file's record that does
+    not say how it changed (or says what the merge does not know): it would load a delete as a live record."""
+    invalid = [pl.all_horizontal([is_blank(pl.col(k)) for k in options.key])]
+    invalid += [is_blank(pl.col(c)) for c in _ALWAYS_PRESENT if c in types]
+    if _needs_change_type(options, types):
+        invalid.append(~pl.col(CHANGE_TYPE).str.to_lowercase().is_in(CHANGE_TYPES).fill_null(False))
+    return invalid
 
 
 def _needs_change_type(options: ReadOptions, columns: Iterable[str]) -> bool:
-    """A change file's records must say how they changed: one cut short before its ``ddsChangeType``
-    (or with a value the merge does not know) would otherwise load a delete as a live record."""
     return options.job == "change" and CHANGE_TYPE in columns
 
 
-def _change_type_unknown() -> pl.Expr:
-    return ~pl.col(CHANGE_TYPE).str.to_lowercase().is_in(CHANGE_TYPES).fill_null(False)
-
-
-def _checked(source: pl.LazyFrame, types: dict[str, str], options: ReadOptions, sample: pl.DataFrame,
-             lenient: bool) -> pl.DataFrame:
-    """Typed columns in place of their text, and a ``_bad`` flag for records that did not fit."""
-    casts, flags = {}, []
-    for name, kind in types.items():
-        if kind != "string":
-            casts[name], bad = _cast(name, kind, sample, lenient)
-            flags.append(bad)
-    flags.append(_key_missing(options.key))
-    flags += [pl.col(c).is_null() for c in _ALWAYS_PRESENT if c in types]
-    if _needs_change_type(options, types):
-        flags.append(_change_type_unknown())
-    # one projection, so each cast is computed once for both its value and its flag
-    return source.with_columns(
-        _bad=pl.any_horizontal(flags) if flags else pl.lit(False), **casts,
-    ).collect(engine="streaming")
-
-
 def _typed(source: pl.LazyFrame, types: dict[str, str], dialect: Dialect, options: ReadOptions,
-           structural: list[RejectedRecord], piece: _Piece) -> ParsedFile:
-    """Type every record in one streaming pass; look again (leniently) only at those that failed."""
-    sample = source.head(200).collect()
-    checked = _checked(source, types, options, sample, lenient=False)
-    rejected = list(structural)
-    if checked["_bad"].any():
-        bad_rows = checked.filter(pl.col("_bad"))[ROW_COLUMN]
-        raw_bad = source.filter(pl.col(ROW_COLUMN).is_in(bad_rows.implode())).collect()
-        second_try = _checked(raw_bad.lazy(), types, options, sample, lenient=True)
-        still_bad = raw_bad.filter(second_try["_bad"])
-        rejected += _describe_bad(still_bad, source, types, options, dialect, sample, piece)
-        checked = pl.concat([checked.filter(~pl.col("_bad")), second_try.filter(~pl.col("_bad"))])
-    good = checked.drop("_bad")
-    return ParsedFile(frame=good, columns=types, dialect=dialect, records=checked.height + len(rejected),
+           structural: list[RejectedRecord], piece: Piece) -> ParsedFile:
+    typed = read_typed(source, types, STANDARD, row=ROW_COLUMN, invalid=_invalid(types, options))
+    rejected = structural + _describe_bad(typed.rejected, source, types, options, dialect, piece)
+    return ParsedFile(frame=typed.frame, columns=types, dialect=dialect, records=typed.frame.height + len(rejected),
                       rejected=sorted(rejected, key=lambda r: r.line)[: options.max_rejected_stored],
                       rejected_count=len(rejected))
 
 
 def _describe_bad(bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str], options: ReadOptions,
-                  dialect: Dialect, sample: pl.DataFrame, piece: _Piece) -> list[RejectedRecord]:
+                  dialect: Dialect, piece: Piece) -> list[RejectedRecord]:
     """Reasons, physical line numbers and text for records whose values failed their types.
 
     Blank lines are left out: polars reads one as a record whose fields are all empty.
     """
+    if not bad.height:
+        return []
     fields = [name for name in bad.columns if name not in (ROW_COLUMN, LINE_COLUMN)]
     blank: set[int] = set()
     if LINE_COLUMN in bad.columns:  # the slow path, which skipped blank lines itself
@@ -466,54 +251,27 @@ def _describe_bad(bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str]
     else:
         eol = "\r" if dialect.line_ending == "mac" else "\n"
         first_record_line = piece.first_line + (1 if piece.has_header else 0)
-        lines = _physical_lines(source, bad[ROW_COLUMN].to_list(), first_line=first_record_line, eol=eol)
+        lines = physical_lines(source, bad[ROW_COLUMN].to_list(), first_line=first_record_line, eol=eol)
         empty = bad.select(pl.all_horizontal(pl.col(fields).is_null())).to_series()
-        blank = _blank_lines(piece, eol, {line for line, is_empty in zip(lines, empty, strict=True) if is_empty})
+        blank = blank_lines(piece, eol, {line for line, is_empty in zip(lines, empty, strict=True) if is_empty})
+    failed = unreadable(bad, types)
     described: list[RejectedRecord] = []
-    for record, line in zip(bad.select(fields).iter_rows(named=True), lines, strict=True):
+    for record, line, names in zip(bad.select(fields).iter_rows(named=True), lines, failed, strict=True):
         if line in blank:
             continue
         if len(described) >= options.max_rejected_stored:
             described.append(RejectedRecord(line, "rejected (details not stored: too many rejected rows)", ""))
             continue
-        described.append(RejectedRecord(line, _reason(record, types, options, sample), _as_csv(record, dialect)))
+        described.append(RejectedRecord(line, _reason(record, types, options, names), _as_csv(record, dialect)))
     return described
 
 
-def _blank_lines(piece: _Piece, eol: str, lines: set[int]) -> set[int]:
-    """Which of these physical lines hold nothing but their line break.
-
-    To polars a blank line looks like a line of bare delimiters (a record, with every field empty,
-    that is rejected): only the line's text tells them apart.
-    """
-    if not lines:
-        return set()
-    last = max(lines)
-    found = set()
-    encoding = "utf-8-sig" if piece.at_start else "utf-8"
-    with io.TextIOWrapper(io.BytesIO(piece.data), encoding=encoding, errors="replace", newline=eol) as handle:
-        for number, text in enumerate(handle, start=piece.first_line):
-            if number in lines and not text.rstrip("\r\n"):
-                found.add(number)
-            if number >= last:
-                break
-    return found
-
-
-def _physical_lines(source: pl.LazyFrame, rows: list[int], first_line: int, eol: str) -> list[int]:
-    """Line numbers counting line breaks inside enclosed values of earlier records."""
-    breaks = source.select(
-        pl.sum_horizontal(pl.all().exclude(ROW_COLUMN).str.count_matches(eol, literal=True).fill_null(0))
-    ).collect(engine="streaming").to_series()
-    starts = breaks.cum_sum() - breaks + pl.int_range(0, breaks.len(), eager=True) + first_line
-    return [int(starts[row]) for row in rows]
-
-
-def _reason(record: dict[str, str | None], types: dict[str, str], options: ReadOptions, sample: pl.DataFrame) -> str:
-    if all(not record.get(key) for key in options.key):
+def _reason(record: dict[str, str | None], types: dict[str, str], options: ReadOptions,
+            unreadable_columns: list[str]) -> str:
+    if all(not (record.get(key) or "").strip() for key in options.key):
         return f"record key {', '.join(options.key)} is empty"
     for column in _ALWAYS_PRESENT:
-        if column in record and record[column] is None:
+        if column in record and not (record[column] or "").strip():
             return f"{column} is empty: the record was cut short (fewer fields than the header)"
     if _needs_change_type(options, record):
         change = record[CHANGE_TYPE]
@@ -522,16 +280,8 @@ def _reason(record: dict[str, str | None], types: dict[str, str], options: ReadO
                     "(was it cut short?)")
         if change.lower() not in CHANGE_TYPES:
             return f"{CHANGE_TYPE}: {change!r} is not create, update or delete"
-    for name, kind in types.items():
-        value = record.get(name)
-        if kind == "string" or value is None:
-            continue
-        _, bad = _cast(name, kind, sample, lenient=True)
-        if pl.DataFrame({name: [value]}).select(bad).item():
-            numeric = kind == "decimal" and pl.Series([value]).cast(pl.Float64, strict=False).item() is not None
-            detail = " (more than 10 decimal places or 28 integer digits)" if numeric else ""
-            return f"{name}: {value!r} is not a valid {kind}{detail}"
-    return "rejected"
+    name = next(iter(unreadable_columns), None)
+    return f"{name}: {describe(record[name], types[name])}" if name else "rejected"
 
 
 def _as_csv(record: dict[str, str | None], dialect: Dialect) -> str:

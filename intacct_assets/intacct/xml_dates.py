@@ -21,6 +21,7 @@ import polars as pl
 
 from intacct_assets.intacct.errors import IntacctConfigError
 from intacct_assets.intacct.filters import Compare, Filter, Junction
+from intacct_assets.warehouse.column_types import TextForms, cast
 
 CANONICAL_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"  # what XML timestamps become: UTC, ISO-8601
 CANONICAL_DATE = "%Y-%m-%d"
@@ -115,37 +116,24 @@ class UserDates:
         return day.strftime(self.date_pattern)
 
     # ------------------------------------------------------------------ reading pages
+    @property
+    def forms(self) -> TextForms:
+        """How this user's values are written, for ``warehouse.column_types``."""
+        return TextForms(dates=(self.date_pattern,), timestamps=(self.timestamp_pattern,), zone=self.zone)
+
     def canonical(self, frame: pl.DataFrame, types: dict[str, str]) -> pl.DataFrame:
         """Timestamp and date columns of a page of XML text as ISO text (timestamps in UTC). A value that is
-        not one of the user's is marked so that nothing reads it (it is rejected with its record)."""
+        not one of the user's, or that reading would change, is marked so that nothing reads it (it is rejected
+        with its record)."""
         columns = []
         for name in frame.columns:
             kind = types.get(name)
-            if kind == "timestamp":
-                moment = self._utc(pl.col(name))
-                columns.append(self._or_marked(name, moment.dt.strftime(CANONICAL_TIMESTAMP), kind))
-            elif kind == "date":
-                day = pl.col(name).str.strip_chars().str.to_date(self.date_pattern, strict=False)
-                columns.append(self._or_marked(name, day.dt.strftime(CANONICAL_DATE), kind))
+            if kind in ("timestamp", "date"):
+                value, unreadable = cast(pl.col(name), kind, self.forms)
+                shown = value.dt.strftime(CANONICAL_TIMESTAMP if kind == "timestamp" else CANONICAL_DATE)
+                marked = pl.col(name) + pl.lit(f" (not a {kind} in the user's format {self.date_pattern} {self.zone})")
+                columns.append(pl.when(unreadable).then(marked).otherwise(shown).alias(name))
         return frame.with_columns(columns) if columns else frame
-
-    def _utc(self, text: pl.Expr) -> pl.Expr:
-        text = text.str.strip_chars()
-        local = pl.coalesce(text.str.to_datetime(self.timestamp_pattern, strict=False, time_unit="us"),
-                            text.str.to_date(self.date_pattern, strict=False).cast(pl.Datetime("us")))
-        if self.zone == "UTC":
-            return local
-        offset = self.tz.utcoffset(None)
-        if offset is not None:  # a fixed offset: plain arithmetic
-            return local - pl.duration(seconds=int(offset.total_seconds()))
-        return local.dt.replace_time_zone(self.zone, ambiguous="earliest", non_existent="null") \
-            .dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-
-    def _or_marked(self, name: str, converted: pl.Expr, kind: str) -> pl.Expr:
-        raw = pl.col(name)
-        unread = raw.is_not_null() & (raw.str.strip_chars() != "")
-        marked = raw + pl.lit(f" (not a {kind} in the user's format {self.date_pattern} {self.zone})")
-        return pl.when(converted.is_not_null()).then(converted).when(unread).then(marked).otherwise(None).alias(name)
 
     # ------------------------------------------------------------------ writing filters
     def wire(self, node: Filter | None, types: dict[str, str]) -> Filter | None:
