@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from intacct_assets_tests.sandbox.conftest import Rest
+from intacct_assets_tests.sandbox.helpers import Rest
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 CUSTOMERS = "/objects/accounts-receivable/customer"
@@ -52,7 +52,8 @@ def test_batch_get_by_keys_and_odd_keys(rest: Rest):
         assert "ia::error" in response.json()["ia::result"]
 
 
-def test_create_update_delete_cycle_maintains_audit(rest: Rest):
+def test_create_update_delete_cycle_maintains_audit(fresh):
+    rest = Rest(fresh)  # its own sandbox: the test moves the clock
     ident = new_id("C")
     created = rest.post(
         CUSTOMERS,
@@ -69,7 +70,7 @@ def test_create_update_delete_cycle_maintains_audit(rest: Rest):
     first = rest.get(f"{CUSTOMERS}/{ref['key']}").json()["ia::result"]
     assert first["creditLimit"] == "1500.50" and first["contacts"]["default"]["email1"] == "x@example.com"
     assert first["audit"]["createdDateTime"] == first["audit"]["modifiedDateTime"]
-    rest.sb.advance_clock(5)
+    fresh.advance_clock(5)
     patched = rest.patch(f"{CUSTOMERS}/{ref['key']}", {"name": "Renamed"})
     assert patched.status_code == 200 and patched.json()["ia::result"]["key"] == ref["key"]
     second = rest.get(f"{CUSTOMERS}/{ref['key']}").json()["ia::result"]

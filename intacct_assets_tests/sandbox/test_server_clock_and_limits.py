@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from intacct_assets.sandbox import Sandbox, SandboxSettings
-from intacct_assets_tests.sandbox.conftest import Rest, call, fn
+from intacct_assets_tests.sandbox.helpers import Rest, call, fn
 
 CUSTOMERS = "accounts-receivable/customer"
 

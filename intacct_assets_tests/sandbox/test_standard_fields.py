@@ -13,7 +13,7 @@ import pytest
 
 from intacct_assets.sandbox.ddl import ddl, dds_columns
 from intacct_assets.sandbox.objects import REGISTRY
-from intacct_assets_tests.sandbox.conftest import Rest, call, fn
+from intacct_assets_tests.sandbox.helpers import Rest, call, fn
 
 BILLS = "/objects/accounts-payable/bill"
 

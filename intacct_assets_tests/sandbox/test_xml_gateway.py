@@ -8,7 +8,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from intacct_assets_tests.sandbox.conftest import call, fn, xml_post, xml_request
+from intacct_assets_tests.sandbox.helpers import call, fn, xml_post, xml_request
 
 
 def errors(result: etree._Element) -> list[str]:
