@@ -13,8 +13,8 @@ from calendar import timegm
 from datetime import UTC, date, datetime, timedelta
 
 from intacct_assets.sandbox.clock import parse_iso
-from intacct_assets.sandbox.rules import PAYMENT_DATE, RECORD_PREFIX
-from intacct_assets.sandbox.store import Store
+from intacct_assets.sandbox.company.rules import PAYMENT_DATE, RECORD_PREFIX
+from intacct_assets.sandbox.company.store import Store
 
 BASE_COUNTS = {
     "DEPARTMENT": 12,

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from intacct_assets.sandbox import rules
 from intacct_assets.sandbox.clock import Clock, iso
+from intacct_assets.sandbox.company import rules
 from intacct_assets.sandbox.errors import SandboxError
 from intacct_assets.sandbox.objects import ENUMS, ObjectDef, Registry
 from intacct_assets.sandbox.settings import Knobs
@@ -236,6 +236,10 @@ class Store:
             record = {**values, "RECORDNO": self.next_key(defn)}
             self._put(defn, record, created=True)
             return record
+
+    def write_dependent(self, defn: ObjectDef, record: dict) -> None:
+        """Replace a record the rules maintain (an invoice's paid totals), inside the current write."""
+        self._put(defn, record, created=False)
 
     def bulk_load(self, obj: str, records: list[dict]) -> None:
         """Seeding fast path: records are complete and valid; keys are taken from a shared counter."""

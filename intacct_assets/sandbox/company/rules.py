@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from intacct_assets.sandbox.errors import SandboxError
-from intacct_assets.sandbox.objects import ObjectDef
-
-if TYPE_CHECKING:
-    from intacct_assets.sandbox.store import Store
+from intacct_assets.sandbox.objects import ObjectDef, Registry
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -30,6 +27,20 @@ RECORD_PREFIX = {
 }
 
 
+class Records(Protocol):
+    """What the rules read and write of the store that calls them."""
+
+    registry: Registry
+
+    def get(self, obj: str, key: int) -> dict | None: ...
+
+    def find(self, obj: str, ident: object) -> dict | None: ...
+
+    def snapshot(self, obj: str) -> list[dict]: ...
+
+    def write_dependent(self, defn: ObjectDef, record: dict) -> None: ...
+
+
 def money(value: Decimal) -> str:
     return f"{value.quantize(CENT):f}"
 
@@ -38,7 +49,7 @@ def dec(value: object) -> Decimal:
     return Decimal(value) if value not in (None, "") else ZERO
 
 
-def prepare(store: Store, defn: ObjectDef, record: dict, lines: list[dict]) -> None:
+def prepare(store: Records, defn: ObjectDef, record: dict, lines: list[dict]) -> None:
     if defn.name == "GLBATCH":
         record["BATCHNO"] = record.get("BATCHNO") or str(record["RECORDNO"])
         for line in lines:
@@ -94,7 +105,7 @@ def _prepare_document(defn: ObjectDef, record: dict, lines: list[dict], today: s
     )
 
 
-def validate(store: Store, defn: ObjectDef, record: dict, lines: list[dict], old_lines: list[dict]) -> None:
+def validate(store: Records, defn: ObjectDef, record: dict, lines: list[dict], old_lines: list[dict]) -> None:
     if defn.name == "GLBATCH":
         _validate_balance(lines)
     elif defn.record_type:
@@ -125,7 +136,7 @@ def _validate_balance(lines: list[dict]) -> None:
 
 
 def _validate_applications(
-    store: Store, defn: ObjectDef, record: dict, lines: list[dict], old_lines: list[dict]
+    store: Records, defn: ObjectDef, record: dict, lines: list[dict], old_lines: list[dict]
 ) -> None:
     target_name = store.registry[PAYMENTS[defn.name]].refs[1].target
     party = defn.refs[1].field
@@ -152,7 +163,7 @@ def _validate_applications(
         previously[line["RECORDKEY"]] = available - amount
 
 
-def before_delete(store: Store, defn: ObjectDef, record: dict) -> None:
+def before_delete(store: Records, defn: ObjectDef, record: dict) -> None:
     if defn.name in PAYABLE and dec(record.get("TRX_TOTALPAID")):
         raise SandboxError(
             "business",
@@ -161,7 +172,7 @@ def before_delete(store: Store, defn: ObjectDef, record: dict) -> None:
 
 
 def after_write(
-    store: Store, defn: ObjectDef, record: dict | None, old_lines: list[dict], new_lines: list[dict], stamp: str
+    store: Records, defn: ObjectDef, record: dict | None, old_lines: list[dict], new_lines: list[dict], stamp: str
 ) -> None:
     """Re-total invoices/bills whose payment applications changed."""
     if defn.name not in PAYMENTS:
@@ -170,7 +181,7 @@ def after_write(
     target_def = store.registry[detail.refs[1].target]
     touched = {line["RECORDKEY"] for line in old_lines} | {line["RECORDKEY"] for line in new_lines}
     paid = dict.fromkeys(touched, ZERO)
-    for line in store.tables[detail.name].rows.values():
+    for line in store.snapshot(detail.name):
         if line["RECORDKEY"] in paid:
             paid[line["RECORDKEY"]] += dec(line["TRX_PAYMENTAMOUNT"])
     for target_key, amount in paid.items():
@@ -180,7 +191,7 @@ def after_write(
         total = dec(target["TRX_TOTALENTERED"])
         state = "Paid" if total and amount == total else "Partially Paid" if amount else "Posted"
         when_paid = (record or {}).get(PAYMENT_DATE[defn.name]) if state == "Paid" else None
-        store._put(
+        store.write_dependent(
             target_def,
             {
                 **target,
@@ -192,5 +203,4 @@ def after_write(
                 "WHENPAID": when_paid or (target["WHENPAID"] if state == "Paid" else None),
                 "WHENMODIFIED": stamp,
             },
-            created=False,
         )

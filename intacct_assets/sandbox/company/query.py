@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from intacct_assets.sandbox import values, views
+from intacct_assets.sandbox import values
+from intacct_assets.sandbox.company import views
 from intacct_assets.sandbox.errors import SandboxError
 from intacct_assets.sandbox.objects import ENUMS, QUERY_CODES, Field, ObjectDef, Ref
 
 if TYPE_CHECKING:
-    from intacct_assets.sandbox.store import Store
+    from intacct_assets.sandbox.company.store import Store
 
 Getter = Callable[[dict], object]
 ORDERS_KEPT = 8  # objects x sort fields whose ordered rows are kept
