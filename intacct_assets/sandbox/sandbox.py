@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from intacct_assets.sandbox import values
+from intacct_assets.sandbox.admin import AdminApi
 from intacct_assets.sandbox.clock import Clock, parse_iso
 from intacct_assets.sandbox.company import views
 from intacct_assets.sandbox.company.background import BackgroundUsers
@@ -28,7 +29,7 @@ from intacct_assets.sandbox.oauth import OAuth
 from intacct_assets.sandbox.objects import REGISTRY, ObjectDef
 from intacct_assets.sandbox.replay import Replay
 from intacct_assets.sandbox.rest import RestApi
-from intacct_assets.sandbox.server import REST_PREFIX, XML_PATH, App
+from intacct_assets.sandbox.server import ADMIN_PREFIX, REST_PREFIX, XML_PATH, App
 from intacct_assets.sandbox.sessions import Sessions
 from intacct_assets.sandbox.settings import SandboxSettings
 from intacct_assets.sandbox.stats import Stats
@@ -85,7 +86,15 @@ class Sandbox:
         try:
             if self.replay is None:  # a replay answers from its capture alone
                 seed_store(self.store, s.seed, s.scale, s.counts, s.data_as_of, s.user_id)
-            self._http = HttpServer(s.host, s.port, App(self), now=self.clock.timestamp)
+            app = App(
+                self.rest,
+                self.xml,
+                self.gate,
+                self.stats_book,
+                AdminApi(self).handle,
+                self.replay.answer if self.replay else None,
+            )
+            self._http = HttpServer(s.host, s.port, app, now=self.clock.timestamp)
             self._http.start()
         finally:
             if s3_thread is not None:
@@ -165,7 +174,7 @@ class Sandbox:
 
     @property
     def admin_url(self) -> str:
-        return self.base_url + "/_sandbox"
+        return self.base_url + ADMIN_PREFIX
 
     @property
     def s3_endpoint(self) -> str | None:

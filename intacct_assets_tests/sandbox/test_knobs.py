@@ -177,3 +177,28 @@ def test_knob_validation_and_admin_endpoints(sb, fresh):
     assert httpx.get(f"{sb.rest_url}/objects/company-config/class").status_code == 401  # an API call, recorded
     assert len(httpx.get(f"{admin}/stats", params={"recent": 1}).json()["recent"]) == 1
     assert httpx.get(f"{admin}/stats", params={"recent": 0}).json()["recent"] == []  # totals only
+
+
+def test_writes_rolled_back_by_a_failed_function_are_neither_billed_nor_lost(sb):
+    """A multi-object create is atomic: when its second record fails, the first is rolled back, so nothing
+    was written — no transaction billed, no record counted, and no lost response (nothing committed)."""
+    sb.configure(lost_response_rate=1.0)
+    taken = sb.create("CLASS", {"CLASSID": f"R{uuid.uuid4().hex[:8]}", "NAME": "Taken"})["CLASSID"]
+    fresh_id = f"R{uuid.uuid4().hex[:8]}"
+    sb.reset_stats()
+    status, root = xml_post(
+        sb,
+        xml_request(
+            sb,
+            [
+                fn(
+                    f"<create><CLASS><CLASSID>{fresh_id}</CLASSID><NAME>New</NAME></CLASS>"
+                    f"<CLASS><CLASSID>{taken}</CLASSID><NAME>Duplicate</NAME></CLASS></create>"
+                )
+            ],
+        ),
+    )
+    assert status == 200 and root.findtext("operation/result/status") == "failure"
+    assert sb.find("CLASS", fresh_id) is None
+    stats = sb.stats()
+    assert (stats["api_transactions"], stats["records_written"], stats["lost_responses"]) == (0, 0, 0)
