@@ -120,8 +120,15 @@ class Resolver:
     def _plain(f: Field) -> Accessor:
         name = f.name
         is_key = name == "RECORDNO"
-        return Accessor(name, f.type, lambda r: r.get(name), f.enum, is_key=is_key,
-                        stored=None if f.enum or is_key else name, field=name)
+        return Accessor(
+            name,
+            f.type,
+            lambda r: r.get(name),
+            f.enum,
+            is_key=is_key,
+            stored=None if f.enum or is_key else name,
+            field=name,
+        )
 
     def _rest(self, path: str, hops: int) -> Accessor | None:
         defn = self.defn
@@ -134,8 +141,7 @@ class Resolver:
                 is_key=id_field == "RECORDNO",
             )
         if path == "href":
-            rest = defn.rest
-            return Accessor("href", "string", lambda r: f"/objects/{rest}/{r['RECORDNO']}", filterable=False)
+            return Accessor("href", "string", lambda r: defn.href(r["RECORDNO"]), filterable=False)
         if path in defn.by_rest:
             return self._plain(defn.by_rest[path])
         for ref in defn.refs:
