@@ -146,12 +146,10 @@ class Store:
         self._counters[space] = self._counters.get(space, 0) + 1
         return self._counters[space]
 
-    def create(
-        self, obj: str, values: dict, lines: list[dict] | None = None, *, actor: Actor, stamp: str | None = None
-    ) -> dict:
+    def create(self, obj: str, values: dict, lines: list[dict] | None = None, *, actor: Actor) -> dict:
         defn = self._writable(obj)
         with self.transaction():
-            stamp = stamp or self.stamp()
+            stamp = self.stamp()
             record = self._new_record(defn, values, stamp, actor)
             if self.knobs.null_modified_rate and self._rng.random() < self.knobs.null_modified_rate:
                 record["WHENMODIFIED"] = None  # REST audit.modifiedDateTime is nullable; XML WHENMODIFIED is seen empty
@@ -190,14 +188,14 @@ class Store:
             self._audit(defn, record, "M", actor, stamp)
             return record
 
-    def delete(self, obj: str, key: int, *, actor: Actor, stamp: str | None = None) -> dict:
+    def delete(self, obj: str, key: int, *, actor: Actor) -> dict:
         defn = self._writable(obj)
         with self.transaction():
             old = self.get(obj, key)
             if old is None:
                 raise SandboxError("not_found", f"Cannot find {defn.name.lower()} with key '{key}' to delete.")
             rules.before_delete(self, defn, old)
-            stamp = stamp or self.stamp()
+            stamp = self.stamp()
             if defn.owner:  # deleting one line edits its document
                 self._delete_line(defn, old, actor, stamp)
                 return old
