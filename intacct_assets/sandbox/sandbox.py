@@ -50,7 +50,7 @@ class Sandbox:
             self.store, entity_sees_top_level=s.entity_sees_top_level, private_entities=s.private_entities
         )
         self.sessions = Sessions(self.clock, lambda: self.knobs.xml_session_timeout_seconds)
-        self.oauth = OAuth(s, self.clock, self.knobs, self.company.entities)
+        self.oauth = OAuth(s, self.clock, self.knobs, self.company.has_entity)
         self.rest = RestApi(self.company, self.oauth, self.sessions, s, lambda: self.xml_url)
         self.xml = XmlGateway(self.company, self.sessions, s, lambda: self.xml_url, self.deliver_dds)
         self.gate = Gate(self.knobs, s.seed)
@@ -190,7 +190,7 @@ class Sandbox:
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment variables (DESIGN.md names) that point the project at this sandbox."""
+        """The environment variables (``.env.example``) that point the project at this sandbox."""
         s = self.settings
         env = {
             "INTACCT_API_URL": self.rest_url,

@@ -50,9 +50,6 @@ class Company:
     def has_entity(self, entity: str) -> bool:
         return self.store.find("LOCATIONENTITY", entity) is not None
 
-    def entities(self) -> set[str]:
-        return set(self.store.tables["LOCATIONENTITY"].by_id)
-
     def readable(self, defn: ObjectDef) -> bool:
         """Whether the Web Services user may read the object (AUDITHISTORY needs a permission: knob)."""
         return defn.name != "AUDITHISTORY" or self.knobs.audit_history_readable
