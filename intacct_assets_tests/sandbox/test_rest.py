@@ -356,7 +356,15 @@ def test_dimensions_list_names_the_standard_dimensions_and_their_objects(rest: R
     assert response.status_code == 200 and response.json()["ia::meta"]["totalCount"] == "8"
     dimensions = response.json()["ia::result"]
     assert [d["dimensionName"] for d in dimensions] == [
-        "DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "EMPLOYEE", "ITEM", "CLASS"]
+        "DEPARTMENT",
+        "LOCATION",
+        "PROJECT",
+        "CUSTOMER",
+        "VENDOR",
+        "EMPLOYEE",
+        "ITEM",
+        "CLASS",
+    ]
     assert all(not d["isUserDefinedDimension"] and d["isEnabledInGL"] and d["termName"] for d in dimensions)
     for dimension in dimensions:
         listed = rest.get(dimension["dimensionEndpoint"])
@@ -367,10 +375,23 @@ def test_dimensions_list_names_the_standard_dimensions_and_their_objects(rest: R
 def test_audit_history_is_queryable_over_rest_with_the_documented_fields(rest: Rest):
     vendor = rest.post("/objects/accounts-payable/vendor", {"name": "Audited Vendor"}).json()["ia::result"]
     assert rest.delete(f"/objects/accounts-payable/vendor/{vendor['key']}").status_code in (200, 204)
-    fields = ["key", "id", "changeDetails.objectName", "changeDetails.objectId", "changeSource.actionPerformed",
-              "changeSource.accessDateTime", "changeSource.completedBy"]
-    answer = rest.query({"object": "company-config/audit-history", "fields": fields, "filters": [
-        {"$eq": {"changeDetails.objectId": vendor["id"]}}], "orderBy": [{"changeSource.accessDateTime": "asc"}]})
+    fields = [
+        "key",
+        "id",
+        "changeDetails.objectName",
+        "changeDetails.objectId",
+        "changeSource.actionPerformed",
+        "changeSource.accessDateTime",
+        "changeSource.completedBy",
+    ]
+    answer = rest.query(
+        {
+            "object": "company-config/audit-history",
+            "fields": fields,
+            "filters": [{"$eq": {"changeDetails.objectId": vendor["id"]}}],
+            "orderBy": [{"changeSource.accessDateTime": "asc"}],
+        }
+    )
     events = answer.json()["ia::result"]
     assert [e["changeSource.actionPerformed"] for e in events] == ["create", "delete"]
     assert {e["changeDetails.objectName"] for e in events} == {"accounts-payable/vendor"}

@@ -305,9 +305,6 @@ class QueryEngine:
             return lambda r: r.get("MEGAENTITYID") not in self.private_entities
         if entity is None or not defn.entity_scoped:
             return None
-        if entity is None:
-            private = set() if include_private else self.store.knobs.private()
-            return (lambda r: r.get("MEGAENTITYID") not in private) if private else None
         if self.entity_sees_top_level:
             return lambda r: r.get("MEGAENTITYID") in (entity, None)
         return lambda r: r.get("MEGAENTITYID") == entity

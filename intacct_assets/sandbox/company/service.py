@@ -7,7 +7,7 @@ visibility, entity stamping and write accounting live here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -67,10 +67,6 @@ class Company:
             return Resolver(self.store, defn, face, self.knobs.xml_style())
         return Resolver(self.store, defn, face)
 
-    def visible(self, defn: ObjectDef, caller: Caller) -> Callable[[dict], bool] | None:
-        """The caller's view of an object's records (None: every record)."""
-        return self.engine.visible(defn, caller.entity)
-
     def record(self, defn: ObjectDef, key: int, caller: Caller) -> dict | None:
         """A record by RECORDNO, if the caller sees it."""
         return self._seen(defn, self.store.get(defn.name, key), caller)
@@ -80,7 +76,7 @@ class Company:
         return self._seen(defn, self.store.find(defn.name, ident), caller)
 
     def _seen(self, defn: ObjectDef, record: dict | None, caller: Caller) -> dict | None:
-        scope = self.visible(defn, caller)
+        scope = self.engine.visible(defn, caller.entity)  # the caller's view (None: every record)
         return record if record is not None and (scope is None or scope(record)) else None
 
     def rows(

@@ -56,9 +56,14 @@ def bad(message: str, errorno: str = "BL01001973") -> FunctionFailure:
 def errormessage(parent: etree._Element, errors: list[tuple[str, str, str, str]]) -> None:
     holder = SubElement(parent, "errormessage")
     for error in errors:
-        block = SubElement(holder, "error")
-        for tag, text in zip(ERROR_TAGS, error, strict=True):
-            SubElement(block, tag).text = text
+        add_error(holder, error)
+
+
+def add_error(holder: etree._Element, error: tuple[str, str, str, str]) -> None:
+    """One <error> (errorno, description, description2, correction) appended to an <errormessage>."""
+    block = SubElement(holder, "error")
+    for tag, value in zip(ERROR_TAGS, error, strict=True):
+        SubElement(block, tag).text = value
 
 
 def render(root: etree._Element, status: int = 200) -> Response:

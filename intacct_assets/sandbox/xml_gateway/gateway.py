@@ -24,6 +24,7 @@ from intacct_assets.sandbox.stats import Call
 from intacct_assets.sandbox.xml_gateway.envelope import (
     FunctionFailure,
     XmlContext,
+    add_error,
     bad,
     child,
     control_block,
@@ -198,10 +199,7 @@ class XmlGateway:
                         raise _Rollback
         except _Rollback:
             failure = results[failed_at]
-            errormessage_node = failure.find("errormessage")
-            error = SubElement(errormessage_node, "error")
-            for tag, value in zip(("errorno", "description", "description2", "correction"), ABORTED, strict=True):
-                SubElement(error, tag).text = value
+            add_error(failure.find("errormessage"), ABORTED)
             aborted = []
             for index, function in enumerate(functions):
                 if index == failed_at:
