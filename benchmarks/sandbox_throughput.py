@@ -20,10 +20,10 @@ import httpx
 
 from intacct_assets.sandbox import Sandbox, SandboxSettings
 from intacct_assets.sandbox.clock import Clock
+from intacct_assets.sandbox.company.seed import seed_store
+from intacct_assets.sandbox.company.store import Store
 from intacct_assets.sandbox.objects import REGISTRY
-from intacct_assets.sandbox.seed import seed_store
 from intacct_assets.sandbox.settings import Knobs
-from intacct_assets.sandbox.store import Store
 
 QUERY_FIELDS = ["key", "id", "name", "status", "creditLimit", "audit.modifiedDateTime", "contacts.default.email1"]
 

@@ -1,6 +1,6 @@
 """Recognizing DDS file names: object, job type, delivery time, split part, compression.
 
-Default shape (DESIGN.md): ``<OBJECT>.<all|change|delete>.<timestamp>[.<part>].csv[.gz]`` anywhere
+Default shape: ``<OBJECT>.<all|change|delete>.<timestamp>[.<part>].csv[.gz]`` anywhere
 under the prefix, with ``.`` or ``_`` as separator, plus the bare ``<OBJECT>.csv`` upsert-only
 delivery. A user regex with named groups (``object`` required; ``job``, ``ts``, ``part``
 optional) replaces the default when Intacct or a bucket policy names files differently.

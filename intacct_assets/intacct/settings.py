@@ -1,4 +1,4 @@
-"""Client settings from the environment (names in DESIGN.md plus the ``INTACCT_API_*`` tuning knobs).
+"""Client settings from the environment (the README's ``INTACCT_*`` contract plus the ``INTACCT_API_*`` tuning knobs).
 
 Secrets are wrapped in :class:`Secret` so that printing the settings never shows them.
 """

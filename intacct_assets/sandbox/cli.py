@@ -74,8 +74,12 @@ def _knob_options(command):
 @click.option("--prefix", default="dds/", show_default=True)
 @click.option("--no-s3", is_flag=True, help="no DDS bucket at all")
 @click.option("--realistic", is_flag=True, help=f"turn on realistic limits {REALISTIC}")
-@click.option("--replay", type=click.Path(exists=True), default=None,
-              help="answer from this capture file or folder (INTACCT_CAPTURE_DIR) instead of a seeded company")
+@click.option(
+    "--replay",
+    type=click.Path(exists=True),
+    default=None,
+    help="answer from this capture file or folder (INTACCT_CAPTURE_DIR) instead of a seeded company",
+)
 @_knob_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def main(

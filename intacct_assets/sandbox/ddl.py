@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from intacct_assets.sandbox.objects import DDL_TYPES, ObjectDef, Registry
+from intacct_assets.sandbox.objects import ObjectDef, Registry
+
+DDL_TYPES = {
+    "string": "varchar",
+    "integer": "integer",
+    "decimal": "numeric",
+    "date": "date",
+    "timestamp": "timestamp",
+    "boolean": "boolean",
+}
 
 
 def dds_columns(defn: ObjectDef) -> list[tuple[str, str]]:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from intacct_assets.sandbox import views
 from intacct_assets.sandbox.clock import iso
+from intacct_assets.sandbox.company import views
+from intacct_assets.sandbox.company.store import Store
 from intacct_assets.sandbox.ddl import ddl, dds_columns
 from intacct_assets.sandbox.objects import ObjectDef
 from intacct_assets.sandbox.settings import LINE_ENDINGS, DdsFormat
-from intacct_assets.sandbox.store import Store
 from intacct_assets.sandbox.values import dds_text
 
 

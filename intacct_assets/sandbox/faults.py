@@ -18,8 +18,18 @@ CLOUDFLARE_PAGE = "<html><head><title>{code}</title></head><body>error code: {co
 
 
 class Gate:
-    def __init__(self, knobs: Knobs, seed: int) -> None:
+    """``monotonic`` and ``sleep`` are the time the latency is measured and waited in (tests pass their own)."""
+
+    def __init__(
+        self,
+        knobs: Knobs,
+        seed: int,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
         self.knobs = knobs
+        self._monotonic, self._sleep = monotonic, sleep
         self._rng = random.Random(f"faults-{seed}")
         self._rng_lock = threading.Lock()
         self._slots_lock = threading.Lock()
@@ -81,16 +91,16 @@ class Gate:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             remaining = limit - self.in_flight
-        started = time.monotonic()
+        started = self._monotonic()
         try:
             response = handler()
             if knobs.throttle_headers and limit:
                 response.headers.extend(
                     [("X-IA-Throttle-Limit", str(limit)), ("X-IA-Throttle-Limit-Remaining", str(remaining))]
                 )
-            remaining = knobs.latency_ms / 1000 - (time.monotonic() - started)
-            if remaining > 0:
-                time.sleep(remaining)
+            wait = knobs.latency_ms / 1000 - (self._monotonic() - started)
+            if wait > 0:
+                self._sleep(wait)
         finally:
             with self._slots_lock:
                 self.in_flight -= 1

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -81,9 +82,11 @@ def token_invalid(status: int = 401) -> Response:
 
 
 class OAuth:
-    def __init__(self, settings: SandboxSettings, clock: Clock, knobs: Knobs, entities: callable) -> None:
+    def __init__(
+        self, settings: SandboxSettings, clock: Clock, knobs: Knobs, has_entity: Callable[[str], bool]
+    ) -> None:
         self.settings, self.clock, self.knobs = settings, clock, knobs
-        self._entities = entities  # () -> set of valid entity ids
+        self._has_entity = has_entity
         self._key = secrets.token_bytes(32)
         self._lock = threading.Lock()
         self._refresh: dict[str, Grant] = {}
@@ -171,7 +174,7 @@ class OAuth:
         s = self.settings
         if user != s.user_id or company != s.company_id:
             return gateway_error(401, "GW-0011", "Sign-in information is incorrect")
-        if entity and entity not in self._entities():
+        if entity and not self._has_entity(entity):
             return gateway_error(400, "GW-0011", f"Invalid entity '{entity}'")
         return self._ok(self.issue(Grant(secrets.token_hex(6), user, company, entity or None, client_id)))
 

@@ -36,10 +36,12 @@ UNMATCHED_STATUS = 599
 TOKEN_PATH = "/oauth2/token"
 ENTITY_HEADER = "x-ia-api-param-entity"
 TRANSACTION_HEADER = "x-ia-api-param-transaction"
-CREDENTIAL_KEYS = frozenset({"access_token", "refresh_token", "client_secret", "password", "sessionid", "token",
-                             "code", "code_verifier"})
-NOT_REPLAYED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive",
-                                  "content-encoding", "server", "date"})
+CREDENTIAL_KEYS = frozenset(
+    {"access_token", "refresh_token", "client_secret", "password", "sessionid", "token", "code", "code_verifier"}
+)
+NOT_REPLAYED_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "connection", "keep-alive", "content-encoding", "server", "date"}
+)
 _CONTROLID = re.compile(rb"(<controlid>)([^<]*)(</controlid>)")
 
 
@@ -107,8 +109,14 @@ class Replay:
                 try:
                     request = exchange["request"]
                     url = urlsplit(request["url"])
-                    key, controlids = request_key(request["method"], url.path, url.query, dict(
-                        (k.lower(), v) for k, v in request.get("headers", [])), capture.body_bytes(request), mask)
+                    key, controlids = request_key(
+                        request["method"],
+                        url.path,
+                        url.query,
+                        dict((k.lower(), v) for k, v in request.get("headers", [])),
+                        capture.body_bytes(request),
+                        mask,
+                    )
                 except (KeyError, TypeError, ValueError) as error:
                     raise ValueError(f"{source}: not a recorded exchange ({type(error).__name__}: {error})") from None
                 origins.add(f"{url.scheme}://{url.netloc}")
@@ -135,11 +143,13 @@ class Replay:
             return Response(0, drop_connection=True)
         body = self._retarget(capture.body_bytes(answer))
         if recorded.controlids and controlids:
-            stamps = dict(zip((c.encode() for c in recorded.controlids), (c.encode() for c in controlids),
-                              strict=False))
+            stamps = dict(
+                zip((c.encode() for c in recorded.controlids), (c.encode() for c in controlids), strict=False)
+            )
             body = _CONTROLID.sub(lambda m: m.group(1) + stamps.get(m.group(2), m.group(2)) + m.group(3), body)
-        headers = [(name, value) for name, value in answer.get("headers", [])
-                   if name.lower() not in NOT_REPLAYED_HEADERS]
+        headers = [
+            (name, value) for name, value in answer.get("headers", []) if name.lower() not in NOT_REPLAYED_HEADERS
+        ]
         return Response(answer["status"], body, [*headers, ("X-Intacct-Replay", recorded.source)])
 
     def _retarget(self, body: bytes) -> bytes:
@@ -152,16 +162,21 @@ class Replay:
 
     def _unmatched_answer(self, key: RequestKey) -> Response:
         nearest = self._nearest(key)
-        message = (f"Replay: the capture holds no answer for {key.describe()}. "
-                   + (f"Nearest recorded request ({nearest.source}): {nearest.key.describe()}; "
-                      f"{_first_difference(key, nearest.key)}. " if nearest else "The capture holds no request. ")
-                   + "The replayed run asked something the captured one did not: start it from the same state "
-                     "(e.g. a fresh warehouse for a capture of a first run) with the same settings, or capture again.")
+        message = (
+            f"Replay: the capture holds no answer for {key.describe()}. "
+            + (
+                f"Nearest recorded request ({nearest.source}): {nearest.key.describe()}; "
+                f"{_first_difference(key, nearest.key)}. "
+                if nearest
+                else "The capture holds no request. "
+            )
+            + "The replayed run asked something the captured one did not: start it from the same state "
+            "(e.g. a fresh warehouse for a capture of a first run) with the same settings, or capture again."
+        )
         with self._lock:
             self._unmatched.append(message)
         if key.path.endswith("/xmlgw.phtml") or key.body.startswith("<"):
-            return control_failure("REPLAY-0001", "Request not in the capture", UNMATCHED_STATUS,
-                                   description2=message)
+            return control_failure("REPLAY-0001", "Request not in the capture", UNMATCHED_STATUS, description2=message)
         return Response.json(UNMATCHED_STATUS, {"ia::error": {"code": "REPLAY-0001", "message": message}})
 
     def _nearest(self, key: RequestKey) -> Recorded | None:
@@ -182,15 +197,21 @@ class Replay:
     def report(self) -> dict:
         """What was served: recorded exchanges used, repeated, never asked for, and requests not in the capture."""
         with self._lock:
-            unused = [r.source for a in self._answers.values() for r in a.recorded[a.served:]]
-            return {"files": self.files, "exchanges": len(self.recorded),
-                    "served": sum(min(a.served, len(a.recorded)) for a in self._answers.values()),
-                    "repeated": self._repeated, "unused": unused, "unmatched": list(self._unmatched)}
+            unused = [r.source for a in self._answers.values() for r in a.recorded[a.served :]]
+            return {
+                "files": self.files,
+                "exchanges": len(self.recorded),
+                "served": sum(min(a.served, len(a.recorded)) for a in self._answers.values()),
+                "repeated": self._repeated,
+                "unused": unused,
+                "unmatched": list(self._unmatched),
+            }
 
 
 # ---------------------------------------------------------------------- request normalization
-def request_key(method: str, path: str, query: str, headers: dict[str, str], body: bytes,
-                mask: FieldMask) -> tuple[RequestKey, list[str]]:
+def request_key(
+    method: str, path: str, query: str, headers: dict[str, str], body: bytes, mask: FieldMask
+) -> tuple[RequestKey, list[str]]:
     """What identifies a request across runs, and its XML control ids (control first, then each function's)."""
     controlids: list[str] = []
     if path.endswith(TOKEN_PATH):
@@ -203,13 +224,21 @@ def request_key(method: str, path: str, query: str, headers: dict[str, str], bod
         elif first in ("{", "["):
             normalized = _json(text)
         elif headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            normalized = urlencode(sorted((k, "" if k.lower() in CREDENTIAL_KEYS else v)
-                                          for k, v in parse_qsl(text, keep_blank_values=True)))
+            normalized = urlencode(
+                sorted(
+                    (k, "" if k.lower() in CREDENTIAL_KEYS else v) for k, v in parse_qsl(text, keep_blank_values=True)
+                )
+            )
         else:
             normalized = text
-    return RequestKey(method.upper(), path, tuple(sorted(parse_qsl(query, keep_blank_values=True))),
-                      headers.get(ENTITY_HEADER, ""), headers.get(TRANSACTION_HEADER, "").lower(),
-                      normalized), controlids
+    return RequestKey(
+        method.upper(),
+        path,
+        tuple(sorted(parse_qsl(query, keep_blank_values=True))),
+        headers.get(ENTITY_HEADER, ""),
+        headers.get(TRANSACTION_HEADER, "").lower(),
+        normalized,
+    ), controlids
 
 
 def _xml(text: str) -> tuple[str, list[str]]:
@@ -256,5 +285,7 @@ def _first_difference(received: RequestKey, recorded: RequestKey) -> str:
             return f"the {name} differs (received {getattr(received, name)!r}, recorded {getattr(recorded, name)!r})"
     a, b = received.body, recorded.body
     at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return (f"the bodies first differ at character {at}: received …{a[max(0, at - 40):at + 60]!r}, "
-            f"recorded …{b[max(0, at - 40):at + 60]!r}")
+    return (
+        f"the bodies first differ at character {at}: received …{a[max(0, at - 40) : at + 60]!r}, "
+        f"recorded …{b[max(0, at - 40) : at + 60]!r}"
+    )

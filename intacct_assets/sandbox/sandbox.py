@@ -14,23 +14,25 @@ import threading
 import time
 from typing import Any
 
-from intacct_assets.sandbox import values, views
-from intacct_assets.sandbox.background import BackgroundUsers
+from intacct_assets.sandbox import values
+from intacct_assets.sandbox.admin import AdminApi
 from intacct_assets.sandbox.clock import Clock, parse_iso
+from intacct_assets.sandbox.company import views
+from intacct_assets.sandbox.company.background import BackgroundUsers
+from intacct_assets.sandbox.company.seed import seed_store
+from intacct_assets.sandbox.company.service import Caller, Company
+from intacct_assets.sandbox.company.store import Store
 from intacct_assets.sandbox.dds_delivery import DdsDelivery, DdsScheduler
 from intacct_assets.sandbox.faults import Gate
 from intacct_assets.sandbox.httpd import HttpServer
 from intacct_assets.sandbox.oauth import OAuth
-from intacct_assets.sandbox.objects import REGISTRY
-from intacct_assets.sandbox.query import QueryEngine
+from intacct_assets.sandbox.objects import REGISTRY, ObjectDef
 from intacct_assets.sandbox.replay import Replay
 from intacct_assets.sandbox.rest import RestApi
-from intacct_assets.sandbox.seed import seed_store
-from intacct_assets.sandbox.server import REST_PREFIX, XML_PATH, App
+from intacct_assets.sandbox.server import ADMIN_PREFIX, REST_PREFIX, XML_PATH, App
 from intacct_assets.sandbox.sessions import Sessions
 from intacct_assets.sandbox.settings import SandboxSettings
 from intacct_assets.sandbox.stats import Stats
-from intacct_assets.sandbox.store import Actor, Store
 from intacct_assets.sandbox.xml_gateway import XmlGateway
 
 
@@ -44,14 +46,16 @@ class Sandbox:
         self.knobs = s.knobs
         self.clock = Clock(parse_iso(s.frozen_clock) if s.frozen_clock else None)
         self.store = Store(REGISTRY, self.clock, self.knobs, s.seed)
-        self.engine = QueryEngine(self.store, s.entity_sees_top_level, private_entities=s.private_entities)
+        self.company = Company(
+            self.store, entity_sees_top_level=s.entity_sees_top_level, private_entities=s.private_entities
+        )
         self.sessions = Sessions(self.clock, lambda: self.knobs.xml_session_timeout_seconds)
-        self.oauth = OAuth(s, self.clock, self.knobs, lambda: set(self.store.tables["LOCATIONENTITY"].by_id))
-        self.rest = RestApi(self.store, self.engine, self.oauth, self.sessions, s, lambda: self.xml_url)
-        self.xml = XmlGateway(self.store, self.engine, self.sessions, s, lambda: self.xml_url, self.deliver_dds)
+        self.oauth = OAuth(s, self.clock, self.knobs, self.company.has_entity)
+        self.rest = RestApi(self.company, self.oauth, self.sessions, s, lambda: self.xml_url)
+        self.xml = XmlGateway(self.company, self.sessions, s, lambda: self.xml_url, self.deliver_dds)
         self.gate = Gate(self.knobs, s.seed)
         self.stats_book = Stats()
-        self.background = BackgroundUsers(self.store, self.knobs, s.seed)
+        self.background = BackgroundUsers(self.company, s.seed)
         self.replay = Replay.load(s.replay, lambda: self.base_url) if s.replay else None
         self._http: HttpServer | None = None
         self._moto = None
@@ -82,7 +86,15 @@ class Sandbox:
         try:
             if self.replay is None:  # a replay answers from its capture alone
                 seed_store(self.store, s.seed, s.scale, s.counts, s.data_as_of, s.user_id)
-            self._http = HttpServer(s.host, s.port, App(self), now=self.clock.timestamp)
+            app = App(
+                self.rest,
+                self.xml,
+                self.gate,
+                self.stats_book,
+                AdminApi(self).handle,
+                self.replay.answer if self.replay else None,
+            )
+            self._http = HttpServer(s.host, s.port, app, now=self.clock.timestamp)
             self._http.start()
         finally:
             if s3_thread is not None:
@@ -162,7 +174,7 @@ class Sandbox:
 
     @property
     def admin_url(self) -> str:
-        return self.base_url + "/_sandbox"
+        return self.base_url + ADMIN_PREFIX
 
     @property
     def s3_endpoint(self) -> str | None:
@@ -178,7 +190,7 @@ class Sandbox:
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment variables (DESIGN.md names) that point the project at this sandbox."""
+        """The environment variables (``.env.example``) that point the project at this sandbox."""
         s = self.settings
         env = {
             "INTACCT_API_URL": self.rest_url,
@@ -244,16 +256,15 @@ class Sandbox:
 
     # ------------------------------------------------------------------ direct data access (as a UI user)
     @property
-    def _actor(self) -> Actor:
-        return Actor(self.settings.user_id, "ui")
+    def _ui_user(self) -> Caller:
+        return Caller(self.settings.user_id, "ui")
 
-    def _values(self, obj: str, fields: dict) -> dict:
-        defn = self.store.registry[obj.upper()]
+    def _values(self, defn: ObjectDef, fields: dict) -> dict:
         out = {}
         for name, raw in fields.items():
             f = defn.by_name.get(name.upper())
             if f is None:
-                raise ValueError(f"{obj} has no field {name}")
+                raise ValueError(f"{defn.name} has no field {name}")
             out[f.name] = (
                 raw
                 if isinstance(raw, (int, bool)) and f.type in ("integer", "boolean")
@@ -263,14 +274,15 @@ class Sandbox:
 
     def create(self, obj: str, fields: dict, lines: list[dict] | None = None) -> dict:
         defn = self.store.registry[obj.upper()]
-        line_values = [self._values(defn.lines.object, line) for line in lines or []]
-        return self.store.create(defn.name, self._values(obj, fields), line_values, actor=self._actor)
+        line_values = [self._values(self.store.registry[defn.lines.object], line) for line in lines or []]
+        return self.company.create(defn, self._values(defn, fields), line_values, self._ui_user)
 
     def update(self, obj: str, key: int, fields: dict) -> dict:
-        return self.store.update(obj.upper(), key, self._values(obj, fields), actor=self._actor)
+        defn = self.store.registry[obj.upper()]
+        return self.company.update(defn, key, self._values(defn, fields), self._ui_user)
 
     def delete(self, obj: str, key: int) -> dict:
-        return self.store.delete(obj.upper(), key, actor=self._actor)
+        return self.company.delete(self.store.registry[obj.upper()], key, self._ui_user)
 
     def get(self, obj: str, key: int) -> dict | None:
         return self.store.get(obj.upper(), key)

@@ -10,7 +10,7 @@ from lxml import etree
 from intacct_assets.reverse.engine import write_requests
 from intacct_assets.reverse.legacy_xml import SCHEMA_ORDER, legacy_body
 from intacct_assets.reverse.objects import write_object
-from intacct_assets.sandbox.legacy_schema import MODELS, schema_error
+from intacct_assets.sandbox.xml_gateway.schema import MODELS, schema_error
 from intacct_assets_tests.reverse.documents import INVOICES, invoice_rows, synced_invoices
 
 # Header and line elements listed against the schema's order: customerid and datecreated come first there,

@@ -6,11 +6,10 @@ import os
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from lxml import etree
 
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
+from intacct_assets_tests.sandbox.helpers import Rest
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,13 +33,20 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
+def _defaults(sandbox: Sandbox) -> None:
+    sandbox.configure(**Knobs().as_dict())
+
+
 @pytest.fixture
 def sb(sandbox: Sandbox) -> Iterator[Sandbox]:
-    """The shared sandbox with knobs and stats reset around the test."""
-    sandbox.knobs.__dict__.update(Knobs().__dict__)
+    """The shared sandbox in its known state: default knobs and zeroed stats around the test. Its clock stays
+    where it is (a test that moves time uses ``fresh``), and its records are other tests' too: change only
+    records the test created."""
+    _defaults(sandbox)
     sandbox.reset_stats()
     yield sandbox
-    sandbox.knobs.__dict__.update(Knobs().__dict__)
+    _defaults(sandbox)
+    assert not sandbox.clock.offset_seconds, "the test moved the shared sandbox's clock: use the `fresh` sandbox"
 
 
 @pytest.fixture
@@ -55,96 +61,6 @@ def prefix() -> str:
     return f"t-{uuid.uuid4().hex[:8]}/"
 
 
-class Rest:
-    """Tiny REST client for tests: bearer token, base URL, JSON helpers."""
-
-    def __init__(self, sb: Sandbox, entity: str | None = None) -> None:
-        self.sb = sb
-        self.client = httpx.Client(
-            base_url=sb.rest_url, timeout=10, headers={"Authorization": f"Bearer {sb.access_token(entity)}"}
-        )
-
-    def get(self, path: str, **kw) -> httpx.Response:
-        return self.client.get(path, **kw)
-
-    def post(self, path: str, body=None, **kw) -> httpx.Response:
-        return self.client.post(path, json=body, **kw)
-
-    def patch(self, path: str, body=None, **kw) -> httpx.Response:
-        return self.client.patch(path, json=body, **kw)
-
-    def delete(self, path: str, **kw) -> httpx.Response:
-        return self.client.delete(path, **kw)
-
-    def query(self, body: dict, **kw) -> httpx.Response:
-        return self.client.post("/services/core/query", json=body, **kw)
-
-
 @pytest.fixture
 def rest(sb: Sandbox) -> Rest:
     return Rest(sb)
-
-
-def xml_request(
-    sb: Sandbox,
-    functions: list[etree._Element] | str,
-    *,
-    transaction: bool = False,
-    uniqueid: bool = False,
-    session: str | None = None,
-    sender: tuple[str, str] | None = None,
-    login: tuple[str, str, str] | None = None,
-    locationid: str | None = None,
-) -> bytes:
-    """Build a request envelope with lxml; ``functions`` are <function> elements (or raw XML text)."""
-    s = sb.settings
-    root = etree.Element("request")
-    control = etree.SubElement(root, "control")
-    sender_id, sender_password = sender or (s.sender_id, s.sender_password)
-    for tag, text in (
-        ("senderid", sender_id),
-        ("password", sender_password),
-        ("controlid", "test"),
-        ("uniqueid", str(uniqueid).lower()),
-        ("dtdversion", "3.0"),
-    ):
-        etree.SubElement(control, tag).text = text
-    operation = etree.SubElement(root, "operation", transaction=str(transaction).lower())
-    auth = etree.SubElement(operation, "authentication")
-    if session:
-        etree.SubElement(auth, "sessionid").text = session
-    else:
-        node = etree.SubElement(auth, "login")
-        user, company, password = login or (s.user_id, s.company_id, s.user_password)
-        for tag, text in (("userid", user), ("companyid", company), ("password", password)):
-            etree.SubElement(node, tag).text = text
-        if locationid:
-            etree.SubElement(node, "locationid").text = locationid
-    content = etree.SubElement(operation, "content")
-    if isinstance(functions, str):
-        for element in etree.fromstring(f"<x>{functions}</x>"):
-            content.append(element)
-    else:
-        content.extend(functions)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
-def fn(body: str, controlid: str = "f1") -> etree._Element:
-    """One <function> from the XML text of its operation element."""
-    function = etree.Element("function", controlid=controlid)
-    function.append(etree.fromstring(body))
-    return function
-
-
-def xml_post(sb: Sandbox, payload: bytes) -> tuple[int, etree._Element]:
-    response = httpx.post(sb.xml_url, content=payload, headers={"Content-Type": "application/xml"}, timeout=10)
-    return response.status_code, etree.fromstring(response.content)
-
-
-def call(sb: Sandbox, *functions: etree._Element, **kw) -> list[etree._Element]:
-    """Run functions; returns their <result> elements (asserting control+auth success)."""
-    status, root = xml_post(sb, xml_request(sb, list(functions), **kw))
-    assert status == 200, etree.tostring(root)
-    assert root.findtext("control/status") == "success", etree.tostring(root)
-    assert root.findtext("operation/authentication/status") == "success", etree.tostring(root)
-    return root.findall("operation/result")

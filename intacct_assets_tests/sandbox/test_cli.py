@@ -72,9 +72,27 @@ def test_sigterm_stops_the_child_and_everything_it_started_even_when_sigint_was_
     """Started as a background job (SIGINT ignored), the child must still stop, and a process it started
     that ignores SIGINT (like a code server that hangs on) must not outlive it."""
     cli = subprocess.Popen(
-        ["sh", "-c", 'trap "" INT; exec "$@"', "sh", sys.executable, "-m", "intacct_assets.sandbox", "--no-s3",
-         "--count", "CUSTOMER=5", "--", sys.executable, "-c", LINGERING_CHILD],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+        [
+            "sh",
+            "-c",
+            'trap "" INT; exec "$@"',
+            "sh",
+            sys.executable,
+            "-m",
+            "intacct_assets.sandbox",
+            "--no-s3",
+            "--count",
+            "CUSTOMER=5",
+            "--",
+            sys.executable,
+            "-c",
+            LINGERING_CHILD,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
     try:
         helper = int(cli.stdout.readline())
         assert _alive(helper)

@@ -11,12 +11,11 @@ import pytest
 import yaml
 
 from intacct_assets.sandbox.clock import Clock
+from intacct_assets.sandbox.company.seed import seed_store
+from intacct_assets.sandbox.company.store import Store
 from intacct_assets.sandbox.objects import ENUMS, REGISTRY
-from intacct_assets.sandbox.seed import seed_store
 from intacct_assets.sandbox.settings import DdsFormat, Knobs
-from intacct_assets.sandbox.store import Store
-from intacct_assets_tests.sandbox.conftest import Rest, call, fn
-from intacct_assets_tests.sandbox.test_dds import parse_csv
+from intacct_assets_tests.sandbox.helpers import Rest, call, fn, parse_csv
 
 CATALOG = Path(__file__).parents[2] / "intacct_assets" / "catalog" / "objects.yaml"
 

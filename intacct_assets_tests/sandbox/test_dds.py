@@ -2,57 +2,19 @@
 
 from __future__ import annotations
 
-import gzip
 import re
 import uuid
 
 import pytest
 
 from intacct_assets.sandbox.dds_delivery import CsvDialect
-from intacct_assets.sandbox.settings import LINE_ENDINGS, DdsFormat
-from intacct_assets_tests.sandbox.conftest import call, fn
+from intacct_assets.sandbox.settings import DdsFormat
+from intacct_assets_tests.sandbox.helpers import call, fn, parse_csv, read
 
 NAME = re.compile(
     r"^(?P<prefix>.*?)(?P<object>[A-Z]+)\.(?P<kind>all|change|delete)\."
     r"(?P<ts>\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)(?:\.(?P<part>\d{3}))?\.csv(?P<gz>\.gz)?$"
 )
-
-
-def read(sb, key: str) -> str:
-    data = sb.s3_client().get_object(Bucket=sb.bucket, Key=key)["Body"].read()
-    return (gzip.decompress(data) if key.endswith(".gz") else data).decode("utf-8")
-
-
-def parse_csv(text: str, fmt: DdsFormat) -> list[list[str]]:
-    """Reference reader for PHP fputcsv output (independent of the writer)."""
-    eol, delim, enc = LINE_ENDINGS[fmt.line_ending], fmt.delimiter, fmt.enclosure
-    rows, row, cell, i, quoted = [], [], [], 0, False
-    while i < len(text):
-        ch = text[i]
-        if quoted:
-            if ch == enc and text[i + 1 : i + 2] == enc:
-                cell.append(enc)
-                i += 2
-                continue
-            if ch == enc:
-                quoted = False
-            else:
-                cell.append(ch)
-            i += 1
-        elif ch == enc and not cell:
-            quoted, i = True, i + 1
-        elif ch == delim:
-            row.append("".join(cell))
-            cell, i = [], i + 1
-        elif text.startswith(eol, i):
-            row.append("".join(cell))
-            rows.append(row)
-            row, cell, i = [], [], i + len(eol)
-        else:
-            cell.append(ch)
-            i += 1
-    assert not row and not cell, "file must end with a line ending"
-    return rows
 
 
 def deliver(sb, prefix, objects, job_type="all", **fmt):
@@ -150,14 +112,15 @@ def test_bom_option():
 
 
 def test_change_job_create_update_delete_and_backdating(sb, prefix):
+    # records of the test's own (other tests read the seeded ones): one to change, one to delete
+    existing = sb.create("CONTACT", {"CONTACTNAME": f"X{uuid.uuid4().hex[:8]}", "PRINTAS": "Old, Person"})
+    gone = sb.create("CONTACT", {"CONTACTNAME": f"Y{uuid.uuid4().hex[:8]}", "PRINTAS": "Soon, Gone"})
     deliver(sb, prefix, ["CONTACT"], "all")
     ident = f"Z{uuid.uuid4().hex[:8]}"
     created = sb.create("CONTACT", {"CONTACTNAME": ident, "PRINTAS": "New, Person"})
-    existing = sb.records("CONTACT")[0]
     sb.configure(backdate_rate=1.0, backdate_seconds=86400 * 365)
     sb.update("CONTACT", existing["RECORDNO"], {"PHONE1": "+1 555 0000"})
     sb.configure(backdate_rate=0.0)
-    gone = sb.records("CONTACT")[1]
     sb.delete("CONTACT", gone["RECORDNO"])
     (job,) = deliver(sb, prefix, ["CONTACT"], "change", include_headers=True)
     assert (job["RECORDSCREATED"], job["RECORDSUPDATED"], job["RECORDSDELETED"]) == (1, 1, 1)
@@ -177,8 +140,8 @@ def test_change_job_create_update_delete_and_backdating(sb, prefix):
 
 
 def test_inline_deletes(sb, prefix):
+    gone = sb.create("ITEM", {"ITEMID": f"ITM-{uuid.uuid4().hex[:8]}", "NAME": "Soon gone"})
     deliver(sb, prefix, ["ITEM"], "all")
-    gone = sb.records("ITEM")[0]
     sb.delete("ITEM", gone["RECORDNO"])
     (job,) = deliver(sb, prefix, ["ITEM"], "change", include_headers=True, deletes_inline=True)
     (key,) = job["FILELIST"].split(",")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 
 import httpx
@@ -13,7 +12,7 @@ from intacct_assets.sandbox.faults import Gate
 from intacct_assets.sandbox.httpd import Response
 from intacct_assets.sandbox.settings import Knobs
 from intacct_assets.sandbox.stats import Call
-from intacct_assets_tests.sandbox.conftest import Rest, call, fn, xml_post, xml_request
+from intacct_assets_tests.sandbox.helpers import Rest, call, fn, xml_post, xml_request
 
 
 def test_concurrency_limit_refuses_extra_in_flight_requests():
@@ -55,12 +54,15 @@ def test_concurrency_limit_over_http(sb):
     assert sb.stats()["throttled_429"] == statuses.count(429)
 
 
-def test_latency_is_a_lower_bound(sb):
-    sb.configure(latency_ms=120)
-    rest = Rest(sb)
-    started = time.monotonic()
-    assert rest.get("/objects/accounts-receivable/customer/1").status_code == 200
-    assert time.monotonic() - started >= 0.12
+def test_latency_is_a_lower_bound():
+    """The gate holds a request's slot until ``latency_ms`` has passed since it was admitted (time injected)."""
+    slept: list[float] = []
+    moments = iter([10.0, 10.05, 20.0, 20.5])  # admitted, answered: 50 ms, then 500 ms of work
+    gate = Gate(Knobs(latency_ms=120), seed=1, monotonic=lambda: next(moments), sleep=slept.append)
+    assert gate.run(Call("rest", "GET", "/"), lambda: Response(200)).status == 200
+    assert slept == [pytest.approx(0.07)]  # the rest of the 120 ms
+    assert gate.run(Call("rest", "GET", "/"), lambda: Response(200)).status == 200
+    assert slept == [pytest.approx(0.07)]  # slower than the latency: no wait added
 
 
 def test_error_injection_is_seeded_and_uses_listed_statuses(sb):
@@ -133,13 +135,13 @@ def test_transactions_are_counted_like_intacct(sb):
     assert stats["recent"][-1]["operations"] == ["readByQuery", "getDdsObjects"]
 
 
-def test_background_users_change_data_everywhere(sb):
-    before = sb.store.seq
-    edits = sb.run_background_edits(20)
+def test_background_users_change_data_everywhere(fresh):
+    before = fresh.store.seq
+    edits = fresh.run_background_edits(20)  # its own sandbox: background users delete seeded records
     assert {op for op, _, _ in edits} <= {"create", "update", "delete", "skip"}
-    assert sb.store.seq > before
+    assert fresh.store.seq > before
     history = call(
-        sb,
+        fresh,
         fn(
             "<readByQuery><object>AUDITHISTORY</object><fields>SOURCE</fields>"
             "<query>SOURCE = 'ui' AND USERID = 'bg_user'</query></readByQuery>"
@@ -154,7 +156,7 @@ def test_backdated_writes(fresh):
     assert record["WHENMODIFIED"] == "2026-11-01T05:00:00Z"
 
 
-def test_knob_validation_and_admin_endpoints(sb):
+def test_knob_validation_and_admin_endpoints(sb, fresh):
     with pytest.raises(ValueError):
         sb.configure(nope=1)
     with pytest.raises(ValueError):
@@ -169,7 +171,8 @@ def test_knob_validation_and_admin_endpoints(sb):
     jobs = httpx.post(f"{admin}/dds/deliver", json={"objects": ["CLASS"], "job_type": "all"}).json()["jobs"]
     assert jobs[0]["STATUS"] == "Completed"
     assert httpx.post(f"{admin}/dds/deliver", json={"objects": ["NOPE"]}).status_code == 400
-    assert httpx.post(f"{admin}/background/run", json={"edits": 2}).status_code == 200
+    edits = httpx.post(f"{fresh.admin_url}/background/run", json={"edits": 2})  # they delete seeded records
+    assert edits.status_code == 200 and len(edits.json()["edits"]) == 2
     assert httpx.get(f"{admin}/health").json()["status"] == "ok"
     assert httpx.get(f"{sb.rest_url}/objects/company-config/class").status_code == 401  # an API call, recorded
     assert len(httpx.get(f"{admin}/stats", params={"recent": 1}).json()["recent"]) == 1
@@ -216,3 +219,28 @@ def test_metadata_calls_are_billed_only_when_the_knob_says(sb, billed):
     call(sb, fn("<lookup><object>CUSTOMER</object></lookup>", "a"),
          fn("<readUserFormatting><userId>sandbox_user</userId></readUserFormatting>", "b"))
     assert sb.stats()["api_transactions"] == 2 * billed
+
+
+def test_writes_rolled_back_by_a_failed_function_are_neither_billed_nor_lost(sb):
+    """A multi-object create is atomic: when its second record fails, the first is rolled back, so nothing
+    was written — no transaction billed, no record counted, and no lost response (nothing committed)."""
+    sb.configure(lost_response_rate=1.0)
+    taken = sb.create("CLASS", {"CLASSID": f"R{uuid.uuid4().hex[:8]}", "NAME": "Taken"})["CLASSID"]
+    fresh_id = f"R{uuid.uuid4().hex[:8]}"
+    sb.reset_stats()
+    status, root = xml_post(
+        sb,
+        xml_request(
+            sb,
+            [
+                fn(
+                    f"<create><CLASS><CLASSID>{fresh_id}</CLASSID><NAME>New</NAME></CLASS>"
+                    f"<CLASS><CLASSID>{taken}</CLASSID><NAME>Duplicate</NAME></CLASS></create>"
+                )
+            ],
+        ),
+    )
+    assert status == 200 and root.findtext("operation/result/status") == "failure"
+    assert sb.find("CLASS", fresh_id) is None
+    stats = sb.stats()
+    assert (stats["api_transactions"], stats["records_written"], stats["lost_responses"]) == (0, 0, 0)

@@ -85,18 +85,18 @@ def test_authorization_code_with_pkce(sb):
     assert reused.status_code == 400
 
 
-def test_expired_token_gives_token_invalid(sb):
-    sb.configure(token_ttl_seconds=60)
-    s = sb.settings
-    body = token(sb, grant_type="client_credentials", username=f"{s.user_id}@{s.company_id}").json()
+def test_expired_token_gives_token_invalid(fresh):
+    fresh.configure(token_ttl_seconds=60)
+    s = fresh.settings
+    body = token(fresh, grant_type="client_credentials", username=f"{s.user_id}@{s.company_id}").json()
     assert body["expires_in"] == 60
-    sb.advance_clock(61)
-    response = customers(sb, body["access_token"])
+    fresh.advance_clock(61)
+    response = customers(fresh, body["access_token"])
     assert response.status_code == 401
     error = response.json()["ia::result"]["ia::error"]
     assert (error["code"], error["errorId"], error["message"]) == ("tokenInvalid", "REST-2102", "Token is not valid")
-    refreshed = token(sb, grant_type="refresh_token", refresh_token=body["refresh_token"]).json()
-    assert customers(sb, refreshed["access_token"]).status_code == 200
+    refreshed = token(fresh, grant_type="refresh_token", refresh_token=body["refresh_token"]).json()
+    assert customers(fresh, refreshed["access_token"]).status_code == 200
 
 
 def test_revocation(sb):

@@ -7,11 +7,11 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from intacct_assets.sandbox.company.query import Resolver
 from intacct_assets.sandbox.errors import SandboxError
 from intacct_assets.sandbox.objects import REGISTRY
-from intacct_assets.sandbox.query import Resolver
-from intacct_assets.sandbox.sqlish import QueryParser
-from intacct_assets_tests.sandbox.conftest import Rest, call, fn
+from intacct_assets.sandbox.xml_gateway.sqlish import QueryParser
+from intacct_assets_tests.sandbox.helpers import Rest, call, fn
 
 # (REST path, XML name, kind) of the customer fields the generated filters use.
 FIELDS = {

@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from intacct_assets_tests.sandbox.conftest import Rest
+from intacct_assets_tests.sandbox.helpers import Rest
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 CUSTOMERS = "/objects/accounts-receivable/customer"
@@ -52,7 +52,8 @@ def test_batch_get_by_keys_and_odd_keys(rest: Rest):
         assert "ia::error" in response.json()["ia::result"]
 
 
-def test_create_update_delete_cycle_maintains_audit(rest: Rest):
+def test_create_update_delete_cycle_maintains_audit(fresh):
+    rest = Rest(fresh)  # its own sandbox: the test moves the clock
     ident = new_id("C")
     created = rest.post(
         CUSTOMERS,
@@ -69,7 +70,7 @@ def test_create_update_delete_cycle_maintains_audit(rest: Rest):
     first = rest.get(f"{CUSTOMERS}/{ref['key']}").json()["ia::result"]
     assert first["creditLimit"] == "1500.50" and first["contacts"]["default"]["email1"] == "x@example.com"
     assert first["audit"]["createdDateTime"] == first["audit"]["modifiedDateTime"]
-    rest.sb.advance_clock(5)
+    fresh.advance_clock(5)
     patched = rest.patch(f"{CUSTOMERS}/{ref['key']}", {"name": "Renamed"})
     assert patched.status_code == 200 and patched.json()["ia::result"]["key"] == ref["key"]
     second = rest.get(f"{CUSTOMERS}/{ref['key']}").json()["ia::result"]
@@ -355,7 +356,15 @@ def test_dimensions_list_names_the_standard_dimensions_and_their_objects(rest: R
     assert response.status_code == 200 and response.json()["ia::meta"]["totalCount"] == "8"
     dimensions = response.json()["ia::result"]
     assert [d["dimensionName"] for d in dimensions] == [
-        "DEPARTMENT", "LOCATION", "PROJECT", "CUSTOMER", "VENDOR", "EMPLOYEE", "ITEM", "CLASS"]
+        "DEPARTMENT",
+        "LOCATION",
+        "PROJECT",
+        "CUSTOMER",
+        "VENDOR",
+        "EMPLOYEE",
+        "ITEM",
+        "CLASS",
+    ]
     assert all(not d["isUserDefinedDimension"] and d["isEnabledInGL"] and d["termName"] for d in dimensions)
     for dimension in dimensions:
         listed = rest.get(dimension["dimensionEndpoint"])
@@ -366,10 +375,23 @@ def test_dimensions_list_names_the_standard_dimensions_and_their_objects(rest: R
 def test_audit_history_is_queryable_over_rest_with_the_documented_fields(rest: Rest):
     vendor = rest.post("/objects/accounts-payable/vendor", {"name": "Audited Vendor"}).json()["ia::result"]
     assert rest.delete(f"/objects/accounts-payable/vendor/{vendor['key']}").status_code in (200, 204)
-    fields = ["key", "id", "changeDetails.objectName", "changeDetails.objectId", "changeSource.actionPerformed",
-              "changeSource.accessDateTime", "changeSource.completedBy"]
-    answer = rest.query({"object": "company-config/audit-history", "fields": fields, "filters": [
-        {"$eq": {"changeDetails.objectId": vendor["id"]}}], "orderBy": [{"changeSource.accessDateTime": "asc"}]})
+    fields = [
+        "key",
+        "id",
+        "changeDetails.objectName",
+        "changeDetails.objectId",
+        "changeSource.actionPerformed",
+        "changeSource.accessDateTime",
+        "changeSource.completedBy",
+    ]
+    answer = rest.query(
+        {
+            "object": "company-config/audit-history",
+            "fields": fields,
+            "filters": [{"$eq": {"changeDetails.objectId": vendor["id"]}}],
+            "orderBy": [{"changeSource.accessDateTime": "asc"}],
+        }
+    )
     events = answer.json()["ia::result"]
     assert [e["changeSource.actionPerformed"] for e in events] == ["create", "delete"]
     assert {e["changeDetails.objectName"] for e in events} == {"accounts-payable/vendor"}

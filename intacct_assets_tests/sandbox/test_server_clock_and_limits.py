@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from intacct_assets.sandbox import Sandbox, SandboxSettings
-from intacct_assets_tests.sandbox.conftest import Rest, call, fn
+from intacct_assets_tests.sandbox.helpers import Rest, call, fn
 
 CUSTOMERS = "accounts-receivable/customer"
 
@@ -66,8 +66,13 @@ def test_private_entity_records_are_hidden_from_the_top_level_unless_included(pr
 def test_private_entity_records_need_showprivate_over_xml(private_uk):
     def total(show_private: str | None) -> int:
         options = f"<options><showprivate>{show_private}</showprivate></options>" if show_private else ""
-        result = call(private_uk, fn(f"<query><object>CUSTOMER</object><select><field>RECORDNO</field></select>"
-                                     f"{options}<pagesize>1</pagesize></query>"))[0]
+        result = call(
+            private_uk,
+            fn(
+                f"<query><object>CUSTOMER</object><select><field>RECORDNO</field></select>"
+                f"{options}<pagesize>1</pagesize></query>"
+            ),
+        )[0]
         return int(result.find("data").get("totalcount"))
 
     everything = len(private_uk.records("CUSTOMER"))

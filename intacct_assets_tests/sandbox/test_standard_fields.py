@@ -13,7 +13,7 @@ import pytest
 
 from intacct_assets.sandbox.ddl import ddl, dds_columns
 from intacct_assets.sandbox.objects import REGISTRY
-from intacct_assets_tests.sandbox.conftest import Rest, call, fn
+from intacct_assets_tests.sandbox.helpers import Rest, call, fn
 
 BILLS = "/objects/accounts-payable/bill"
 
@@ -55,13 +55,21 @@ def test_standard_fields_are_stored_as_given_and_kept_out_of_dds(sb):
     assert created.findtext("status") == "success", errors(created)
     vendor = sb.find("VENDOR", ident)
     assert (vendor["VENDTYPE"], vendor["DISPLAYCONTACT.FIRSTNAME"], vendor["DISPLAYCONTACT.LASTNAME"]) == (
-        "Supplier", "Ada", "Lovelace")
+        "Supplier",
+        "Ada",
+        "Lovelace",
+    )
     rest = Rest(sb).get(f"/objects/accounts-payable/vendor/{vendor['RECORDNO']}").json()["ia::result"]
     assert rest["contacts"]["default"]["firstName"] == "Ada"
     columns = [name for name, _ in dds_columns(REGISTRY["VENDOR"])]
     assert "VENDTYPE" not in columns and "VENDORID" in columns
-    (unknown,) = call(sb, fn(f"<create><VENDOR><VENDORID>{new_id('V')}</VENDORID><NAME>N</NAME>"
-                             "<NOT_A_FIELD>1</NOT_A_FIELD></VENDOR></create>"))
+    (unknown,) = call(
+        sb,
+        fn(
+            f"<create><VENDOR><VENDORID>{new_id('V')}</VENDORID><NAME>N</NAME>"
+            "<NOT_A_FIELD>1</NOT_A_FIELD></VENDOR></create>"
+        ),
+    )
     assert unknown.findtext("status") == "failure" and "NOT_A_FIELD" in errors(unknown)[0][1]
 
 
@@ -126,10 +134,18 @@ def test_whencreated_is_the_document_date_and_the_audit_time_is_auwhencreated(fr
     assert record["AUWHENCREATED"] == "2026-11-01T06:00:00Z"
     (line,) = [r for r in fresh.records("APBILLITEM") if r["RECORDKEY"] == str(record["RECORDNO"])]
     assert (line["WHENCREATED"], line["ENTRY_DATE"], line["AUWHENCREATED"]) == (
-        "2025-01-15", "2025-01-15", "2026-11-01T06:00:00Z")
-    (undated,) = call(fresh, fn("<create><APBILL><VENDORID>V00002</VENDORID><APBILLITEMS><APBILLITEM>"
-                                "<ACCOUNTNO>6600</ACCOUNTNO><TRX_AMOUNT>10</TRX_AMOUNT></APBILLITEM></APBILLITEMS>"
-                                "</APBILL></create>"))
+        "2025-01-15",
+        "2025-01-15",
+        "2026-11-01T06:00:00Z",
+    )
+    (undated,) = call(
+        fresh,
+        fn(
+            "<create><APBILL><VENDORID>V00002</VENDORID><APBILLITEMS><APBILLITEM>"
+            "<ACCOUNTNO>6600</ACCOUNTNO><TRX_AMOUNT>10</TRX_AMOUNT></APBILLITEM></APBILLITEMS>"
+            "</APBILL></create>"
+        ),
+    )
     assert undated.findtext("status") == "failure" and "WHENCREATED" in errors(undated)[0][1]
     day = "<year>2025</year><month>2</month><day>{}</day>"
     (invoice,) = call(
@@ -159,13 +175,29 @@ def test_dds_delivers_the_document_date_as_a_date_and_the_audit_time_beside_it(s
 def test_rest_bill_requires_its_created_date_and_takes_the_documented_fields(rest: Rest, item, vendor, customer):
     """developer.sage.com "Create a bill": createdDate is required; the rest is the mirrored request example."""
     line = {
-        "glAccount": {"id": "6000"}, "txnAmount": "5", "totalTxnAmount": "15.00", "memo": "bill line",
-        "allocation": {"id": None}, "project": {"isBillable": False},
-        "dimensions": {"location": {"id": "010"}, "department": {"id": "020"}, "customer": {"id": customer},
-                       "item": {"id": item}, "task": {"id": None}, "costType": {"id": None}},
+        "glAccount": {"id": "6000"},
+        "txnAmount": "5",
+        "totalTxnAmount": "15.00",
+        "memo": "bill line",
+        "allocation": {"id": None},
+        "project": {"isBillable": False},
+        "dimensions": {
+            "location": {"id": "010"},
+            "department": {"id": "020"},
+            "customer": {"id": customer},
+            "item": {"id": item},
+            "task": {"id": None},
+            "costType": {"id": None},
+        },
     }
-    bill = {"billNumber": new_id("B-"), "vendor": {"id": vendor}, "dueDate": "2026-03-08",
-            "currency": {"baseCurrency": "USD", "txnCurrency": "USD"}, "attachment": {"id": None}, "lines": [line]}
+    bill = {
+        "billNumber": new_id("B-"),
+        "vendor": {"id": vendor},
+        "dueDate": "2026-03-08",
+        "currency": {"baseCurrency": "USD", "txnCurrency": "USD"},
+        "attachment": {"id": None},
+        "lines": [line],
+    }
     undated = rest.post(BILLS, bill)
     assert undated.status_code == 400
     detail = undated.json()["ia::result"]["ia::error"]["details"][0]
@@ -174,7 +206,10 @@ def test_rest_bill_requires_its_created_date_and_takes_the_documented_fields(res
     assert created.status_code == 201, created.text
     read = rest.get(f"{BILLS}/{created.json()['ia::result']['key']}").json()["ia::result"]
     assert (read["createdDate"], read["postingDate"], read["currency"]["baseCurrency"]) == (
-        "2026-02-21", "2026-02-21", "USD")
+        "2026-02-21",
+        "2026-02-21",
+        "USD",
+    )
     (read_line,) = read["lines"]
     assert read_line["dimensions"]["item"]["id"] == item and read_line["totalTxnAmount"] == "15.00"
     assert read_line["createdDate"] == "2026-02-21" and read_line["memo"] == "bill line"
@@ -203,22 +238,40 @@ def test_rest_serves_item_user_reporting_period_and_ap_payment(rest: Rest, path,
 
 
 def test_rest_item_create_and_ap_payment_pays_its_bill(rest: Rest, vendor):
-    item = {"id": new_id("ITM-"), "name": "REST item", "itemType": "inventory", "sales": {"basePrice": "1300"},
-            "purchasing": {"standardCost": "1200"}}
+    item = {
+        "id": new_id("ITM-"),
+        "name": "REST item",
+        "itemType": "inventory",
+        "sales": {"basePrice": "1300"},
+        "purchasing": {"standardCost": "1200"},
+    }
     created = rest.post("/objects/inventory-control/item", item)
     assert created.status_code == 201, created.text
     stored = rest.sb.find("ITEM", item["id"])
     assert (stored["ITEMTYPE"], stored["BASEPRICE"], stored["STANDARD_COST"]) == ("Inventory", "1300.00", "1200.00")
-    bill = rest.post(BILLS, {"vendor": {"id": vendor}, "createdDate": "2026-02-01",
-                             "lines": [{"glAccount": {"id": "6000"}, "txnAmount": "80"}]}).json()["ia::result"]
-    payment = {"paymentDate": "2026-02-15", "paymentMethod": "creditCard", "vendor": {"id": vendor},
-               "financialEntity": {"entityId": "BOA"},
-               "details": [{"bill": {"key": bill["key"]}, "txnCurrency": {"paymentAmount": "80.00"}}]}
+    bill = rest.post(
+        BILLS,
+        {
+            "vendor": {"id": vendor},
+            "createdDate": "2026-02-01",
+            "lines": [{"glAccount": {"id": "6000"}, "txnAmount": "80"}],
+        },
+    ).json()["ia::result"]
+    payment = {
+        "paymentDate": "2026-02-15",
+        "paymentMethod": "creditCard",
+        "vendor": {"id": vendor},
+        "financialEntity": {"entityId": "BOA"},
+        "details": [{"bill": {"key": bill["key"]}, "txnCurrency": {"paymentAmount": "80.00"}}],
+    }
     paid = rest.post("/objects/accounts-payable/payment", payment)
     assert paid.status_code == 201, paid.text
     read = rest.get(f"/objects/accounts-payable/payment/{paid.json()['ia::result']['key']}").json()["ia::result"]
     assert (read["paymentDate"], read["txnDate"], read["txnCurrency"]["totalAmount"]) == (
-        "2026-02-15", "2026-02-15", "80.00")
+        "2026-02-15",
+        "2026-02-15",
+        "80.00",
+    )
     assert rest.get(f"{BILLS}/{bill['key']}").json()["ia::result"]["state"] == "paid"
 
 

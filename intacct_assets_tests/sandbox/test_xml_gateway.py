@@ -8,7 +8,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from intacct_assets_tests.sandbox.conftest import call, fn, xml_post, xml_request
+from intacct_assets_tests.sandbox.helpers import call, fn, xml_post, xml_request
 
 
 def errors(result: etree._Element) -> list[str]:
@@ -316,30 +316,55 @@ def test_legacy_functions_return_key(sb):
     assert sb.get("GLBATCH", int(gl.findtext("key")))["BATCH_TITLE"] == "Legacy"
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    ("<create_invoice><datecreated>{date}</datecreated><customerid>C00002</customerid>{items}</create_invoice>",
-     "<create_invoice> needs <customerid> before <datecreated>"),
-    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated>{items}"
-     "<description>late</description></create_invoice>", "<description> is out of order"),
-    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated><invoiceitems><lineitem>"
-     "<amount>1</amount><glaccountno>4000</glaccountno></lineitem></invoiceitems></create_invoice>",
-     "<lineitem> needs <accountlabel>|<glaccountno> before <amount>"),
-    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated>{items}<color>red</color>"
-     "</create_invoice>", "<create_invoice> has no element <color>"),
-    ("<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated></create_invoice>",
-     "<create_invoice> needs <invoiceitems>"),
-    ("<create_arpayment><customerid>C00002</customerid><paymentamount>1</paymentamount><arpaymentitem>"
-     "<invoicekey>1</invoicekey><amount>1</amount></arpaymentitem><paymentmethod>EFT</paymentmethod>"
-     "</create_arpayment>", "<paymentmethod> is out of order"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            "<create_invoice><datecreated>{date}</datecreated><customerid>C00002</customerid>{items}</create_invoice>",
+            "<create_invoice> needs <customerid> before <datecreated>",
+        ),
+        (
+            "<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated>{items}"
+            "<description>late</description></create_invoice>",
+            "<description> is out of order",
+        ),
+        (
+            "<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated><invoiceitems><lineitem>"
+            "<amount>1</amount><glaccountno>4000</glaccountno></lineitem></invoiceitems></create_invoice>",
+            "<lineitem> needs <accountlabel>|<glaccountno> before <amount>",
+        ),
+        (
+            "<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated>{items}<color>red</color>"
+            "</create_invoice>",
+            "<create_invoice> has no element <color>",
+        ),
+        (
+            "<create_invoice><customerid>C00002</customerid><datecreated>{date}</datecreated></create_invoice>",
+            "<create_invoice> needs <invoiceitems>",
+        ),
+        (
+            "<create_arpayment><customerid>C00002</customerid><paymentamount>1</paymentamount><arpaymentitem>"
+            "<invoicekey>1</invoicekey><amount>1</amount></arpaymentitem><paymentmethod>EFT</paymentmethod>"
+            "</create_arpayment>",
+            "<paymentmethod> is out of order",
+        ),
+    ],
+)
 def test_a_legacy_create_out_of_schema_order_fails_the_whole_request(sb, body, reason):
     """The gateway validates requests against intacct/intacct_dtd v3.0/api.xsd before running any of them."""
     date = "<year>2026</year><month>10</month><day>15</day>"
     items = "<invoiceitems><lineitem><glaccountno>4000</glaccountno><amount>1</amount></lineitem></invoiceitems>"
     name = f"S{uuid.uuid4().hex[:8]}"
-    status, root = xml_post(sb, xml_request(sb, [
-        fn(f"<create><CLASS><CLASSID>{name}</CLASSID><NAME>first</NAME></CLASS></create>", "ok"),
-        fn(body.format(date=date, items=items), "bad")]))
+    status, root = xml_post(
+        sb,
+        xml_request(
+            sb,
+            [
+                fn(f"<create><CLASS><CLASSID>{name}</CLASSID><NAME>first</NAME></CLASS></create>", "ok"),
+                fn(body.format(date=date, items=items), "bad"),
+            ],
+        ),
+    )
     assert status == 200 and root.findtext("control/status") == "failure" and root.find("operation") is None
     assert root.findtext("errormessage/error/errorno") == "XL03000003"
     assert reason in root.findtext("errormessage/error/description2")
@@ -403,8 +428,9 @@ def test_audit_history_written_for_every_face(sb):
     assert [r.findtext("ACCESSMODE") for r in events] == ["C", "M", "D"]  # the documented query codes
     assert {r.findtext("SOURCE") for r in events} == {"xml", "ui"}
     assert all(r.findtext("ID") and r.find("RECORDNO") is None for r in events)  # ID is its key, not RECORDNO
-    (no_recordno,) = call(sb, fn("<query><object>AUDITHISTORY</object><select><field>RECORDNO</field></select>"
-                                 "</query>"))
+    (no_recordno,) = call(
+        sb, fn("<query><object>AUDITHISTORY</object><select><field>RECORDNO</field></select></query>")
+    )
     assert no_recordno.findtext("errormessage/error/errorno") == "DL02000001"
     sb.configure(audit_history_readable=False)
     (denied,) = call(sb, fn("<query><object>AUDITHISTORY</object><select><field>ID</field></select></query>"))
@@ -416,9 +442,14 @@ def test_audit_history_object_key_forms(sb, form, expected):
     sb.configure(audit_object_key=form)
     name = f"K{uuid.uuid4().hex[:8]}"
     key = sb.create("CLASS", {"CLASSID": name, "NAME": "Keyed"})["RECORDNO"]
-    (result,) = call(sb, fn(f"<query><object>AUDITHISTORY</object><select><field>OBJECTKEY</field></select>"
-                            f"<filter><equalto><field>OBJECTDESC</field><value>{name}--Keyed</value></equalto>"
-                            f"</filter></query>"))
+    (result,) = call(
+        sb,
+        fn(
+            f"<query><object>AUDITHISTORY</object><select><field>OBJECTKEY</field></select>"
+            f"<filter><equalto><field>OBJECTDESC</field><value>{name}--Keyed</value></equalto>"
+            f"</filter></query>"
+        ),
+    )
     assert result.findtext("data/AUDITHISTORY/OBJECTKEY") == expected.format(id=name, key=key)
 
 
@@ -476,12 +507,20 @@ def test_values_and_filters_follow_the_users_date_format_and_time_zone(fresh):
     fresh.configure(xml_date_format=".dmY", xml_gmt_offset="-08:00")
     (prefs,) = call(fresh, fn(f"<readUserFormatting><userId>{fresh.settings.user_id}</userId></readUserFormatting>"))
     assert [prefs.findtext(f"data/userformatting/{tag}") for tag in ("dateformat", "gmtoffset", "clock")] == [
-        ".dmY", "-08:00", "24"]
+        ".dmY",
+        "-08:00",
+        "24",
+    ]
     fresh.update("VENDOR", 4, {"NAME": "Stamped"})  # at 2026-11-01 06:00:00 UTC: 31 October 22:00 in UTC-8
-    (page,) = call(fresh, fn(
-        "<query><object>VENDOR</object><select><field>RECORDNO</field><field>WHENMODIFIED</field></select>"
-        "<filter><greaterthanorequalto><field>WHENMODIFIED</field><value>31.10.2026 22:00:00</value>"
-        "</greaterthanorequalto></filter></query>"))
+    (page,) = call(
+        fresh,
+        fn(
+            "<query><object>VENDOR</object><select><field>RECORDNO</field><field>WHENMODIFIED</field></select>"
+            "<filter><greaterthanorequalto><field>WHENMODIFIED</field><value>31.10.2026 22:00:00</value>"
+            "</greaterthanorequalto></filter></query>"
+        ),
+    )
     assert [(r.findtext("RECORDNO"), r.findtext("WHENMODIFIED")) for r in page.findall("data/VENDOR")] == [
-        ("4", "31.10.2026 22:00:00")]
+        ("4", "31.10.2026 22:00:00")
+    ]
     assert fresh.get("VENDOR", 4)["WHENMODIFIED"] == "2026-11-01T06:00:00Z"  # stored in UTC

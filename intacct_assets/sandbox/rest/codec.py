@@ -6,12 +6,12 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from intacct_assets.sandbox import values
+from intacct_assets.sandbox.company.store import LineOp
 from intacct_assets.sandbox.errors import SandboxError
 from intacct_assets.sandbox.objects import ENUMS, ObjectDef, Ref
-from intacct_assets.sandbox.store import LineOp
 
 if TYPE_CHECKING:
-    from intacct_assets.sandbox.store import Store
+    from intacct_assets.sandbox.company.store import Store
 
 READ_ONLY_PATHS = {"key", "href", "audit", "ia::meta"}
 
@@ -35,15 +35,12 @@ def ref_value(store: Store, ref: Ref, ident: object) -> dict:
     if "name" in target_def.by_rest:
         out["name"] = target.get(target_def.by_rest["name"].name) if target else None
     if target_def.rest and target:
-        out["href"] = f"/objects/{target_def.rest}/{target['RECORDNO']}"
+        out["href"] = target_def.href(target["RECORDNO"])
     return out
 
 
 def to_rest(store: Store, defn: ObjectDef, record: dict) -> dict:
-    out: dict = {
-        "key": str(record["RECORDNO"]),
-        "id": str(record.get(defn.id_field) if defn.id_field else record["RECORDNO"]),
-    }
+    out: dict = {"key": str(record["RECORDNO"]), "id": str(defn.ident(record))}
     for path, f in _layout(defn):
         if f.name == "RECORDNO" or f.writeonly:
             continue
@@ -57,13 +54,12 @@ def to_rest(store: Store, defn: ObjectDef, record: dict) -> dict:
         line_def = store.registry[defn.lines.object]
         out[defn.lines.rest] = [to_rest(store, line_def, line) for line in store.lines_of(defn, record["RECORDNO"])]
     if defn.rest:
-        out["href"] = f"/objects/{defn.rest}/{record['RECORDNO']}"
+        out["href"] = defn.href(record["RECORDNO"])
     return out
 
 
 def reference(defn: ObjectDef, record: dict) -> dict:
-    ident = record.get(defn.id_field) if defn.id_field else record["RECORDNO"]
-    return {"key": str(record["RECORDNO"]), "id": str(ident), "href": f"/objects/{defn.rest}/{record['RECORDNO']}"}
+    return {"key": str(record["RECORDNO"]), "id": str(defn.ident(record)), "href": defn.href(record["RECORDNO"])}
 
 
 def from_rest(store: Store, defn: ObjectDef, body: object, *, for_update: bool) -> tuple[dict, list]:

@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from intacct_assets.sandbox import values, views
+from intacct_assets.sandbox import values
+from intacct_assets.sandbox.company import views
 from intacct_assets.sandbox.errors import SandboxError
 from intacct_assets.sandbox.objects import ENUMS, QUERY_CODES, Field, ObjectDef, Ref
 
 if TYPE_CHECKING:
-    from intacct_assets.sandbox.store import Store
+    from intacct_assets.sandbox.company.store import Store
 
 Getter = Callable[[dict], object]
 ORDERS_KEPT = 8  # objects x sort fields whose ordered rows are kept
@@ -119,8 +120,15 @@ class Resolver:
     def _plain(f: Field) -> Accessor:
         name = f.name
         is_key = name == "RECORDNO"
-        return Accessor(name, f.type, lambda r: r.get(name), f.enum, is_key=is_key,
-                        stored=None if f.enum or is_key else name, field=name)
+        return Accessor(
+            name,
+            f.type,
+            lambda r: r.get(name),
+            f.enum,
+            is_key=is_key,
+            stored=None if f.enum or is_key else name,
+            field=name,
+        )
 
     def _rest(self, path: str, hops: int) -> Accessor | None:
         defn = self.defn
@@ -133,8 +141,7 @@ class Resolver:
                 is_key=id_field == "RECORDNO",
             )
         if path == "href":
-            rest = defn.rest
-            return Accessor("href", "string", lambda r: f"/objects/{rest}/{r['RECORDNO']}", filterable=False)
+            return Accessor("href", "string", lambda r: defn.href(r["RECORDNO"]), filterable=False)
         if path in defn.by_rest:
             return self._plain(defn.by_rest[path])
         for ref in defn.refs:
@@ -298,9 +305,6 @@ class QueryEngine:
             return lambda r: r.get("MEGAENTITYID") not in self.private_entities
         if entity is None or not defn.entity_scoped:
             return None
-        if entity is None:
-            private = set() if include_private else self.store.knobs.private()
-            return (lambda r: r.get("MEGAENTITYID") not in private) if private else None
         if self.entity_sees_top_level:
             return lambda r: r.get("MEGAENTITYID") in (entity, None)
         return lambda r: r.get("MEGAENTITYID") == entity

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
+from intacct_assets.sandbox.company.query import BoolOp, Cond, Resolver
 from intacct_assets.sandbox.errors import SandboxError
-from intacct_assets.sandbox.query import BoolOp, Cond, Resolver
 
 MAX_QUERY_LENGTH = 10_000
 MAX_IN_VALUES = 1000

@@ -19,20 +19,20 @@ from xml.etree.ElementTree import Element
 _CURRENCY = "basecurr? currency? exchratedate? exchratetype? exchrate?"
 MODELS = {
     "create_invoice": "customerid datecreated dateposted? datedue? termname? batchkey? action? invoiceno? ponumber? "
-                      f"description? externalid? billto? shipto? {_CURRENCY} nogl? supdocid? customfields? "
-                      "taxsolutionid? invoiceitems",
+    f"description? externalid? billto? shipto? {_CURRENCY} nogl? supdocid? customfields? "
+    "taxsolutionid? invoiceitems",
     "create_aradjustment": "customerid datecreated dateposted? batchkey? adjustmentno? action? invoiceno? "
-                           f"description? externalid? {_CURRENCY} nogl? taxsolutionid? aradjustmentitems",
+    f"description? externalid? {_CURRENCY} nogl? taxsolutionid? aradjustmentitems",
     "create_arpayment": "customerid paymentamount translatedamount? batchkey|bankaccountid|undepfundsacct? refid? "
-                        f"overpaylocid? overpaydeptid? datereceived? paymentmethod? {_CURRENCY} cctype? authcode? "
-                        "arpaymentitem* onlinecardpayment|onlineachpayment*",
+    f"overpaylocid? overpaydeptid? datereceived? paymentmethod? {_CURRENCY} cctype? authcode? "
+    "arpaymentitem* onlinecardpayment|onlineachpayment*",
     "invoiceitems": "lineitem+",
     "aradjustmentitems": "lineitem+",
     "lineitem": "accountlabel|glaccountno offsetglaccountno? amount allocationid? memo? locationid? departmentid? "
-                "item1099? form1099type? form1099box? key? totalpaid? totaldue? customfields? revrectemplate? "
-                "defrevaccount? revrecstartdate? revrecenddate? projectid? taskid? costtypeid? customerid? vendorid? "
-                "employeeid? itemid? classid? contractid? warehouseid? billable? totaltrxamount? partialexempt? "
-                "paymenttaxcapture? taxentries?",
+    "item1099? form1099type? form1099box? key? totalpaid? totaldue? customfields? revrectemplate? "
+    "defrevaccount? revrecstartdate? revrecenddate? projectid? taskid? costtypeid? customerid? vendorid? "
+    "employeeid? itemid? classid? contractid? warehouseid? billable? totaltrxamount? partialexempt? "
+    "paymenttaxcapture? taxentries?",
     "arpaymentitem": "invoicekey amount",
 }
 
@@ -53,8 +53,10 @@ def _model(tag: str) -> tuple[_Particle, ...] | None:
     text = MODELS.get(tag)
     if text is None:
         return None
-    return tuple(_Particle(tuple(token.rstrip("?*+").split("|")), token[-1] not in "?*", token[-1] in "*+")
-                 for token in text.split())
+    return tuple(
+        _Particle(tuple(token.rstrip("?*+").split("|")), token[-1] not in "?*", token[-1] in "*+")
+        for token in text.split()
+    )
 
 
 def schema_error(element: Element) -> str | None:
@@ -71,8 +73,11 @@ def schema_error(element: Element) -> str | None:
             position += 1
         if position == len(model):
             earlier = any(child.tag in particle.names for particle in model[:start])
-            return (f"<{element.tag}>: <{child.tag}> is out of order (the schema puts it earlier)" if earlier
-                    else f"<{element.tag}> has no element <{child.tag}>")
+            return (
+                f"<{element.tag}>: <{child.tag}> is out of order (the schema puts it earlier)"
+                if earlier
+                else f"<{element.tag}> has no element <{child.tag}>"
+            )
         counts[position] += 1
         if counts[position] > 1 and not model[position].repeats:
             return f"<{element.tag}> holds {model[position].label} more than once"

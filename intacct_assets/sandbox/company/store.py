@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from intacct_assets.sandbox import rules
 from intacct_assets.sandbox.clock import Clock, iso
+from intacct_assets.sandbox.company import audit, rules
 from intacct_assets.sandbox.errors import SandboxError
-from intacct_assets.sandbox.objects import ENUMS, ObjectDef, Registry
+from intacct_assets.sandbox.objects import ObjectDef, Registry
 from intacct_assets.sandbox.settings import Knobs
 
 
@@ -45,26 +45,6 @@ class LineOp:
     op: str
     values: dict
     key: int | None = None
-
-
-def duplicate_error(defn: ObjectDef, ident: object, wording: str) -> SandboxError:
-    """A create whose ID is taken. Real answers carry two errors: ``BL34000061`` saying which value, then
-    ``BL01001973`` "Could not create … record!" (intacct-sdk-php 2016 test fixture; PsIntacct). The first
-    one's text differs between sources: production code today matches "Another record with the value"
-    (fylein/fyle-intacct-api, XML and REST); older fixtures say "Another Class with the given value(s) …"."""
-    first = (
-        f"Another record with the value {ident} already exists."
-        if wording == "record"
-        else f"Another {defn.name.title()} with the given value(s) {ident} already exists"
-    )
-    return SandboxError(
-        "duplicate",
-        first,
-        field=defn.id_field,
-        errorno="BL34000061",
-        correction="Use a unique value instead.",
-        then=("BL01001973", f"Could not create {defn.name.lower()} record!"),
-    )
 
 
 _BOOKKEEPING = frozenset({"WHENMODIFIED", "MODIFIEDBY", "_seq", "_cseq"})
@@ -166,12 +146,10 @@ class Store:
         self._counters[space] = self._counters.get(space, 0) + 1
         return self._counters[space]
 
-    def create(
-        self, obj: str, values: dict, lines: list[dict] | None = None, *, actor: Actor, stamp: str | None = None
-    ) -> dict:
+    def create(self, obj: str, values: dict, lines: list[dict] | None = None, *, actor: Actor) -> dict:
         defn = self._writable(obj)
         with self.transaction():
-            stamp = stamp or self.stamp()
+            stamp = self.stamp()
             record = self._new_record(defn, values, stamp, actor)
             if self.knobs.null_modified_rate and self._rng.random() < self.knobs.null_modified_rate:
                 record["WHENMODIFIED"] = None  # REST audit.modifiedDateTime is nullable; XML WHENMODIFIED is seen empty
@@ -200,7 +178,7 @@ class Store:
             stamp = stamp or self.stamp()
             changes = {k: v for k, v in values.items() if not defn.by_name[k].readonly}
             record = {**old, **changes, "WHENMODIFIED": stamp, "MODIFIEDBY": actor.user}
-            self._check_values(defn, record, changes)
+            rules.check_values(self, defn, record, changes)
             current = self.lines_of(defn, key)
             if defn.lines and (line_ops or replace_lines or current):
                 lines = self._apply_line_ops(defn, record, current, line_ops or [], replace_lines, stamp, actor)
@@ -210,14 +188,14 @@ class Store:
             self._audit(defn, record, "M", actor, stamp)
             return record
 
-    def delete(self, obj: str, key: int, *, actor: Actor, stamp: str | None = None) -> dict:
+    def delete(self, obj: str, key: int, *, actor: Actor) -> dict:
         defn = self._writable(obj)
         with self.transaction():
             old = self.get(obj, key)
             if old is None:
                 raise SandboxError("not_found", f"Cannot find {defn.name.lower()} with key '{key}' to delete.")
             rules.before_delete(self, defn, old)
-            stamp = stamp or self.stamp()
+            stamp = self.stamp()
             if defn.owner:  # deleting one line edits its document
                 self._delete_line(defn, old, actor, stamp)
                 return old
@@ -236,6 +214,10 @@ class Store:
             record = {**values, "RECORDNO": self.next_key(defn)}
             self._put(defn, record, created=True)
             return record
+
+    def write_dependent(self, defn: ObjectDef, record: dict) -> None:
+        """Replace a record the rules maintain (an invoice's paid totals), inside the current write."""
+        self._put(defn, record, created=False)
 
     def bulk_load(self, obj: str, records: list[dict]) -> None:
         """Seeding fast path: records are complete and valid; keys are taken from a shared counter."""
@@ -295,36 +277,9 @@ class Store:
         if defn.id_field:
             ident = record[defn.id_field]
             if ident in self.tables[defn.name].by_id:
-                raise duplicate_error(defn, ident, self.knobs.duplicate_wording)
-        self._check_values(defn, record, record)
+                raise rules.duplicate_error(defn, ident, self.knobs.duplicate_wording)
+        rules.check_values(self, defn, record, record)
         return record
-
-    def _check_values(self, defn: ObjectDef, record: dict, changed: dict) -> None:
-        for name in changed:
-            f = defn.by_name[name]
-            value = record.get(name)
-            if f.enum and value is not None and value not in ENUMS[f.enum]:
-                allowed = ", ".join(str(v) for v in ENUMS[f.enum])
-                raise SandboxError(
-                    "invalid_value", f"Invalid value '{value}' for {name}; allowed: {allowed}", field=name
-                )
-        for ref in defn.refs:
-            if ref.field not in changed:
-                continue
-            value = record.get(ref.field)
-            if value in (None, ""):
-                record[ref.field] = None
-                if ref.key_field:
-                    record[ref.key_field] = None
-                continue
-            target = self.find(ref.target, value)
-            if target is None:
-                label = self.registry[ref.target].name.title()
-                raise SandboxError(
-                    "business", f"Invalid {label} '{value}' specified.", field=ref.field, description=f"Invalid {label}"
-                )
-            if ref.key_field:
-                record[ref.key_field] = str(target["RECORDNO"])
 
     def _apply_line_ops(
         self,
@@ -350,7 +305,7 @@ class Store:
                 result[op.key] = None
             else:
                 line = {**by_key[op.key], **op.values, "WHENMODIFIED": stamp, "MODIFIEDBY": actor.user}
-                self._check_values(line_defn, line, op.values)
+                rules.check_values(self, line_defn, line, op.values)
                 result[op.key] = line
         kept = [line for line in result.values() if line is not None] + added
         for source, target in defn.lines.inherit:
@@ -437,33 +392,8 @@ class Store:
         table.version = self.seq
 
     def _audit(self, defn: ObjectDef, record: dict, mode: str, actor: Actor, stamp: str) -> None:
-        if not defn.audit or defn.owner:
-            return
-        history = self.registry["AUDITHISTORY"]
-        ident = str(record.get(defn.id_field) if defn.id_field else record["RECORDNO"])
-        label = record.get("NAME") or record.get("TITLE") or ""
-        number = self.next_key(history)
-        self._put(
-            history,
-            {
-                "RECORDNO": number,
-                "ID": str(number),  # text: sorts as text ("10" < "9"), as a client must expect of an ID
-                "OBJECTTYPE": defn.name.lower(),
-                "OBJECTKEY": _audit_object_key(self.knobs.audit_object_key, ident, record["RECORDNO"]),
-                "OBJECTDESC": f"{ident}--{label}" if label else ident,
-                "USERID": actor.user,
-                "ACCESSMODE": mode,
-                "ACCESSTIME": stamp,
-                "SOURCE": actor.source,
-                "WHENMODIFIED": stamp,
-                "OBJECTNAME": defn.rest,
-                "OBJECTID": ident,
-            },
-            created=True,
-        )
-
-
-def _audit_object_key(form: str, ident: str, recordno: int) -> str:
-    """AUDITHISTORY.OBJECTKEY: the object's unique name field (documented; RECORDNO where it has none), or a
-    record number, bare or as ``<RECORDNO>--REC`` (what estuary/connectors source-sage-intacct parses)."""
-    return {"name": ident, "recordno": str(recordno), "recordno--REC": f"{recordno}--REC"}[form]
+        if defn.audit and not defn.owner:
+            history = self.registry["AUDITHISTORY"]
+            number = self.next_key(history)
+            row = audit.event(defn, record, mode, actor.user, actor.source, stamp, number, self.knobs.audit_object_key)
+            self._put(history, row, created=True)

@@ -9,16 +9,16 @@ from __future__ import annotations
 import random
 import threading
 
+from intacct_assets.sandbox.company.service import Caller, Company
 from intacct_assets.sandbox.errors import SandboxError
-from intacct_assets.sandbox.store import Actor, Store
 
 EDITABLE = ("CUSTOMER", "VENDOR", "CONTACT", "PROJECT", "GLBATCH")
-ACTOR = Actor("bg_user", "ui")
+USER = Caller("bg_user", "ui")
 
 
 class BackgroundUsers:
-    def __init__(self, store: Store, knobs, seed: int) -> None:
-        self.store, self.knobs = store, knobs
+    def __init__(self, company: Company, seed: int) -> None:
+        self.company, self.store, self.knobs = company, company.store, company.knobs
         self._rng = random.Random(f"background-{seed}")
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -38,8 +38,9 @@ class BackgroundUsers:
             return [self._edit() for _ in range(edits)]
 
     def _edit(self) -> tuple[str, str, int]:
-        rng, store = self._rng, self.store
+        rng, store, company = self._rng, self.store, self.company
         obj = rng.choice(EDITABLE)
+        defn = store.registry[obj]
         roll = rng.random()
         with store.lock:
             keys = list(store.tables[obj].rows)
@@ -49,11 +50,11 @@ class BackgroundUsers:
                 outcome = ("create", obj, record["RECORDNO"])
             elif roll < 0.25 and keys:
                 key = rng.choice(keys)
-                store.delete(obj, key, actor=ACTOR)
+                company.delete(defn, key, USER)
                 outcome = ("delete", obj, key)
             elif keys:
                 key = rng.choice(keys)
-                store.update(obj, key, self._changes(obj), actor=ACTOR)
+                company.update(defn, key, self._changes(obj), USER)
                 outcome = ("update", obj, key)
             else:
                 outcome = ("skip", obj, 0)
@@ -76,6 +77,7 @@ class BackgroundUsers:
 
     def _create(self, obj: str) -> dict:
         rng, store = self._rng, self.store
+        defn = store.registry[obj]
         if obj == "GLBATCH":
             accounts = list(store.tables["GLACCOUNT"].by_id)
             amount = f"{rng.randint(100, 99999)}.{rng.randint(0, 99):02d}"
@@ -84,14 +86,13 @@ class BackgroundUsers:
                 {"TR_TYPE": -1, "ACCOUNTNO": rng.choice(accounts), "TRX_AMOUNT": amount},
             ]
             day = store.clock.now().date().isoformat()
-            return store.create(
-                obj, {"BATCH_DATE": day, "BATCH_TITLE": "Accrual, entered by a user"}, lines, actor=ACTOR
-            )
+            fields = {"BATCH_DATE": day, "BATCH_TITLE": "Accrual, entered by a user"}
+            return self.company.create(defn, fields, lines, USER)
         if obj == "PROJECT":
-            return store.create(
-                obj, {"PROJECTID": f"P-BG{rng.randint(0, 10**9):09d}", "NAME": "New project"}, actor=ACTOR
-            )
-        return store.create(obj, {"NAME": f"New {obj.title()} {rng.randint(1, 10**6)}, Inc."}, actor=ACTOR)
+            fields = {"PROJECTID": f"P-BG{rng.randint(0, 10**9):09d}", "NAME": "New project"}
+            return self.company.create(defn, fields, None, USER)
+        fields = {"NAME": f"New {obj.title()} {rng.randint(1, 10**6)}, Inc."}
+        return self.company.create(defn, fields, None, USER)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -8,11 +8,11 @@ import calendar
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from intacct_assets.sandbox.company.rules import ZERO, money
 from intacct_assets.sandbox.objects import ObjectDef
-from intacct_assets.sandbox.rules import ZERO, money
 
 if TYPE_CHECKING:
-    from intacct_assets.sandbox.store import Deletion, Store
+    from intacct_assets.sandbox.company.store import Deletion, Store
 
 
 def rows(store: Store, defn: ObjectDef) -> list[dict]:
