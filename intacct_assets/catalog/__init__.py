@@ -112,10 +112,6 @@ class CatalogObject(BaseModel):
         """DDS table name inside schema ``dds`` (lower case object name)."""
         return self.name.lower()
 
-    def column_type(self, column: str) -> ColumnType:
-        """Declared type of a column; undeclared columns stay text so no value is ever changed."""
-        return self.columns.get(column, "string")
-
 
 @dataclass(frozen=True)
 class Catalog:

@@ -13,7 +13,7 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 LineEnding = Literal["unix", "windows", "mac"]
@@ -145,7 +145,3 @@ def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[st
     if best is None:
         raise DialectError("no delimiter/enclosure combination parses the first records of the file consistently")
     return best[1]
-
-
-def with_header(dialect: Dialect, has_header: bool) -> Dialect:
-    return replace(dialect, has_header=has_header)

@@ -208,9 +208,6 @@ class ReverseSync:
                 (r.idempotency_key, r.operation, r.body, r.members) for r in requests], self.clock())
 
 
-def row_results_frame(results: list[RowResult]) -> pl.DataFrame:
-    return pl.DataFrame([vars(r) for r in results], schema={name: pl.String for name in RowResult.__annotations__})
-
 
 def write_requests(report: SyncReport) -> int:
     operations = report.api.get("by_operation", {}) if report.api else {}

@@ -98,7 +98,3 @@ def write_object(name: str, catalog: Catalog | None = None) -> WriteObject:
         raise UnknownWriteObject(f"object {name!r} cannot be a reverse-sync target; use one of: "
                                  f"{', '.join(sorted(_WRITE_TRAITS))}")
     return WriteObject(name=name, rest=entry.api.rest, **_WRITE_TRAITS[name])
-
-
-def writable_objects() -> list[str]:
-    return sorted(_WRITE_TRAITS)
