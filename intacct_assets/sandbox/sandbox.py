@@ -60,7 +60,6 @@ class Sandbox:
         self._http: HttpServer | None = None
         self._moto = None
         self._s3_endpoint = s.s3_endpoint
-        self._s3_ready = threading.Event()
         self._s3_error: BaseException | None = None
         self.delivery: DdsDelivery | None = None
         self._scheduler: DdsScheduler | None = None
