@@ -1,4 +1,5 @@
-"""Newest-wins merge of a batch of records into a warehouse table.
+"""Newest-wins merge of a batch of records into a warehouse table (columns in ``meta_columns``, the versions' SQL in
+``row_versions``).
 
 A record version is the struct ``(modified, read, delivered, source)``, compared field by field:
 modified time, read time (``ddsReadTime``), delivery time, then the source (file key) as the
@@ -32,36 +33,29 @@ import duckdb
 import polars as pl
 
 from intacct_assets.warehouse.connection import memory_limit_lowered, run, scanned, undone_after
+from intacct_assets.warehouse.meta_columns import (
+    BATCH_ROW,
+    DATA_LIVE,
+    DATA_MODIFIED,
+    DATA_READ,
+    DATA_VERSION,
+    DELETED,
+    META_COLUMNS,
+    MODIFIED,
+    POSITION,
+    READ,
+    SNAPSHOT,
+    SOURCE,
+    SYNCED_AT,
+    VERSION,
+)
+from intacct_assets.warehouse.row_versions import batch_versions, effective_data_version, stored_data_version
 from intacct_assets.warehouse.sql import DUCKDB_TYPES, UnsafeIdentifierError, quote, table_name
 
-VERSION = "_intacct_version"
-DATA_VERSION = "_intacct_data_version"
-DELETED = "_intacct_deleted"
-SOURCE = "_intacct_source"
-SYNCED_AT = "_intacct_synced_at"
-SNAPSHOT = "_intacct_snapshot"
-MODIFIED = "_intacct_modified"
-READ = "_intacct_read"
-POSITION = "_intacct_position"
-BATCH_ROW = "_intacct_row"
-# After de-duplication a key's newest live data may come from another record than its newest
-# state; these columns then carry the data record's version.
-DATA_MODIFIED, DATA_READ, DATA_LIVE = ("_intacct_data_modified", "_intacct_data_read", "_intacct_data_live")
-_VERSION_FIELDS = ("modified", "read", "delivered", "source")
-_VERSION_TYPE = "STRUCT(modified TIMESTAMP, read TIMESTAMP, delivered TIMESTAMP, source VARCHAR)"
-META_COLUMNS: dict[str, str] = {
-    DELETED: "BOOLEAN NOT NULL DEFAULT false",
-    SYNCED_AT: "TIMESTAMP",
-    SOURCE: "VARCHAR",
-    VERSION: _VERSION_TYPE,
-    DATA_VERSION: _VERSION_TYPE.replace("STRUCT(", "STRUCT(live BOOLEAN, "),
-    SNAPSHOT: "VARCHAR",
-}
 CHUNK_ROWS = 500_000
 # DuckDB memory while a batch is appended to an empty table: the append itself needs little, but DuckDB
 # keeps every block it writes cached up to its limit (a cold million-row load peaked at 1.1 GB, not 0.85).
 APPEND_MEMORY_LIMIT = "512MiB"
-_EPOCH = "TIMESTAMP '1970-01-01'"
 
 
 @dataclass(frozen=True)
@@ -152,56 +146,6 @@ def _sql(connection: duckdb.DuckDBPyConnection, sql: str, params: dict[str, obje
     return run(connection, sql, {name: value for name, value in params.items() if f"${name}" in sql})
 
 
-def _with_live(live: str, version: str) -> str:
-    """A data version: the live flag in front of a version's fields."""
-    fields = ", ".join(f"{name} := struct_extract({version}, '{name}')" for name in _VERSION_FIELDS)
-    return f"struct_pack(live := {live}, {fields})"
-
-
-def _effective_data_version(alias: str) -> str:
-    """A table row's data version (stored NULL means 'the live state itself'); NULL for no row."""
-    live_state = _with_live("true", f"{alias}.{VERSION}")
-    return f"coalesce({alias}.{DATA_VERSION}, CASE WHEN {alias}.{VERSION} IS NOT NULL THEN {live_state} END)"
-
-
-def _stored_data_version(data_version: str, version: str) -> str:
-    return f"CASE WHEN {data_version} = {_with_live('true', version)} THEN NULL ELSE {data_version} END"
-
-
-def _version_fields(modified: str, read: str, seen_live: str | None) -> dict[str, str]:
-    """SQL for each field of a batch row's version.
-
-    ``seen_live`` (``all`` files): when this is true, the record was there when it was read (``ddsReadTime``;
-    else the delivery time), so its version is at least ``(read, read, delivered, source)``. A newer full
-    export thus outranks an older one's absence tombstone (an export that missed records cannot delete
-    them for good), and changes made before the read. Written field by field: the same maximum as
-    ``greatest`` of the two structs (they share delivery and source), several times cheaper.
-    """
-    fields = {"modified": f"coalesce(b.{modified}, {_EPOCH})", "read": f"coalesce(b.{read}, {_EPOCH})",
-              "delivered": "$delivered::TIMESTAMP", "source": "$source::VARCHAR"}
-    if seen_live is not None:
-        at, m, r = f"coalesce(b.{read}, $delivered::TIMESTAMP)", fields["modified"], fields["read"]
-        fields["modified"] = f"CASE WHEN {seen_live} THEN greatest({m}, {at}) ELSE {m} END"
-        fields["read"] = (f"CASE WHEN {seen_live} AND {m} < {at} THEN {at} "
-                          f"WHEN {seen_live} AND {m} = {at} THEN greatest({r}, {at}) ELSE {r} END")
-    return fields
-
-
-def _pack(fields: dict[str, str]) -> str:
-    return f"struct_pack({', '.join(f'{name} := {sql}' for name, sql in fields.items())})"
-
-
-def _batch_versions(columns: list[str], from_snapshot: bool) -> tuple[str, str]:
-    """SQL for the batch row's state version and data version."""
-    state = _version_fields(MODIFIED, READ, f"NOT b.{DELETED}" if from_snapshot else None)
-    if DATA_LIVE in columns:
-        live = f"b.{DATA_LIVE}"
-        data = _version_fields(DATA_MODIFIED, DATA_READ, live if from_snapshot else None)
-    else:
-        live, data = f"NOT b.{DELETED}", state
-    return _pack(state), _pack({"live": live, **data})
-
-
 def ensure_table(connection: duckdb.DuckDBPyConnection, target: TargetTable, columns: list[str]) -> None:
     """Create the table, or add columns that appeared since (a vanished column simply stays).
 
@@ -287,7 +231,7 @@ def _insert_sql(table: str, data_columns: list[str], deleted: str, version: str,
 def _insert_all(connection: duckdb.DuckDBPyConnection, target: TargetTable, data_columns: list[str],
                 batch_columns: list[str], rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
     """Every key of the batch is new to the table: plain appends."""
-    version, data_version = _batch_versions(batch_columns, params["snapshot"] is not None)
+    version, data_version = batch_versions(batch_columns, params["snapshot"] is not None)
     if floor is None:
         deleted, state, source = f"b.{DELETED}", version, "$source"
     else:
@@ -298,7 +242,7 @@ def _insert_all(connection: duckdb.DuckDBPyConnection, target: TargetTable, data
     if floor is None and DATA_LIVE not in batch_columns:
         stored = f"CASE WHEN b.{DELETED} THEN {data_version} END"  # live rows: NULL, the state itself
     else:
-        stored = _stored_data_version(data_version, state)
+        stored = stored_data_version(data_version, state)
     _sql(connection, _insert_sql(target.qualified, data_columns, deleted=deleted, version=state, source=source,
                                  data_version=stored, snapshot="$snapshot", rows="FROM _intacct_batch b"),
          params)
@@ -310,7 +254,7 @@ def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, dat
                  chunk: pl.DataFrame, params: dict, floor: Tombstone | None) -> MergeCounts:
     """Plan against the table with keys and versions only; ship business columns just for rows that change."""
     table = target.qualified
-    version, data_version = _batch_versions(chunk.columns, params["snapshot"] is not None)
+    version, data_version = batch_versions(chunk.columns, params["snapshot"] is not None)
     bookkeeping = [c for c in chunk.columns if c.startswith("_intacct_")]
     with undone_after(lambda: run(connection, "DROP TABLE IF EXISTS _intacct_plan")):
         with scanned("_intacct_batch", chunk.select(*target.key, *bookkeeping)):
@@ -331,7 +275,7 @@ def _plan_and_update(connection: duckdb.DuckDBPyConnection, target: TargetTable,
                      rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
     """Build the plan (rows that change anything) and apply the state-only changes in place."""
     table = target.qualified
-    t_data_version = _effective_data_version("t")
+    t_data_version = effective_data_version("t")
     floor_sql = floor.sql("floor") if floor else "NULL"
     # The plan: one row per batch record that changes anything, with the row's new state.
     _sql(connection, f"""
@@ -362,7 +306,7 @@ def _plan_and_update(connection: duckdb.DuckDBPyConnection, target: TargetTable,
                         ELSE _t_source END AS _source
             FROM floored
         )
-        SELECT * REPLACE ({_stored_data_version('_data_version', '_version')} AS _data_version) FROM decided
+        SELECT * REPLACE ({stored_data_version('_data_version', '_version')} AS _data_version) FROM decided
         """, params)
     inserted, deleted, updated = run(connection, """
         SELECT count(*) FILTER (_is_new AND NOT _deleted),
@@ -397,7 +341,7 @@ def tombstone_absent(connection: duckdb.DuckDBPyConnection, target: TargetTable,
             _sql(connection, f"""
                 INSERT INTO {table} SELECT * REPLACE (
                     true AS {DELETED}, {tombstone.sql('tomb')} AS {VERSION}, $tomb_source AS {SOURCE},
-                    {_effective_data_version(table)} AS {DATA_VERSION}, $synced_at::TIMESTAMP AS {SYNCED_AT})
+                    {effective_data_version(table)} AS {DATA_VERSION}, $synced_at::TIMESTAMP AS {SYNCED_AT})
                 FROM {table} WHERE rowid IN (SELECT _rowid FROM _intacct_absent)""",
                  {**params, "synced_at": synced_at})
             run(connection, f"DELETE FROM {table} WHERE rowid IN (SELECT _rowid FROM _intacct_absent)")
