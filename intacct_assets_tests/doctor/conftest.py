@@ -29,18 +29,21 @@ def _loopback_without_proxy() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def doctor_sandbox() -> Iterator[Sandbox]:
-    """A sandbox whose bucket holds one headerless `all` delivery of every DDS object (and its DDL)."""
-    with Sandbox(SandboxSettings(seed=3, initial_delivery=True, knobs=Knobs(retry_after_seconds=0))) as sandbox:
+    """A sandbox whose bucket holds one headerless `all` delivery of every DDS object (and its DDL), under a prefix
+    of its own: moto keeps one S3 state per process, which other tests' sandboxes deliver into too."""
+    knobs = Knobs(retry_after_seconds=0)
+    settings = SandboxSettings(seed=3, initial_delivery=True, prefix="doctor-sandbox/", knobs=knobs)
+    with Sandbox(settings) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
 def sb(doctor_sandbox: Sandbox) -> Iterator[Sandbox]:
     """The doctor's sandbox with default knobs and zeroed stats around the test."""
-    doctor_sandbox.knobs.__dict__.update(Knobs(retry_after_seconds=0).__dict__)
+    doctor_sandbox.configure(**Knobs(retry_after_seconds=0).as_dict())
     doctor_sandbox.reset_stats()
     yield doctor_sandbox
-    doctor_sandbox.knobs.__dict__.update(Knobs(retry_after_seconds=0).__dict__)
+    doctor_sandbox.configure(**Knobs(retry_after_seconds=0).as_dict())
 
 
 @pytest.fixture

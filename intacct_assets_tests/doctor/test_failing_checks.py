@@ -300,7 +300,7 @@ def test_clock_skew_of_an_hour(doctor):
 def test_dds_bucket_that_does_not_exist(sb, doctor):
     report = doctor(sb, checks=(dds_bucket, dds_file_names, dds_dialect), INTACCT_DDS_BUCKET="no-such-bucket")
     result = only(report, "dds_bucket")
-    assert result.status == "fail" and "cannot list s3://no-such-bucket/dds/" in result.found
+    assert result.status == "fail" and f"cannot list s3://no-such-bucket/{sb.prefix}" in result.found
     assert "NoSuchBucket" in result.found and result.fix.startswith("check INTACCT_DDS_BUCKET")
     assert only(report, "dds_dialect").status == "skip"
 
@@ -404,7 +404,8 @@ def test_dds_dialect_values_enclosed_in_brackets(doctor, bracket_pair):
     """DDS offers [ as an enclosure ("Left bracket"); whether it closes with ] is undocumented. The reader closes
     [ with [ (PHP fputcsv): files of a job that closes with ] would keep their brackets, so the doctor warns."""
     dds = DdsFormat(enclosure="[", bracket_pair=bracket_pair, include_headers=True)
-    with Sandbox(SandboxSettings(seed=3, dds=dds, initial_delivery=True)) as brackets:
+    settings = SandboxSettings(seed=3, dds=dds, initial_delivery=True, prefix=f"brackets-{bracket_pair}/")
+    with Sandbox(settings) as brackets:
         report = doctor(brackets, checks=(dds_dialect,))
     vendor = report.of("dds_dialect", "VENDOR")[0]
     if bracket_pair:

@@ -37,10 +37,10 @@ def shared_sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def sb(shared_sandbox: Sandbox) -> Iterator[Sandbox]:
     """The shared sandbox with default knobs and zeroed stats around the test."""
-    shared_sandbox.knobs.__dict__.update(Knobs(retry_after_seconds=0).__dict__)
+    shared_sandbox.configure(**Knobs(retry_after_seconds=0).as_dict())
     shared_sandbox.reset_stats()
     yield shared_sandbox
-    shared_sandbox.knobs.__dict__.update(Knobs().__dict__)
+    shared_sandbox.configure(**Knobs().as_dict())
 
 
 def _private_sandbox() -> Sandbox:
