@@ -22,7 +22,7 @@ from intacct_assets_tests.dds.files import dds_csv
 
 REJECTED = "rejected"
 KINDS = ("integer", "decimal", "boolean", "date", "timestamp")
-PROPERTIES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTIES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def through_dds(folder, kind: str, texts: list[str]) -> list[object]:

@@ -55,7 +55,7 @@ def load(data: bytes, batch_bytes: int) -> dict:
             "ledger": ledger, "deleted": outcome.counts.deleted}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=14), line_ending=st.sampled_from(["\n", "\r\n"]),
        data=st.data())
 def test_any_batch_size_gives_the_same_result_as_one_piece(kinds, line_ending, data):

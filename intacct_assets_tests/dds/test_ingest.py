@@ -220,7 +220,7 @@ def test_a_redelivered_part_of_the_newest_export_adds_live_records(warehouse, s3
     assert business_rows(warehouse) == [(r, "10.0000000000", False) for r in ("1", "2", "7")]
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_any_order_and_repetition_gives_the_same_table(s3, bucket, data):
     keys = sorted(deliveries())

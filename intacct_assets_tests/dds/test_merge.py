@@ -135,7 +135,7 @@ events = st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 5), st.boolea
                   min_size=1, max_size=6)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batches=st.lists(events, min_size=1, max_size=5), data=st.data())
 def test_merge_is_order_and_repetition_independent_and_matches_a_model(batches, data):
     """Any order and repetition of batches gives the table a reference model predicts."""
