@@ -21,6 +21,11 @@ class Clock:
     def timestamp(self) -> float:
         return self.now().timestamp()
 
+    @property
+    def offset_seconds(self) -> float:
+        """How far ``advance`` has moved this clock."""
+        return self._offset.total_seconds()
+
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._offset += timedelta(seconds=seconds)
