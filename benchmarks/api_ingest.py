@@ -40,14 +40,14 @@ from pathlib import Path
 import httpx
 import polars as pl
 
-from intacct_assets.api.frames import typed_batch
-from intacct_assets.api.schema import ENTITY_COLUMN, rest_fields
-from intacct_assets.api.settings import ApiSettings
-from intacct_assets.api.sources import REST_MODIFIED, _decode_rest
-from intacct_assets.api.state import SyncState
-from intacct_assets.api.sync import ApiIngestion
-from intacct_assets.api.targets import API_SCHEMA, SyncTarget
-from intacct_assets.api.writer import Writer
+from intacct_assets.api_ingest.schema import ENTITY_COLUMN, rest_fields
+from intacct_assets.api_ingest.settings import ApiSettings
+from intacct_assets.api_ingest.sources import REST_MODIFIED, _decode_rest
+from intacct_assets.api_ingest.state import SyncState
+from intacct_assets.api_ingest.sync import ApiIngestion
+from intacct_assets.api_ingest.targets import API_SCHEMA, SyncTarget
+from intacct_assets.api_ingest.typed_pages import typed_batch
+from intacct_assets.api_ingest.writer import Writer
 from intacct_assets.catalog import load_catalog
 from intacct_assets.intacct import IntacctClient, IntacctSettings, batches
 from intacct_assets.intacct.rest import MAX_QUERY_SIZE, Query

@@ -33,8 +33,8 @@ import httpx
 import polars as pl
 
 from intacct_assets.intacct import IntacctClient, IntacctSettings
-from intacct_assets.reverse.engine import ReverseSync, write_requests
-from intacct_assets.reverse.spec import parse_syncs
+from intacct_assets.reverse_sync.engine import ReverseSync, write_requests
+from intacct_assets.reverse_sync.spec import parse_syncs
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
 from intacct_assets.warehouse.connection import Warehouse, run
 

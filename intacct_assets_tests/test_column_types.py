@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intacct_assets.api.frames import typed_batch
-from intacct_assets.api.schema import FieldSpec
+from intacct_assets.api_ingest.schema import FieldSpec
+from intacct_assets.api_ingest.typed_pages import typed_batch
 from intacct_assets.dds.dialect import DialectHints
 from intacct_assets.dds.reader import ReadOptions, read_dds_file
 from intacct_assets.intacct.xml_dates import UserDates

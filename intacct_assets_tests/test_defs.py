@@ -49,7 +49,7 @@ def test_dg_check_defs_loads_without_warnings():
 
 def test_the_example_syncs_become_assets_with_their_sources(monkeypatch):
     from intacct_assets.defs.reverse_sync.assets import build_reverse_sync_asset, source_keys
-    from intacct_assets.reverse.spec import load_syncs
+    from intacct_assets.reverse_sync.spec import load_syncs
 
     specs = load_syncs(str(REPO / "syncs.example.yaml"))
     assert [spec.name for spec in specs] == ["customer_credit_limits"]

@@ -6,13 +6,13 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from intacct_assets.api.state import load_state
+from intacct_assets.api_ingest.state import load_state
 from intacct_assets.catalog import load_catalog
 from intacct_assets.dds.filenames import FileNameParser
 from intacct_assets.dds.ingest import DdsIngest
 from intacct_assets.dds.s3 import S3Object
 from intacct_assets.dds.settings import DdsSettings
-from intacct_assets.reverse.state import load_state as load_reverse_state
+from intacct_assets.reverse_sync.state import load_state as load_reverse_state
 from intacct_assets.warehouse import layout
 from intacct_assets.warehouse.connection import Warehouse, run
 from intacct_assets.warehouse.layout import LAYOUT_VERSION, WarehouseLayoutError

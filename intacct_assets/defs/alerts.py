@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from intacct_assets.reverse.alerts import alert_url, post_alert
+from intacct_assets.reverse_sync.alerts import alert_url, post_alert
 
 
 @dg.run_failure_sensor(name="intacct_run_failure_alerts", default_status=dg.DefaultSensorStatus.RUNNING,

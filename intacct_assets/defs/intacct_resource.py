@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import dagster as dg
 
-from intacct_assets.api.settings import ApiSettings
+from intacct_assets.api_ingest.settings import ApiSettings
 from intacct_assets.intacct import IntacctClient, IntacctSettings
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from intacct_assets.api.custom_queries import CustomQueryError
+from intacct_assets.api_ingest.custom_queries import CustomQueryError
 from intacct_assets.catalog import CatalogError
 from intacct_assets.dds.filenames import FileNameError
 from intacct_assets.dds.settings import SettingsError

@@ -17,12 +17,12 @@ from typing import Any
 import boto3
 import httpx
 
-from intacct_assets.api.custom_queries import CustomQuery, load_custom_queries
-from intacct_assets.api.schema import FieldSpec, column_name
-from intacct_assets.api.settings import ApiSettings
-from intacct_assets.api.sources import PageRequest, XmlSource
-from intacct_assets.api.sync import ApiIngestion
-from intacct_assets.api.targets import SyncTarget
+from intacct_assets.api_ingest.custom_queries import CustomQuery, load_custom_queries
+from intacct_assets.api_ingest.schema import FieldSpec, column_name
+from intacct_assets.api_ingest.settings import ApiSettings
+from intacct_assets.api_ingest.sources import PageRequest, XmlSource
+from intacct_assets.api_ingest.sync import ApiIngestion
+from intacct_assets.api_ingest.targets import SyncTarget
 from intacct_assets.catalog import Catalog, catalog_paths, parse_catalog
 from intacct_assets.dds.s3 import S3Object, list_objects
 from intacct_assets.dds.settings import DdsSettings

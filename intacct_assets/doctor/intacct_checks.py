@@ -11,10 +11,10 @@ import statistics
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from intacct_assets.api.audit import REST_AUDIT
-from intacct_assets.api.audit import REST_FIELDS as REST_AUDIT_FIELDS
-from intacct_assets.api.audit import XML_FIELDS as AUDIT_FIELDS
-from intacct_assets.api.targets import SyncTarget
+from intacct_assets.api_ingest.audit import REST_AUDIT
+from intacct_assets.api_ingest.audit import REST_FIELDS as REST_AUDIT_FIELDS
+from intacct_assets.api_ingest.audit import XML_FIELDS as AUDIT_FIELDS
+from intacct_assets.api_ingest.targets import SyncTarget
 from intacct_assets.doctor.answers import LIMIT_HEADER
 from intacct_assets.doctor.context import DoctorContext
 from intacct_assets.doctor.results import CheckResult, CheckSkipped, failed, passed, skipped, warned

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from intacct_assets.api.sources import RestSource
+from intacct_assets.api_ingest.sources import RestSource
 from intacct_assets.intacct import (
     Compare,
     IntacctApiError,

@@ -8,12 +8,12 @@ import dagster as dg
 import sqlglot
 from sqlglot import expressions as exp
 
-from intacct_assets.api.state import ensure_api_tables, record_calls
+from intacct_assets.api_ingest.state import ensure_api_tables, record_calls
 from intacct_assets.defs.intacct_resource import IntacctResource
 from intacct_assets.defs.resources import WarehouseResource
-from intacct_assets.reverse.alerts import post_alert
-from intacct_assets.reverse.engine import ReverseSync, SyncReport, write_requests
-from intacct_assets.reverse.spec import SyncSpec, load_syncs
+from intacct_assets.reverse_sync.alerts import post_alert
+from intacct_assets.reverse_sync.engine import ReverseSync, ReverseSyncReport, write_requests
+from intacct_assets.reverse_sync.spec import SyncSpec, load_syncs
 from intacct_assets.warehouse.connection import transaction
 
 REVERSE_GROUP = "reverse_sync"
@@ -46,7 +46,7 @@ def source_keys(spec: SyncSpec) -> list[dg.AssetKey]:
     return sorted({_table_key(t.db or None, t.name) for t in tables if t.name}, key=lambda k: k.to_user_string())
 
 
-def _report_metadata(report: SyncReport) -> dict[str, object]:
+def _report_metadata(report: ReverseSyncReport) -> dict[str, object]:
     counts = report.counts()
     api = report.api or {}
     operations = api.get("by_operation", {})

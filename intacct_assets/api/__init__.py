@@ -1,4 +1,0 @@
-"""API ingestion (plain Python, no Dagster): Intacct objects and custom queries into ``api.<name>`` tables.
-
-Entry point: :class:`intacct_assets.api.sync.ApiIngestion`; see ``README.md`` in this folder.
-"""
