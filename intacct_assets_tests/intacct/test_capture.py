@@ -133,10 +133,15 @@ def test_a_value_masks_to_one_placeholder_in_every_file_of_a_folder_and_another_
     assert (tmp_path / "a" / ".mask-key").stat().st_mode & 0o777 == 0o600
 
 
-def test_a_folder_that_cannot_be_written_is_reported_once_and_the_run_goes_on(sb, make_client, tmp_path, caplog):
+def test_a_folder_that_cannot_be_written_is_reported_once_and_the_run_goes_on(
+    sb, make_client, tmp_path, caplog, monkeypatch
+):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
-    caplog.set_level(logging.WARNING)
+    # a Dagster run earlier in the same process may have configured logging with existing loggers disabled
+    monkeypatch.setattr(capture.log, "disabled", False)
+    monkeypatch.setattr(capture.log, "propagate", True)
+    caplog.set_level(logging.WARNING, logger=capture.log.name)
     for _ in range(2):
         client = make_client(sb, INTACCT_CAPTURE_DIR=str(blocked / "captures"))
         assert client.rest.query(Query(CUSTOMER, ("key",), size=1)).rows
