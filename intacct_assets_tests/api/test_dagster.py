@@ -28,7 +28,7 @@ def intacct_env(monkeypatch, sb):
 
 def materialize(asset, warehouse, instance, run_config=None, raise_on_error=True):
     return dg.materialize([asset], instance=instance, run_config=run_config, raise_on_error=raise_on_error,
-                          resources={"intacct": IntacctResource(), "warehouse": WarehouseResource(path=warehouse.path)})
+                          resources={"intacct": IntacctResource(), "warehouse": WarehouseResource(database=warehouse.path)})
 
 
 def test_one_asset_per_catalog_api_object_in_group_api_with_the_shared_pool():
@@ -105,7 +105,7 @@ def test_a_failed_sync_fails_the_run_clearly_and_still_logs_its_calls(intacct_en
 
 def test_freshness_is_checked_for_every_api_asset_from_the_sync_state(intacct_env, warehouse):
     assert {key.asset_key for key in api_freshness.check_keys} == {asset.key for asset in API_ASSETS}
-    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource(path=warehouse.path)}
+    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource(database=warehouse.path)}
     with dg.instance_for_test() as instance:
         materialize(ASSETS["department"], warehouse, instance)
         result = dg.materialize([*API_ASSETS, api_freshness], instance=instance, resources=resources,
@@ -117,7 +117,7 @@ def test_freshness_is_checked_for_every_api_asset_from_the_sync_state(intacct_en
 
 def test_one_asset_materializes_with_its_own_freshness_check_as_the_ui_asks(intacct_env, warehouse):
     """The UI's Materialize button selects the asset and its checks: the combined check must subset."""
-    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource(path=warehouse.path)}
+    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource(database=warehouse.path)}
     with dg.instance_for_test() as instance:
         result = dg.materialize([*API_ASSETS, api_freshness], instance=instance, resources=resources,
                                 selection=dg.AssetSelection.assets(ASSETS["department"]))
