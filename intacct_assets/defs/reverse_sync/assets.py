@@ -172,26 +172,23 @@ def build_reverse_sync_asset(spec: SyncSpec, company: Company | None = None,
     return reverse_sync
 
 
-def build_source_observations(company: Company, tables: list[str],
-                              translator: IntacctTranslator | None = None) -> list[dg.AssetsDefinition]:
-    """One observable source per table read by a sync that the company does not produce."""
-    translator = translator or IntacctTranslator()
+def build_source_observation(company: Company, table: str,
+                             translator: IntacctTranslator | None = None) -> dg.AssetsDefinition:
+    """An observable source for a table read by a sync that the company does not produce: its data version is a
+    digest of the table's content."""
+    spec = (translator or IntacctTranslator()).get_asset_spec(_source_data(company, table))
     warehouse_key = company.named("warehouse")
-    observations = []
-    for table in tables:
-        spec = translator.get_asset_spec(_source_data(company, table))
 
-        @dg.multi_observable_source_asset(name="__".join(spec.key.path), specs=[spec],
-                                          required_resource_keys={warehouse_key})
-        def observe_source(context: dg.AssetExecutionContext, table: str = table, key: dg.AssetKey = spec.key):
-            digest, rows = table_fingerprint(resource_of(context, warehouse_key).warehouse(), table)
-            if digest is None:
-                context.log.warning(f"{table} does not exist yet in the warehouse: the syncs that read it wait")
-            yield dg.ObserveResult(asset_key=key, data_version=dg.DataVersion(digest or "missing"),
-                                   metadata={"dagster/row_count": rows, "exists": digest is not None})
+    @dg.multi_observable_source_asset(name="__".join(spec.key.path), specs=[spec],
+                                      required_resource_keys={warehouse_key})
+    def observe_source(context: dg.AssetExecutionContext):
+        digest, rows = table_fingerprint(resource_of(context, warehouse_key).warehouse(), table)
+        if digest is None:
+            context.log.warning(f"{table} does not exist yet in the warehouse: the syncs that read it wait")
+        yield dg.ObserveResult(asset_key=spec.key, data_version=dg.DataVersion(digest or "missing"),
+                               metadata={"dagster/row_count": rows, "exists": digest is not None})
 
-        observations.append(observe_source)
-    return observations
+    return observe_source
 
 
 def build_reverse_syncs(company: Company, own_keys: dict[str, dg.AssetKey],
@@ -199,7 +196,7 @@ def build_reverse_syncs(company: Company, own_keys: dict[str, dg.AssetKey],
     """The company's syncs and the observable sources of the tables they read that it does not produce."""
     external = sorted({table for spec in company.syncs for table in source_tables(spec)
                        if table.partition(".")[0] not in ("dds", "api")})
-    observations = build_source_observations(company, external, translator)
+    observations = [build_source_observation(company, table, translator) for table in external]
     keys_by_table = {**own_keys, **{table: obs.key for table, obs in zip(external, observations, strict=True)}}
     return [build_reverse_sync_asset(spec, company, translator, keys_by_table) for spec in company.syncs] \
         + observations
