@@ -7,7 +7,7 @@ dagster-dlt's ``DltLoadCollectionComponent``: a ``translation`` block, or a subc
 ``get_asset_spec``, changes what Dagster shows of each asset.
 """
 
-
+import warnings
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +38,10 @@ from intacct_assets.defs.intacct_resource import IntacctResource
 from intacct_assets.defs.resources import DdsResource, WarehouseResource, layered_environment
 from intacct_assets.defs.translator import IntacctAssetData, IntacctTranslator
 from intacct_assets.reverse.spec import SyncSpecError, parse_syncs, sync_specs
+
+# Dagster 1.13 itself passes the beta `owners` parameter when it attaches jobs to a sensor: a warning about its
+# internals, not about this component, on every load of a code location holding one.
+warnings.filterwarnings("ignore", message="Parameter `owners`", category=dg.BetaWarning)
 
 TranslationBlock = Annotated[
     TranslationFn[IntacctAssetData],

@@ -6,22 +6,29 @@ younger than two periods of its cadence plus 30 minutes; it warns after one peri
 """
 
 from datetime import datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
 
 import dagster as dg
+from dagster._utils.schedules import cron_string_iterator  # Dagster's own cron arithmetic (time zones, DST)
 
 GRACE = timedelta(minutes=30)
 _SAMPLE_DAYS = 8  # longest gap between cron ticks over a week and a day
 
 
+@cache
 def cron_period(cron: str, timezone: str = "UTC") -> timedelta:
-    """The longest interval between two consecutive ticks of ``cron`` (weekday-only crons included)."""
-    windows = dg.TimeWindowPartitionsDefinition(cron_schedule=cron, start=datetime(2026, 1, 5), timezone=timezone,
-                                                fmt="%Y-%m-%dT%H:%M")
-    window, longest = windows.get_first_partition_window(), timedelta()
-    horizon = window.start + timedelta(days=_SAMPLE_DAYS)
-    while window is not None and window.start < horizon:
-        longest = max(longest, window.end - window.start)
-        window = windows.get_next_partition_window(window.end)
+    """The longest interval between two consecutive ticks of ``cron`` (weekday-only crons included).
+
+    One pass over the ticks: a partitions definition's window-by-window walk takes minutes for a cron of minutes.
+    """
+    ticks = cron_string_iterator(datetime(2026, 1, 5, tzinfo=ZoneInfo(timezone)).timestamp(), cron, timezone)
+    previous = next(ticks)
+    horizon, longest = previous + timedelta(days=_SAMPLE_DAYS), timedelta()
+    for tick in ticks:
+        longest, previous = max(longest, tick - previous), tick
+        if tick >= horizon:
+            break
     return longest
 
 

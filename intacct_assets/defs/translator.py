@@ -7,6 +7,7 @@ component's ``translation`` block, to change keys, groups, owners, tags or autom
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,9 +77,11 @@ class IntacctTranslator:
             metadata["dagster/column_schema"] = column_schema(data.columns, data.key_columns,
                                                               with_bookkeeping=data.kind in ("dds", "api"))
         if data.code_file is not None:
-            metadata["dagster/code_references"] = dg.CodeReferencesMetadataValue(code_references=[
-                dg.LocalFileCodeReference(file_path=str(data.code_file.resolve()), line_number=data.code_line,
-                                          label="declared in")])
+            with warnings.catch_warnings():  # code references are beta in Dagster 1.13; the UI shows them already
+                warnings.simplefilter("ignore", dg.BetaWarning)
+                metadata["dagster/code_references"] = dg.CodeReferencesMetadataValue(code_references=[
+                    dg.LocalFileCodeReference(file_path=str(data.code_file.resolve()), line_number=data.code_line,
+                                              label="declared in")])
         return metadata
 
 
