@@ -127,3 +127,21 @@ def test_the_cadence_requests_a_run_after_each_cron_tick():
         later = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor,
                                                   evaluation_time=start + timedelta(minutes=45))
     assert first.total_requested == 0 and later.total_requested == 1
+
+
+def test_a_custom_query_that_matches_nothing_still_leaves_its_table_with_its_columns(intacct_env, warehouse,
+                                                                                      tmp_path):
+    """Downstream SQL runs on an empty table instead of failing on a missing one."""
+    path = tmp_path / "queries.yaml"
+    path.write_text("queries:\n  no_vendors:\n    sql: select VENDORID, NAME from VENDOR where CREDITLIMIT > 1e15\n")
+    settings = ApiSettings(queries_path=str(path))
+    asset = build_api_asset(next(t for t in api_targets(settings) if t.name == "no_vendors"), settings)
+    with dg.instance_for_test() as instance:
+        result = materialize(asset, warehouse, instance)
+    assert result.asset_materializations_for_node(asset.op.name)[0].metadata["dagster/row_count"].value == 0
+    with warehouse.connect() as connection:
+        columns = [name for (name,) in connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'api' AND table_name = "
+            "'no_vendors' ORDER BY ordinal_position").fetchall()]
+        assert connection.execute("SELECT count(*) FROM api.no_vendors").fetchone() == (0,)
+    assert columns[:2] == ["intacct_entity", "RECORDNO"] and {"VENDORID", "NAME", "_intacct_deleted"} <= set(columns)

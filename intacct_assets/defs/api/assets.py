@@ -20,6 +20,8 @@ from intacct_assets.defs.freshness import cadence_freshness
 from intacct_assets.defs.metadata import table_check_results, table_check_specs, table_metadata
 from intacct_assets.defs.resources import resource_of
 from intacct_assets.defs.translator import IntacctAssetData, IntacctTranslator
+from intacct_assets.warehouse.connection import Warehouse, run, transaction
+from intacct_assets.warehouse.merge import TargetTable, ensure_table
 from intacct_assets.warehouse.stats import table_report
 
 API_GROUP = "api"
@@ -90,6 +92,18 @@ def declared_columns(target: SyncTarget) -> tuple[tuple[str, str], ...]:
     return ()
 
 
+def ensure_declared_table(store: Warehouse, target: SyncTarget) -> None:
+    """``api.<name>`` with the columns known before any row, when no sync has found a row yet: downstream SQL
+    runs on an empty table instead of failing on a missing one. An existing table is left as the sync made it."""
+    columns = dict(declared_columns(target))
+    with store.connect() as connection, transaction(connection):
+        if run(connection, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
+                           "table_name = ?", [API_SCHEMA, target.name])[0][0]:
+            return
+        ensure_table(connection, TargetTable(API_SCHEMA, target.name, target.key_columns, columns),
+                     list(dict.fromkeys([ENTITY_COLUMN, *target.key_columns, *columns])))
+
+
 def api_asset_data(target: SyncTarget, company: Company) -> IntacctAssetData:
     cron = cadence(target, company.api)
     code_file, code_line = (company.catalog_location(target.object) if target.custom is None
@@ -135,6 +149,7 @@ def build_api_asset(target: SyncTarget, settings: ApiSettings | None = None, com
                 context.log.warning(f"{target.name} ({entity.entity or 'top level'}): {warning}")
             context.log.info(f"{target.name} ({entity.entity or 'top level'}): {entity.mode}, {entity.fetched} rows "
                              f"read in {entity.pages} pages, {entity.counts}, deletions via {entity.deletes}")
+        ensure_declared_table(store, target)
         table = table_report(store, API_SCHEMA, target.name, target.key_columns)
         yield dg.MaterializeResult(
             metadata={**table_metadata(table, database=company.database), **sync_metadata(report)},
