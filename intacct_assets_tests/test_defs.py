@@ -57,3 +57,15 @@ def test_the_example_syncs_become_assets_with_their_sources(monkeypatch):
     asset = build_reverse_sync_asset(specs[0])
     assert asset.key == dg.AssetKey(["intacct", "reverse_sync", "customer_credit_limits"])
     assert asset.automation_conditions_by_key[asset.key] is not None
+
+
+def test_the_environment_company_keeps_the_names_deployments_have_cursors_and_run_history_under():
+    """Upgrading a deployment configured by INTACCT_* variables changes no asset key, job, sensor or resource key."""
+    definitions = defs()
+    keys = set(definitions.resolve_all_asset_keys())
+    assert dg.AssetKey(["intacct", "api", "customer"]) in keys and dg.AssetKey(["intacct", "dds", "glentry"]) in keys
+    assert not [key for key in keys if key.path[0] == "intacct" and key.path[1] not in ("dds", "api", "reverse_sync",
+                                                                                            "doctor")]
+    assert {"dds_ingest_job", "dds_unrecognized_files_job"} <= {job.name for job in definitions.jobs}
+    assert {"dds_sensor", "intacct_automation"} <= {sensor.name for sensor in definitions.sensors}
+    assert {"intacct", "warehouse", "s3", "dds"} <= set(definitions.resources)

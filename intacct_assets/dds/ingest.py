@@ -37,6 +37,7 @@ from intacct_assets.warehouse.merge import (
     MergeCounts,
     TargetTable,
     Tombstone,
+    ensure_table,
     merge_batch,
     table_is_empty,
     tombstone_absent,
@@ -438,3 +439,11 @@ def record_unrecognized(warehouse: Warehouse, files: list[S3Object], reason: str
             ledger.record_file(connection, ledger.FileRecord(
                 key=file.key, etag=file.etag, outcome="unrecognized", message=reason, size_bytes=file.size,
                 last_modified=utc_naive(file.last_modified), run_id=run_id, processed_at=now))
+
+
+def ensure_object_table(warehouse: Warehouse, obj: CatalogObject) -> None:
+    """``dds.<object>`` with the columns the catalog declares, before any file of it loaded: downstream SQL runs
+    on an empty table instead of failing on a missing one. Files add their other columns when they load."""
+    types = reader_types(obj)
+    with warehouse.connect() as connection, transaction(connection):
+        ensure_table(connection, target_table(obj, types), list(dict.fromkeys([*obj.key, *types])))

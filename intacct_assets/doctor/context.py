@@ -58,10 +58,12 @@ class DoctorContext:
 
     def __init__(self, *, intacct: Callable[[], IntacctSettings], api: Callable[[], ApiSettings],
                  dds: Callable[[], DdsSettings], warehouse: Callable[[], Warehouse],
-                 s3: Callable[[], Any], aws_secret: str | None = None) -> None:
-        """Factories of each setting (and of the S3 client); the catalog is read as the code location reads it."""
+                 s3: Callable[[], Any], aws_secret: str | None = None,
+                 catalog: Callable[[], Catalog] | None = None) -> None:
+        """Factories of each setting (and of the S3 client); the catalog, by default, is read as the code location
+        of the environment's company reads it."""
         self._factories = {"intacct": intacct, "api": api, "dds": dds, "warehouse": warehouse, "s3": s3,
-                           "catalog": lambda: parse_catalog(*catalog_paths())}
+                           "catalog": catalog or (lambda: parse_catalog(*catalog_paths()))}
         self._aws_secret = aws_secret
         self._built: dict[str, object] = {}
         self._lock = threading.Lock()

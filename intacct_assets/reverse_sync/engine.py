@@ -70,7 +70,9 @@ def source_query(spec: SyncSpec) -> str:
         parts = spec.source.table.split(".")
     else:
         key = list(spec.source.asset or ())
-        parts = key[-2:] if key[:1] != ["intacct"] else [key[1], key[-1]]
+        # ours: ["intacct", ("<company>",) "dds"|"api", "<table>"] -> schema dds|api; others: the last two parts
+        schema = next((part for part in reversed(key[:-1]) if part in ("dds", "api")), None)
+        parts = [schema, key[-1]] if key[:1] == ["intacct"] and schema else key[-2:]
     return "SELECT * FROM " + ".".join(quote(part) for part in parts)
 
 

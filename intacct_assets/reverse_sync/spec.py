@@ -78,7 +78,9 @@ class SyncSpec(BaseModel):
     empty_strings: Literal["clear", "leave"] = "clear"
     batch_size: int = MAX_BATCH
     max_rejected_share: float = 0.05
-    automation: bool = True
+    automation: bool = False  # off until the YAML turns it on: a new sync never writes into Intacct by itself
+    first_automated_run: Literal["dry_run", "write"] = "dry_run"  # the first run automation launches only plans
+    cron: str | None = None  # also run on this cron (a source produced elsewhere may change unseen)
 
     @field_validator("name")
     @classmethod
@@ -92,6 +94,13 @@ class SyncSpec(BaseModel):
     def _batch_size_in_range(cls, value: int) -> int:
         if not 1 <= value <= MAX_BATCH:
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}")
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_has_five_fields(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) != 5:
+            raise ValueError(f"cron {value!r} must be a five-field cron expression")
         return value
 
     @field_validator("max_rejected_share")
@@ -141,6 +150,11 @@ def parse_syncs(text: str, origin: str = "syncs") -> list[SyncSpec]:
     items = document.get("syncs", []) if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise SyncSpecError(f"{origin}: expected a top-level 'syncs:' list")
+    return sync_specs(items, origin)
+
+
+def sync_specs(items: list, origin: str = "syncs") -> list[SyncSpec]:
+    """Validated specs of a list of syncs (YAML mappings), their objects' required fields included."""
     specs, names = [], set()
     for index, item in enumerate(items):
         label = item.get("name", f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
@@ -159,12 +173,18 @@ def parse_syncs(text: str, origin: str = "syncs") -> list[SyncSpec]:
     return specs
 
 
-def load_syncs(path: str | None = None) -> list[SyncSpec]:
-    """The syncs of ``INTACCT_SYNCS_PATH`` (or ./syncs.yaml when present); none when neither exists."""
+def syncs_file(path: str | None = None) -> Path | None:
+    """The file of ``path``, else ``INTACCT_SYNCS_PATH``, else ./syncs.yaml when present."""
     configured = path if path is not None else os.environ.get(SYNCS_PATH_ENV, "")
     candidate = Path(configured or DEFAULT_SYNCS_FILE)
     if not candidate.is_file():
         if configured:
             raise SyncSpecError(f"{SYNCS_PATH_ENV}={configured} does not point to a file")
-        return []
-    return parse_syncs(candidate.read_text(), str(candidate))
+        return None
+    return candidate
+
+
+def load_syncs(path: str | None = None) -> list[SyncSpec]:
+    """The syncs of ``INTACCT_SYNCS_PATH`` (or ./syncs.yaml when present); none when neither exists."""
+    file = syncs_file(path)
+    return parse_syncs(file.read_text(), str(file)) if file else []

@@ -74,12 +74,11 @@ def _knob_options(command):
 @click.option("--prefix", default="dds/", show_default=True)
 @click.option("--no-s3", is_flag=True, help="no DDS bucket at all")
 @click.option("--realistic", is_flag=True, help=f"turn on realistic limits {REALISTIC}")
-@click.option(
-    "--replay",
-    type=click.Path(exists=True),
-    default=None,
-    help="answer from this capture file or folder (INTACCT_CAPTURE_DIR) instead of a seeded company",
-)
+@click.option("--company-id", default="SANDBOX-CO", show_default=True, help="the fake company's ID")
+@click.option("--env-prefix", default="", help="prefix of the exported variables (EAST_ exports "
+              "EAST_INTACCT_CLIENT_ID…), so that sandboxes nest, one company each")
+@click.option("--replay", type=click.Path(exists=True), default=None,
+              help="answer from this capture file or folder (INTACCT_CAPTURE_DIR) instead of a seeded company")
 @_knob_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def main(
@@ -95,6 +94,8 @@ def main(
     prefix,
     no_s3,
     realistic,
+    company_id,
+    env_prefix,
     replay,
     command,
     **options,
@@ -116,6 +117,7 @@ def main(
         settings = SandboxSettings(
             seed=seed,
             scale=scale,
+            company_id=company_id,
             counts=_counts(counts),
             host=host,
             port=port,
@@ -136,9 +138,10 @@ def main(
     except (ValueError, RuntimeError, OSError) as error:
         raise click.ClickException(str(error)) from None
     out = sys.stderr if command else sys.stdout
-    _announce(sandbox, out)
+    env = {env_prefix + name: value for name, value in sandbox.env.items()}
+    _announce(sandbox, env, out)
     try:
-        code = _run_child(command, sandbox.env) if command else _serve()
+        code = _run_child(command, env) if command else _serve()
     finally:
         sandbox.stop()
     sys.exit(code)
@@ -154,7 +157,7 @@ def _counts(pairs: tuple[str, ...]) -> dict[str, int]:
     return counts
 
 
-def _announce(sb: Sandbox, out) -> None:
+def _announce(sb: Sandbox, env: dict[str, str], out) -> None:
     print(f"Intacct sandbox ready in {sb.startup_seconds:.2f}s", file=out)
     print(f"  REST API   {sb.rest_url}", file=out)
     print(f"  XML API    {sb.xml_url}", file=out)
@@ -162,7 +165,7 @@ def _announce(sb: Sandbox, out) -> None:
     if sb.s3_endpoint:
         print(f"  DDS bucket s3://{sb.bucket}/{sb.prefix} at {sb.s3_endpoint}", file=out)
     print("# paste into your shell:", file=out)
-    for name, value in sb.env.items():
+    for name, value in env.items():
         print(f"export {name}={shlex.quote(value)}", file=out)
     out.flush()
 

@@ -53,24 +53,8 @@ class Warehouse:
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection held under the warehouse lock; closed (and the lock released) on exit."""
-        if not self.is_local_file:
-            with self._open() as connection:
-                yield connection
-            return
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(f"{self.path}.lock")
-        try:
-            lock.acquire(timeout=self.lock_timeout_seconds)
-        except Timeout as error:
-            raise WarehouseBusyError(
-                f"the warehouse {self.path} stayed locked for {self.lock_timeout_seconds:.0f}s; "
-                "another run (or a DuckDB UI/CLI session) is holding it"
-            ) from error
-        try:
-            with self._open() as connection:
-                yield connection
-        finally:
-            lock.release()
+        with writer_lock(self), self._open() as connection:
+            yield connection
 
     @contextmanager
     def _open(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -95,6 +79,28 @@ class Warehouse:
             yield connection
         finally:
             connection.close()
+
+
+@contextmanager
+def writer_lock(warehouse: Warehouse) -> Iterator[FileLock | None]:
+    """The inter-process writer lock of a local warehouse file (``<file>.lock``), held for the block; None for a
+    remote database, which needs none."""
+    if not warehouse.is_local_file:
+        yield None
+        return
+    Path(warehouse.path).parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(f"{warehouse.path}.lock")
+    try:
+        lock.acquire(timeout=warehouse.lock_timeout_seconds)
+    except Timeout as error:
+        raise WarehouseBusyError(
+            f"the warehouse {warehouse.path} stayed locked for {warehouse.lock_timeout_seconds:.0f}s; "
+            "another run (or a DuckDB UI/CLI session) is holding it"
+        ) from error
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from intacct_assets.warehouse.connection import Warehouse, run
@@ -37,3 +38,21 @@ def table_report(warehouse: Warehouse, schema: str, table: str, key: tuple[str, 
         report.duplicate_keys = run(
             connection, f"SELECT count(*) FROM (SELECT {keys} FROM {qualified} GROUP BY ALL HAVING count(*) > 1)")[0][0]
     return report
+
+
+def table_fingerprint(warehouse: Warehouse, table: str) -> tuple[str | None, int]:
+    """(a digest of the table's columns and every row's content, its row count) for ``schema.table``: the digest
+    changes whenever a row is added, removed or changed, in any order; None when there is no such table or view.
+
+    It reads the whole table once: a data version for tables other tools write, whose changes leave no trace
+    (DuckDB keeps no per-table modification time).
+    """
+    schema, _, name = table.rpartition(".")
+    with warehouse.connect() as connection:
+        columns = run(connection, "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                                  "table_schema = ? AND table_name = ? ORDER BY ordinal_position", [schema, name])
+        if not columns:
+            return None, 0
+        rows, content = run(connection, f"SELECT count(*), bit_xor(hash(t)) FROM {quote(schema)}.{quote(name)} AS t")[0]
+    digest = hashlib.sha256(repr((columns, rows, content)).encode()).hexdigest()[:24]
+    return digest, rows

@@ -11,7 +11,8 @@ from intacct_assets.api_ingest.custom_queries import load_custom_queries
 from intacct_assets.api_ingest.settings import ApiSettings
 from intacct_assets.catalog import load_catalog
 from intacct_assets.defs.api_ingest.assets import API_ASSETS, API_POOL, api_targets, build_api_asset
-from intacct_assets.defs.api_ingest.checks import api_freshness, cron_period
+from intacct_assets.defs.company import environment_company
+from intacct_assets.defs.freshness import cron_period
 from intacct_assets.defs.intacct_resource import IntacctResource
 from intacct_assets.defs.resources import WarehouseResource
 from intacct_assets_tests.intacct.conftest import FAST_RETRIES
@@ -28,7 +29,8 @@ def intacct_env(monkeypatch, sb):
 
 def materialize(asset, warehouse, instance, run_config=None, raise_on_error=True):
     return dg.materialize([asset], instance=instance, run_config=run_config, raise_on_error=raise_on_error,
-                          resources={"intacct": IntacctResource(), "warehouse": WarehouseResource(path=warehouse.path)})
+                          resources={"intacct": IntacctResource(),
+                                     "warehouse": WarehouseResource(database=warehouse.path)})
 
 
 def test_one_asset_per_catalog_api_object_in_group_api_with_the_shared_pool():
@@ -38,7 +40,7 @@ def test_one_asset_per_catalog_api_object_in_group_api_with_the_shared_pool():
         spec = next(iter(asset.specs))
         assert spec.key == dg.AssetKey(["intacct", "api", name]) and spec.group_name == "api"
         assert asset.op.pool == API_POOL and {"intacct", "duckdb"} <= set(spec.kinds)
-        assert spec.metadata["dagster/table_name"] == f"api.{name}"
+        assert spec.metadata["dagster/table_name"] == f"{environment_company().database}.api.{name}"
         assert spec.automation_condition is not None
     cadences = {name: next(iter(a.specs)).metadata["intacct/cadence"] for name, a in ASSETS.items()}
     assert cadences["journal_entry"] == "0 * * * *" and cadences["department"] == "30 2 * * *"
@@ -103,27 +105,17 @@ def test_a_failed_sync_fails_the_run_clearly_and_still_logs_its_calls(intacct_en
     assert logged and logged[0][0] == 401 and "definitely-wrong" not in logged[0][1]
 
 
-def test_freshness_is_checked_for_every_api_asset_from_the_sync_state(intacct_env, warehouse):
-    assert {key.asset_key for key in api_freshness.check_keys} == {asset.key for asset in API_ASSETS}
-    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource(path=warehouse.path)}
-    with dg.instance_for_test() as instance:
-        materialize(ASSETS["department"], warehouse, instance)
-        result = dg.materialize([*API_ASSETS, api_freshness], instance=instance, resources=resources,
-                                selection=dg.AssetSelection.checks(api_freshness))
-    verdicts = {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
-    assert verdicts["department"].passed and not verdicts["customer"].passed
-    assert verdicts["customer"].metadata["last_success"].value == {"(top level)": "never"}
-
-
-def test_one_asset_materializes_with_its_own_freshness_check_as_the_ui_asks(intacct_env, warehouse):
-    """The UI's Materialize button selects the asset and its checks: the combined check must subset."""
-    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource(path=warehouse.path)}
-    with dg.instance_for_test() as instance:
-        result = dg.materialize([*API_ASSETS, api_freshness], instance=instance, resources=resources,
-                                selection=dg.AssetSelection.assets(ASSETS["department"]))
-    assert result.success
-    [verdict] = [e for e in result.get_asset_check_evaluations() if e.check_name == "fresh"]
-    assert verdict.asset_key == ASSETS["department"].key and verdict.passed
+def test_every_api_asset_with_a_cadence_has_a_freshness_policy_of_two_periods():
+    """Dagster's FreshnessPolicy (asset health, freshness alerts) replaces a check of our own."""
+    for name, asset in ASSETS.items():
+        spec = next(iter(asset.specs))
+        policy = spec.freshness_policy
+        assert policy is not None, name
+        period = cron_period(spec.metadata["intacct/cadence"])
+        assert policy.fail_window.to_timedelta() == 2 * period + timedelta(minutes=30), name
+        assert policy.warn_window.to_timedelta() == period + timedelta(minutes=30), name
+    target = next(t for t in api_targets(ApiSettings()) if t.name == "customer")
+    assert next(iter(build_api_asset(target, ApiSettings(cron="off")).specs)).freshness_policy is None
 
 
 def test_the_cadence_requests_a_run_after_each_cron_tick():
@@ -137,10 +129,19 @@ def test_the_cadence_requests_a_run_after_each_cron_tick():
     assert first.total_requested == 0 and later.total_requested == 1
 
 
-def test_the_freshness_check_runs_every_hour_through_the_automation_sensor():
-    from intacct_assets.defs.automation import intacct_automation
-
-    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource()}
-    defs = dg.Definitions(assets=API_ASSETS, asset_checks=[api_freshness], sensors=[intacct_automation],
-                          resources=resources)
-    assert api_freshness.check_keys <= intacct_automation.asset_selection.resolve_checks(defs.resolve_asset_graph())
+def test_a_custom_query_that_matches_nothing_still_leaves_its_table_with_its_columns(intacct_env, warehouse,
+                                                                                      tmp_path):
+    """Downstream SQL runs on an empty table instead of failing on a missing one."""
+    path = tmp_path / "queries.yaml"
+    path.write_text("queries:\n  no_vendors:\n    sql: select VENDORID, NAME from VENDOR where CREDITLIMIT > 1e15\n")
+    settings = ApiSettings(queries_path=str(path))
+    asset = build_api_asset(next(t for t in api_targets(settings) if t.name == "no_vendors"), settings)
+    with dg.instance_for_test() as instance:
+        result = materialize(asset, warehouse, instance)
+    assert result.asset_materializations_for_node(asset.op.name)[0].metadata["dagster/row_count"].value == 0
+    with warehouse.connect() as connection:
+        columns = [name for (name,) in connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'api' AND table_name = "
+            "'no_vendors' ORDER BY ordinal_position").fetchall()]
+        assert connection.execute("SELECT count(*) FROM api.no_vendors").fetchone() == (0,)
+    assert columns[:2] == ["intacct_entity", "RECORDNO"] and {"VENDORID", "NAME", "_intacct_deleted"} <= set(columns)

@@ -38,7 +38,7 @@ def replaying() -> Iterator:
 def materialize(names: tuple[str, ...], path: Path, env: dict[str, str], monkeypatch) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource(path=str(path))}
+    resources = {"intacct": IntacctResource(), "warehouse": WarehouseResource(database=str(path))}
     with dg.instance_for_test() as instance:
         result = dg.materialize([ASSETS[name] for name in names], instance=instance, resources=resources)
     assert result.success

@@ -232,3 +232,15 @@ def test_a_manual_run_loads_a_file_recorded_unrecognized_once_the_pattern_matche
         assert materialize(GLENTRY_ASSET, resources, instance).success
     with warehouse.connect() as connection:
         assert run(connection, "SELECT key, outcome FROM intacct_meta.dds_files") == [(key, "ingested")]
+
+
+def test_an_object_with_no_file_yet_still_gets_its_table_empty_with_its_columns(bucket, warehouse, resources):
+    with dg.instance_for_test() as instance:
+        result = materialize(GLENTRY_ASSET, resources, instance)
+    assert result.success
+    metadata = result.asset_materializations_for_node(GLENTRY_ASSET.op.name)[0].metadata
+    assert metadata["dagster/row_count"].value == 0
+    with warehouse.connect() as connection:
+        columns = {name for (name,) in run(connection, "SELECT column_name FROM information_schema.columns WHERE "
+                                                       "table_schema = 'dds' AND table_name = 'glentry'")}
+    assert {"RECORDNO", "_intacct_deleted"} <= columns

@@ -23,6 +23,7 @@ syncs:
     mode: upsert
     match: {column: CUSTOMERID, field: id}
     mapping: {id: CUSTOMERID, name: NAME}
+    automation: true
 """)[0]
 CUSTOMER_ASSET = next(a for a in DDS_ASSETS if a.key.path[-1] == "customer")
 SYNC_ASSET = build_reverse_sync_asset(SPEC)

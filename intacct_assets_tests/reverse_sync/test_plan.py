@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from intacct_assets.reverse_sync.engine import source_query
 from intacct_assets.reverse_sync.mapping import build_records, payload_hash, wire_value
 from intacct_assets.reverse_sync.objects import UnknownWriteObject, write_object
 from intacct_assets.reverse_sync.plan import plan_sync
@@ -152,3 +153,18 @@ def test_state_moves_forward_and_failures_are_kept_for_retry(warehouse):
     assert state["A"] == StateRow("A", None, None, "deleted", False)
     assert state["B"] == StateRow("B", None, None, "failed", True)
     assert payload_hash({"a": 1, "b": [1, 2]}) == payload_hash({"b": [1, 2], "a": 1})
+
+
+@pytest.mark.parametrize(
+    ("asset", "table"),
+    [
+        ("[intacct, api, customer]", '"api"."customer"'),
+        ("[intacct, acme, api, customer]", '"api"."customer"'),  # a company declared in YAML
+        ("[intacct, acme, dds, glentry]", '"dds"."glentry"'),
+        ("[analytics, crm_customers]", '"analytics"."crm_customers"'),
+    ],
+)
+def test_a_source_asset_names_its_table(asset, table):
+    text = CUSTOMERS.replace("source: {table: analytics.crm_customers}", f"source: {{asset: {asset}}}")
+    [spec] = parse_syncs(text)
+    assert source_query(spec) == f"SELECT * FROM {table}"
