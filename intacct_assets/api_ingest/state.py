@@ -14,10 +14,7 @@ import polars as pl
 
 from intacct_assets.intacct.calllog import ApiCall, CallLog
 from intacct_assets.warehouse.connection import registered, run
-from intacct_assets.warehouse.ledger import META_SCHEMA, ensure_meta_tables
-
-API_TABLES = ("api_sync_state", "api_calls")  # declared in warehouse/layout.py
-
+from intacct_assets.warehouse.layout import META_SCHEMA
 
 CALL_COLUMNS = ("started_at", "face", "method", "path", "operation", "entity", "status", "duration_ms", "attempt",
                 "transactions", "outcome", "error", "excerpt")
@@ -50,11 +47,6 @@ class SyncState:
     def clear_full_load(self) -> None:
         self.full_load_max_key = self.full_load_after_key = None
         self.full_load_started_at = self.full_load_max_modified = None
-
-
-def ensure_api_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    ensure_meta_tables(connection)
-    ensure_meta_tables(connection, API_TABLES)
 
 
 def load_state(connection: duckdb.DuckDBPyConnection, asset: str, entity: str) -> SyncState:

@@ -31,7 +31,7 @@ from intacct_assets.api_ingest.report import ContextReport, IngestReport
 from intacct_assets.api_ingest.schema import ENTITY_COLUMN, FieldSpec
 from intacct_assets.api_ingest.settings import ApiSettings
 from intacct_assets.api_ingest.sources import Page, PageRequest, RefusedFields
-from intacct_assets.api_ingest.state import CallRecorder, ensure_api_tables, load_state
+from intacct_assets.api_ingest.state import CallRecorder, load_state
 from intacct_assets.api_ingest.targets import API_SCHEMA, SyncTarget
 from intacct_assets.api_ingest.typed_pages import typed_batch, utc_now
 from intacct_assets.api_ingest.writer import Writer
@@ -61,7 +61,6 @@ class ApiIngestion:
         finally:
             if recorder.pending:
                 with self.warehouse.connect() as connection, transaction(connection):
-                    ensure_api_tables(connection)
                     recorder.write(connection)
         return IngestReport(target.name, reports, self.client.calls.since(mark), time.perf_counter() - started)
 
@@ -92,7 +91,6 @@ class _ContextSync(DeleteDetection):
     # ------------------------------------------------------------------ run
     def run(self) -> ContextReport:
         with self.ingestion.warehouse.connect() as connection:
-            ensure_api_tables(connection)
             self.state = load_state(connection, self.target.name, self.tag)
             self.had_rows = self._live_rows(connection) > 0
         self.report.cursor_before = self.state.cursor

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from intacct_assets.api_ingest.state import SyncState, ensure_api_tables, save_state
+from intacct_assets.api_ingest.state import SyncState, save_state
 from intacct_assets.api_ingest.typed_pages import API_ORIGIN, utc_now
 from intacct_assets.warehouse.connection import Warehouse, transaction
 from intacct_assets.warehouse.ledger import replace_rejected_rows
@@ -115,7 +115,6 @@ class Writer:
         batch.state.updated_at = now
         rows = pl.concat(batch.frames, how="diagonal_relaxed") if batch.frames else None
         with self.warehouse.connect() as connection, transaction(connection):
-            ensure_api_tables(connection)
             counts = merge_batch(connection, self.target, rows, API_ORIGIN, now,
                                  new_keys_likely=self.new_keys_likely) if rows is not None else MergeCounts()
             if batch.rejects:

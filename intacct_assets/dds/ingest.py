@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from intacct_assets.catalog import CatalogObject
-from intacct_assets.dds.ddl import DdlError, DdsTableDdl, parse_ddl
+from intacct_assets.dds.ddl_loader import DdlLoader, delete_file_layout
 from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, DialectError
 from intacct_assets.dds.filenames import DdsFileName
 from intacct_assets.dds.pieces import LINE_COLUMN, ROW_COLUMN, RejectedRecord
@@ -124,13 +124,6 @@ def batch_origin(name: DdsFileName, file: S3Object) -> BatchOrigin:
     return BatchOrigin(source=file.key, delivered=delivered, snapshot=snapshot_id(name) if name.is_snapshot else None)
 
 
-def delete_file_layout(ddl: DdsTableDdl) -> list[tuple[str, str]]:
-    """Columns of a headerless delete file: the record number and declared key, then deletion times."""
-    keys = [name for name in dict.fromkeys(["RECORDNO", *ddl.primary_key]) if name in ddl.column_names]
-    return [(key, "string") for key in keys] + [
-        ("WHENMODIFIED", "timestamp"), (READ_TIME, "timestamp"), (CHANGE_TYPE, "string")]
-
-
 def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> bool:
     """Whether every file of an ``all`` delivery has been loaded.
 
@@ -177,49 +170,6 @@ class _LoadedRecords:
         self.rejected = sorted([*self.rejected, *parsed.rejected], key=lambda r: r.line)[: self.max_stored]
 
 
-class DdlLoader:
-    """Finds ``getDdsDdl`` output for headerless files: a local folder first, then the bucket."""
-
-    def __init__(self, settings: DdsSettings, s3_client):
-        self._settings = settings
-        self._s3 = s3_client
-        self._cache: dict[str, DdsTableDdl | None] = {}
-
-    def __call__(self, object_name: str) -> DdsTableDdl | None:
-        if object_name not in self._cache:
-            self._cache[object_name] = self._load(object_name)
-        return self._cache[object_name]
-
-    def _load(self, object_name: str) -> DdsTableDdl | None:
-        text = self._local(object_name) or self._from_bucket(object_name)
-        if text is None:
-            return None
-        try:
-            return parse_ddl(text)
-        except DdlError as error:
-            raise FileRejectedError(f"the DDL found for {object_name} cannot be used: {error}") from error
-
-    def _local(self, object_name: str) -> str | None:
-        if not self._settings.ddl_dir:
-            return None
-        for candidate in (f"{object_name}.sql", f"{object_name.lower()}.sql"):
-            path = Path(self._settings.ddl_dir) / candidate
-            if path.is_file():
-                return path.read_text()
-        return None
-
-    def _from_bucket(self, object_name: str) -> str | None:
-        key = f"{self._settings.prefix}{self._settings.ddl_prefix}{object_name}.sql"
-        try:
-            return self._s3.get_object(Bucket=self._settings.bucket, Key=key)["Body"].read().decode("utf-8")
-        except self._s3.exceptions.NoSuchKey:
-            return None
-        except Exception as error:  # botocore ClientError for 404 on some servers
-            if "NoSuchKey" in str(error) or "404" in str(error):
-                return None
-            raise
-
-
 class DdsIngest:
     """Loads files of one catalog object into ``dds.<object>``."""
 
@@ -237,7 +187,6 @@ class DdsIngest:
         """Candidates of this object that are not yet loaded (by key and ETag)."""
         mine = [c for c in candidates if self._name_of(c.key) and self._name_of(c.key).object == obj.name]
         with self.warehouse.connect() as connection:
-            ledger.ensure_meta_tables(connection)
             done = ledger.finished_files(connection, [c.key for c in mine])
         return [c for c in mine if (c.key, c.etag) not in done]
 
@@ -259,7 +208,6 @@ class DdsIngest:
                     name.part or 0 if name else 0, file.key)
 
         with self.warehouse.connect() as connection:
-            ledger.ensure_meta_tables(connection)
             done = ledger.finished_files(connection, [f.key for f in files])
         outcomes = []
         with tempfile.TemporaryDirectory(prefix="intacct-dds-") as workdir:
@@ -335,7 +283,6 @@ class DdsIngest:
         parsed_ahead = [next(batches)]
         with self.warehouse.connect() as connection, memory_limit_lowered(connection, FILE_MEMORY_LIMIT):
             with transaction(connection):
-                ledger.ensure_meta_tables(connection)
                 newest = ledger.latest_snapshot(connection, obj.name)
                 # keys of the newest complete delivery (or of a newer one) were there when it was taken: no floor
                 in_newest = name.is_snapshot and newest is not None and snapshot_id(name) >= newest[2]
@@ -423,7 +370,6 @@ class DdsIngest:
         """Record a file that loaded nothing (its own small transaction, after any rollback)."""
         seconds = time.perf_counter() - started
         with self.warehouse.connect() as connection, transaction(connection):
-            ledger.ensure_meta_tables(connection)
             ledger.record_file(connection, self._ledger_row(file, name, outcome, message, None, None, None, seconds,
                                                             utc_naive(self.clock())))
         return FileOutcome(file.key, file.etag, outcome, message, size_bytes=file.size, seconds=seconds)
@@ -434,7 +380,6 @@ def record_unrecognized(warehouse: Warehouse, files: list[S3Object], reason: str
     """Ledger rows for files no catalog object claims, so they are visible in the warehouse too."""
     now = utc_naive(clock())
     with warehouse.connect() as connection, transaction(connection):
-        ledger.ensure_meta_tables(connection)
         for file in files:
             ledger.record_file(connection, ledger.FileRecord(
                 key=file.key, etag=file.etag, outcome="unrecognized", message=reason, size_bytes=file.size,

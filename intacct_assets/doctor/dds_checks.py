@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from intacct_assets.catalog import CatalogObject
 from intacct_assets.dds.ddl import DdlError, DdsTableDdl
+from intacct_assets.dds.ddl_loader import DdlLoader, delete_file_layout
 from intacct_assets.dds.dialect import (
     CHANGE_TYPE,
     READ_TIME,
@@ -28,7 +29,7 @@ from intacct_assets.dds.dialect import (
     detect_dialect,
 )
 from intacct_assets.dds.filenames import DdsFileName, FileNameError
-from intacct_assets.dds.ingest import DdlLoader, delete_file_layout, reader_types
+from intacct_assets.dds.ingest import reader_types
 from intacct_assets.dds.reader import FileRejectedError
 from intacct_assets.dds.s3 import S3Object, read_head
 from intacct_assets.doctor.context import DoctorContext

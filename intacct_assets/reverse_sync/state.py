@@ -18,9 +18,7 @@ import duckdb
 import polars as pl
 
 from intacct_assets.warehouse.connection import registered, run
-from intacct_assets.warehouse.ledger import META_SCHEMA, ensure_meta_tables
-
-TABLES = ("reverse_sync_state", "reverse_sync_results", "reverse_sync_pending")  # declared in warehouse/layout.py
+from intacct_assets.warehouse.layout import META_SCHEMA
 
 SUCCESS = ("created", "updated", "deleted", "cleared", "unchanged", "absent")
 
@@ -45,12 +43,7 @@ class RowResult:
     payload_hash: str | None = None
 
 
-def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    ensure_meta_tables(connection, TABLES)
-
-
 def load_state(connection: duckdb.DuckDBPyConnection, sync: str) -> dict[str, StateRow]:
-    ensure_tables(connection)
     rows = run(connection, f"SELECT match_value, payload_hash, intacct_key, outcome, present, synced_at "
                            f"FROM {META_SCHEMA}.reverse_sync_state WHERE sync = ?", [sync])
     return {row[0]: StateRow(*row) for row in rows}
@@ -61,7 +54,6 @@ def save_results(connection: duckdb.DuckDBPyConnection, sync: str, run_id: str |
     """Record outcomes and move the state forward (in the caller's transaction)."""
     if not results:
         return
-    ensure_tables(connection)
     frame = pl.DataFrame([vars(r) for r in results], schema={name: pl.String for name in RowResult.__annotations__})
     with registered(connection, "_sync_results_frame", frame):
         run(connection, "CREATE OR REPLACE TEMP TABLE _sync_results AS SELECT * FROM _sync_results_frame")
@@ -89,7 +81,6 @@ def save_results(connection: duckdb.DuckDBPyConnection, sync: str, run_id: str |
 
 def pending_requests(connection: duckdb.DuckDBPyConnection, sync: str) -> list[tuple[str, str, list, list, datetime]]:
     """(idempotency key, operation, request body, members, when it was about to be sent), in sending order."""
-    ensure_tables(connection)
     rows = run(connection, "SELECT idempotency_key, operation, request, members, created_at "
                            f"FROM {META_SCHEMA}.reverse_sync_pending WHERE sync = ? ORDER BY created_at", [sync])
     return [(key, operation, json.loads(request), json.loads(members), created_at)
@@ -102,7 +93,6 @@ def remember_pending(connection: duckdb.DuckDBPyConnection, sync: str,
     (kept by ``created_at``, one microsecond apart)."""
     if not requests:
         return
-    ensure_tables(connection)
     forget_pending(connection, sync, [key for key, *_ in requests])
     connection.executemany(
         f"INSERT INTO {META_SCHEMA}.reverse_sync_pending VALUES (?, ?, ?, ?, ?, ?)",

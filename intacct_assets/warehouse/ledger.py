@@ -1,4 +1,5 @@
-"""Bookkeeping tables in schema ``intacct_meta`` for file deliveries.
+"""Reading and writing the DDS file ledger in ``intacct_meta`` (every table of that schema is declared, and created
+on a file's first connection, by ``layout.py``; this module only fills some of them).
 
 ``dds_files`` has one row per file version (key + ETag) ever seen, with its outcome;
 ``rejected_rows`` keeps records that could not be loaded; ``dds_snapshots`` records complete
@@ -7,24 +8,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import duckdb
 
 from intacct_assets.warehouse.connection import run
-from intacct_assets.warehouse.layout import META_SCHEMA, create_meta_tables
-
-DDS_TABLES = ("dds_files", "rejected_rows", "dds_snapshots")
+from intacct_assets.warehouse.layout import META_SCHEMA
 
 # Outcomes after which the same file version is never loaded again.
 FINAL_OUTCOMES = ("ingested", "unchanged")
-
-
-def ensure_meta_tables(connection: duckdb.DuckDBPyConnection, tables: Iterable[str] = DDS_TABLES) -> None:
-    """The named tables of ``intacct_meta`` (declared in ``layout.META_TABLES``), where they do not exist yet."""
-    create_meta_tables(connection, tuple(tables))
 
 
 @dataclass

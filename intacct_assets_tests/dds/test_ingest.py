@@ -17,7 +17,6 @@ from intacct_assets.dds.ingest import DdsIngest, delivery_complete
 from intacct_assets.dds.s3 import list_objects
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.warehouse.connection import Warehouse, run
-from intacct_assets.warehouse.ledger import ensure_meta_tables
 from intacct_assets_tests.dds.files import (
     EXPECTED,
     GLENTRY_COLUMNS,
@@ -232,7 +231,6 @@ def test_any_order_and_repetition_gives_the_same_table(s3, bucket, data):
     warehouse = Warehouse(str(Path(tempfile.mkdtemp()) / f"{uuid.uuid4().hex}.duckdb"))
     for key in order:
         with warehouse.connect() as connection:  # a replay: forget that the file was loaded
-            ensure_meta_tables(connection)
             run(connection, "UPDATE intacct_meta.dds_files SET outcome = 'replay' WHERE key = ?", [key])
         ingest(warehouse, s3, bucket, keys={key})
     reference = Warehouse(str(Path(tempfile.mkdtemp()) / "reference.duckdb"))

@@ -11,7 +11,7 @@ version is a digest of its content, looked at every few minutes, so a change to 
 
 import dagster as dg
 
-from intacct_assets.api_ingest.state import ensure_api_tables, record_calls
+from intacct_assets.api_ingest.state import record_calls
 from intacct_assets.defs.company import Company, environment_company
 from intacct_assets.defs.resources import resource_of
 from intacct_assets.defs.translator import IntacctAssetData, IntacctTranslator
@@ -153,7 +153,6 @@ def build_reverse_sync_asset(spec: SyncSpec, company: Company | None = None,
                     dry_run, config.pending_written, config.pending_resend)
             finally:
                 with warehouse.warehouse().connect() as connection, transaction(connection):
-                    ensure_api_tables(connection)
                     record_calls(connection, client.calls.since(0), context.run.run_id, f"reverse_sync/{spec.name}")
         for failure in report.failed[:5]:
             context.log.warning(f"{spec.name} {failure.match_value}: {failure.operation} failed: {failure.error}")
