@@ -85,10 +85,19 @@ class Bench:
         rows = report.total("fetched")
         pages = max(1, math.ceil(rows / MAX_QUERY_SIZE))
         bound = math.ceil(pages / self.concurrency) * self.latency
-        return {"run": label, "seconds": seconds, "rows": rows, "rows_per_s": rows / seconds,
-                "requests": stats["requests"], "transactions": stats["api_transactions"],
-                "peak_in_flight": stats["peak_in_flight"], "throttled": stats["throttled_429"],
-                "bound_s": bound, "ratio": bound / seconds, "client_transactions": report.transactions}
+        return {
+            "run": label,
+            "seconds": seconds,
+            "rows": rows,
+            "rows_per_s": rows / seconds,
+            "requests": stats["requests"],
+            "transactions": stats["api_transactions"],
+            "peak_in_flight": stats["peak_in_flight"],
+            "throttled": stats["throttled_429"],
+            "bound_s": bound,
+            "ratio": bound / seconds,
+            "client_transactions": report.transactions,
+        }
 
     def change(self, share: float, rows: int) -> None:
         """Rename ``share`` of the records through REST batch writes (500 per request)."""
@@ -113,13 +122,26 @@ def bare_client_seconds(bench: Bench, rows: int, *, model_round: bool = False) -
     query = f"{api}/services/core/query"
 
     def page(start: int) -> tuple[str, str, dict, bool]:  # (method, url, options, needs the fields)
-        return "POST", query, {"json": {"object": rest, "fields": fields, "orderBy": [{"key": "asc"}],
-                                        "start": start, "size": MAX_QUERY_SIZE}}, True
+        return (
+            "POST",
+            query,
+            {
+                "json": {
+                    "object": rest,
+                    "fields": fields,
+                    "orderBy": [{"key": "asc"}],
+                    "start": start,
+                    "size": MAX_QUERY_SIZE,
+                }
+            },
+            True,
+        )
 
     pages = [page(start) for start in range(1, rows + 1, MAX_QUERY_SIZE)]
-    first = [("GET", f"{api}/services/core/model", {"params": {"name": rest}}, False),
-             ("POST", query, {"json": {"object": rest, "fields": ["key"], "orderBy": [{"key": "desc"}], "size": 1}},
-              False)]
+    first = [
+        ("GET", f"{api}/services/core/model", {"params": {"name": rest}}, False),
+        ("POST", query, {"json": {"object": rest, "fields": ["key"], "orderBy": [{"key": "desc"}], "size": 1}}, False),
+    ]
     todo = [*first, *pages] if model_round else pages
     lock, slots, model_read = threading.Lock(), threading.Semaphore(bench.concurrency), threading.Event()
     if not model_round:
@@ -213,37 +235,49 @@ def main() -> None:
         for attempt in range(args.repeat):
             ceilings.append(bare_client_seconds(bench, args.rows))
             first_load_ceilings.append(bare_client_seconds(bench, args.rows, model_round=True))
-            print(f"[{attempt + 1}] sandbox ceiling (bare client, same pages)   {ceilings[-1]:6.2f} s; "
-                  f"with the model round first {first_load_ceilings[-1]:6.2f} s", flush=True)
+            print(
+                f"[{attempt + 1}] sandbox ceiling (bare client, same pages)   {ceilings[-1]:6.2f} s; "
+                f"with the model round first {first_load_ceilings[-1]:6.2f} s",
+                flush=True,
+            )
             results, final_page = once(args, bench)
             rounds.append(results)
             final_pages.append(final_page)
             for result in rounds[-1]:
-                print(f"[{attempt + 1}] {result['run']:<30} {result['seconds']:6.2f} s  {result['rows']:>7} rows  "
-                      f"{result['rows_per_s']:>8.0f} rows/s  {result['requests']:>3} requests  "
-                      f"{result['transactions']:>3} transactions (client counted {result['client_transactions']})  "
-                      f"peak in flight {result['peak_in_flight']}  429s {result['throttled']}  "
-                      f"bound {result['bound_s']:.2f} s  ratio {result['ratio']:.0%}", flush=True)
+                print(
+                    f"[{attempt + 1}] {result['run']:<30} {result['seconds']:6.2f} s  {result['rows']:>7} rows  "
+                    f"{result['rows_per_s']:>8.0f} rows/s  {result['requests']:>3} requests  "
+                    f"{result['transactions']:>3} transactions (client counted {result['client_transactions']})  "
+                    f"peak in flight {result['peak_in_flight']}  429s {result['throttled']}  "
+                    f"bound {result['bound_s']:.2f} s  ratio {result['ratio']:.0%}",
+                    flush=True,
+                )
     finally:
         parent.send("stop")
         server.join(timeout=10)
     print("\nsummary (best of runs, spread = max - min):")
     ceiling, bound = min(first_load_ceilings), rounds[0][0]["bound_s"]
     for label, seconds in (("pages only", ceilings), ("model round + pages", first_load_ceilings)):
-        print(f"  sandbox ceiling (bare client, {label})  best {min(seconds):.2f} s = {bound / min(seconds):.0%} "
-              f"of the bound  spread {max(seconds) - min(seconds):.2f} s  median {statistics.median(seconds):.2f} s")
+        print(
+            f"  sandbox ceiling (bare client, {label})  best {min(seconds):.2f} s = {bound / min(seconds):.0%} "
+            f"of the bound  spread {max(seconds) - min(seconds):.2f} s  median {statistics.median(seconds):.2f} s"
+        )
     least = min(first_load_ceilings) + min(final_pages)
-    print(f"  storing the last page after it was read (decode, type, merge, commit)  best {min(final_pages):.3f} s;"
-          f" a full load needs at least {least:.2f} s = {bound / least:.0%} of the bound")
+    print(
+        f"  storing the last page after it was read (decode, type, merge, commit)  best {min(final_pages):.3f} s;"
+        f" a full load needs at least {least:.2f} s = {bound / least:.0%} of the bound"
+    )
     for index, label in enumerate(r["run"] for r in rounds[0]):
         seconds = [r[index]["seconds"] for r in rounds]
         best = min(rounds, key=lambda r: r[index]["seconds"])[index]
         versus = f", {ceiling / best['seconds']:.0%} of the first-load ceiling" if index == 0 else ""
-        print(f"  {label:<30} best {best['seconds']:.2f} s ({best['rows_per_s']:.0f} rows/s, ratio {best['ratio']:.0%}"
-              f"{versus})"
-              f"  spread {max(seconds) - min(seconds):.2f} s  median {statistics.median(seconds):.2f} s  "
-              f"requests {best['requests']}  transactions {best['transactions']}"
-              f"  rows per transaction {best['rows'] / max(best['transactions'], 1):.0f}")
+        print(
+            f"  {label:<30} best {best['seconds']:.2f} s ({best['rows_per_s']:.0f} rows/s, ratio {best['ratio']:.0%}"
+            f"{versus})"
+            f"  spread {max(seconds) - min(seconds):.2f} s  median {statistics.median(seconds):.2f} s  "
+            f"requests {best['requests']}  transactions {best['transactions']}"
+            f"  rows per transaction {best['rows'] / max(best['transactions'], 1):.0f}"
+        )
 
 
 if __name__ == "__main__":

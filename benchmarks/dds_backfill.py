@@ -34,8 +34,9 @@ def _files(count: int) -> list[tuple[str, datetime, bytes]]:
         for obj in objects:
             header = [*obj.key, obj.modified, "ddsReadTime", "ddsChangeType"]
             stamp = f"{moment:%Y-%m-%dT%H:%M:%SZ}"
-            rows = [",".join([*(f"{obj.name[:3]}-{day}-{n}" for _ in obj.key), stamp, stamp, "update"])
-                    for n in range(20)]
+            rows = [
+                ",".join([*(f"{obj.name[:3]}-{day}-{n}" for _ in obj.key), stamp, stamp, "update"]) for n in range(20)
+            ]
             body = "\n".join([",".join(header), *rows, ""]).encode()
             files.append((f"acme/{obj.name}.change.{moment:%Y-%m-%dT%H-%M-%SZ}.001.csv", moment, body))
         day += 1
@@ -65,8 +66,14 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/intacct-dds-backfill"))
     args = parser.parse_args()
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": "us-east-1", "NO_PROXY": "127.0.0.1"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "NO_PROXY": "127.0.0.1",
+        }
+    )
     import boto3
 
     from intacct_assets.catalog import load_catalog
@@ -102,19 +109,25 @@ def main() -> None:
                 outcomes = ingest.ingest(catalog.get(batch.object), list(batch.files))
                 loaded += sum(o.outcome in ("ingested", "unchanged") for o in outcomes)
                 runs += 1
-            print(f"tick {ticks}: {runs} runs, {loaded:,} files loaded, {time.perf_counter() - started:,.0f} s",
-                  flush=True)
+            print(
+                f"tick {ticks}: {runs} runs, {loaded:,} files loaded, {time.perf_counter() - started:,.0f} s",
+                flush=True,
+            )
         seconds = time.perf_counter() - started
     finally:
         server.kill()
     interval = settings.sensor_interval_seconds
     deployment = max(ticks * interval, seconds + runs * RUN_START_SECONDS)
-    print(f"\n{args.files:,} files, {loaded:,} loaded in {runs:,} runs over {ticks} sensor ticks "
-          f"(INTACCT_DDS_MAX_RUNS_PER_TICK={settings.max_runs_per_tick}, "
-          f"INTACCT_DDS_MAX_FILES_PER_RUN={settings.max_files_per_run})")
+    print(
+        f"\n{args.files:,} files, {loaded:,} loaded in {runs:,} runs over {ticks} sensor ticks "
+        f"(INTACCT_DDS_MAX_RUNS_PER_TICK={settings.max_runs_per_tick}, "
+        f"INTACCT_DDS_MAX_FILES_PER_RUN={settings.max_files_per_run})"
+    )
     print(f"loading: {seconds:,.0f} s ({loaded / seconds:,.0f} files/s), of which sensor ticks {sensing:,.1f} s")
-    print(f"a deployment, one run at a time: ~{deployment / 60:,.0f} min (the larger of {ticks} ticks x {interval} s "
-          f"and loading + {runs:,} run start-ups x {RUN_START_SECONDS} s)")
+    print(
+        f"a deployment, one run at a time: ~{deployment / 60:,.0f} min (the larger of {ticks} ticks x {interval} s "
+        f"and loading + {runs:,} run start-ups x {RUN_START_SECONDS} s)"
+    )
 
 
 if __name__ == "__main__":

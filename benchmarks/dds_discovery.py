@@ -80,8 +80,9 @@ def _measure(endpoint: str, count: int, repeat: int) -> dict[str, list[float]]:
     catalog = load_catalog()
     queue = sqs.create_queue(QueueName=f"bench-{count}")["QueueUrl"]
     listing = DdsSettings(bucket=BUCKET, prefix=PREFIX, max_runs_per_tick=10**6)  # the warm-up plans everything
-    events = DdsSettings(bucket=BUCKET, prefix=PREFIX, max_runs_per_tick=10**6, sqs_queue_url=queue,
-                         full_listing_seconds=3600)
+    events = DdsSettings(
+        bucket=BUCKET, prefix=PREFIX, max_runs_per_tick=10**6, sqs_queue_url=queue, full_listing_seconds=3600
+    )
     # steady state: a first tick has seen the history (and a cursor exists)
     cursor = sense(s3, None, DiscoveryCursor(), catalog, listing, NOW.timestamp()).plan.cursor.dump()
     results: dict[str, list[float]] = {"listing": [], "events": [], "events+listing": []}
@@ -90,24 +91,39 @@ def _measure(endpoint: str, count: int, repeat: int) -> dict[str, list[float]]:
         for name in _objects():  # the day's deliveries: one file per object, announced
             key = f"{PREFIX}{name}.change.{delivered:%Y-%m-%dT%H-%M-%SZ}.csv"
             etag = s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")["ETag"]
-            sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"Records": [{
-                "eventName": "ObjectCreated:Put", "eventTime": delivered.isoformat(),
-                "s3": {"bucket": {"name": BUCKET}, "object": {"key": key, "size": 1, "eTag": etag}}}]}))
-        for mode, settings, listed_at in (("events", events, NOW.timestamp()), ("listing", listing, 0.0),
-                                          ("events+listing", events, 0.0)):
+            sqs.send_message(
+                QueueUrl=queue,
+                MessageBody=json.dumps(
+                    {
+                        "Records": [
+                            {
+                                "eventName": "ObjectCreated:Put",
+                                "eventTime": delivered.isoformat(),
+                                "s3": {"bucket": {"name": BUCKET}, "object": {"key": key, "size": 1, "eTag": etag}},
+                            }
+                        ]
+                    }
+                ),
+            )
+        for mode, settings, listed_at in (
+            ("events", events, NOW.timestamp()),
+            ("listing", listing, 0.0),
+            ("events+listing", events, 0.0),
+        ):
             started_cpu, started = time.process_time(), time.perf_counter()
             state = DiscoveryCursor.load(cursor)
             state.listed_at = listed_at
-            tick = sense(s3, sqs if settings.sqs_queue_url else None, state, catalog, settings,
-                         NOW.timestamp() + 60)
+            tick = sense(s3, sqs if settings.sqs_queue_url else None, state, catalog, settings, NOW.timestamp() + 60)
             if settings.sqs_queue_url:
                 delete(sqs, queue, tick.handled_messages)
             tick.plan.cursor.dump()
             cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
             files = sum(len(b.files) for b in tick.plan.batches)
             results[mode].append(cpu)
-            print(f"  {count:>7,} keys  {mode:15s} cpu {cpu:6.3f} s  wall {wall:6.2f} s  files planned {files}",
-                  flush=True)
+            print(
+                f"  {count:>7,} keys  {mode:15s} cpu {cpu:6.3f} s  wall {wall:6.2f} s  files planned {files}",
+                flush=True,
+            )
     return results
 
 
@@ -116,8 +132,14 @@ def main() -> None:
     parser.add_argument("--keys", default="10000,100000,300000")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": "us-east-1", "NO_PROXY": "127.0.0.1"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "NO_PROXY": "127.0.0.1",
+        }
+    )
     print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     summary = []
     for count in (int(n) for n in args.keys.split(",")):

@@ -38,8 +38,11 @@ ALL_FILE = "GLENTRY.all.2026-11-01T06-00-00Z.csv"
 CHANGE_FILE = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
 SMALL_EXPORT = "GLENTRY.all.2026-11-05T06-00-00Z.csv"  # 1,000 records: everything else is absent
 SIZES = {"1m": 1_000_000, "4m": 4_000_000, "10m": 10_000_000}
-SCENARIOS_BY_SIZE = {"1m": ["raw", "duckdb", "cold", "replay", "change"], "4m": ["duckdb", "cold"],
-                     "10m": ["duckdb", "cold", "tombstone"]}
+SCENARIOS_BY_SIZE = {
+    "1m": ["raw", "duckdb", "cold", "replay", "change"],
+    "4m": ["duckdb", "cold"],
+    "10m": ["duckdb", "cold", "tombstone"],
+}
 
 
 class PeakRss:
@@ -84,8 +87,12 @@ def _load(workdir: Path, database: Path, file_name: str) -> dict:
         outcome = ingest.load_local(load_catalog().get("GLENTRY"), file, FileNameParser().parse(file_name), path)
         seconds = time.perf_counter() - started
     assert outcome.outcome in ("ingested", "unchanged"), outcome.message
-    return {"seconds": seconds, "rows": outcome.records, "peak_rss_mb": rss.peak / 2**20,
-            "counts": vars(outcome.counts)}
+    return {
+        "seconds": seconds,
+        "rows": outcome.records,
+        "peak_rss_mb": rss.peak / 2**20,
+        "counts": vars(outcome.counts),
+    }
 
 
 def scenario_raw(workdir: Path, database: Path) -> dict:
@@ -144,10 +151,13 @@ def scenario_change(workdir: Path, database: Path) -> dict:
     with Warehouse(str(database)).connect() as connection:
         if run(connection, "SELECT count(*) FROM dds.glentry")[0][0] < 10_000_000:
             for copy in range(1, 10):
-                run(connection, f"""
+                run(
+                    connection,
+                    f"""
                     INSERT INTO dds.glentry SELECT * REPLACE (
                         (RECORDNO::BIGINT + {copy * 1_000_000})::VARCHAR AS RECORDNO)
-                    FROM dds.glentry WHERE RECORDNO::BIGINT <= 1000000""")
+                    FROM dds.glentry WHERE RECORDNO::BIGINT <= 1000000""",
+                )
             run(connection, "CHECKPOINT")
         rows = run(connection, "SELECT count(*) FROM dds.glentry")[0][0]
     result = _load(workdir, database, CHANGE_FILE)
@@ -155,8 +165,14 @@ def scenario_change(workdir: Path, database: Path) -> dict:
     return result
 
 
-SCENARIOS = {"raw": scenario_raw, "duckdb": scenario_duckdb, "cold": scenario_cold, "replay": scenario_replay,
-             "change": scenario_change, "tombstone": scenario_tombstone}
+SCENARIOS = {
+    "raw": scenario_raw,
+    "duckdb": scenario_duckdb,
+    "cold": scenario_cold,
+    "replay": scenario_replay,
+    "change": scenario_change,
+    "tombstone": scenario_tombstone,
+}
 
 
 def _recipe(rows: int) -> str:
@@ -179,21 +195,32 @@ def prepare(workdir: Path, rows: int) -> None:
     # change job delivered a day later reports them)
     import polars as pl
 
-    changes = pl.concat([glentry_frame(1_000, start_recordno=1 + n * 1_000_000 + 500_000, seed=100 + n,
-                                       modified_offset_s=30 * 86400) for n in range(10)])
+    changes = pl.concat(
+        [
+            glentry_frame(1_000, start_recordno=1 + n * 1_000_000 + 500_000, seed=100 + n, modified_offset_s=30 * 86400)
+            for n in range(10)
+        ]
+    )
     seconds = pl.int_range(pl.len()) * 86_000 // pl.len()
     modified = pl.lit(datetime(2026, 11, 1, 6, 0, 1)) + pl.duration(seconds=seconds)
-    changes = changes.with_columns(WHENMODIFIED=modified.dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                   ddsReadTime=pl.lit("2026-11-02T06:00:00Z"))
+    changes = changes.with_columns(
+        WHENMODIFIED=modified.dt.strftime("%Y-%m-%dT%H:%M:%SZ"), ddsReadTime=pl.lit("2026-11-02T06:00:00Z")
+    )
     write_csv(changes, workdir / CHANGE_FILE)
-    write_csv(glentry_frame(1_000).with_columns(ddsReadTime=pl.lit("2026-11-05T06:00:00Z"),
-                                                ddsChangeType=pl.lit("")), workdir / SMALL_EXPORT)
+    write_csv(
+        glentry_frame(1_000).with_columns(ddsReadTime=pl.lit("2026-11-05T06:00:00Z"), ddsChangeType=pl.lit("")),
+        workdir / SMALL_EXPORT,
+    )
     stamp.write_text(recipe)
 
 
 def _run(workdir: Path, name: str) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--workdir", str(workdir), "--scenario", name],
-                            check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [sys.executable, __file__, "--workdir", str(workdir), "--scenario", name],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -208,8 +235,9 @@ def main() -> None:
         print(json.dumps(SCENARIOS[args.scenario](args.workdir, args.workdir / "bench.duckdb")))
         return
     print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
-    print(f"{'':15s} {'best':>7s} {'median':>7s} {'best rows/s':>12s} {'vs raw':>7s} {'vs duckdb':>9s} "
-          f"{'peak RSS':>9s}")
+    print(
+        f"{'':15s} {'best':>7s} {'median':>7s} {'best rows/s':>12s} {'vs raw':>7s} {'vs duckdb':>9s} {'peak RSS':>9s}"
+    )
     for size in args.sizes.split(","):
         rows, workdir = SIZES[size], args.workdir / size
         prepare(workdir, rows)
@@ -222,8 +250,10 @@ def main() -> None:
             best, median = seconds[0], statistics.median(seconds)
             vs = [f"{floors[f] / best:7.0%}" if f in floors else f"{'':>7s}" for f in ("raw", "duckdb")]
             extra = f"  table {runs[0]['table_rows']:,} rows" if "table_rows" in runs[0] else ""
-            print(f"{size + ' ' + name:15s} {best:6.2f}s {median:6.2f}s {runs[0]['rows'] / best:12,.0f} {vs[0]} "
-                  f"{vs[1]:>9s} {max(r['peak_rss_mb'] for r in runs):7.0f}MB{extra}  {runs[0].get('counts', '')}")
+            print(
+                f"{size + ' ' + name:15s} {best:6.2f}s {median:6.2f}s {runs[0]['rows'] / best:12,.0f} {vs[0]} "
+                f"{vs[1]:>9s} {max(r['peak_rss_mb'] for r in runs):7.0f}MB{extra}  {runs[0].get('counts', '')}"
+            )
 
 
 if __name__ == "__main__":

@@ -82,10 +82,14 @@ class SandboxProcess:
 
 def source_rows(existing_ids: list[str], rows: int) -> list[dict]:
     half = rows // 2
-    out = [{"crm_id": ident, "company_name": f"CRM name {n}", "email": f"ap{n}@crm.test"}
-           for n, ident in enumerate(existing_ids[:half])]
-    out += [{"crm_id": f"CRM-{n:06d}", "company_name": f"New customer {n}", "email": f"new{n}@crm.test"}
-            for n in range(rows - len(out))]
+    out = [
+        {"crm_id": ident, "company_name": f"CRM name {n}", "email": f"ap{n}@crm.test"}
+        for n, ident in enumerate(existing_ids[:half])
+    ]
+    out += [
+        {"crm_id": f"CRM-{n:06d}", "company_name": f"New customer {n}", "email": f"new{n}@crm.test"}
+        for n in range(rows - len(out))
+    ]
     return out
 
 
@@ -106,18 +110,28 @@ def measure(label: str, sandbox: SandboxProcess, sync: ReverseSync) -> dict:
     operations = report.api.get("by_operation", {})
     lookups = sum(int(row["requests"]) for name, row in operations.items() if name.startswith("query"))
     counts = report.counts()
-    return {"run": label, "seconds": seconds, "write_requests": write_requests(report), "lookups": lookups,
-            "requests": stats["requests"], "transactions": stats["api_transactions"],
-            "throttled": stats["throttled_429"],
-            "created": counts["created"], "updated": counts["updated"], "unchanged": counts["unchanged"],
-            "failed": counts["failed"]}
+    return {
+        "run": label,
+        "seconds": seconds,
+        "write_requests": write_requests(report),
+        "lookups": lookups,
+        "requests": stats["requests"],
+        "transactions": stats["api_transactions"],
+        "throttled": stats["throttled_429"],
+        "created": counts["created"],
+        "updated": counts["updated"],
+        "unchanged": counts["unchanged"],
+        "failed": counts["failed"],
+    }
 
 
 def print_row(row: dict) -> None:
-    print(f"{row['run']:34s} {row['seconds']:7.2f} s  writes {row['write_requests']:3d}  lookups {row['lookups']:3d}  "
-          f"requests {row['requests']:4d}  transactions {row['transactions']:6d}  "
-          f"created {row['created']:5d} updated {row['updated']:5d} unchanged {row['unchanged']:5d} "
-          f"failed {row['failed']}")
+    print(
+        f"{row['run']:34s} {row['seconds']:7.2f} s  writes {row['write_requests']:3d}  lookups {row['lookups']:3d}  "
+        f"requests {row['requests']:4d}  transactions {row['transactions']:6d}  "
+        f"created {row['created']:5d} updated {row['updated']:5d} unchanged {row['unchanged']:5d} "
+        f"failed {row['failed']}"
+    )
 
 
 class Clock:
@@ -130,22 +144,35 @@ class Clock:
         return datetime.now(UTC).replace(tzinfo=None) + self.advanced
 
 
-def prepared(sandbox: SandboxProcess, rows: int, concurrency: int, clock: Clock,
-             batch_idempotency: str = "verify") -> tuple[ReverseSync, list[dict], IntacctClient]:
+def prepared(
+    sandbox: SandboxProcess, rows: int, concurrency: int, clock: Clock, batch_idempotency: str = "verify"
+) -> tuple[ReverseSync, list[dict], IntacctClient]:
     """A fresh warehouse with the source table, and the sync against this sandbox."""
     warehouse = Warehouse(str(Path(tempfile.mkdtemp()) / "reverse.duckdb"))
     source = source_rows(sandbox.info["ids"], rows)
     write_source(warehouse, source)
-    client = IntacctClient(IntacctSettings.from_env({**sandbox.info["env"],
-                                                     "INTACCT_API_CONCURRENCY": str(concurrency),
-                                                     "INTACCT_API_BATCH_IDEMPOTENCY": batch_idempotency}))
+    client = IntacctClient(
+        IntacctSettings.from_env(
+            {
+                **sandbox.info["env"],
+                "INTACCT_API_CONCURRENCY": str(concurrency),
+                "INTACCT_API_BATCH_IDEMPOTENCY": batch_idempotency,
+            }
+        )
+    )
     return ReverseSync(SPEC, warehouse, client, run_id="benchmark", clock=clock), source, client
 
 
 def faulty(args: argparse.Namespace, batch_idempotency: str) -> None:
     """Run 4 under one setting: reruns an hour apart until no row fails, then duplicates and gaps are counted."""
-    knobs = Knobs(latency_ms=args.latency_ms, concurrency_limit=args.concurrency, lost_response_rate=0.3,
-                  error_rate=0.05, retry_after_seconds=0, idempotent_batches=not args.batches_run_again)
+    knobs = Knobs(
+        latency_ms=args.latency_ms,
+        concurrency_limit=args.concurrency,
+        lost_response_rate=0.3,
+        error_rate=0.05,
+        retry_after_seconds=0,
+        idempotent_batches=not args.batches_run_again,
+    )
     sandbox, clock = SandboxProcess(args.rows // 2, knobs), Clock()
     try:
         sync, rows, client = prepared(sandbox, args.rows, args.concurrency, clock, batch_idempotency)
@@ -158,10 +185,12 @@ def faulty(args: argparse.Namespace, batch_idempotency: str) -> None:
             print_row(runs[-1])
         sandbox.configure(lost_response_rate=0, error_rate=0)
         duplicates, missing, stale = count_records(client, rows)
-        print(f"   {batch_idempotency}: {len(runs)} run(s), {sum(r['requests'] for r in runs):,} requests "
-              f"({sum(r['write_requests'] for r in runs)} writes, {sum(r['lookups'] for r in runs)} lookups), "
-              f"{sum(r['transactions'] for r in runs):,} transactions; {duplicates} duplicate(s), {missing} missing, "
-              f"{stale} stale of {len(rows):,} customers")
+        print(
+            f"   {batch_idempotency}: {len(runs)} run(s), {sum(r['requests'] for r in runs):,} requests "
+            f"({sum(r['write_requests'] for r in runs)} writes, {sum(r['lookups'] for r in runs)} lookups), "
+            f"{sum(r['transactions'] for r in runs):,} transactions; {duplicates} duplicate(s), {missing} missing, "
+            f"{stale} stale of {len(rows):,} customers"
+        )
     finally:
         sandbox.stop()
 
@@ -171,13 +200,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--batches-run-again", action="store_true",
-                        help="run 4: the sandbox runs a resent create batch again instead of replaying its answer")
+    parser.add_argument(
+        "--batches-run-again",
+        action="store_true",
+        help="run 4: the sandbox runs a resent create batch again instead of replaying its answer",
+    )
     parser.add_argument("--faulty-only", action="store_true", help="only run 4")
     args = parser.parse_args()
     knobs = Knobs(latency_ms=args.latency_ms, concurrency_limit=args.concurrency)
-    print(f"sandbox: {args.rows // 2:,} customers, latency {args.latency_ms} ms, concurrency {args.concurrency}; "
-          f"source: {args.rows:,} rows (half new, half existing); load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"sandbox: {args.rows // 2:,} customers, latency {args.latency_ms} ms, concurrency {args.concurrency}; "
+        f"source: {args.rows:,} rows (half new, half existing); load average {os.getloadavg()[0]:.1f}"
+    )
     if not args.faulty_only:
         steady(args, knobs)
     for batch_idempotency in ("verify", "trust"):
@@ -191,7 +225,7 @@ def steady(args: argparse.Namespace, knobs: Knobs) -> None:
     try:
         sync, rows, _ = prepared(sandbox, args.rows, args.concurrency, Clock())
         print_row(measure("1. upsert (half new, half existing)", sandbox, sync))
-        for row in rows[:: 100]:
+        for row in rows[::100]:
             row["company_name"] += " (changed)"
         write_source(sync.warehouse, rows)
         print_row(measure("2. rerun, 1% changed", sandbox, sync))
@@ -208,9 +242,10 @@ def count_records(client: IntacctClient, rows: list[dict]) -> tuple[int, int, in
     names: dict[str, list[str]] = {}
     ids = [row["crm_id"] for row in rows]
     for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        page = client.rest.query(Query("accounts-receivable/customer", ("key", "id", "name"),
-                                       Compare("in", "id", chunk), size=4000))
+        chunk = ids[start : start + 1000]
+        page = client.rest.query(
+            Query("accounts-receivable/customer", ("key", "id", "name"), Compare("in", "id", chunk), size=4000)
+        )
         for row in page.rows:
             names.setdefault(row["id"], []).append(row["name"])
     stale = sum(1 for row in rows if row["crm_id"] in names and row["company_name"] not in names[row["crm_id"]])

@@ -61,12 +61,14 @@ def _print_row(result: CheckResult) -> None:
     def column(text: str) -> str:
         if width - len(indent) < 40:
             return text
-        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
-                             break_on_hyphens=False, break_long_words=False)[len(indent):]
+        return textwrap.fill(
+            text, width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False, break_long_words=False
+        )[len(indent) :]
 
     status = click.style(result.status.upper().ljust(4), fg=STATUS_STYLE[result.status], bold=result.status == "fail")
-    click.echo(f"{status}  {result.check.ljust(CHECK_WIDTH)}  {result.subject.ljust(SUBJECT_WIDTH)}  "
-               f"{column(result.found)}")
+    click.echo(
+        f"{status}  {result.check.ljust(CHECK_WIDTH)}  {result.subject.ljust(SUBJECT_WIDTH)}  {column(result.found)}"
+    )
     if result.fix:
         click.echo(f"{indent}{column(f'fix: {result.fix}')}")
 

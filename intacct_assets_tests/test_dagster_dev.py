@@ -46,8 +46,10 @@ class DagsterDev:
             if result:
                 return result
             time.sleep(0.5)  # polling for an outcome, not timing anything
-        raise AssertionError(f"gave up waiting for {what} (dg dev exit code {self.process.poll()})\n"
-                             f"runs: {self.runs()}\n--- last lines of dg dev's output ---\n{self.log_tail()}")
+        raise AssertionError(
+            f"gave up waiting for {what} (dg dev exit code {self.process.poll()})\n"
+            f"runs: {self.runs()}\n--- last lines of dg dev's output ---\n{self.log_tail()}"
+        )
 
     def sensor_ticking(self) -> bool:
         """The daemon has loaded the code location and evaluates the DDS sensor (the webserver is not needed:
@@ -58,8 +60,10 @@ class DagsterDev:
         if not (self.home / "history").exists():
             return []
         with dg.DagsterInstance.from_config(str(self.home)) as instance:
-            return [f"{r.job_name} {r.status.value} {r.tags.get('dagster/sensor_name', '')}".strip()
-                    for r in instance.get_runs()]
+            return [
+                f"{r.job_name} {r.status.value} {r.tags.get('dagster/sensor_name', '')}".strip()
+                for r in instance.get_runs()
+            ]
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -71,19 +75,28 @@ def dagster_dev(tmp_path, aws_env, bucket):
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     project = DgProject(tmp_path / "project")
-    project.company("acme", {"dds": {"bucket": bucket, "prefix": "exports/", "objects": ["GLENTRY"],
-                                     "sensor_interval_seconds": 1},
-                             "api": {"objects": []},  # this test is about the DDS sensor: no API runs competing
-                             "warehouse": {"path": str(tmp_path / "warehouse.duckdb")}})
+    project.company(
+        "acme",
+        {
+            "dds": {"bucket": bucket, "prefix": "exports/", "objects": ["GLENTRY"], "sensor_interval_seconds": 1},
+            "api": {"objects": []},  # this test is about the DDS sensor: no API runs competing
+            "warehouse": {"path": str(tmp_path / "warehouse.duckdb")},
+        },
+    )
     venv_bin = Path(sys.executable).parent
-    env = {**os.environ, "DAGSTER_HOME": str(home), "VIRTUAL_ENV": str(venv_bin.parent),
-           "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "VIRTUAL_ENV": str(venv_bin.parent),
+        "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     command = [str(venv_bin / "dg"), "dev", "-h", "127.0.0.1", "-p", str(free_port())]
     log_path = tmp_path / "dagster_dev.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=project.root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=project.root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     dev = DagsterDev(process, home, tmp_path / "warehouse.duckdb", log_path)
     try:
         dev.wait_for(dev.sensor_ticking, "the DDS sensor's first tick")  # storage is set up before the test opens it
@@ -98,11 +111,15 @@ def dagster_dev(tmp_path, aws_env, bucket):
 
 
 def test_dropped_file_is_materialized_by_the_sensor(dagster_dev, s3, bucket):
-    s3.put_object(Bucket=bucket, Key="exports/GLENTRY.change.2026-11-02T06-00-00Z.csv",
-                  Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2")]))
+    s3.put_object(
+        Bucket=bucket,
+        Key="exports/GLENTRY.change.2026-11-02T06-00-00Z.csv",
+        Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2")]),
+    )
     with dg.DagsterInstance.from_config(str(dagster_dev.home)) as instance:
-        event = dagster_dev.wait_for(lambda: instance.get_latest_materialization_event(ASSET),
-                                     "the GLENTRY materialization")
+        event = dagster_dev.wait_for(
+            lambda: instance.get_latest_materialization_event(ASSET), "the GLENTRY materialization"
+        )
         dagster_run = instance.get_run_by_id(event.run_id)
     assert dagster_run.tags.get("dagster/sensor_name") == SENSOR
     assert event.asset_materialization.metadata["dagster/row_count"].value == 2

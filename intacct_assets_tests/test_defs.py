@@ -39,8 +39,9 @@ def test_runs_execute_their_steps_in_process():
 def test_dg_check_defs_loads_without_warnings():
     venv_bin = Path(sys.executable).parent
     env = {**os.environ, "VIRTUAL_ENV": str(venv_bin.parent), "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run([str(venv_bin / "dg"), "check", "defs"], cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [str(venv_bin / "dg"), "check", "defs"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "All definitions loaded successfully" in output
@@ -64,8 +65,9 @@ def test_the_environment_company_keeps_the_names_deployments_have_cursors_and_ru
     definitions = defs()
     keys = set(definitions.resolve_all_asset_keys())
     assert dg.AssetKey(["intacct", "api", "customer"]) in keys and dg.AssetKey(["intacct", "dds", "glentry"]) in keys
-    assert not [key for key in keys if key.path[0] == "intacct" and key.path[1] not in ("dds", "api", "reverse_sync",
-                                                                                            "doctor")]
+    assert not [
+        key for key in keys if key.path[0] == "intacct" and key.path[1] not in ("dds", "api", "reverse_sync", "doctor")
+    ]
     assert {"dds_ingest_job", "dds_unrecognized_files_job"} <= {job.name for job in definitions.jobs}
     assert {"dds_sensor", "intacct_automation"} <= {sensor.name for sensor in definitions.sensors}
     assert {"intacct", "warehouse", "s3", "dds"} <= set(definitions.resources)

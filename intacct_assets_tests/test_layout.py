@@ -101,10 +101,12 @@ def columns_of(path) -> dict[str, list[str]]:
     """Each table's columns, so rows can be compared after a migration added columns of its own."""
     connection = duckdb.connect(str(path), read_only=True)
     try:
-        rows = connection.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-                                  "JOIN duckdb_tables() USING (database_name, schema_name, table_name) "
-                                  "WHERE table_name <> ? ORDER BY schema_name, table_name, column_index",
-                                  [layout.LAYOUT_TABLE]).fetchall()
+        rows = connection.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+            "JOIN duckdb_tables() USING (database_name, schema_name, table_name) "
+            "WHERE table_name <> ? ORDER BY schema_name, table_name, column_index",
+            [layout.LAYOUT_TABLE],
+        ).fetchall()
     finally:
         connection.close()
     columns: dict[str, list[str]] = {}
@@ -118,9 +120,12 @@ def every_row(path, columns: dict[str, list[str]] | None = None) -> dict[str, li
     columns = columns or columns_of(path)
     connection = duckdb.connect(str(path), read_only=True)
     try:
-        return {table: connection.execute(
-            f"SELECT {', '.join(quote(c) for c in names)} FROM {table} ORDER BY ALL").fetchall()
-            for table, names in columns.items()}
+        return {
+            table: connection.execute(
+                f"SELECT {', '.join(quote(c) for c in names)} FROM {table} ORDER BY ALL"
+            ).fetchall()
+            for table, names in columns.items()
+        }
     finally:
         connection.close()
 
@@ -145,30 +150,45 @@ def test_a_warehouse_of_the_previous_release_keeps_every_row_and_cursor(release_
         assert (state.cursor, state.full_load_after_key) == (datetime(2026, 11, 30, 10), "V-4")
         assert load_reverse_state(connection, "crm")["C-1"].intacct_key == "12"
         assert finished_files(connection, ["GLENTRY.all.2026-11-01T06-00-00Z.csv"]) == {
-            ("GLENTRY.all.2026-11-01T06-00-00Z.csv", "e1")}
+            ("GLENTRY.all.2026-11-01T06-00-00Z.csv", "e1")
+        }
         assert state.refused_fields is None  # the column version 2 added
     assert every_row(release_0, release_columns) == before
     # and the code goes on writing to it: a change file merges into the migrated table
     change = tmp_path / "GLENTRY.change.2026-11-02T06-00-00Z.csv"
-    change.write_bytes(dds_csv(GLENTRY_COLUMNS, [glentry_row("3", "2026-11-02T05:00:00Z", change="create",
-                                                                 read="2026-11-02T06:00:00Z")]))
+    change.write_bytes(
+        dds_csv(
+            GLENTRY_COLUMNS, [glentry_row("3", "2026-11-02T05:00:00Z", change="create", read="2026-11-02T06:00:00Z")]
+        )
+    )
     ingest = DdsIngest(warehouse, s3_client=None, settings=DdsSettings(bucket="local"))
-    outcome = ingest.load_local(load_catalog().get("GLENTRY"),
-                                S3Object(change.name, "e3", change.stat().st_size, datetime(2026, 11, 2)),
-                                FileNameParser().parse(change.name), change)
+    outcome = ingest.load_local(
+        load_catalog().get("GLENTRY"),
+        S3Object(change.name, "e3", change.stat().st_size, datetime(2026, 11, 2)),
+        FileNameParser().parse(change.name),
+        change,
+    )
     assert (outcome.outcome, outcome.counts.inserted) == ("ingested", 1)
     with warehouse.connect() as connection:
         assert run(connection, "SELECT RECORDNO, _intacct_deleted FROM dds.glentry ORDER BY 1") == [
-            ("1", False), ("2", True), ("3", False)]
+            ("1", False),
+            ("2", True),
+            ("3", False),
+        ]
         assert run(connection, "SELECT version FROM intacct_meta.warehouse_layout ORDER BY 1") == [
-            (version,) for version in range(1, LAYOUT_VERSION + 1)]  # every step, each recorded once
+            (version,) for version in range(1, LAYOUT_VERSION + 1)
+        ]  # every step, each recorded once
 
 
 def test_a_new_warehouse_starts_at_the_current_layout(tmp_path):
     with Warehouse(str(tmp_path / "new.duckdb")).connect() as connection:
         assert layout.layout_version(connection) == LAYOUT_VERSION
-        tables = {t for (t,) in run(connection, "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?",
-                                    [layout.META_SCHEMA])}
+        tables = {
+            t
+            for (t,) in run(
+                connection, "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [layout.META_SCHEMA]
+            )
+        }
     assert tables == set(layout.META_TABLES)
 
 
@@ -187,6 +207,7 @@ def test_a_newer_warehouse_is_refused_and_left_alone(release_0):
 
 def test_a_failed_migration_leaves_the_file_as_it_was(release_0, monkeypatch):
     """All steps run in one transaction: a step that fails (here a next step) undoes the ones before it."""
+
     def broken_step(connection):
         connection.execute("ALTER TABLE intacct_meta.dds_files ADD COLUMN batches INTEGER")
         raise RuntimeError("step failed")

@@ -32,8 +32,15 @@ DEMO_KNOBS = Knobs(background_edit_rate=0.2)  # as ./dev starts it
 def materialize(sandbox: Sandbox, warehouse: Path, extra_env: dict[str, str]) -> None:
     env = {**os.environ, **sandbox.env, "INTACCT_DUCKDB_PATH": str(warehouse), **extra_env}
     env.pop("DAGSTER_HOME", None)  # an ephemeral instance: no run history to mix with
-    command = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "--select", "group:api",
-               "-m", "intacct_assets.definitions"]
+    command = [
+        str(Path(sys.executable).parent / "dagster"),
+        "asset",
+        "materialize",
+        "--select",
+        "group:api",
+        "-m",
+        "intacct_assets.definitions",
+    ]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"`{' '.join(command)}` failed:\n{done.stderr[-4000:]}")
@@ -44,15 +51,20 @@ def differences(recorded: Path, replayed: Path) -> dict[str, tuple[int, int, int
     with duckdb.connect() as connection:
         connection.execute(f"ATTACH '{recorded}' AS recorded (READ_ONLY)")
         connection.execute(f"ATTACH '{replayed}' AS replayed (READ_ONLY)")
-        tables = [t for (t,) in connection.execute(
-            "SELECT DISTINCT table_name FROM duckdb_tables() WHERE schema_name = 'api' ORDER BY 1").fetchall()]
+        tables = [
+            t
+            for (t,) in connection.execute(
+                "SELECT DISTINCT table_name FROM duckdb_tables() WHERE schema_name = 'api' ORDER BY 1"
+            ).fetchall()
+        ]
         found = {}
         for table in tables:
             a = f'SELECT * EXCLUDE (_intacct_synced_at) FROM recorded.api."{table}"'
             b = f'SELECT * EXCLUDE (_intacct_synced_at) FROM replayed.api."{table}"'
             found[table] = connection.execute(
                 f"SELECT (SELECT count(*) FROM ({a})), (SELECT count(*) FROM ({b})), "
-                f"(SELECT count(*) FROM ({a} EXCEPT ALL {b})) + (SELECT count(*) FROM ({b} EXCEPT ALL {a}))").fetchone()
+                f"(SELECT count(*) FROM ({a} EXCEPT ALL {b})) + (SELECT count(*) FROM ({b} EXCEPT ALL {a}))"
+            ).fetchone()
     return found
 
 
@@ -73,11 +85,15 @@ def main() -> int:
             materialize(replay, replayed, {})
             report = replay.replay.report()
         found = differences(recorded, replayed)
-    print(f"replayed: {report['served']} of {report['exchanges']} recorded exchanges served, "
-          f"{len(report['unused'])} unused, {len(report['unmatched'])} requests not in the capture")
+    print(
+        f"replayed: {report['served']} of {report['exchanges']} recorded exchanges served, "
+        f"{len(report['unused'])} unused, {len(report['unmatched'])} requests not in the capture"
+    )
     for table, (rows, replayed_rows, differing) in found.items():
-        print(f"  api.{table:<20} {rows:>6} rows recorded, {replayed_rows:>6} replayed: "
-              + ("identical" if not differing and rows == replayed_rows else f"{differing} rows differ"))
+        print(
+            f"  api.{table:<20} {rows:>6} rows recorded, {replayed_rows:>6} replayed: "
+            + ("identical" if not differing and rows == replayed_rows else f"{differing} rows differ")
+        )
     same = all(not differing for *_, differing in found.values()) and not report["unmatched"]
     print("the same assets materialized from the capture" if same and found else "the replay differs")
     print(f"browse it: ./dev --replay {args.capture}")

@@ -38,19 +38,35 @@ class AuditTrail:
     base: Filter
 
     @classmethod
-    def of(cls, client: IntacctClient, target: SyncTarget, entity: str | None, page_size: int,
-           modes: tuple[str, ...]) -> AuditTrail:
+    def of(
+        cls, client: IntacctClient, target: SyncTarget, entity: str | None, page_size: int, modes: tuple[str, ...]
+    ) -> AuditTrail:
         """``modes``: the events wanted, ``C`` (created) and/or ``D`` (deleted)."""
         if target.rest:
             source = RestSource(client, REST_AUDIT, entity, page_size)
             actions = [_REST_ACTIONS[m] for m in modes]
-            return cls(source, REST_FIELDS,
-                       all_of(Compare("eq", "changeDetails.objectName", target.rest),
-                              Compare("in", "changeSource.actionPerformed", actions)))
-        source = XmlSource(client, "AUDITHISTORY", entity, page_size, key=("ID",), modified="ACCESSTIME",
-                           declared={"ACCESSTIME": "timestamp"})
-        return cls(source, XML_FIELDS,
-                   all_of(Compare("eq", "OBJECTTYPE", target.object.lower()), Compare("in", "ACCESSMODE", list(modes))))
+            return cls(
+                source,
+                REST_FIELDS,
+                all_of(
+                    Compare("eq", "changeDetails.objectName", target.rest),
+                    Compare("in", "changeSource.actionPerformed", actions),
+                ),
+            )
+        source = XmlSource(
+            client,
+            "AUDITHISTORY",
+            entity,
+            page_size,
+            key=("ID",),
+            modified="ACCESSTIME",
+            declared={"ACCESSTIME": "timestamp"},
+        )
+        return cls(
+            source,
+            XML_FIELDS,
+            all_of(Compare("eq", "OBJECTTYPE", target.object.lower()), Compare("in", "ACCESSMODE", list(modes))),
+        )
 
     @property
     def order(self) -> tuple[str, str]:

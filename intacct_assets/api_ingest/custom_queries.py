@@ -59,12 +59,21 @@ class CustomQuery:
     def target(self) -> SyncTarget:
         parsed, key = self.parsed, self.spec.key.upper()
         return SyncTarget(
-            name=self.name, object=parsed.object, rest=None, key=(key,), modified=None, deletes="off",
-            cadence=self.spec.cadence, declared=self.declared,
-            custom=CustomRead(fields=tuple(dict.fromkeys((key, *parsed.fields))) if parsed.fields else (),
-                              filter=parsed.filter,
-                              sql=" ".join(self.spec.sql.split())),
-            entities=tuple(self.spec.entities) if self.spec.entities is not None else None)
+            name=self.name,
+            object=parsed.object,
+            rest=None,
+            key=(key,),
+            modified=None,
+            deletes="off",
+            cadence=self.spec.cadence,
+            declared=self.declared,
+            custom=CustomRead(
+                fields=tuple(dict.fromkeys((key, *parsed.fields))) if parsed.fields else (),
+                filter=parsed.filter,
+                sql=" ".join(self.spec.sql.split()),
+            ),
+            entities=tuple(self.spec.entities) if self.spec.entities is not None else None,
+        )
 
 
 def load_custom_queries(path: str, catalog: Catalog) -> list[CustomQuery]:

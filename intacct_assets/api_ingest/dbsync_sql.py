@@ -29,8 +29,16 @@ MAX_IN_VALUES = 1000
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,79}$")
 _COMPARISONS = {exp.EQ: "eq", exp.NEQ: "ne", exp.LT: "lt", exp.LTE: "lte", exp.GT: "gt", exp.GTE: "gte"}
 _MIRRORED = {"eq": "eq", "ne": "ne", "lt": "gt", "lte": "gte", "gt": "lt", "gte": "lte"}
-_NEGATED = {"eq": "ne", "ne": "eq", "in": "notin", "notin": "in", "like": "notlike", "notlike": "like",
-            "isnull": "isnotnull", "isnotnull": "isnull"}
+_NEGATED = {
+    "eq": "ne",
+    "ne": "eq",
+    "in": "notin",
+    "notin": "in",
+    "like": "notlike",
+    "notlike": "like",
+    "isnull": "isnotnull",
+    "isnotnull": "isnull",
+}
 _SELECT_PARTS = {"expressions", "from", "from_", "where", "order"}
 
 
@@ -66,16 +74,19 @@ def parse(sql: str) -> ParsedQuery:
         raise QuerySyntaxError(f"only SELECT is supported, not {select.key.upper()}")
     extra = [name for name, value in select.args.items() if value and name not in _SELECT_PARTS]
     if extra:
-        raise QuerySyntaxError(f"{', '.join(sorted(p.upper() for p in extra))} is not supported "
-                               "(only SELECT fields FROM object [WHERE …] [ORDER BY …])")
+        raise QuerySyntaxError(
+            f"{', '.join(sorted(p.upper() for p in extra))} is not supported "
+            "(only SELECT fields FROM object [WHERE …] [ORDER BY …])"
+        )
     obj = _object(select)
     where = select.args.get("where")
     return ParsedQuery(
         object=obj,
         fields=_fields(select, obj),
         filter=_condition(where.this, obj, 0) if where is not None else None,
-        order_by=tuple(_order(item, obj) for item in (select.args.get("order").expressions
-                                                      if select.args.get("order") else [])),
+        order_by=tuple(
+            _order(item, obj) for item in (select.args.get("order").expressions if select.args.get("order") else [])
+        ),
     )
 
 
@@ -209,8 +220,10 @@ def _negate(condition: Filter, node: exp.Expression) -> Filter:
     if isinstance(condition, Compare):
         opposite = _NEGATED.get(condition.op)
         if opposite is None:
-            raise QuerySyntaxError(f"{node.sql()}: NOT before {condition.op.upper()} is not supported; "
-                                   "write the opposite comparison instead")
+            raise QuerySyntaxError(
+                f"{node.sql()}: NOT before {condition.op.upper()} is not supported; "
+                "write the opposite comparison instead"
+            )
         return Compare(opposite, condition.field, condition.value)
     negated = [_negate(item, node) for item in condition.items]
     return any_of(*negated) if condition.op == "and" else all_of(*negated)

@@ -62,7 +62,8 @@ class DeleteDetection:
                     raise IntacctConfigError(
                         f"{self.target.name}: the audit trail ({trail}) is not readable by this user ({error}); "
                         "grant it (View permission for custom reports), or set INTACCT_API_DELETES=reconcile (or the "
-                        "catalog's deletes: reconcile)") from error
+                        "catalog's deletes: reconcile)"
+                    ) from error
                 self.report.warnings.append(f"{trail} is not readable: deletions come from key reconciliation")
                 method = "reconcile"
             else:
@@ -105,8 +106,9 @@ class DeleteDetection:
         """Which of these record keys Intacct still has (one query per 1,000)."""
         size, kept = min(REFETCH_CHUNK, self.source.page_limit), []
         for start in range(0, len(keys), size):
-            page = self.source.fetch(self._request((self.key,), Compare("in", self.key, keys[start:start + size]),
-                                                   (self.key,), size=size))
+            page = self.source.fetch(
+                self._request((self.key,), Compare("in", self.key, keys[start : start + size]), (self.key,), size=size)
+            )
             self.report.pages += 1
             kept.extend(page.frame[self.key].to_list())
         return kept
@@ -128,17 +130,28 @@ class DeleteDetection:
             self.report.pages += 1
             if probe.frame.height:
                 bounds = Compare("lte", self.key, probe.frame[self.key][0])
-                frames = [e.frame for e in self._page("count", Scan(fields, bounds, (self.key,)), probe.total,
-                                                      last=self._last_page(probe, None, fields)) if isinstance(e, Rows)]
-        scanned = (pl.concat(frames) if frames else pl.DataFrame(schema={f: pl.String for f in fields})) \
-            .rename({self.key: "key", **({modified: "modified"} if modified else {})})
+                frames = [
+                    e.frame
+                    for e in self._page(
+                        "count",
+                        Scan(fields, bounds, (self.key,)),
+                        probe.total,
+                        last=self._last_page(probe, None, fields),
+                    )
+                    if isinstance(e, Rows)
+                ]
+        scanned = (pl.concat(frames) if frames else pl.DataFrame(schema={f: pl.String for f in fields})).rename(
+            {self.key: "key", **({modified: "modified"} if modified else {})}
+        )
         found: dict[str, object] = {}
 
         def compare(connection) -> None:
-            result = reconcile(connection, self.table, self.tag, schema.column_name(self.key), modified, scanned,
-                               started)
-            self.writer.counts += tombstone_absent(connection, self.table, self.tag, schema.column_name(self.key),
-                                                   result.absent)
+            result = reconcile(
+                connection, self.table, self.tag, schema.column_name(self.key), modified, scanned, started
+            )
+            self.writer.counts += tombstone_absent(
+                connection, self.table, self.tag, schema.column_name(self.key), result.absent
+            )
             found.update(absent=result.absent.height, refetch=result.refetch)
 
         self.writer.flush(compare)
@@ -151,9 +164,10 @@ class DeleteDetection:
         fields = tuple(f.source for f in self.fields)
         size = min(REFETCH_CHUNK, self.source.page_limit)
         for start in range(0, len(values), size):
-            chunk = values[start:start + size]
-            page = self.source.fetch(self._request(fields, Compare("in", field or self.key, chunk), (self.key,),
-                                                   size=size))
+            chunk = values[start : start + size]
+            page = self.source.fetch(
+                self._request(fields, Compare("in", field or self.key, chunk), (self.key,), size=size)
+            )
             self.report.pages += 1
             self.report.refetched += page.frame.height
             self._add(page.frame)
@@ -165,8 +179,9 @@ class DeleteDetection:
 
         def tombstone(connection) -> None:
             result = reconcile(connection, self.table, self.tag, schema.column_name(self.key), None, keys, started)
-            self.writer.counts += tombstone_absent(connection, self.table, self.tag, schema.column_name(self.key),
-                                                   result.absent)
+            self.writer.counts += tombstone_absent(
+                connection, self.table, self.tag, schema.column_name(self.key), result.absent
+            )
             self.report.delete_events += result.absent.height
 
         self.report.deletes = "snapshot"

@@ -32,8 +32,13 @@ class Reconciliation:
 
 
 def _table_exists(connection: duckdb.DuckDBPyConnection, target: TargetTable) -> bool:
-    return bool(run(connection, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
-                                "table_name = ?", [target.schema, target.name])[0][0])
+    return bool(
+        run(
+            connection,
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [target.schema, target.name],
+        )[0][0]
+    )
 
 
 @dataclass
@@ -43,8 +48,9 @@ class AuditMatch:
     uncertain: pl.DataFrame  # key, at: live rows a bare number may name, to be confirmed gone by asking Intacct
 
 
-def apply_audit_deletions(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,
-                          name: str, events: pl.DataFrame) -> AuditMatch:
+def apply_audit_deletions(
+    connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str, name: str, events: pl.DataFrame
+) -> AuditMatch:
     """Tombstone the live rows named by delete events (``OBJECTKEY``, ``ACCESSTIME`` text).
 
     ``OBJECTKEY`` is the object's unique name field (column ``name``: CUSTOMERID, the REST ``id``…; the
@@ -57,53 +63,80 @@ def apply_audit_deletions(connection: duckdb.DuckDBPyConnection, target: TargetT
     empty = pl.DataFrame(schema={"key": pl.String, "at": pl.Datetime("us")})
     if events.is_empty() or not _table_exists(connection, target):
         return AuditMatch(MergeCounts(), events.height, empty)
-    deleted = events.select(pl.col("OBJECTKEY").alias("object_key"), timestamp(pl.col("ACCESSTIME")).alias("at")) \
-        .group_by("object_key").agg(pl.col("at").max()) \
-        .with_columns(pl.col("object_key").str.extract(_NUMBERED_KEY).alias("numbered"),
-                      pl.col("object_key").str.contains(r"^\d+$").alias("bare"))
+    deleted = (
+        events.select(pl.col("OBJECTKEY").alias("object_key"), timestamp(pl.col("ACCESSTIME")).alias("at"))
+        .group_by("object_key")
+        .agg(pl.col("at").max())
+        .with_columns(
+            pl.col("object_key").str.extract(_NUMBERED_KEY).alias("numbered"),
+            pl.col("object_key").str.contains(r"^\d+$").alias("bare"),
+        )
+    )
     if name not in _columns(connection, target):
         name = key  # a catalog naming a field the object does not have: its key
     certain = f"(NOT d.bare AND d.numbered IS NULL AND t.{quote(name)} = d.object_key OR t.{quote(key)} = d.numbered)"
     maybe = f"(d.bare AND (t.{quote(name)} = d.object_key OR t.{quote(key)} = d.object_key))"
     live = f"t.{ENTITY_COLUMN} = $entity AND NOT t.{DELETED}"
     with registered(connection, "_intacct_deleted_keys", deleted):
-        matched, uncertain = (_frame(connection, f"""
+        matched, uncertain = (
+            _frame(
+                connection,
+                f"""
             SELECT DISTINCT t.{quote(key)} AS key, d.at
-            FROM {target.qualified} t JOIN _intacct_deleted_keys d ON {condition} WHERE {live}""", {"entity": entity})
-            for condition in (certain, maybe))
-        unmatched = run(connection, f"""
+            FROM {target.qualified} t JOIN _intacct_deleted_keys d ON {condition} WHERE {live}""",
+                {"entity": entity},
+            )
+            for condition in (certain, maybe)
+        )
+        unmatched = run(
+            connection,
+            f"""
             SELECT count(*) FROM _intacct_deleted_keys d WHERE NOT EXISTS (SELECT 1 FROM {target.qualified} t
-                WHERE t.{ENTITY_COLUMN} = $entity AND ({certain} OR {maybe}))""", {"entity": entity})[0][0]
-    return AuditMatch(tombstone_deleted(connection, target, entity, key, matched), unmatched,
-                      uncertain if uncertain.height else empty)
+                WHERE t.{ENTITY_COLUMN} = $entity AND ({certain} OR {maybe}))""",
+            {"entity": entity},
+        )[0][0]
+    return AuditMatch(
+        tombstone_deleted(connection, target, entity, key, matched), unmatched, uncertain if uncertain.height else empty
+    )
 
 
-def unseen_creations(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,
-                     name: str, events: pl.DataFrame) -> tuple[list[str], list[str]]:
+def unseen_creations(
+    connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str, name: str, events: pl.DataFrame
+) -> tuple[list[str], list[str]]:
     """Records created (``OBJECTKEY`` text of creation events) that the table has no row for, as (names,
     record keys) to read: ``<number>--<suffix>`` by record key, a bare number both ways (reading is harmless),
     anything else by the unique name field."""
-    created = events.select(pl.col("OBJECTKEY").alias("object_key")).unique() \
-        .with_columns(pl.col("object_key").str.extract(_NUMBERED_KEY).alias("numbered"),
-                      pl.col("object_key").str.contains(r"^\d+$").alias("bare"))
+    created = (
+        events.select(pl.col("OBJECTKEY").alias("object_key"))
+        .unique()
+        .with_columns(
+            pl.col("object_key").str.extract(_NUMBERED_KEY).alias("numbered"),
+            pl.col("object_key").str.contains(r"^\d+$").alias("bare"),
+        )
+    )
     if created.is_empty():
         return [], []
     if _table_exists(connection, target):
         if name not in _columns(connection, target):
             name = key
         with registered(connection, "_intacct_created_keys", created):
-            created = _frame(connection, f"""
+            created = _frame(
+                connection,
+                f"""
                 SELECT d.* FROM _intacct_created_keys d WHERE NOT EXISTS (
                     SELECT 1 FROM {target.qualified} t WHERE t.{ENTITY_COLUMN} = $entity AND
                     (d.numbered IS NULL AND t.{quote(name)} = d.object_key OR t.{quote(key)} = d.numbered
-                     OR d.bare AND t.{quote(key)} = d.object_key))""", {"entity": entity})
+                     OR d.bare AND t.{quote(key)} = d.object_key))""",
+                {"entity": entity},
+            )
     named = created.filter(pl.col("numbered").is_null())["object_key"].to_list()
     numbered = created.filter(pl.col("bare"))["object_key"].to_list() + created["numbered"].drop_nulls().to_list()
     return named, numbered
 
 
-def tombstone_deleted(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,
-                      deleted: pl.DataFrame) -> MergeCounts:
+def tombstone_deleted(
+    connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str, deleted: pl.DataFrame
+) -> MergeCounts:
     """Tombstones for rows (``key``, ``at``: when Intacct deleted them)."""
     if deleted.is_empty():
         return MergeCounts()
@@ -111,29 +144,48 @@ def tombstone_deleted(connection: duckdb.DuckDBPyConnection, target: TargetTable
     return merge_batch(connection, target, batch, API_ORIGIN, utc_now())
 
 
-def reconcile(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,
-              modified: str | None, scanned: pl.DataFrame, scan_started: datetime) -> Reconciliation:
+def reconcile(
+    connection: duckdb.DuckDBPyConnection,
+    target: TargetTable,
+    entity: str,
+    key: str,
+    modified: str | None,
+    scanned: pl.DataFrame,
+    scan_started: datetime,
+) -> Reconciliation:
     """Compare a complete key scan (``key`` and optional ``modified`` text) with the table."""
     if not _table_exists(connection, target):
         return Reconciliation(pl.DataFrame(), scanned["key"].to_list())
-    frame = scanned.select(pl.col("key"), timestamp(pl.col("modified")).alias("modified") if modified
-                           else pl.lit(None, pl.Datetime("us")).alias("modified"))
+    frame = scanned.select(
+        pl.col("key"),
+        timestamp(pl.col("modified")).alias("modified")
+        if modified
+        else pl.lit(None, pl.Datetime("us")).alias("modified"),
+    )
     with registered(connection, "_intacct_scan", frame):
-        absent = _frame(connection, f"""
+        absent = _frame(
+            connection,
+            f"""
             SELECT t.{quote(key)} AS key, struct_extract(t.{VERSION}, 'modified') AS modified, ?::TIMESTAMP AS read
             FROM {target.qualified} t ANTI JOIN _intacct_scan s ON t.{quote(key)} = s.key
             WHERE t.{ENTITY_COLUMN} = ? AND NOT t.{DELETED} AND t.{SYNCED_AT} < ?""",
-            [scan_started, entity, scan_started])
-        stale = run(connection, f"""
+            [scan_started, entity, scan_started],
+        )
+        stale = run(
+            connection,
+            f"""
             SELECT s.key FROM _intacct_scan s
             LEFT JOIN {target.qualified} t ON t.{quote(key)} = s.key AND t.{ENTITY_COLUMN} = ?
             WHERE t.{quote(key)} IS NULL OR t.{DELETED}
-               OR s.modified > struct_extract(t.{VERSION}, 'modified')""", [entity])
+               OR s.modified > struct_extract(t.{VERSION}, 'modified')""",
+            [entity],
+        )
     return Reconciliation(absent, [row[0] for row in stale])
 
 
-def tombstone_absent(connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str,
-                     absent: pl.DataFrame) -> MergeCounts:
+def tombstone_absent(
+    connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str, absent: pl.DataFrame
+) -> MergeCounts:
     if absent.is_empty():
         return MergeCounts()
     batch = tombstones(absent.rename({"key": key}), key, entity, pl.col("modified"), pl.col("read"))
@@ -146,5 +198,11 @@ def _frame(connection: duckdb.DuckDBPyConnection, sql: str, params: list) -> pl.
 
 
 def _columns(connection: duckdb.DuckDBPyConnection, target: TargetTable) -> set[str]:
-    return {name for (name,) in run(connection, "SELECT column_name FROM information_schema.columns WHERE "
-                                                "table_schema = ? AND table_name = ?", [target.schema, target.name])}
+    return {
+        name
+        for (name,) in run(
+            connection,
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [target.schema, target.name],
+        )
+    }

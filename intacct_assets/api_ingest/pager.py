@@ -120,8 +120,9 @@ class Pager:
         end = total - self.size if last else total
         return [(start, min(self.size, end - start + 1)) for start in range(1, end + 1, self.size)] or [(1, self.size)]
 
-    def _run(self, pool: ThreadPoolExecutor, requests: list[tuple[int, int]], first: Page | None,
-             last: Future | None) -> Iterator[Rows | Verified]:
+    def _run(
+        self, pool: ThreadPoolExecutor, requests: list[tuple[int, int]], first: Page | None, last: Future | None
+    ) -> Iterator[Rows | Verified]:
         pages: dict[int, Page] = {}
         held: dict[int, pl.DataFrame] = {}  # overlap mode: a page's first row, until its boundary is checked
         queue = deque(range(1, len(requests)))
@@ -191,8 +192,9 @@ class Pager:
         if frame.height:
             yield Rows(frame)
 
-    def _check_boundary(self, previous: Page, page: Page, first_row: pl.DataFrame | None,
-                        previous_full: bool) -> Iterator[Rows]:
+    def _check_boundary(
+        self, previous: Page, page: Page, first_row: pl.DataFrame | None, previous_full: bool
+    ) -> Iterator[Rows]:
         order = self.scan.order
         last, head = previous.row(-1, order), page.row(0, order)
         if self.mode == "count":  # a short page with an unchanged total lost rows somewhere: re-read by key
@@ -214,8 +216,9 @@ class Pager:
         self.scan.stats.repairs += 1
         order, last = self.scan.order, None
         while True:
-            bounds = all_of(_beyond(order, after, "gt") if after else None,
-                            _beyond(order, before, "lt") if before else None)
+            bounds = all_of(
+                _beyond(order, after, "gt") if after else None, _beyond(order, before, "lt") if before else None
+            )
             page = self.fetch(self.request(1, extra=bounds))
             self.scan.stats.rows += page.frame.height
             if page.frame.height:

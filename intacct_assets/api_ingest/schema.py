@@ -16,9 +16,17 @@ import json
 from dataclasses import asdict, dataclass
 
 ENTITY_COLUMN = "intacct_entity"  # the entity context a row was read in ("" = top level / default)
-_XML_TYPES = {"INTEGER": "integer", "DECIMAL": "decimal", "CURRENCY": "decimal", "PERCENT": "decimal",
-              "NUMBER": "decimal", "DATE": "date", "TIMESTAMP": "timestamp", "DATETIME": "timestamp",
-              "BOOLEAN": "boolean"}
+_XML_TYPES = {
+    "INTEGER": "integer",
+    "DECIMAL": "decimal",
+    "CURRENCY": "decimal",
+    "PERCENT": "decimal",
+    "NUMBER": "decimal",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "DATETIME": "timestamp",
+    "BOOLEAN": "boolean",
+}
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,11 @@ def xml_fields(lookup: list[dict], declared: dict[str, str], key_fields: tuple[s
         name = (field.get("ID") or "").strip()
         if not name:
             continue
-        kind = "string" if name in key_fields else declared.get(name) or _XML_TYPES.get(
-            (field.get("DATATYPE") or "").upper(), "string")
+        kind = (
+            "string"
+            if name in key_fields
+            else declared.get(name) or _XML_TYPES.get((field.get("DATATYPE") or "").upper(), "string")
+        )
         specs.append(FieldSpec(name, column_name(name), kind))
     return specs
 

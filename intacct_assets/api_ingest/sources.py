@@ -65,8 +65,13 @@ class RefusedFields:
 
     def refuse(self, name: str | None, request: PageRequest, sent: tuple[str, ...]) -> bool:
         """True when ``name`` can be dropped from the request (then it is, for good)."""
-        if self.fixed or not name or name not in sent or name in request.order \
-                or name in _filter_fields(request.filter):
+        if (
+            self.fixed
+            or not name
+            or name not in sent
+            or name in request.order
+            or name in _filter_fields(request.filter)
+        ):
             return False
         with self._lock:
             self.names.add(name)
@@ -76,8 +81,16 @@ class RefusedFields:
 class RestSource:
     """An object of the REST query service (``accounts-receivable/customer``)."""
 
-    def __init__(self, client: IntacctClient, object_name: str, entity: str | None, page_size: int, *,
-                 include_private: bool = False, refused: RefusedFields | None = None) -> None:
+    def __init__(
+        self,
+        client: IntacctClient,
+        object_name: str,
+        entity: str | None,
+        page_size: int,
+        *,
+        include_private: bool = False,
+        refused: RefusedFields | None = None,
+    ) -> None:
         self.client, self.object_name, self.entity = client, object_name, entity
         self.page_limit = min(page_size, MAX_QUERY_SIZE)
         self.key = ("key",)
@@ -90,8 +103,9 @@ class RestSource:
         try:
             return rest_fields(model, self.key)
         except (AttributeError, TypeError):  # a group, reference or field that is not an object
-            raise UnexpectedAnswerError(f"the model of {self.object_name} has an unexpected shape: "
-                                        f"{json.dumps(model)[:200]}") from None
+            raise UnexpectedAnswerError(
+                f"the model of {self.object_name} has an unexpected shape: {json.dumps(model)[:200]}"
+            ) from None
 
     def fetch(self, request: PageRequest, answered: Callable[[], None] | None = None) -> Page:
         """``answered``: called once the server has answered (before the page is read and decoded)."""
@@ -101,9 +115,18 @@ class RestSource:
             fields = self.refused.kept(request)
             try:
                 page = self.client.rest.query(
-                    Query(self.object_name, fields, filter=request.filter, order_by=order, start=request.start,
-                          size=request.size, include_private=self.include_private or None),
-                    entity=self.entity, answered=answered)
+                    Query(
+                        self.object_name,
+                        fields,
+                        filter=request.filter,
+                        order_by=order,
+                        start=request.start,
+                        size=request.size,
+                        include_private=self.include_private or None,
+                    ),
+                    entity=self.entity,
+                    answered=answered,
+                )
             except IntacctApiError as error:
                 if self.refused.refuse(error.unqueryable_field, request, fields):
                     continue
@@ -121,10 +144,21 @@ class RestSource:
 class XmlSource:
     """An object of the XML gateway: ``query`` pages (offset), or a ``readByQuery`` result set."""
 
-    def __init__(self, client: IntacctClient, object_name: str, entity: str | None, page_size: int, *,
-                 key: tuple[str, ...], modified: str | None, declared: dict[str, str], function: str = "query",
-                 base_filter: Filter | None = None, include_private: bool = False,
-                 refused: RefusedFields | None = None) -> None:
+    def __init__(
+        self,
+        client: IntacctClient,
+        object_name: str,
+        entity: str | None,
+        page_size: int,
+        *,
+        key: tuple[str, ...],
+        modified: str | None,
+        declared: dict[str, str],
+        function: str = "query",
+        base_filter: Filter | None = None,
+        include_private: bool = False,
+        refused: RefusedFields | None = None,
+    ) -> None:
         self.client, self.object_name, self.entity = client, object_name, entity
         self.page_limit = min(page_size, MAX_QUERY_PAGE)
         self.key, self.modified, self.declared, self.function = key, modified, declared, function
@@ -148,10 +182,15 @@ class XmlSource:
             fields = self.refused.kept(request)
             try:
                 result = self.client.xml.query(
-                    self.object_name, fields, filter=all_of(self.base_filter, dates.wire(request.filter, self.types)),
+                    self.object_name,
+                    fields,
+                    filter=all_of(self.base_filter, dates.wire(request.filter, self.types)),
                     order_by=[(f, "desc" if request.descending else "asc") for f in request.order],
-                    offset=request.start - 1, pagesize=request.size, entity=self.entity,
-                    show_private=self.include_private)
+                    offset=request.start - 1,
+                    pagesize=request.size,
+                    entity=self.entity,
+                    show_private=self.include_private,
+                )
             except IntacctXmlError as error:
                 if self.refused.refuse(error.named_field(fields), request, fields):
                     continue
@@ -164,8 +203,9 @@ class XmlSource:
         """Pages of a ``readByQuery`` result set (a server-side cursor: consistent, but unordered)."""
         dates = self.client.xml.user_dates()
         where = to_read_by_query(all_of(self.base_filter, dates.wire(filter, self.types)))
-        for page in self.client.xml.read_by_query(self.object_name, fields=",".join(fields), where=where,
-                                                  pagesize=MAX_READ_BY_QUERY_PAGE, entity=self.entity):
+        for page in self.client.xml.read_by_query(
+            self.object_name, fields=",".join(fields), where=where, pagesize=MAX_READ_BY_QUERY_PAGE, entity=self.entity
+        ):
             yield Page(dates.canonical(_frame(page.records, fields), self.types), page.total)
 
     @staticmethod
@@ -193,8 +233,10 @@ def _decode_rest(body: bytes, fields: tuple[str, ...]) -> Page:
     """
     schema = {f: pl.String for f in fields}
     try:
-        decoded = pl.read_json(io.BytesIO(body), schema={
-            "ia::result": pl.List(pl.Struct(schema)), "ia::meta": pl.Struct({"totalCount": pl.Int64})})
+        decoded = pl.read_json(
+            io.BytesIO(body),
+            schema={"ia::result": pl.List(pl.Struct(schema)), "ia::meta": pl.Struct({"totalCount": pl.Int64})},
+        )
     except pl.exceptions.PolarsError:
         return _decode_rest_slowly(body, fields)
     total = decoded["ia::meta"].struct.field("totalCount")[0] if decoded.height == 1 else None
@@ -214,8 +256,11 @@ def _decode_rest_slowly(body: bytes, fields: tuple[str, ...]) -> Page:
     records = payload.get("ia::result") if isinstance(payload, dict) else None
     meta = payload.get("ia::meta") if isinstance(payload, dict) else None
     total = meta.get("totalCount") if isinstance(meta, dict) else None
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records) or \
-            not (isinstance(total, int) and not isinstance(total, bool) and total >= 0):
+    if (
+        not isinstance(records, list)
+        or not all(isinstance(r, dict) for r in records)
+        or not (isinstance(total, int) and not isinstance(total, bool) and total >= 0)
+    ):
         raise UnexpectedAnswerError("a query answer without its ia::result list of records or ia::meta.totalCount")
     return Page(_frame([{f: _text(record.get(f)) for f in fields} for record in records], fields), total)
 
@@ -233,5 +278,8 @@ def _text(value: object) -> str | None:
 
 def _frame(records: list[dict], fields: tuple[str, ...]) -> pl.DataFrame:
     schema = {f: pl.String for f in fields}
-    return pl.from_dicts([{f: record.get(f) for f in fields} for record in records], schema=schema) if records \
+    return (
+        pl.from_dicts([{f: record.get(f) for f in fields} for record in records], schema=schema)
+        if records
         else pl.DataFrame(schema=schema)
+    )

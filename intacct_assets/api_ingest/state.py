@@ -16,8 +16,21 @@ from intacct_assets.intacct.calllog import ApiCall, CallLog
 from intacct_assets.warehouse.connection import registered, run
 from intacct_assets.warehouse.layout import META_SCHEMA
 
-CALL_COLUMNS = ("started_at", "face", "method", "path", "operation", "entity", "status", "duration_ms", "attempt",
-                "transactions", "outcome", "error", "excerpt")
+CALL_COLUMNS = (
+    "started_at",
+    "face",
+    "method",
+    "path",
+    "operation",
+    "entity",
+    "status",
+    "duration_ms",
+    "attempt",
+    "transactions",
+    "outcome",
+    "error",
+    "excerpt",
+)
 
 
 @dataclass
@@ -51,32 +64,43 @@ class SyncState:
 
 def load_state(connection: duckdb.DuckDBPyConnection, asset: str, entity: str) -> SyncState:
     names = [f.name for f in fields(SyncState)]
-    rows = run(connection, f"SELECT {', '.join(names)} FROM {META_SCHEMA}.api_sync_state "
-                           "WHERE asset = ? AND entity = ?", [asset, entity])
+    rows = run(
+        connection,
+        f"SELECT {', '.join(names)} FROM {META_SCHEMA}.api_sync_state WHERE asset = ? AND entity = ?",
+        [asset, entity],
+    )
     return SyncState(**dict(zip(names, rows[0], strict=True))) if rows else SyncState(asset, entity)
 
 
 def save_state(connection: duckdb.DuckDBPyConnection, state: SyncState) -> None:
     row = asdict(state)
-    run(connection, f"DELETE FROM {META_SCHEMA}.api_sync_state WHERE asset = ? AND entity = ?",
-        [state.asset, state.entity])
-    run(connection, f"INSERT INTO {META_SCHEMA}.api_sync_state ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-        list(row.values()))
+    run(
+        connection,
+        f"DELETE FROM {META_SCHEMA}.api_sync_state WHERE asset = ? AND entity = ?",
+        [state.asset, state.entity],
+    )
+    run(
+        connection,
+        f"INSERT INTO {META_SCHEMA}.api_sync_state ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
 
 
-def record_calls(connection: duckdb.DuckDBPyConnection, calls: list[ApiCall], run_id: str | None,
-                 asset: str) -> None:
+def record_calls(connection: duckdb.DuckDBPyConnection, calls: list[ApiCall], run_id: str | None, asset: str) -> None:
     """One INSERT of a frame (``executemany`` binds row by row: ~15 ms for a full load's 50 calls)."""
     if not calls:
         return
-    rows = pl.DataFrame({
-        "run_id": [run_id] * len(calls), "asset": [asset] * len(calls),
-        **{name: [getattr(c, name) for c in calls] for name in CALL_COLUMNS},
-    }, schema_overrides={"run_id": pl.String, "status": pl.Int32, "duration_ms": pl.Float64})
+    rows = pl.DataFrame(
+        {
+            "run_id": [run_id] * len(calls),
+            "asset": [asset] * len(calls),
+            **{name: [getattr(c, name) for c in calls] for name in CALL_COLUMNS},
+        },
+        schema_overrides={"run_id": pl.String, "status": pl.Int32, "duration_ms": pl.Float64},
+    )
     rows = rows.with_columns(pl.col("started_at").dt.replace_time_zone(None))
     with registered(connection, "_intacct_calls", rows):
         run(connection, f"INSERT INTO {META_SCHEMA}.api_calls BY NAME SELECT * FROM _intacct_calls")
-
 
 
 class CallRecorder:

@@ -47,8 +47,9 @@ from intacct_assets.warehouse.sql import table_name
 class ApiIngestion:
     """Syncs targets with one client into one warehouse; every call is logged in ``intacct_meta.api_calls``."""
 
-    def __init__(self, client: IntacctClient, warehouse: Warehouse, settings: ApiSettings,
-                 run_id: str | None = None) -> None:
+    def __init__(
+        self, client: IntacctClient, warehouse: Warehouse, settings: ApiSettings, run_id: str | None = None
+    ) -> None:
         self.client, self.warehouse, self.settings, self.run_id = client, warehouse, settings, run_id
 
     def sync(self, target: SyncTarget, *, full_refresh: bool = False, reconcile: bool = False) -> IngestReport:
@@ -71,10 +72,21 @@ class ApiIngestion:
 
 
 class _ContextSync(DeleteDetection):
-    def __init__(self, ingestion: ApiIngestion, target: SyncTarget, context: str, full_refresh: bool,
-                 force_reconcile: bool, recorder: CallRecorder) -> None:
-        self.ingestion, self.target, self.full_refresh, self.force_reconcile = ingestion, target, full_refresh, \
-            force_reconcile
+    def __init__(
+        self,
+        ingestion: ApiIngestion,
+        target: SyncTarget,
+        context: str,
+        full_refresh: bool,
+        force_reconcile: bool,
+        recorder: CallRecorder,
+    ) -> None:
+        self.ingestion, self.target, self.full_refresh, self.force_reconcile = (
+            ingestion,
+            target,
+            full_refresh,
+            force_reconcile,
+        )
         self.recorder = recorder
         self.client, self.settings = ingestion.client, ingestion.settings
         self.tag = context or ingestion.client.settings.entity_id  # what rows are tagged with
@@ -82,8 +94,13 @@ class _ContextSync(DeleteDetection):
         self.report = ContextReport(self.tag)
         self.include_private = self.settings.include_private and not self.tag
         self.refused = RefusedFields(fixed=target.custom is not None)  # a custom query's fields are the user's
-        self.source = target.source(self.client, client_entity, self.settings.page_size,
-                                    include_private=self.include_private, refused=self.refused)
+        self.source = target.source(
+            self.client,
+            client_entity,
+            self.settings.page_size,
+            include_private=self.include_private,
+            refused=self.refused,
+        )
         self.key = target.key[0]
         self.concurrency = self.client.limiter.limit
         self.max_modified: datetime | None = None
@@ -114,19 +131,32 @@ class _ContextSync(DeleteDetection):
 
     def _run(self) -> None:
         state = self.state
-        loading = self.target.custom is None and self.target.xml_function == "query" and (
-            self.full_refresh or (state.cursor is None and state.full_load_max_key is None))
+        loading = (
+            self.target.custom is None
+            and self.target.xml_function == "query"
+            and (self.full_refresh or (state.cursor is None and state.full_load_max_key is None))
+        )
         # a new full load needs the largest key: ask for it while the field list is being discovered
         self.probe = self.side.submit(self._keys_probe) if loading else None
         self.fields = self._fields()
         self.source.know(self.fields)
         columns = {f.column: f.type for f in self.fields} | {ENTITY_COLUMN: "string"}
         self.table = TargetTable(API_SCHEMA, self.target.name, self.target.key_columns, columns)
-        self.writer = Writer(self.ingestion.warehouse, self.table, self.state, self.settings.flush_rows,
-                             self.ingestion.run_id, f"{API_SCHEMA}.{self.target.name}",
-                             new_keys_likely=not self.had_rows)
-        incremental = self.target.custom is None and self.modified is not None and not self.full_refresh \
+        self.writer = Writer(
+            self.ingestion.warehouse,
+            self.table,
+            self.state,
+            self.settings.flush_rows,
+            self.ingestion.run_id,
+            f"{API_SCHEMA}.{self.target.name}",
+            new_keys_likely=not self.had_rows,
+        )
+        incremental = (
+            self.target.custom is None
+            and self.modified is not None
+            and not self.full_refresh
             and self.state.cursor is not None
+        )
         audit = self.side.submit(self._audit_events) if incremental and self._audit_wanted() else None
         if self.target.custom is not None or self.modified is None:
             self._snapshot()
@@ -142,11 +172,13 @@ class _ContextSync(DeleteDetection):
             return
         self.state.refused_fields = json.dumps(sorted(self.refused.names))
         if self.state.fields_json:
-            self.state.fields_json = schema.dumps([f for f in schema.loads(self.state.fields_json)
-                                                   if f.source not in self.refused.names])
+            self.state.fields_json = schema.dumps(
+                [f for f in schema.loads(self.state.fields_json) if f.source not in self.refused.names]
+            )
         self.report.warnings.append(
             f"Intacct refused to query {', '.join(sorted(new))} of {self.target.rest or self.target.object}: "
-            "left out of every later read (the column keeps its earlier values and stays empty for new rows)")
+            "left out of every later read (the column keeps its earlier values and stays empty for new rows)"
+        )
 
     @property
     def modified(self) -> str | None:
@@ -167,26 +199,34 @@ class _ContextSync(DeleteDetection):
             by_name = {f.source: f for f in discovered}
             discovered = [by_name.get(name) or FieldSpec(name, schema.column_name(name), "string") for name in wanted]
         if not any(f.source == self.key for f in discovered):
-            raise IntacctConfigError(f"{self.target.name}: the key field {self.key!r} is not a field of "
-                                     f"{self.target.rest or self.target.object}")
+            raise IntacctConfigError(
+                f"{self.target.name}: the key field {self.key!r} is not a field of "
+                f"{self.target.rest or self.target.object}"
+            )
         state.fields_json, state.fields_at = schema.dumps(discovered), utc_now()
         return discovered
 
     def _live_rows(self, connection) -> int:
         """Outside a transaction: a missing table simply has none (cheaper than asking the catalog views)."""
         try:
-            return run(connection, f"SELECT count(*) FROM {table_name(API_SCHEMA, self.target.name)} WHERE "
-                                   f"{ENTITY_COLUMN} = ? AND NOT {DELETED}", [self.tag])[0][0]
+            return run(
+                connection,
+                f"SELECT count(*) FROM {table_name(API_SCHEMA, self.target.name)} WHERE "
+                f"{ENTITY_COLUMN} = ? AND NOT {DELETED}",
+                [self.tag],
+            )[0][0]
         except duckdb.CatalogException:
             return 0
 
     # ------------------------------------------------------------------ reading
-    def _request(self, fields: Iterable[str], filter, order: tuple[str, ...], size: int | None = None,
-                 descending: bool = False) -> PageRequest:
+    def _request(
+        self, fields: Iterable[str], filter, order: tuple[str, ...], size: int | None = None, descending: bool = False
+    ) -> PageRequest:
         return PageRequest(tuple(fields), filter, order, 1, size or self.source.page_limit, descending)
 
-    def _page(self, mode: str, scan: Scan, total: int, first: Page | None = None,
-              last: Future | None = None) -> Iterator[Rows | Verified]:
+    def _page(
+        self, mode: str, scan: Scan, total: int, first: Page | None = None, last: Future | None = None
+    ) -> Iterator[Rows | Verified]:
         pager = Pager(self.source, scan, mode, self.concurrency, self.settings.max_offset)
         scan.stats.pages += (first is not None) + (last is not None)
         yield from pager.run(total, first, last)
@@ -247,8 +287,9 @@ class _ContextSync(DeleteDetection):
         else:
             if resume:
                 after = state.full_load_after_key
-                bounds = all_of(Compare("gt", self.key, after) if after else None,
-                                Compare("lte", self.key, state.full_load_max_key))
+                bounds = all_of(
+                    Compare("gt", self.key, after) if after else None, Compare("lte", self.key, state.full_load_max_key)
+                )
                 probed, probe = bounds, self._keys_probe(bounds)
             else:
                 probed, probe = None, self.probe.result()

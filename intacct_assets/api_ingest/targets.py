@@ -45,24 +45,46 @@ class SyncTarget:
         if binding is None:
             raise ValueError(f"{obj.name} has no api binding")
         return cls(
-            name=binding.name, object=obj.name, rest=binding.rest,
+            name=binding.name,
+            object=obj.name,
+            rest=binding.rest,
             key=("key",) if binding.rest else obj.key,
             modified=REST_MODIFIED if binding.rest else obj.modified,
-            deletes=binding.deletes or settings.deletes, entity_scoped=binding.entity_scoped,
-            xml_function=binding.xml_function, cadence=binding.cadence, declared=dict(obj.columns),
-            name_field="id" if binding.rest else obj.unique_name)  # REST: the name field is the record's id
+            deletes=binding.deletes or settings.deletes,
+            entity_scoped=binding.entity_scoped,
+            xml_function=binding.xml_function,
+            cadence=binding.cadence,
+            declared=dict(obj.columns),
+            name_field="id" if binding.rest else obj.unique_name,
+        )  # REST: the name field is the record's id
 
-    def source(self, client: IntacctClient, entity: str | None, page_size: int, *, include_private: bool = False,
-               refused: RefusedFields | None = None) -> RestSource | XmlSource:
+    def source(
+        self,
+        client: IntacctClient,
+        entity: str | None,
+        page_size: int,
+        *,
+        include_private: bool = False,
+        refused: RefusedFields | None = None,
+    ) -> RestSource | XmlSource:
         """Where this target's rows come from, in one entity context (None: the credentials' default);
         ``include_private``: the top level's reads include private entities' records; ``refused``: fields
         Intacct refuses to query, left out."""
         if self.rest:
             return RestSource(client, self.rest, entity, page_size, include_private=include_private, refused=refused)
-        return XmlSource(client, self.object, entity, page_size, key=self.key, modified=self.modified,
-                         declared=self.declared, function=self.xml_function,
-                         base_filter=self.custom.filter if self.custom else None, include_private=include_private,
-                         refused=refused)
+        return XmlSource(
+            client,
+            self.object,
+            entity,
+            page_size,
+            key=self.key,
+            modified=self.modified,
+            declared=self.declared,
+            function=self.xml_function,
+            base_filter=self.custom.filter if self.custom else None,
+            include_private=include_private,
+            refused=refused,
+        )
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -74,5 +96,7 @@ class SyncTarget:
         if self.custom is not None:
             return f"Custom query `{self.custom.sql}`, read completely at every run."
         face = f"REST `{self.rest}`" if self.rest else f"XML `{self.object}`"
-        return (f"Intacct {self.object} through {face}, one row per entity context and "
-                f"{', '.join(self.key)}; newest version wins, deletes kept as `_intacct_deleted`.")
+        return (
+            f"Intacct {self.object} through {face}, one row per entity context and "
+            f"{', '.join(self.key)}; newest version wins, deletes kept as `_intacct_deleted`."
+        )

@@ -26,8 +26,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def typed_batch(raw: pl.DataFrame, fields: list[FieldSpec], entity: str, modified: str | None,
-                key: str | None = None) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
+def typed_batch(
+    raw: pl.DataFrame, fields: list[FieldSpec], entity: str, modified: str | None, key: str | None = None
+) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
     """(batch for ``merge_batch``, rejected records as (reason, JSON text)); a record without its ``key``
     is rejected too (merged, it would be a live row that no later change or deletion can reach)."""
     present = [f for f in fields if f.source in raw.columns]
@@ -37,8 +38,9 @@ def typed_batch(raw: pl.DataFrame, fields: list[FieldSpec], entity: str, modifie
     batch = typed.frame.sort(_ROW).select(  # in page order: of a key read twice, the later row wins the merge
         *(pl.col(f.source).alias(f.column) for f in present),
         pl.lit(entity, pl.String).alias(ENTITY_COLUMN),
-        (pl.col(modified).cast(pl.Datetime("us")) if modified in types else pl.lit(None, pl.Datetime("us")))
-        .alias(MODIFIED),
+        (pl.col(modified).cast(pl.Datetime("us")) if modified in types else pl.lit(None, pl.Datetime("us"))).alias(
+            MODIFIED
+        ),
         pl.lit(None, pl.Datetime("us")).alias(READ),
         pl.lit(0, pl.Int64).alias(POSITION),
         pl.lit(False).alias(DELETED),

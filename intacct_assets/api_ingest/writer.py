@@ -33,8 +33,16 @@ class _Batch:
 
 
 class Writer:
-    def __init__(self, warehouse: Warehouse, target: TargetTable, state: SyncState, flush_rows: int,
-                 run_id: str | None, rejects_source: str, new_keys_likely: bool = False) -> None:
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        target: TargetTable,
+        state: SyncState,
+        flush_rows: int,
+        run_id: str | None,
+        rejects_source: str,
+        new_keys_likely: bool = False,
+    ) -> None:
         self.warehouse, self.target, self.state, self.flush_rows = warehouse, target, state, flush_rows
         self.new_keys_likely = new_keys_likely  # the table had no live rows: look for an append first
         self.run_id, self.rejects_source = run_id, rejects_source
@@ -70,8 +78,9 @@ class Writer:
             self._remaining = remaining
             if self._merge_due() and not self._merging:
                 self._merging = True
-                threading.Thread(target=self._merge_in_background, args=(self._take(),), daemon=True,
-                                 name="intacct-merge").start()
+                threading.Thread(
+                    target=self._merge_in_background, args=(self._take(),), daemon=True, name="intacct-merge"
+                ).start()
 
     def wait(self) -> None:
         """Wait for a background merge to end (no merge may outlive a failed sync)."""
@@ -104,8 +113,9 @@ class Writer:
         with self._changed:
             if self._error is None and self._merge_due():
                 batch = self._take()
-                threading.Thread(target=self._merge_in_background, args=(batch,), daemon=True,
-                                 name="intacct-merge").start()
+                threading.Thread(
+                    target=self._merge_in_background, args=(batch,), daemon=True, name="intacct-merge"
+                ).start()
             else:
                 self._merging = False
             self._changed.notify_all()
@@ -115,11 +125,15 @@ class Writer:
         batch.state.updated_at = now
         rows = pl.concat(batch.frames, how="diagonal_relaxed") if batch.frames else None
         with self.warehouse.connect() as connection, transaction(connection):
-            counts = merge_batch(connection, self.target, rows, API_ORIGIN, now,
-                                 new_keys_likely=self.new_keys_likely) if rows is not None else MergeCounts()
+            counts = (
+                merge_batch(connection, self.target, rows, API_ORIGIN, now, new_keys_likely=self.new_keys_likely)
+                if rows is not None
+                else MergeCounts()
+            )
             if batch.rejects:
-                replace_rejected_rows(connection, self.rejects_source, f"{self.run_id}:{now.isoformat()}",
-                                      batch.rejects, self.run_id, now)
+                replace_rejected_rows(
+                    connection, self.rejects_source, f"{self.run_id}:{now.isoformat()}", batch.rejects, self.run_id, now
+                )
             if extra is not None:
                 extra(connection)
             save_state(connection, batch.state)

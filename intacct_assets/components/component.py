@@ -85,13 +85,18 @@ class IntacctComponent(dg.Component, dg.Resolvable):
     def environment(self, root: Path) -> dict[str, str]:
         """The ``INTACCT_*`` values this YAML sets (never secrets); file paths relative to ``root``, its folder."""
         api = replace(self.api, queries=_within(root, self.api.queries)) if self.api else None
-        return {**variables(self.intacct, INTACCT_VARIABLES), **variables(api, API_VARIABLES),
-                **variables(self.dds, DDS_VARIABLES)}
+        return {
+            **variables(self.intacct, INTACCT_VARIABLES),
+            **variables(api, API_VARIABLES),
+            **variables(self.dds, DDS_VARIABLES),
+        }
 
     def company_for(self, context: dg.ComponentLoadContext) -> Company:
         if not COMPANY_NAME.match(self.company):
-            raise ValueError(f"company {self.company!r} must be lower_snake_case (letters, digits, '_', at most 40): "
-                             "it becomes part of asset keys, job and sensor names")
+            raise ValueError(
+                f"company {self.company!r} must be lower_snake_case (letters, digits, '_', at most 40): "
+                "it becomes part of asset keys, job and sensor names"
+            )
         environment = layered_environment(self.environment(context.path), isolated=True)
         files = (BUILTIN_CATALOG, *([Path(_within(context.path, self.catalog))] if self.catalog else []))
         for file in files[1:]:
@@ -99,13 +104,20 @@ class IntacctComponent(dg.Component, dg.Resolvable):
                 raise ValueError(f"catalog {file} (company {self.company}) does not exist")
         syncs, syncs_file = self._syncs(context.path)
         return Company(
-            name=self.company, catalog=parse_catalog(*files), catalog_files=files,
-            api=ApiSettings.from_env(environment), dds=DdsSettings.from_env(environment), syncs=tuple(syncs),
-            syncs_file=syncs_file, warehouse_path=self.warehouse_path(context),
-            dds_objects=frozenset(o.upper() for o in self.dds.objects) if self.dds and self.dds.objects is not None
+            name=self.company,
+            catalog=parse_catalog(*files),
+            catalog_files=files,
+            api=ApiSettings.from_env(environment),
+            dds=DdsSettings.from_env(environment),
+            syncs=tuple(syncs),
+            syncs_file=syncs_file,
+            warehouse_path=self.warehouse_path(context),
+            dds_objects=frozenset(o.upper() for o in self.dds.objects)
+            if self.dds and self.dds.objects is not None
             else None,
             api_objects=frozenset(self.api.objects) if self.api and self.api.objects is not None else None,
-            sources_cron=self.sources_cron)
+            sources_cron=self.sources_cron,
+        )
 
     def _syncs(self, root: Path) -> tuple[list, Path | None]:
         if self.syncs is None:
@@ -127,8 +139,11 @@ class IntacctComponent(dg.Component, dg.Resolvable):
         """This company's resources, under keys of its own: secrets as ``EnvVar`` references only."""
         intacct, s3 = self.intacct or IntacctConnection(), self.s3 or S3Connection()
         secrets = {name: ref.env_var() if (ref := getattr(intacct, name)) else "" for name in INTACCT_SECRETS}
-        s3_settings = {name: getattr(s3, name) for name in ("endpoint_url", "region_name", "profile_name",
-                                                             "aws_access_key_id") if getattr(s3, name)}
+        s3_settings = {
+            name: getattr(s3, name)
+            for name in ("endpoint_url", "region_name", "profile_name", "aws_access_key_id")
+            if getattr(s3, name)
+        }
         if s3.aws_secret_access_key:
             s3_settings["aws_secret_access_key"] = s3.aws_secret_access_key.env_var()
         environment = self.environment(root)
@@ -137,7 +152,8 @@ class IntacctComponent(dg.Component, dg.Resolvable):
             company.named("dds"): DdsResource(environment=environment, isolated=True),
             company.named("warehouse"): WarehouseResource(
                 database=company.warehouse_path,
-                memory_limit=self.warehouse.memory_limit if self.warehouse and self.warehouse.memory_limit else ""),
+                memory_limit=self.warehouse.memory_limit if self.warehouse and self.warehouse.memory_limit else "",
+            ),
             company.named("s3"): S3Resource(**s3_settings),
         }
 

@@ -29,8 +29,9 @@ def company_definitions(company: Company, translator: IntacctTranslator) -> dg.D
     api_assets = []
     for target in company.api_targets():
         data = api_asset_data(target, company)
-        api_assets.append(build_api_asset(target, company=company, translator=translator,
-                                          blocking=data.table in sources))
+        api_assets.append(
+            build_api_asset(target, company=company, translator=translator, blocking=data.table in sources)
+        )
         own_keys[data.table] = api_assets[-1].key
     syncs = build_reverse_syncs(company, own_keys, translator)
     doctor, doctor_job = build_doctor(company)

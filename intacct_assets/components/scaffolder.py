@@ -52,4 +52,5 @@ class IntacctScaffolder(dg.Scaffolder):
             return
         request.target_path.mkdir(parents=True, exist_ok=True)
         (request.target_path / "defs.yaml").write_text(
-            TEMPLATE.format(type_name=request.type_name, company=company, prefix=company.upper()))
+            TEMPLATE.format(type_name=request.type_name, company=company, prefix=company.upper())
+        )

@@ -39,5 +39,6 @@ def secret_reference(context: dg.ResolutionContext, value: object) -> SecretRefe
         raise LiteralSecretError(
             f"{where} holds a literal value: secrets never go into YAML. Put the secret in an environment variable "
             f"(or .env) and write a reference to it, e.g. {where.rpartition('.')[2]}: "
-            f"\"{{{{ env.ACME_{where.rpartition('.')[2].upper()} }}}}\"")
+            f'"{{{{ env.ACME_{where.rpartition(".")[2].upper()} }}}}"'
+        )
     return SecretReference(match[1] or match[2])

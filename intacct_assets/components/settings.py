@@ -6,7 +6,6 @@ the company's identity, credentials, endpoints and data locations (``COMPANY_VAR
 itself, so that a forgotten field never becomes another company's value.
 """
 
-
 import re
 from dataclasses import dataclass, fields
 from typing import Annotated, Any
@@ -17,49 +16,84 @@ from intacct_assets.components.secrets import SecretReference, secret_reference
 
 # YAML field -> environment variable, per section (README "Configuration" lists the same map)
 INTACCT_VARIABLES = {
-    "api_url": "INTACCT_API_URL", "client_id": "INTACCT_CLIENT_ID", "username": "INTACCT_USERNAME",
-    "entity_id": "INTACCT_ENTITY_ID", "xml_url": "INTACCT_XML_URL", "sender_id": "INTACCT_SENDER_ID",
-    "company_id": "INTACCT_COMPANY_ID", "user_id": "INTACCT_USER_ID", "xml_date_format": "INTACCT_XML_DATE_FORMAT",
-    "xml_timezone": "INTACCT_XML_TIMEZONE", "concurrency": "INTACCT_API_CONCURRENCY",
-    "slot_dir": "INTACCT_API_SLOT_DIR", "timeout_seconds": "INTACCT_API_TIMEOUT_SECONDS",
-    "max_attempts": "INTACCT_API_MAX_ATTEMPTS", "backoff_initial_seconds": "INTACCT_API_BACKOFF_INITIAL_SECONDS",
-    "backoff_max_seconds": "INTACCT_API_BACKOFF_MAX_SECONDS", "token_store": "INTACCT_TOKEN_STORE",
-    "token_store_command": "INTACCT_TOKEN_STORE_COMMAND", "capture_dir": "INTACCT_CAPTURE_DIR",
+    "api_url": "INTACCT_API_URL",
+    "client_id": "INTACCT_CLIENT_ID",
+    "username": "INTACCT_USERNAME",
+    "entity_id": "INTACCT_ENTITY_ID",
+    "xml_url": "INTACCT_XML_URL",
+    "sender_id": "INTACCT_SENDER_ID",
+    "company_id": "INTACCT_COMPANY_ID",
+    "user_id": "INTACCT_USER_ID",
+    "xml_date_format": "INTACCT_XML_DATE_FORMAT",
+    "xml_timezone": "INTACCT_XML_TIMEZONE",
+    "concurrency": "INTACCT_API_CONCURRENCY",
+    "slot_dir": "INTACCT_API_SLOT_DIR",
+    "timeout_seconds": "INTACCT_API_TIMEOUT_SECONDS",
+    "max_attempts": "INTACCT_API_MAX_ATTEMPTS",
+    "backoff_initial_seconds": "INTACCT_API_BACKOFF_INITIAL_SECONDS",
+    "backoff_max_seconds": "INTACCT_API_BACKOFF_MAX_SECONDS",
+    "token_store": "INTACCT_TOKEN_STORE",
+    "token_store_command": "INTACCT_TOKEN_STORE_COMMAND",
+    "capture_dir": "INTACCT_CAPTURE_DIR",
     "capture_mask_fields": "INTACCT_CAPTURE_MASK_FIELDS",
 }
-INTACCT_SECRETS = {"client_secret": "INTACCT_CLIENT_SECRET", "refresh_token": "INTACCT_REFRESH_TOKEN",
-                   "sender_password": "INTACCT_SENDER_PASSWORD", "user_password": "INTACCT_USER_PASSWORD"}
+INTACCT_SECRETS = {
+    "client_secret": "INTACCT_CLIENT_SECRET",
+    "refresh_token": "INTACCT_REFRESH_TOKEN",
+    "sender_password": "INTACCT_SENDER_PASSWORD",
+    "user_password": "INTACCT_USER_PASSWORD",
+}
 API_VARIABLES = {
-    "page_size": "INTACCT_API_PAGE_SIZE", "lookback_seconds": "INTACCT_API_LOOKBACK_SECONDS",
-    "deletes": "INTACCT_API_DELETES", "reconcile_hours": "INTACCT_API_RECONCILE_HOURS",
-    "entities": "INTACCT_API_ENTITIES", "top_level": "INTACCT_API_TOP_LEVEL",
-    "include_private": "INTACCT_API_INCLUDE_PRIVATE", "cron": "INTACCT_API_CRON",
-    "cron_timezone": "INTACCT_API_CRON_TIMEZONE", "model_refresh_hours": "INTACCT_API_MODEL_REFRESH_HOURS",
-    "flush_rows": "INTACCT_API_FLUSH_ROWS", "max_offset": "INTACCT_API_MAX_OFFSET",
+    "page_size": "INTACCT_API_PAGE_SIZE",
+    "lookback_seconds": "INTACCT_API_LOOKBACK_SECONDS",
+    "deletes": "INTACCT_API_DELETES",
+    "reconcile_hours": "INTACCT_API_RECONCILE_HOURS",
+    "entities": "INTACCT_API_ENTITIES",
+    "top_level": "INTACCT_API_TOP_LEVEL",
+    "include_private": "INTACCT_API_INCLUDE_PRIVATE",
+    "cron": "INTACCT_API_CRON",
+    "cron_timezone": "INTACCT_API_CRON_TIMEZONE",
+    "model_refresh_hours": "INTACCT_API_MODEL_REFRESH_HOURS",
+    "flush_rows": "INTACCT_API_FLUSH_ROWS",
+    "max_offset": "INTACCT_API_MAX_OFFSET",
     "queries": "INTACCT_API_QUERIES_PATH",
 }
 DDS_VARIABLES = {
-    "bucket": "INTACCT_DDS_BUCKET", "prefix": "INTACCT_DDS_PREFIX", "file_pattern": "INTACCT_DDS_FILE_PATTERN",
-    "ddl_prefix": "INTACCT_DDS_DDL_PREFIX", "ddl_dir": "INTACCT_DDS_DDL_DIR", "delimiter": "INTACCT_DDS_DELIMITER",
-    "enclosure": "INTACCT_DDS_ENCLOSURE", "header": "INTACCT_DDS_HEADER", "split_size": "INTACCT_DDS_SPLIT_SIZE",
-    "batch_bytes": "INTACCT_DDS_BATCH_BYTES", "max_rejected_rows": "INTACCT_DDS_MAX_REJECTED_ROWS",
+    "bucket": "INTACCT_DDS_BUCKET",
+    "prefix": "INTACCT_DDS_PREFIX",
+    "file_pattern": "INTACCT_DDS_FILE_PATTERN",
+    "ddl_prefix": "INTACCT_DDS_DDL_PREFIX",
+    "ddl_dir": "INTACCT_DDS_DDL_DIR",
+    "delimiter": "INTACCT_DDS_DELIMITER",
+    "enclosure": "INTACCT_DDS_ENCLOSURE",
+    "header": "INTACCT_DDS_HEADER",
+    "split_size": "INTACCT_DDS_SPLIT_SIZE",
+    "batch_bytes": "INTACCT_DDS_BATCH_BYTES",
+    "max_rejected_rows": "INTACCT_DDS_MAX_REJECTED_ROWS",
     "sensor_interval_seconds": "INTACCT_DDS_SENSOR_INTERVAL_SECONDS",
-    "lookback_seconds": "INTACCT_DDS_LOOKBACK_SECONDS", "max_files_per_run": "INTACCT_DDS_MAX_FILES_PER_RUN",
-    "max_bytes_per_run": "INTACCT_DDS_MAX_BYTES_PER_RUN", "max_runs_per_tick": "INTACCT_DDS_MAX_RUNS_PER_TICK",
-    "sqs_queue_url": "INTACCT_DDS_SQS_QUEUE_URL", "full_listing_seconds": "INTACCT_DDS_FULL_LISTING_SECONDS",
+    "lookback_seconds": "INTACCT_DDS_LOOKBACK_SECONDS",
+    "max_files_per_run": "INTACCT_DDS_MAX_FILES_PER_RUN",
+    "max_bytes_per_run": "INTACCT_DDS_MAX_BYTES_PER_RUN",
+    "max_runs_per_tick": "INTACCT_DDS_MAX_RUNS_PER_TICK",
+    "sqs_queue_url": "INTACCT_DDS_SQS_QUEUE_URL",
+    "full_listing_seconds": "INTACCT_DDS_FULL_LISTING_SECONDS",
 }
 WAREHOUSE_VARIABLES = {"path": "INTACCT_DUCKDB_PATH", "memory_limit": "INTACCT_DUCKDB_MEMORY_LIMIT"}
 
-Secret = Annotated[SecretReference | None, dg.Resolver(secret_reference, model_field_type=str,
-                                                       inject_before_resolve=False)]
+Secret = Annotated[
+    SecretReference | None, dg.Resolver(secret_reference, model_field_type=str, inject_before_resolve=False)
+]
 
 
 def variables(section: Any, names: dict[str, str]) -> dict[str, str]:
     """The environment variables a section sets (fields left out set none)."""
     if section is None:
         return {}
-    return {names[f.name]: _as_text(getattr(section, f.name)) for f in fields(section)
-            if f.name in names and getattr(section, f.name) is not None}
+    return {
+        names[f.name]: _as_text(getattr(section, f.name))
+        for f in fields(section)
+        if f.name in names and getattr(section, f.name) is not None
+    }
 
 
 def _as_text(value: object) -> str:

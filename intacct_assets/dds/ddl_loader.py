@@ -15,7 +15,10 @@ def delete_file_layout(ddl: DdsTableDdl) -> list[tuple[str, str]]:
     """Columns of a headerless delete file: the record number and declared key, then deletion times."""
     keys = [name for name in dict.fromkeys(["RECORDNO", *ddl.primary_key]) if name in ddl.column_names]
     return [(key, "string") for key in keys] + [
-        ("WHENMODIFIED", "timestamp"), (READ_TIME, "timestamp"), (CHANGE_TYPE, "string")]
+        ("WHENMODIFIED", "timestamp"),
+        (READ_TIME, "timestamp"),
+        (CHANGE_TYPE, "string"),
+    ]
 
 
 class DdlLoader:

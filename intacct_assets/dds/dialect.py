@@ -64,7 +64,7 @@ def detect_line_ending(sample: bytes) -> LineEnding:
         if byte == 0x0A:
             return "unix"
         if byte == 0x0D:
-            return "windows" if sample[index + 1:index + 2] == b"\n" else "mac"
+            return "windows" if sample[index + 1 : index + 2] == b"\n" else "mac"
     return "unix"
 
 
@@ -72,8 +72,9 @@ def _records(text: str, delimiter: str, enclosure: str, limit: int, truncated: b
     """The first records, and whether a malformed one cut the reading short (the records before it
     still count: one broken enclosure must not make the right enclosure lose to a wrong one). A sample
     cut inside an enclosed multi-line value simply ends there: that is not a malformed record."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=enclosure,
-                        doublequote=True, strict=True)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, quotechar=enclosure, doublequote=True, strict=True
+    )
     records: list[list[str]] = []
     try:
         for record in reader:
@@ -97,13 +98,26 @@ def _still_enclosed(records: list[list[str]], enclosure: str, delimiter: str) ->
     """Fields that still look enclosed by another character, around text a writer would have enclosed (a
     delimiter, a space, a line break): a sign of the wrong enclosure. (A value like 'N/A' is just a value.)"""
     others = set(ENCLOSURES) - {enclosure}
-    return sum(1 for record in records for field in record
-               if len(field) >= 2 and field[0] == field[-1] and field[0] in others
-               and any(char in field[1:-1] for char in (delimiter, " ", "\n", "\r", field[0])))
+    return sum(
+        1
+        for record in records
+        for field in record
+        if len(field) >= 2
+        and field[0] == field[-1]
+        and field[0] in others
+        and any(char in field[1:-1] for char in (delimiter, " ", "\n", "\r", field[0]))
+    )
 
 
-def _score(records: list[list[str]], broken: bool, delimiter: str, enclosure: str, known_columns: set[str],
-           expected_width: int | None, has_header: bool | None) -> tuple[float, ...] | None:
+def _score(
+    records: list[list[str]],
+    broken: bool,
+    delimiter: str,
+    enclosure: str,
+    known_columns: set[str],
+    expected_width: int | None,
+    has_header: bool | None,
+) -> tuple[float, ...] | None:
     """Higher is better: header names recognized, DDL width matched, consistent widths, nothing left
     enclosed, no malformed record."""
     if not records:
@@ -116,12 +130,25 @@ def _score(records: list[list[str]], broken: bool, delimiter: str, enclosure: st
     consistency = round(count / sum(widths.values()), 1)
     # change files carry ddsChangeType after the DDL's columns
     width_matches = int(expected_width is not None and width in (expected_width, expected_width + 1))
-    return (header_hits, width_matches, consistency, -_still_enclosed(records, enclosure, delimiter), -int(broken),
-            int(width > 1), width)
+    return (
+        header_hits,
+        width_matches,
+        consistency,
+        -_still_enclosed(records, enclosure, delimiter),
+        -int(broken),
+        int(width > 1),
+        width,
+    )
 
 
-def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[str] = (),
-                   expected_width: int | None = None, hints: DialectHints = DialectHints()) -> Dialect:
+def detect_dialect(
+    sample: bytes,
+    *,
+    truncated: bool,
+    known_columns: Iterable[str] = (),
+    expected_width: int | None = None,
+    hints: DialectHints = DialectHints(),
+) -> Dialect:
     """Choose delimiter, enclosure and header presence that make the sample parse consistently.
 
     ``known_columns`` are names the object is known to have (catalog, DDL, DDS standard columns):
@@ -129,7 +156,7 @@ def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[st
     used when the file has no header (change files carry one more: ``ddsChangeType``).
     """
     bom = sample.startswith(UTF8_BOM)
-    body = sample[len(UTF8_BOM):] if bom else sample
+    body = sample[len(UTF8_BOM) :] if bom else sample
     line_ending = detect_line_ending(body[:SAMPLE_BYTES])
     text = _complete_records(body, truncated, "\r" if line_ending == "mac" else "\n")
     known = {name.lower() for name in known_columns} | DDS_STANDARD_COLUMNS
@@ -140,8 +167,10 @@ def detect_dialect(sample: bytes, *, truncated: bool, known_columns: Iterable[st
             score = _score(records, broken, delimiter, enclosure, known, expected_width, hints.has_header)
             if score is not None and (best is None or score[:-1] > best[0][:-1]):
                 has_header = hints.has_header if hints.has_header is not None else score[0] >= HEADER_MIN_NAMES
-                best = (score, Dialect(delimiter, enclosure, line_ending, has_header, bom, int(score[-1]),
-                                       len(records)))
+                best = (
+                    score,
+                    Dialect(delimiter, enclosure, line_ending, has_header, bom, int(score[-1]), len(records)),
+                )
     if best is None:
         raise DialectError("no delimiter/enclosure combination parses the first records of the file consistently")
     return best[1]

@@ -47,21 +47,34 @@ class DiscoveryCursor:
         document = json.loads(zlib.decompress(base64.b64decode(text)))
         if document.get("v") not in (1, _CURSOR_VERSION):
             return cls()
-        return cls(seen={key: (etag, moment) for key, (etag, moment) in document["seen"].items()},
-                   horizon=document["horizon"], unrecognized=document.get("unrecognized", {}),
-                   recognizer=document.get("recognizer"), listed_at=document.get("listed_at", 0.0))
+        return cls(
+            seen={key: (etag, moment) for key, (etag, moment) in document["seen"].items()},
+            horizon=document["horizon"],
+            unrecognized=document.get("unrecognized", {}),
+            recognizer=document.get("recognizer"),
+            listed_at=document.get("listed_at", 0.0),
+        )
 
     def dump(self) -> str:
-        document = {"v": _CURSOR_VERSION, "horizon": self.horizon, "recognizer": self.recognizer,
-                    "listed_at": self.listed_at, "unrecognized": dict(sorted(self.unrecognized.items())),
-                    "seen": {key: [etag, moment] for key, (etag, moment) in sorted(self.seen.items())}}
+        document = {
+            "v": _CURSOR_VERSION,
+            "horizon": self.horizon,
+            "recognizer": self.recognizer,
+            "listed_at": self.listed_at,
+            "unrecognized": dict(sorted(self.unrecognized.items())),
+            "seen": {key: [etag, moment] for key, (etag, moment) in sorted(self.seen.items())},
+        }
         return base64.b64encode(zlib.compress(json.dumps(document, separators=(",", ":")).encode())).decode()
 
 
 def recognizer_fingerprint(catalog: Catalog, settings: DdsSettings) -> str:
     """What decides whether a file name is recognized: a change makes unrecognized files worth another look."""
-    parts = [settings.file_pattern, settings.prefix, settings.ddl_prefix,
-             *sorted(obj.name for obj in catalog.dds_objects())]
+    parts = [
+        settings.file_pattern,
+        settings.prefix,
+        settings.ddl_prefix,
+        *sorted(obj.name for obj in catalog.dds_objects()),
+    ]
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
 
 
@@ -103,8 +116,9 @@ def _chunks(files: list[S3Object], max_files: int, max_bytes: int) -> Iterable[t
         yield tuple(chunk)
 
 
-def plan_discovery(listing: Iterable[S3Object], cursor: DiscoveryCursor, catalog: Catalog,
-                   settings: DdsSettings) -> DiscoveryPlan:
+def plan_discovery(
+    listing: Iterable[S3Object], cursor: DiscoveryCursor, catalog: Catalog, settings: DdsSettings
+) -> DiscoveryPlan:
     """New or re-delivered files grouped into bounded runs, unrecognized files, and the next cursor.
 
     ``listing`` is the whole prefix or only files that notifications announced: files not in it are left as
@@ -171,6 +185,15 @@ def plan_discovery(listing: Iterable[S3Object], cursor: DiscoveryCursor, catalog
         horizon = min(horizon, min(obj.last_modified.timestamp() for obj in deferred) - 1)
     horizon = max(cursor.horizon, horizon)
     seen = {key: value for key, value in seen.items() if value[1] >= horizon}
-    return DiscoveryPlan(batches=batches, unrecognized=unrecognized, deferred=deferred,
-                         cursor=DiscoveryCursor(seen=seen, horizon=horizon, unrecognized=unrecognized_before,
-                                                recognizer=recognizer, listed_at=cursor.listed_at))
+    return DiscoveryPlan(
+        batches=batches,
+        unrecognized=unrecognized,
+        deferred=deferred,
+        cursor=DiscoveryCursor(
+            seen=seen,
+            horizon=horizon,
+            unrecognized=unrecognized_before,
+            recognizer=recognizer,
+            listed_at=cursor.listed_at,
+        ),
+    )

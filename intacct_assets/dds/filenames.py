@@ -23,8 +23,14 @@ DEFAULT_PATTERN = re.compile(
 )
 BARE_PATTERN = re.compile(r"^(?P<object>[A-Za-z][A-Za-z0-9_]*)\.csv(?P<gz>\.gz)?$", re.IGNORECASE)
 
-_JOB_ALIASES = {"all": "all", "change": "change", "changes": "change", "delete": "delete", "deleted": "delete",
-                "deletes": "delete"}
+_JOB_ALIASES = {
+    "all": "all",
+    "change": "change",
+    "changes": "change",
+    "delete": "delete",
+    "deleted": "delete",
+    "deletes": "delete",
+}
 
 
 class FileNameError(ValueError):
@@ -67,7 +73,7 @@ def parse_timestamp(text: str) -> datetime:
     offset = timedelta(0)
     has_time = "T" in text.upper() or " " in text
     if has_time and (zone := _OFFSET.search(text)):
-        text = text[:zone.start()]
+        text = text[: zone.start()]
         if zone["sign"]:
             offset = timedelta(hours=int(zone["hours"]), minutes=int(zone["minutes"]))
             offset = -offset if zone["sign"] == "-" else offset

@@ -115,7 +115,10 @@ def versioned_batch(parsed: ParsedFile, name: DdsFileName, obj: CatalogObject) -
         deleted = deleted | (pl.col(CHANGE_TYPE).str.to_lowercase() == "delete").fill_null(False)
     position = pl.col(ROW_COLUMN).cast(pl.Int64) + parsed.position_offset
     return frame.with_columns(
-        modified.alias(MODIFIED), read.alias(READ), position.alias(POSITION), deleted.alias(DELETED),
+        modified.alias(MODIFIED),
+        read.alias(READ),
+        position.alias(POSITION),
+        deleted.alias(DELETED),
     ).drop(ROW_COLUMN, *([LINE_COLUMN] if LINE_COLUMN in columns else []))
 
 
@@ -173,8 +176,14 @@ class _LoadedRecords:
 class DdsIngest:
     """Loads files of one catalog object into ``dds.<object>``."""
 
-    def __init__(self, warehouse: Warehouse, s3_client, settings: DdsSettings, run_id: str | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        s3_client,
+        settings: DdsSettings,
+        run_id: str | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
         self.warehouse = warehouse
         self.s3 = s3_client
         self.settings = settings
@@ -204,8 +213,11 @@ class DdsIngest:
 
         def delivery_order(file: S3Object) -> tuple:
             name = names[file.key]
-            return (name.delivered_at if name and name.delivered_at else file.last_modified,
-                    name.part or 0 if name else 0, file.key)
+            return (
+                name.delivered_at if name and name.delivered_at else file.last_modified,
+                name.part or 0 if name else 0,
+                file.key,
+            )
 
         with self.warehouse.connect() as connection:
             done = ledger.finished_files(connection, [f.key for f in files])
@@ -221,8 +233,9 @@ class DdsIngest:
     def _ingest_one(self, obj: CatalogObject, file: S3Object, name: DdsFileName | None, workdir: Path) -> FileOutcome:
         started = time.perf_counter()
         if name is None or name.object != obj.name:
-            return self._finish_unloaded(file, name, "unrecognized", "the file name is not a DDS file of " + obj.name,
-                                         started)
+            return self._finish_unloaded(
+                file, name, "unrecognized", "the file name is not a DDS file of " + obj.name, started
+            )
         local = workdir / "current.csv"
         try:
             etag, size = download(self.s3, self.settings.bucket, file.key, local)
@@ -234,8 +247,9 @@ class DdsIngest:
         finally:
             local.unlink(missing_ok=True)
 
-    def load_local(self, obj: CatalogObject, file: S3Object, name: DdsFileName, local: Path,
-                   started: float | None = None) -> FileOutcome:
+    def load_local(
+        self, obj: CatalogObject, file: S3Object, name: DdsFileName, local: Path, started: float | None = None
+    ) -> FileOutcome:
         """Parse a downloaded (decompressed) file and merge it, batch by batch: one transaction, one ledger row."""
         started = time.perf_counter() if started is None else started
         try:
@@ -258,12 +272,20 @@ class DdsIngest:
                 return None
             return delete_file_layout(ddl) if name.job == "delete" else list(ddl.columns)
 
-        hint = (f"save the getDdsDdl output for {obj.name} as "
-                f"{self.settings.prefix}{self.settings.ddl_prefix}{obj.name}.sql in the bucket (or in "
-                "INTACCT_DDS_DDL_DIR), or turn on includeHeaders for the DDS job")
-        options = ReadOptions(key=obj.key, column_types=reader_types(obj), load_ddl=load_ddl, missing_ddl_hint=hint,
-                              hints=self.settings.dialect_hints(),
-                              max_rejected_stored=self.settings.max_rejected_stored, job=name.job)
+        hint = (
+            f"save the getDdsDdl output for {obj.name} as "
+            f"{self.settings.prefix}{self.settings.ddl_prefix}{obj.name}.sql in the bucket (or in "
+            "INTACCT_DDS_DDL_DIR), or turn on includeHeaders for the DDS job"
+        )
+        options = ReadOptions(
+            key=obj.key,
+            column_types=reader_types(obj),
+            load_ddl=load_ddl,
+            missing_ddl_hint=hint,
+            hints=self.settings.dialect_hints(),
+            max_rejected_stored=self.settings.max_rejected_stored,
+            job=name.job,
+        )
         return DdsFile(local, options)
 
     def _batch_bytes(self, opened: DdsFile) -> int | None:
@@ -271,8 +293,9 @@ class DdsIngest:
         batch_bytes = self.settings.batch_bytes
         return None if opened.path.stat().st_size <= WHOLE_FILE_BATCHES * batch_bytes else batch_bytes
 
-    def _merge(self, obj: CatalogObject, file: S3Object, name: DdsFileName, opened: DdsFile,
-               started: float) -> FileOutcome:
+    def _merge(
+        self, obj: CatalogObject, file: S3Object, name: DdsFileName, opened: DdsFile, started: float
+    ) -> FileOutcome:
         """Every batch of the file merged inside one transaction, so memory is bounded by the batch size."""
         target = target_table(obj, opened.columns)
         now = utc_naive(self.clock())
@@ -295,14 +318,24 @@ class DdsIngest:
                     del parsed  # one batch in memory: the next is parsed while this name would still hold it
                     counts += merge_batch(connection, target, batch, origin, now, floor, new_keys_likely=appending)
                     del batch
-                ledger.replace_rejected_rows(connection, file.key, file.etag,
-                                             [(r.line, r.reason, r.raw) for r in loaded.rejected], self.run_id, now)
+                ledger.replace_rejected_rows(
+                    connection,
+                    file.key,
+                    file.etag,
+                    [(r.line, r.reason, r.raw) for r in loaded.rejected],
+                    self.run_id,
+                    now,
+                )
                 outcome = "ingested" if (counts.inserted or counts.updated or counts.deleted) else "unchanged"
                 if not loaded.good and loaded.rejected_count:
                     outcome = "rejected"
                 seconds = time.perf_counter() - started
-                ledger.record_file(connection, self._ledger_row(file, name, outcome, "", loaded.records,
-                                                                loaded.rejected_count, counts, seconds, now))
+                ledger.record_file(
+                    connection,
+                    self._ledger_row(
+                        file, name, outcome, "", loaded.records, loaded.rejected_count, counts, seconds, now
+                    ),
+                )
                 message = ""
                 if name.is_snapshot:
                     tombstoned, message = self._complete_snapshot(connection, obj, target, name, now)
@@ -311,12 +344,21 @@ class DdsIngest:
                         ledger.annotate_file(connection, file.key, file.etag, message)
             # under the cap too: the commit leaves the rows for a checkpoint, which closing would run without it
             run(connection, "CHECKPOINT")
-        return FileOutcome(file.key, file.etag, outcome, message, records=loaded.records,
-                           rejected=loaded.rejected_count, counts=counts, size_bytes=file.size,
-                           seconds=time.perf_counter() - started)
+        return FileOutcome(
+            file.key,
+            file.etag,
+            outcome,
+            message,
+            records=loaded.records,
+            rejected=loaded.rejected_count,
+            counts=counts,
+            size_bytes=file.size,
+            seconds=time.perf_counter() - started,
+        )
 
-    def _complete_snapshot(self, connection, obj: CatalogObject, target: TargetTable, name: DdsFileName,
-                           now: datetime) -> tuple[int, str]:
+    def _complete_snapshot(
+        self, connection, obj: CatalogObject, target: TargetTable, name: DdsFileName, now: datetime
+    ) -> tuple[int, str]:
         """Tombstone records absent from an ``all`` delivery once all of its parts are loaded.
 
         Returns how many were tombstoned and, when the delivery is held back, why. A delivery with
@@ -333,57 +375,104 @@ class DdsIngest:
         rejected = sum(rejected for _, _, rejected in parts)
         message = ""
         if rejected:
-            message = (f"delivery {name.delivery} is complete but has {rejected} rejected record(s): records "
-                       "absent from it are not flagged deleted until a corrected copy is delivered")
+            message = (
+                f"delivery {name.delivery} is complete but has {rejected} rejected record(s): records "
+                "absent from it are not flagged deleted until a corrected copy is delivered"
+            )
         elif not sum(records for _, records, _ in parts):
-            message = (f"delivery {name.delivery} holds no records: treated as a failed export, not as a full "
-                       "one, so nothing is flagged deleted (change and delete files still apply)")
+            message = (
+                f"delivery {name.delivery} holds no records: treated as a failed export, not as a full "
+                "one, so nothing is flagged deleted (change and delete files still apply)"
+            )
         if message:
             log.warning("%s: %s", obj.name, message)
             return 0, message
         tombstone = Tombstone(moment=utc_naive(name.delivered_at), source=name.delivery)
         deleted = tombstone_absent(connection, target, snapshot_id(name), tombstone, now)
-        ledger.record_snapshot(connection, obj.name, name.delivery, snapshot_id(name), tombstone.moment,
-                               len(parts), deleted, now)
-        log.info("%s: delivery %s complete (%d parts); %d absent records tombstoned", obj.name, name.delivery,
-                 len(parts), deleted)
+        ledger.record_snapshot(
+            connection, obj.name, name.delivery, snapshot_id(name), tombstone.moment, len(parts), deleted, now
+        )
+        log.info(
+            "%s: delivery %s complete (%d parts); %d absent records tombstoned",
+            obj.name,
+            name.delivery,
+            len(parts),
+            deleted,
+        )
         return deleted, ""
 
-    def _ledger_row(self, file: S3Object, name: DdsFileName | None, outcome: str, message: str,
-                    records: int | None, rejected: int | None, counts: MergeCounts | None, seconds: float,
-                    now: datetime) -> ledger.FileRecord:
+    def _ledger_row(
+        self,
+        file: S3Object,
+        name: DdsFileName | None,
+        outcome: str,
+        message: str,
+        records: int | None,
+        rejected: int | None,
+        counts: MergeCounts | None,
+        seconds: float,
+        now: datetime,
+    ) -> ledger.FileRecord:
         return ledger.FileRecord(
-            key=file.key, etag=file.etag, outcome=outcome, message=message or None,
-            object=name.object if name else None, job_type=name.job if name else None,
+            key=file.key,
+            etag=file.etag,
+            outcome=outcome,
+            message=message or None,
+            object=name.object if name else None,
+            job_type=name.job if name else None,
             delivery=name.delivery if name else None,
             delivered_at=utc_naive(name.delivered_at) if name and name.delivered_at else None,
-            part=name.part if name else None, size_bytes=file.size, last_modified=utc_naive(file.last_modified),
+            part=name.part if name else None,
+            size_bytes=file.size,
+            last_modified=utc_naive(file.last_modified),
             records=records,
-            inserted=counts.inserted if counts else None, updated=counts.updated if counts else None,
-            deleted=counts.deleted if counts else None, unchanged=counts.unchanged if counts else None,
-            rejected=rejected, seconds=round(seconds, 3), run_id=self.run_id,
+            inserted=counts.inserted if counts else None,
+            updated=counts.updated if counts else None,
+            deleted=counts.deleted if counts else None,
+            unchanged=counts.unchanged if counts else None,
+            rejected=rejected,
+            seconds=round(seconds, 3),
+            run_id=self.run_id,
             processed_at=now,
         )
 
-    def _finish_unloaded(self, file: S3Object, name: DdsFileName | None, outcome: str, message: str,
-                         started: float) -> FileOutcome:
+    def _finish_unloaded(
+        self, file: S3Object, name: DdsFileName | None, outcome: str, message: str, started: float
+    ) -> FileOutcome:
         """Record a file that loaded nothing (its own small transaction, after any rollback)."""
         seconds = time.perf_counter() - started
         with self.warehouse.connect() as connection, transaction(connection):
-            ledger.record_file(connection, self._ledger_row(file, name, outcome, message, None, None, None, seconds,
-                                                            utc_naive(self.clock())))
+            ledger.record_file(
+                connection,
+                self._ledger_row(file, name, outcome, message, None, None, None, seconds, utc_naive(self.clock())),
+            )
         return FileOutcome(file.key, file.etag, outcome, message, size_bytes=file.size, seconds=seconds)
 
 
-def record_unrecognized(warehouse: Warehouse, files: list[S3Object], reason: str, run_id: str | None,
-                        clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+def record_unrecognized(
+    warehouse: Warehouse,
+    files: list[S3Object],
+    reason: str,
+    run_id: str | None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
     """Ledger rows for files no catalog object claims, so they are visible in the warehouse too."""
     now = utc_naive(clock())
     with warehouse.connect() as connection, transaction(connection):
         for file in files:
-            ledger.record_file(connection, ledger.FileRecord(
-                key=file.key, etag=file.etag, outcome="unrecognized", message=reason, size_bytes=file.size,
-                last_modified=utc_naive(file.last_modified), run_id=run_id, processed_at=now))
+            ledger.record_file(
+                connection,
+                ledger.FileRecord(
+                    key=file.key,
+                    etag=file.etag,
+                    outcome="unrecognized",
+                    message=reason,
+                    size_bytes=file.size,
+                    last_modified=utc_naive(file.last_modified),
+                    run_id=run_id,
+                    processed_at=now,
+                ),
+            )
 
 
 def ensure_object_table(warehouse: Warehouse, obj: CatalogObject) -> None:

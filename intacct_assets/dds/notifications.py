@@ -54,13 +54,20 @@ def announced_objects(body: str, bucket: str) -> tuple[S3Object, ...]:
     found = []
     for record in document.get("Records", []):
         s3 = record.get("s3", {})
-        if not str(record.get("eventName", "")).startswith("ObjectCreated:") or s3.get("bucket", {}).get(
-                "name") != bucket:
+        if (
+            not str(record.get("eventName", "")).startswith("ObjectCreated:")
+            or s3.get("bucket", {}).get("name") != bucket
+        ):
             continue
         item = s3["object"]
-        found.append(S3Object(key=unquote_plus(item["key"]), etag=str(item.get("eTag", "")).strip('"'),
-                              size=int(item.get("size", 0)),
-                              last_modified=datetime.fromisoformat(record["eventTime"]).astimezone(UTC)))
+        found.append(
+            S3Object(
+                key=unquote_plus(item["key"]),
+                etag=str(item.get("eTag", "")).strip('"'),
+                size=int(item.get("size", 0)),
+                last_modified=datetime.fromisoformat(record["eventTime"]).astimezone(UTC),
+            )
+        )
     return tuple(found)
 
 
@@ -69,8 +76,9 @@ def receive(sqs, queue_url: str, bucket: str, limit: int = MAX_MESSAGES_PER_TICK
     is logged and comes back with no objects, so it is deleted instead of being received for ever."""
     notices: list[Notice] = []
     while len(notices) < limit:
-        answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(_RECEIVE_BATCH, limit - len(notices)),
-                                     WaitTimeSeconds=0)
+        answer = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=min(_RECEIVE_BATCH, limit - len(notices)), WaitTimeSeconds=0
+        )
         messages = answer.get("Messages", [])
         if not messages:
             break
@@ -78,8 +86,9 @@ def receive(sqs, queue_url: str, bucket: str, limit: int = MAX_MESSAGES_PER_TICK
             try:
                 objects = announced_objects(message["Body"], bucket)
             except (ValueError, KeyError, TypeError) as error:
-                log.warning("SQS message %s is not an S3 event notification (%s): deleted", message.get("MessageId"),
-                            error)
+                log.warning(
+                    "SQS message %s is not an S3 event notification (%s): deleted", message.get("MessageId"), error
+                )
                 objects = ()
             notices.append(Notice(message["ReceiptHandle"], objects))
     return notices
@@ -90,7 +99,7 @@ def delete(sqs, queue_url: str, receipts: Iterable[str]) -> None:
     then recognized as handled."""
     pending = list(receipts)
     for start in range(0, len(pending), _RECEIVE_BATCH):
-        entries = [{"Id": str(n), "ReceiptHandle": r} for n, r in enumerate(pending[start:start + _RECEIVE_BATCH])]
+        entries = [{"Id": str(n), "ReceiptHandle": r} for n, r in enumerate(pending[start : start + _RECEIVE_BATCH])]
         failed = sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries).get("Failed", [])
         for failure in failed:
             log.warning("SQS message not deleted (it will be received again): %s", failure.get("Message"))

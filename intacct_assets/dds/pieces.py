@@ -131,8 +131,9 @@ def salvage_records(piece: Piece, dialect: Dialect, names: list[str]) -> tuple[p
     encoding = "utf-8-sig" if piece.at_start else "utf-8"
     with io.TextIOWrapper(io.BytesIO(piece.data), encoding=encoding, errors="surrogateescape", newline="") as handle:
         recorder = _RecordingLines(iter(handle))
-        reader = csv.reader(recorder, delimiter=dialect.delimiter, quotechar=dialect.enclosure,
-                            doublequote=True, strict=True)
+        reader = csv.reader(
+            recorder, delimiter=dialect.delimiter, quotechar=dialect.enclosure, doublequote=True, strict=True
+        )
         line = piece.first_line
         if piece.has_header:
             next(reader, None)
@@ -194,8 +195,10 @@ def blank_lines(piece: Piece, eol: str, lines: set[int]) -> set[int]:
 
 def physical_lines(source: pl.LazyFrame, rows: list[int], first_line: int, eol: str) -> list[int]:
     """Line numbers counting line breaks inside enclosed values of earlier records."""
-    breaks = source.select(
-        pl.sum_horizontal(pl.all().exclude(ROW_COLUMN).str.count_matches(eol, literal=True).fill_null(0))
-    ).collect(engine="streaming").to_series()
+    breaks = (
+        source.select(pl.sum_horizontal(pl.all().exclude(ROW_COLUMN).str.count_matches(eol, literal=True).fill_null(0)))
+        .collect(engine="streaming")
+        .to_series()
+    )
     starts = breaks.cum_sum() - breaks + pl.int_range(0, breaks.len(), eager=True) + first_line
     return [int(starts[row]) for row in rows]

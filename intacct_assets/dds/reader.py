@@ -118,8 +118,13 @@ class DdsFile:
                 raise FileRejectedError(f"the file has no header row and no DDL is known: {options.missing_ddl_hint}")
             ddl_columns = [name for name, _ in ddl]
             column_types = {**dict(ddl), **column_types}
-            dialect = detect_dialect(sample, truncated=truncated, known_columns=[*known, *ddl_columns],
-                                     expected_width=len(ddl_columns), hints=options.hints)
+            dialect = detect_dialect(
+                sample,
+                truncated=truncated,
+                known_columns=[*known, *ddl_columns],
+                expected_width=len(ddl_columns),
+                hints=options.hints,
+            )
             if dialect.width == len(ddl_columns) + 1 and CHANGE_TYPE not in ddl_columns:
                 ddl_columns.append(CHANGE_TYPE)  # change jobs add ddsChangeType after the DDL's columns
         names = _column_names(path, dialect, ddl_columns)
@@ -129,7 +134,8 @@ class DdsFile:
         absent_keys = [k for k in options.key if k not in types]
         if absent_keys:
             raise FileRejectedError(
-                f"the file has no key column {', '.join(absent_keys)} (columns: {', '.join(names)})")
+                f"the file has no key column {', '.join(absent_keys)} (columns: {', '.join(names)})"
+            )
         self.dialect, self.columns = dialect, types
 
     def batches(self, batch_bytes: int | None = None) -> Iterator[ParsedFile]:
@@ -152,12 +158,14 @@ class DdsFile:
         piece = Piece(data, first_line=span.first_line, has_header=header, at_start=span.start == 0)
         names = list(self.columns)
         try:
-            parsed = _typed(text_columns(piece, self.dialect, names).lazy(), self.columns, self.dialect,
-                            self.options, [], piece)
+            parsed = _typed(
+                text_columns(piece, self.dialect, names).lazy(), self.columns, self.dialect, self.options, [], piece
+            )
         except pl.exceptions.PolarsError:
             salvaged, structural = salvage_records(piece, self.dialect, names)
-            parsed = _typed(salvaged.lazy().with_row_index(ROW_COLUMN), self.columns, self.dialect, self.options,
-                            structural, piece)
+            parsed = _typed(
+                salvaged.lazy().with_row_index(ROW_COLUMN), self.columns, self.dialect, self.options, structural, piece
+            )
         parsed.position_offset = span.start
         return parsed
 
@@ -177,11 +185,15 @@ def _sample(path: Path, size: int) -> tuple[bytes, bool]:
 def _without_change_type(names: list[str], ddl_columns: list[str] | None) -> str:
     """Why a change file without ``ddsChangeType`` is not loaded: its deletes would load as live records."""
     if ddl_columns is None:
-        return (f"a change file must have a {CHANGE_TYPE} column saying how each record changed; this one's "
-                f"header has none ({len(names)} columns), so its deletes cannot be told from updates")
-    return (f"the file has {len(names)} columns, as many as the DDL lists, but a change file carries {CHANGE_TYPE} "
-            "after the DDL's columns: the DDL does not match the file (save a fresh getDdsDdl output), or "
-            "turn on includeHeaders for the DDS job")
+        return (
+            f"a change file must have a {CHANGE_TYPE} column saying how each record changed; this one's "
+            f"header has none ({len(names)} columns), so its deletes cannot be told from updates"
+        )
+    return (
+        f"the file has {len(names)} columns, as many as the DDL lists, but a change file carries {CHANGE_TYPE} "
+        "after the DDL's columns: the DDL does not match the file (save a fresh getDdsDdl output), or "
+        "turn on includeHeaders for the DDS job"
+    )
 
 
 def _column_names(path: Path, dialect: Dialect, ddl_columns: list[str] | None) -> list[str]:
@@ -227,17 +239,29 @@ def _needs_change_type(options: ReadOptions, columns: Iterable[str]) -> bool:
     return options.job == "change" and CHANGE_TYPE in columns
 
 
-def _typed(source: pl.LazyFrame, types: dict[str, str], dialect: Dialect, options: ReadOptions,
-           structural: list[RejectedRecord], piece: Piece) -> ParsedFile:
+def _typed(
+    source: pl.LazyFrame,
+    types: dict[str, str],
+    dialect: Dialect,
+    options: ReadOptions,
+    structural: list[RejectedRecord],
+    piece: Piece,
+) -> ParsedFile:
     typed = read_typed(source, types, STANDARD, row=ROW_COLUMN, invalid=_invalid(types, options))
     rejected = structural + _describe_bad(typed.rejected, source, types, options, dialect, piece)
-    return ParsedFile(frame=typed.frame, columns=types, dialect=dialect, records=typed.frame.height + len(rejected),
-                      rejected=sorted(rejected, key=lambda r: r.line)[: options.max_rejected_stored],
-                      rejected_count=len(rejected))
+    return ParsedFile(
+        frame=typed.frame,
+        columns=types,
+        dialect=dialect,
+        records=typed.frame.height + len(rejected),
+        rejected=sorted(rejected, key=lambda r: r.line)[: options.max_rejected_stored],
+        rejected_count=len(rejected),
+    )
 
 
-def _describe_bad(bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str], options: ReadOptions,
-                  dialect: Dialect, piece: Piece) -> list[RejectedRecord]:
+def _describe_bad(
+    bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str], options: ReadOptions, dialect: Dialect, piece: Piece
+) -> list[RejectedRecord]:
     """Reasons, physical line numbers and text for records whose values failed their types.
 
     Blank lines are left out: polars reads one as a record whose fields are all empty.
@@ -266,8 +290,9 @@ def _describe_bad(bad: pl.DataFrame, source: pl.LazyFrame, types: dict[str, str]
     return described
 
 
-def _reason(record: dict[str, str | None], types: dict[str, str], options: ReadOptions,
-            unreadable_columns: list[str]) -> str:
+def _reason(
+    record: dict[str, str | None], types: dict[str, str], options: ReadOptions, unreadable_columns: list[str]
+) -> str:
     if all(not (record.get(key) or "").strip() for key in options.key):
         return f"record key {', '.join(options.key)} is empty"
     for column in _ALWAYS_PRESENT:
@@ -276,8 +301,10 @@ def _reason(record: dict[str, str | None], types: dict[str, str], options: ReadO
     if _needs_change_type(options, record):
         change = record[CHANGE_TYPE]
         if change is None:
-            return (f"{CHANGE_TYPE} is empty: a record of a change file must say create, update or delete "
-                    "(was it cut short?)")
+            return (
+                f"{CHANGE_TYPE} is empty: a record of a change file must say create, update or delete "
+                "(was it cut short?)"
+            )
         if change.lower() not in CHANGE_TYPES:
             return f"{CHANGE_TYPE}: {change!r} is not create, update or delete"
     name = next(iter(unreadable_columns), None)
@@ -287,5 +314,6 @@ def _reason(record: dict[str, str | None], types: dict[str, str], options: ReadO
 def _as_csv(record: dict[str, str | None], dialect: Dialect) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=dialect.delimiter, quotechar=dialect.enclosure, lineterminator="").writerow(
-        ["" if value is None else value for value in record.values()])
+        ["" if value is None else value for value in record.values()]
+    )
     return buffer.getvalue()

@@ -35,8 +35,7 @@ _S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 # Listings are XML from the network: no entities resolved, no DTD or network access, no huge trees.
 _LISTING_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 # plain strings: lxml's default "smart" ones keep a link to their element and cost several times more
-_LAST_MODIFIED = etree.XPath("s3:Contents/s3:LastModified/text()", namespaces={"s3": _S3_NS[1:-1]},
-                             smart_strings=False)
+_LAST_MODIFIED = etree.XPath("s3:Contents/s3:LastModified/text()", namespaces={"s3": _S3_NS[1:-1]}, smart_strings=False)
 
 
 class ListingUnavailableError(RuntimeError):
@@ -61,8 +60,11 @@ def list_objects(client, bucket: str, prefix: str, modified_since: datetime | No
         if listed:
             raise
         log.info("listing s3://%s/%s through botocore: %s", bucket, prefix, error)
-        yield from (obj for obj in _botocore_listing(client, bucket, prefix)
-                    if modified_since is None or obj.last_modified >= modified_since)
+        yield from (
+            obj
+            for obj in _botocore_listing(client, bucket, prefix)
+            if modified_since is None or obj.last_modified >= modified_since
+        )
 
 
 def _presigned_listing(client, bucket: str, prefix: str, modified_since: datetime | None) -> Iterator[S3Object]:
@@ -76,8 +78,9 @@ def _presigned_listing(client, bucket: str, prefix: str, modified_since: datetim
             url = client.generate_presigned_url("list_objects_v2", Params=params, ExpiresIn=900)
             response = http.get(url)
             if response.status_code != 200:
-                raise ListingUnavailableError(f"the presigned ListObjectsV2 request answered HTTP "
-                                              f"{response.status_code}")
+                raise ListingUnavailableError(
+                    f"the presigned ListObjectsV2 request answered HTTP {response.status_code}"
+                )
             root = etree.fromstring(response.content, _LISTING_PARSER)
             yield from _page_objects(root, since)
             token = root.findtext(f"{_S3_NS}NextContinuationToken")
@@ -97,18 +100,24 @@ def _page_objects(root, since: str) -> Iterator[S3Object]:
         if modified[:19] < since:
             continue
         key = item.findtext(f"{_S3_NS}Key")
-        yield S3Object(key=unquote_plus(key) if "%" in key or "+" in key else key,
-                       etag=(item.findtext(f"{_S3_NS}ETag") or "").strip('"'),
-                       size=int(item.findtext(f"{_S3_NS}Size") or 0),
-                       last_modified=datetime.fromisoformat(modified).astimezone(UTC))
+        yield S3Object(
+            key=unquote_plus(key) if "%" in key or "+" in key else key,
+            etag=(item.findtext(f"{_S3_NS}ETag") or "").strip('"'),
+            size=int(item.findtext(f"{_S3_NS}Size") or 0),
+            last_modified=datetime.fromisoformat(modified).astimezone(UTC),
+        )
 
 
 def _botocore_listing(client, bucket: str, prefix: str) -> Iterator[S3Object]:
     paginator = client.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
-            yield S3Object(key=item["Key"], etag=item["ETag"].strip('"'), size=int(item["Size"]),
-                           last_modified=item["LastModified"].astimezone(UTC))
+            yield S3Object(
+                key=item["Key"],
+                etag=item["ETag"].strip('"'),
+                size=int(item["Size"]),
+                last_modified=item["LastModified"].astimezone(UTC),
+            )
 
 
 def download(client, bucket: str, key: str, target: Path) -> tuple[str, int]:

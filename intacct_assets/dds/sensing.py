@@ -30,8 +30,11 @@ def sense(s3, sqs, cursor: DiscoveryCursor, catalog: Catalog, settings: DdsSetti
     """Plan this tick; ``now`` is the wall clock (epoch seconds), for the periodic full listing."""
     event_driven = bool(settings.sqs_queue_url)
     notices = notifications.receive(sqs, settings.sqs_queue_url, settings.bucket) if event_driven else []
-    listed = (not event_driven or now - cursor.listed_at >= settings.full_listing_seconds
-              or cursor.recognizer != recognizer_fingerprint(catalog, settings))
+    listed = (
+        not event_driven
+        or now - cursor.listed_at >= settings.full_listing_seconds
+        or cursor.recognizer != recognizer_fingerprint(catalog, settings)
+    )
     if listed:
         # files older than the horizon were all handled: none is needed, unless unrecognized ones get another look
         again = cursor.recognizer not in (None, recognizer_fingerprint(catalog, settings)) and cursor.unrecognized
@@ -56,5 +59,8 @@ def _announced(notices: list[notifications.Notice], cursor: DiscoveryCursor, set
                 continue
             if obj.key not in newest or obj.last_modified > newest[obj.key].last_modified:
                 newest[obj.key] = obj
-    return [obj for obj in newest.values()
-            if obj.key not in cursor.seen or cursor.seen[obj.key][1] <= obj.last_modified.timestamp()]
+    return [
+        obj
+        for obj in newest.values()
+        if obj.key not in cursor.seen or cursor.seen[obj.key][1] <= obj.last_modified.timestamp()
+    ]

@@ -68,7 +68,8 @@ class DdsSettings:
             raise SettingsError(
                 f"INTACCT_DDS_FULL_LISTING_SECONDS={self.full_listing_seconds} must be shorter than "
                 f"INTACCT_DDS_LOOKBACK_SECONDS={self.lookback_seconds}: a file whose notification was lost is found "
-                "by the full listing only while it is inside the look-back window")
+                "by the full listing only while it is inside the look-back window"
+            )
         if self.batch_bytes < 1:
             raise SettingsError(f"INTACCT_DDS_BATCH_BYTES={self.batch_bytes} must be at least 1")
 
@@ -88,8 +89,9 @@ class DdsSettings:
             enclosure=_env_choice("INTACCT_DDS_ENCLOSURE", ENCLOSURES, env),
             header=header,
             split_size=_env_int("INTACCT_DDS_SPLIT_SIZE", 0, env),
-            filtered_objects=frozenset(name.strip().upper() for name in
-                                       env.get("INTACCT_DDS_FILTERED_OBJECTS", "").split(",") if name.strip()),
+            filtered_objects=frozenset(
+                name.strip().upper() for name in env.get("INTACCT_DDS_FILTERED_OBJECTS", "").split(",") if name.strip()
+            ),
             sensor_interval_seconds=_env_int("INTACCT_DDS_SENSOR_INTERVAL_SECONDS", 30, env),
             lookback_seconds=_env_int("INTACCT_DDS_LOOKBACK_SECONDS", 6 * 3600, env),
             max_files_per_run=_env_int("INTACCT_DDS_MAX_FILES_PER_RUN", 25, env),
@@ -111,7 +113,7 @@ class DdsSettings:
         return DialectHints(delimiter=self.delimiter, enclosure=self.enclosure, has_header=has_header)
 
     def relative_key(self, key: str) -> str:
-        return key[len(self.prefix):] if self.prefix and key.startswith(self.prefix) else key
+        return key[len(self.prefix) :] if self.prefix and key.startswith(self.prefix) else key
 
     def is_ddl_key(self, key: str) -> bool:
         return self.relative_key(key).startswith(self.ddl_prefix) and key.lower().endswith(".sql")

@@ -10,15 +10,16 @@ from intacct_assets.defs.dds.assets import DDS_ASSETS
 from intacct_assets.defs.reverse_sync.assets import REVERSE_SYNC_ASSETS
 
 
-def build_automation_sensor(company: Company,
-                            assets: list[dg.AssetsDefinition]) -> dg.AutomationConditionSensorDefinition:
+def build_automation_sensor(
+    company: Company, assets: list[dg.AssetsDefinition]
+) -> dg.AutomationConditionSensorDefinition:
     return dg.AutomationConditionSensorDefinition(
         company.named("intacct_automation"),
         target=dg.AssetSelection.assets(*(key for asset in assets for key in asset.keys)),
         default_status=dg.DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=30,
         description=f"Evaluates the automation conditions of {company.label}'s assets (API cadences, reverse syncs, "
-                    "their sources).",
+        "their sources).",
     )
 
 

@@ -46,8 +46,10 @@ class Company:
 
     def __post_init__(self) -> None:
         if self.name is not None and not COMPANY_NAME.match(self.name):
-            raise ValueError(f"company {self.name!r} must be lower_snake_case (letters, digits, '_', at most 40): "
-                             "it becomes part of asset keys, job and sensor names")
+            raise ValueError(
+                f"company {self.name!r} must be lower_snake_case (letters, digits, '_', at most 40): "
+                "it becomes part of asset keys, job and sensor names"
+            )
         unknown = sorted((self.dds_objects or set()) - {o.name for o in self.catalog.dds_objects()})
         if unknown:
             raise ValueError(f"dds objects {', '.join(unknown)} are not DDS objects of the catalog")
@@ -57,9 +59,16 @@ class Company:
         """The company of the ``INTACCT_*`` environment variables (``INTACCT_CATALOG_PATH``, ``INTACCT_SYNCS_PATH``
         …)."""
         files = tuple(catalog_paths())
-        return cls(name=None, catalog=parse_catalog(*files), catalog_files=files, api=ApiSettings.from_env(),
-                   dds=DdsSettings.from_env(), syncs=tuple(load_syncs()), syncs_file=syncs_file(),
-                   warehouse_path=Warehouse.from_env().path)
+        return cls(
+            name=None,
+            catalog=parse_catalog(*files),
+            catalog_files=files,
+            api=ApiSettings.from_env(),
+            dds=DdsSettings.from_env(),
+            syncs=tuple(load_syncs()),
+            syncs_file=syncs_file(),
+            warehouse_path=Warehouse.from_env().path,
+        )
 
     # ------------------------------------------------------------------ names
     @property
@@ -129,14 +138,13 @@ class Company:
         (``[intacct, acme, dds, customer]`` or ``[intacct, dds, customer]``); None for any other asset."""
         path = list(asset or ())
         for root in (self.key_root, ["intacct"]):
-            if len(path) == len(root) + 2 and path[:len(root)] == root and path[-2] in ("dds", "api"):
+            if len(path) == len(root) + 2 and path[: len(root)] == root and path[-2] in ("dds", "api"):
                 return ".".join(path[-2:])
         return None
 
     # ------------------------------------------------------------------ what to build
     def dds_catalog_objects(self) -> list[CatalogObject]:
-        return [obj for obj in self.catalog.dds_objects()
-                if self.dds_objects is None or obj.name in self.dds_objects]
+        return [obj for obj in self.catalog.dds_objects() if self.dds_objects is None or obj.name in self.dds_objects]
 
     @property
     def dds_catalog(self) -> Catalog:
@@ -152,8 +160,9 @@ class Company:
             return targets
         unknown = sorted(self.api_objects - {t.name for t in targets})
         if unknown:
-            raise ValueError(f"api objects {', '.join(unknown)} are neither API objects of the catalog nor custom "
-                             "queries")
+            raise ValueError(
+                f"api objects {', '.join(unknown)} are neither API objects of the catalog nor custom queries"
+            )
         return [target for target in targets if target.name in self.api_objects]
 
 

@@ -14,8 +14,12 @@ from intacct_assets.api_ingest.settings import ApiSettings
 from intacct_assets.defs.resources import layered_environment
 from intacct_assets.intacct import IntacctClient, IntacctSettings
 
-SECRET_VARIABLES = {"client_secret": "INTACCT_CLIENT_SECRET", "refresh_token": "INTACCT_REFRESH_TOKEN",
-                    "sender_password": "INTACCT_SENDER_PASSWORD", "user_password": "INTACCT_USER_PASSWORD"}
+SECRET_VARIABLES = {
+    "client_secret": "INTACCT_CLIENT_SECRET",
+    "refresh_token": "INTACCT_REFRESH_TOKEN",
+    "sender_password": "INTACCT_SENDER_PASSWORD",
+    "user_password": "INTACCT_USER_PASSWORD",
+}
 
 
 class IntacctResource(dg.ConfigurableResource):

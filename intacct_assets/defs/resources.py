@@ -21,17 +21,36 @@ from intacct_assets.warehouse.connection import Warehouse, writer_lock
 
 # Settings that name one company's identity, credentials, endpoints or data. A company declared in YAML never takes
 # them from the process environment: a field it leaves out must not silently become another company's value.
-COMPANY_VARIABLES = frozenset({
-    "INTACCT_API_URL", "INTACCT_CLIENT_ID", "INTACCT_CLIENT_SECRET", "INTACCT_USERNAME", "INTACCT_REFRESH_TOKEN",
-    "INTACCT_ENTITY_ID", "INTACCT_XML_URL", "INTACCT_SENDER_ID", "INTACCT_SENDER_PASSWORD", "INTACCT_COMPANY_ID",
-    "INTACCT_USER_ID", "INTACCT_USER_PASSWORD", "INTACCT_API_ENTITIES", "INTACCT_API_QUERIES_PATH",
-    "INTACCT_DDS_BUCKET", "INTACCT_DDS_PREFIX", "INTACCT_DDS_SQS_QUEUE_URL", "INTACCT_DDS_DDL_DIR",
-    "INTACCT_DUCKDB_PATH", "INTACCT_CATALOG_PATH", "INTACCT_SYNCS_PATH",
-})
+COMPANY_VARIABLES = frozenset(
+    {
+        "INTACCT_API_URL",
+        "INTACCT_CLIENT_ID",
+        "INTACCT_CLIENT_SECRET",
+        "INTACCT_USERNAME",
+        "INTACCT_REFRESH_TOKEN",
+        "INTACCT_ENTITY_ID",
+        "INTACCT_XML_URL",
+        "INTACCT_SENDER_ID",
+        "INTACCT_SENDER_PASSWORD",
+        "INTACCT_COMPANY_ID",
+        "INTACCT_USER_ID",
+        "INTACCT_USER_PASSWORD",
+        "INTACCT_API_ENTITIES",
+        "INTACCT_API_QUERIES_PATH",
+        "INTACCT_DDS_BUCKET",
+        "INTACCT_DDS_PREFIX",
+        "INTACCT_DDS_SQS_QUEUE_URL",
+        "INTACCT_DDS_DDL_DIR",
+        "INTACCT_DUCKDB_PATH",
+        "INTACCT_CATALOG_PATH",
+        "INTACCT_SYNCS_PATH",
+    }
+)
 
 
-def layered_environment(environment: dict[str, str], isolated: bool,
-                        secrets: dict[str, str | None] | None = None) -> dict[str, str]:
+def layered_environment(
+    environment: dict[str, str], isolated: bool, secrets: dict[str, str | None] | None = None
+) -> dict[str, str]:
     """The process environment, without another company's variables when ``isolated``, overlaid by a company's
     settings and its secrets (None: not given)."""
     layered = {k: v for k, v in os.environ.items() if not (isolated and k in COMPANY_VARIABLES)}
@@ -59,8 +78,11 @@ class WarehouseResource(DuckDBResource):
 
     def warehouse(self) -> Warehouse:
         default = Warehouse.from_env()
-        return Warehouse(path=self.database or default.path, lock_timeout_seconds=self.lock_timeout_seconds,
-                         memory_limit=self.memory_limit or default.memory_limit)
+        return Warehouse(
+            path=self.database or default.path,
+            lock_timeout_seconds=self.lock_timeout_seconds,
+            memory_limit=self.memory_limit or default.memory_limit,
+        )
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

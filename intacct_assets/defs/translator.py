@@ -17,8 +17,12 @@ from intacct_assets.warehouse.merge import META_COLUMNS
 from intacct_assets.warehouse.sql import DUCKDB_TYPES
 
 GROUPS = {"dds": "dds", "api": "api", "reverse_sync": "reverse_sync", "source": "warehouse_sources"}
-KINDS = {"dds": {"s3", "polars", "duckdb"}, "api": {"intacct", "duckdb"}, "reverse_sync": {"intacct", "duckdb"},
-         "source": {"duckdb"}}
+KINDS = {
+    "dds": {"s3", "polars", "duckdb"},
+    "api": {"intacct", "duckdb"},
+    "reverse_sync": {"intacct", "duckdb"},
+    "source": {"duckdb"},
+}
 
 
 @dataclass(frozen=True)
@@ -74,26 +78,37 @@ class IntacctTranslator:
         if data.table:
             metadata["dagster/table_name"] = f"{data.database}.{data.table}" if data.database else data.table
         if data.columns or data.key_columns:
-            metadata["dagster/column_schema"] = column_schema(data.columns, data.key_columns,
-                                                              with_bookkeeping=data.kind in ("dds", "api"))
+            metadata["dagster/column_schema"] = column_schema(
+                data.columns, data.key_columns, with_bookkeeping=data.kind in ("dds", "api")
+            )
         if data.code_file is not None:
             with warnings.catch_warnings():  # code references are beta in Dagster 1.13; the UI shows them already
                 warnings.simplefilter("ignore", dg.BetaWarning)
-                metadata["dagster/code_references"] = dg.CodeReferencesMetadataValue(code_references=[
-                    dg.LocalFileCodeReference(file_path=str(data.code_file.resolve()), line_number=data.code_line,
-                                              label="declared in")])
+                metadata["dagster/code_references"] = dg.CodeReferencesMetadataValue(
+                    code_references=[
+                        dg.LocalFileCodeReference(
+                            file_path=str(data.code_file.resolve()), line_number=data.code_line, label="declared in"
+                        )
+                    ]
+                )
         return metadata
 
 
-def column_schema(columns: tuple[tuple[str, str], ...], key: tuple[str, ...],
-                  with_bookkeeping: bool = True) -> dg.TableSchema:
+def column_schema(
+    columns: tuple[tuple[str, str], ...], key: tuple[str, ...], with_bookkeeping: bool = True
+) -> dg.TableSchema:
     """The columns the catalog declares (key columns first, each NOT NULL and together unique), then the
     bookkeeping columns every ingested table carries."""
     declared = dict(columns)
     ordered = [*key, *(name for name in declared if name not in key)]
-    table_columns = [dg.TableColumn(name, DUCKDB_TYPES[declared.get(name, "string")],
-                                    constraints=dg.TableColumnConstraints(nullable=False) if name in key else None)
-                     for name in ordered]
+    table_columns = [
+        dg.TableColumn(
+            name,
+            DUCKDB_TYPES[declared.get(name, "string")],
+            constraints=dg.TableColumnConstraints(nullable=False) if name in key else None,
+        )
+        for name in ordered
+    ]
     if with_bookkeeping:
         table_columns += [dg.TableColumn(name, kind.split("(")[0].split(" ")[0]) for name, kind in META_COLUMNS.items()]
     constraints = dg.TableConstraints(other=[f"unique ({', '.join(key)})"]) if key else None

@@ -11,8 +11,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 LIMIT_HEADER = "x-ia-throttle-limit"
-LIMIT_HEADER_PREFIXES = ("x-ia-throttle-", "x-ia-minute-rate-", "x-ia-hour-rate-", "x-ia-tenant-throttle-",
-                         "x-ia-cpu-")
+LIMIT_HEADER_PREFIXES = ("x-ia-throttle-", "x-ia-minute-rate-", "x-ia-hour-rate-", "x-ia-tenant-throttle-", "x-ia-cpu-")
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,11 @@ class AnswerLog:
         self._answers: list[Answer] = []
 
     def record(self, response: httpx.Response) -> None:
-        limits = {name.lower(): value for name, value in response.headers.items()
-                  if name.lower().startswith(LIMIT_HEADER_PREFIXES)}
+        limits = {
+            name.lower(): value
+            for name, value in response.headers.items()
+            if name.lower().startswith(LIMIT_HEADER_PREFIXES)
+        }
         answer = Answer(response.status_code, time.time(), _date(response.headers.get("date")), limits)
         with self._lock:
             self._answers.append(answer)

@@ -36,17 +36,29 @@ from intacct_assets.intacct.errors import IntacctConfigError
 Check = Callable[[DoctorContext], CheckResult | list[CheckResult]]
 
 CHECKS: tuple[Check, ...] = (
-    settings, warehouse_file,
-    oauth_token, xml_session, xml_dates, entity_access, api_objects, private_entities, audit_history, concurrency,
+    settings,
+    warehouse_file,
+    oauth_token,
+    xml_session,
+    xml_dates,
+    entity_access,
+    api_objects,
+    private_entities,
+    audit_history,
+    concurrency,
     clock_skew,
-    dds_bucket, dds_file_names, dds_ddl, dds_dialect,
+    dds_bucket,
+    dds_file_names,
+    dds_ddl,
+    dds_dialect,
 )
 # errors of reading a setting: the settings check reports them; checks that need the setting are skipped
 SETTINGS_ERRORS = (IntacctConfigError, SettingsError, CatalogError, CustomQueryError, FileNameError)
 
 
-def run_doctor(ctx: DoctorContext, checks: Iterable[Check] = CHECKS,
-               on_result: Callable[[CheckResult], None] | None = None) -> DoctorReport:
+def run_doctor(
+    ctx: DoctorContext, checks: Iterable[Check] = CHECKS, on_result: Callable[[CheckResult], None] | None = None
+) -> DoctorReport:
     """Run every check in order; ``on_result`` sees each result as soon as it is known."""
     started = time.perf_counter()
     results: list[CheckResult] = []
@@ -66,8 +78,12 @@ def _run(check: Check, ctx: DoctorContext) -> list[CheckResult]:
     except SETTINGS_ERRORS as error:
         outcome = skipped(f"needs valid settings: {error}", "see settings")
     except Exception as error:  # noqa: BLE001 - a check that breaks reports it and the others still run
-        outcome = failed(f"{type(error).__name__}: {error}", "this is unexpected: see the error, and report it if "
-                                                             "it is not about your settings")
+        outcome = failed(
+            f"{type(error).__name__}: {error}",
+            "this is unexpected: see the error, and report it if it is not about your settings",
+        )
     found = [outcome] if isinstance(outcome, CheckResult) else outcome
-    return [replace(result, check=check.__name__, found=ctx.redact(result.found), fix=ctx.redact(result.fix))
-            for result in found]
+    return [
+        replace(result, check=check.__name__, found=ctx.redact(result.found), fix=ctx.redact(result.fix))
+        for result in found
+    ]

@@ -37,10 +37,13 @@ from intacct_assets.warehouse.connection import Warehouse
 MAX_ATTEMPTS = 3
 MAX_TIMEOUT_SECONDS = 30.0
 
-REST_SETTINGS = "INTACCT_CLIENT_ID, INTACCT_CLIENT_SECRET and INTACCT_USERNAME (user@company[|entity]) or " \
-                "INTACCT_REFRESH_TOKEN"
-XML_SETTINGS = "INTACCT_SENDER_ID and INTACCT_SENDER_PASSWORD, with INTACCT_COMPANY_ID, INTACCT_USER_ID and " \
-               "INTACCT_USER_PASSWORD (or the REST settings, to open sessions with the OAuth token)"
+REST_SETTINGS = (
+    "INTACCT_CLIENT_ID, INTACCT_CLIENT_SECRET and INTACCT_USERNAME (user@company[|entity]) or INTACCT_REFRESH_TOKEN"
+)
+XML_SETTINGS = (
+    "INTACCT_SENDER_ID and INTACCT_SENDER_PASSWORD, with INTACCT_COMPANY_ID, INTACCT_USER_ID and "
+    "INTACCT_USER_PASSWORD (or the REST settings, to open sessions with the OAuth token)"
+)
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,27 @@ class Probe:
 class DoctorContext:
     """Lazily built settings and clients; a factory that raises makes the checks that need it report why."""
 
-    def __init__(self, *, intacct: Callable[[], IntacctSettings], api: Callable[[], ApiSettings],
-                 dds: Callable[[], DdsSettings], warehouse: Callable[[], Warehouse],
-                 s3: Callable[[], Any], aws_secret: str | None = None,
-                 catalog: Callable[[], Catalog] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        intacct: Callable[[], IntacctSettings],
+        api: Callable[[], ApiSettings],
+        dds: Callable[[], DdsSettings],
+        warehouse: Callable[[], Warehouse],
+        s3: Callable[[], Any],
+        aws_secret: str | None = None,
+        catalog: Callable[[], Catalog] | None = None,
+    ) -> None:
         """Factories of each setting (and of the S3 client); the catalog, by default, is read as the code location
         of the environment's company reads it."""
-        self._factories = {"intacct": intacct, "api": api, "dds": dds, "warehouse": warehouse, "s3": s3,
-                           "catalog": catalog or (lambda: parse_catalog(*catalog_paths()))}
+        self._factories = {
+            "intacct": intacct,
+            "api": api,
+            "dds": dds,
+            "warehouse": warehouse,
+            "s3": s3,
+            "catalog": catalog or (lambda: parse_catalog(*catalog_paths())),
+        }
         self._aws_secret = aws_secret
         self._built: dict[str, object] = {}
         self._lock = threading.Lock()
@@ -74,8 +90,14 @@ class DoctorContext:
     @classmethod
     def from_env(cls) -> DoctorContext:
         """Settings from the environment variables the assets read."""
-        return cls(intacct=IntacctSettings.from_env, api=ApiSettings.from_env, dds=DdsSettings.from_env,
-                   warehouse=Warehouse.from_env, s3=_boto3_s3, aws_secret=os.environ.get("AWS_SECRET_ACCESS_KEY"))
+        return cls(
+            intacct=IntacctSettings.from_env,
+            api=ApiSettings.from_env,
+            dds=DdsSettings.from_env,
+            warehouse=Warehouse.from_env,
+            s3=_boto3_s3,
+            aws_secret=os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        )
 
     # ------------------------------------------------------------------ settings
     def _get(self, name: str) -> Any:
@@ -111,8 +133,9 @@ class DoctorContext:
     @cached_property
     def targets(self) -> list[SyncTarget]:
         """Every API asset's target: catalog objects with an API binding, then custom queries."""
-        return [SyncTarget.from_catalog(obj, self.api_settings) for obj in self.catalog.api_objects()] + \
-            [query.target() for query in self.custom_queries]
+        return [SyncTarget.from_catalog(obj, self.api_settings) for obj in self.catalog.api_objects()] + [
+            query.target() for query in self.custom_queries
+        ]
 
     @cached_property
     def redactor(self) -> Redactor:
@@ -133,10 +156,16 @@ class DoctorContext:
     @cached_property
     def client(self) -> IntacctClient:
         settings = self.intacct_settings
-        settings = replace(settings, max_attempts=min(settings.max_attempts, MAX_ATTEMPTS),
-                           timeout_seconds=min(settings.timeout_seconds, MAX_TIMEOUT_SECONDS))
-        http = httpx.Client(timeout=httpx.Timeout(settings.timeout_seconds), follow_redirects=False,
-                            event_hooks={"response": [self.answers.record]})
+        settings = replace(
+            settings,
+            max_attempts=min(settings.max_attempts, MAX_ATTEMPTS),
+            timeout_seconds=min(settings.timeout_seconds, MAX_TIMEOUT_SECONDS),
+        )
+        http = httpx.Client(
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            follow_redirects=False,
+            event_hooks={"response": [self.answers.record]},
+        )
         return IntacctClient(settings, http=http)
 
     def require_rest(self) -> IntacctClient:
@@ -190,8 +219,9 @@ class DoctorContext:
         if key not in names:  # a sync refuses such an object
             raise UnexpectedAnswerError(f"the key field {key!r} is not a field of {target.rest or target.object}")
         if isinstance(source, XmlSource) and target.xml_function == "readByQuery":
-            page = next(client.xml.read_by_query(target.object, fields=",".join(names), pagesize=1,
-                                                 entity=entity or None))
+            page = next(
+                client.xml.read_by_query(target.object, fields=",".join(names), pagesize=1, entity=entity or None)
+            )
             return Probe(fields, page.total, source.page_limit, entity)
         page = source.fetch(PageRequest(names, None, (key,), 1, 1))
         return Probe(fields, page.total, source.page_limit, entity)

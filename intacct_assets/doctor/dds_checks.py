@@ -62,12 +62,16 @@ def dds_bucket(ctx: DoctorContext) -> CheckResult:
         return failed(f"cannot list {location}: {error}", _s3_fix(error))
     data = _data_files(ctx, files)
     if not data:
-        return warned(f"{location} holds no DDS files yet{_folders_hint(ctx)}",
-                      "point INTACCT_DDS_PREFIX at the folder the DDS job writes to, or run the DDS job once")
+        return warned(
+            f"{location} holds no DDS files yet{_folders_hint(ctx)}",
+            "point INTACCT_DDS_PREFIX at the folder the DDS job writes to, or run the DDS job once",
+        )
     newest = max(data, key=lambda f: f.last_modified)
     ddl_files = sum(settings.is_ddl_key(f.key) for f in files)
-    return passed(f"{location}: {len(data):,} data files ({_size(sum(f.size for f in data))}), {ddl_files} DDL "
-                  f"files; newest {settings.relative_key(newest.key)} ({newest.last_modified:%Y-%m-%d %H:%M} UTC)")
+    return passed(
+        f"{location}: {len(data):,} data files ({_size(sum(f.size for f in data))}), {ddl_files} DDL "
+        f"files; newest {settings.relative_key(newest.key)} ({newest.last_modified:%Y-%m-%d %H:%M} UTC)"
+    )
 
 
 def dds_file_names(ctx: DoctorContext) -> list[CheckResult]:
@@ -97,20 +101,37 @@ def dds_file_names(ctx: DoctorContext) -> list[CheckResult]:
     which = "INTACCT_DDS_FILE_PATTERN" if settings.file_pattern else "the default file-name pattern"
     results = []
     if recognized:
-        results.append(passed(f"{sum(recognized.values()):,} files of {len(recognized)} catalog objects match "
-                              f"{which} ({_listed(sorted(recognized))})"))
+        results.append(
+            passed(
+                f"{sum(recognized.values()):,} files of {len(recognized)} catalog objects match "
+                f"{which} ({_listed(sorted(recognized))})"
+            )
+        )
     if unmatched:
-        results.append(warned(f"{len(unmatched):,} files do not match {which} and are never loaded: "
-                              f"{_listed(unmatched, 3)}", _pattern_fix(ctx, unmatched), subject="unmatched"))
+        results.append(
+            warned(
+                f"{len(unmatched):,} files do not match {which} and are never loaded: {_listed(unmatched, 3)}",
+                _pattern_fix(ctx, unmatched),
+                subject="unmatched",
+            )
+        )
     if unreadable:
-        results.append(warned(f"{len(unreadable):,} file names match but cannot be read: {unreadable[0]}",
-                              "correct INTACCT_DDS_FILE_PATTERN: ts must hold a date and time, job all/change/delete",
-                              subject="unreadable"))
+        results.append(
+            warned(
+                f"{len(unreadable):,} file names match but cannot be read: {unreadable[0]}",
+                "correct INTACCT_DDS_FILE_PATTERN: ts must hold a date and time, job all/change/delete",
+                subject="unreadable",
+            )
+        )
     if foreign:
         counted = ", ".join(f"{name} ({count})" for name, count in sorted(foreign.items()))
-        results.append(warned(f"files of objects the catalog does not have: {counted}",
-                              "declare them in INTACCT_CATALOG_PATH (README: your own objects)",
-                              subject="not in catalog"))
+        results.append(
+            warned(
+                f"files of objects the catalog does not have: {counted}",
+                "declare them in INTACCT_CATALOG_PATH (README: your own objects)",
+                subject="not in catalog",
+            )
+        )
     return results
 
 
@@ -136,13 +157,17 @@ def dds_ddl(ctx: DoctorContext) -> CheckResult:
             unusable.append(f"{delivered.obj.name}: {error}")
     where = f"{settings.prefix}{settings.ddl_prefix}<OBJECT>.sql in the bucket (or <OBJECT>.sql in INTACCT_DDS_DDL_DIR)"
     if missing or unusable:
-        return failed("; ".join(([f"no DDL for the headerless files of {_listed(missing)}"] if missing else [])
-                                + unusable) + ": those files are rejected",
-                      f"save each object's getDdsDdl output as {where}, {HEADERS_FIX}")
+        return failed(
+            "; ".join(([f"no DDL for the headerless files of {_listed(missing)}"] if missing else []) + unusable)
+            + ": those files are rejected",
+            f"save each object's getDdsDdl output as {where}, {HEADERS_FIX}",
+        )
     if not headerless:
         return passed(f"the newest files of all {len(newest)} objects have a header row: no DDL needed")
-    return passed(f"DDL found for the {len(headerless)} objects whose files have no header row"
-                  + (f"; {len(newest) - len(headerless)} have header rows" if len(newest) > len(headerless) else ""))
+    return passed(
+        f"DDL found for the {len(headerless)} objects whose files have no header row"
+        + (f"; {len(newest) - len(headerless)} have header rows" if len(newest) > len(headerless) else "")
+    )
 
 
 def dds_dialect(ctx: DoctorContext) -> list[CheckResult]:
@@ -166,9 +191,12 @@ def _delete_layout(ctx: DoctorContext, delivered: Delivered, result: CheckResult
         return checked if checked.status != "pass" else result
     layout = ", ".join(name for name, _ in delete_file_layout(_ddl(ctx, deletes.obj)))
     key = ctx.dds_settings.relative_key(deletes.file.key)
-    return warned(f"{result.found}; its delete files have no header row ({key}): they are read as {layout}, an "
-                  "assumed column order (Intacct documents none)",
-                  "turn on includeHeaders in the DDS job: every column is then read by its name", result.subject)
+    return warned(
+        f"{result.found}; its delete files have no header row ({key}): they are read as {layout}, an "
+        "assumed column order (Intacct documents none)",
+        "turn on includeHeaders in the DDS job: every column is then read by its name",
+        result.subject,
+    )
 
 
 def _dialect_result(ctx: DoctorContext, delivered: Delivered) -> CheckResult:
@@ -177,35 +205,50 @@ def _dialect_result(ctx: DoctorContext, delivered: Delivered) -> CheckResult:
     try:
         dialect = _sample_dialect(ctx, delivered)
     except DialectError as error:
-        return failed(f"{key}: {error}", "pin INTACCT_DDS_DELIMITER and INTACCT_DDS_ENCLOSURE to the DDS job's "
-                                         "settings", subject)
+        return failed(
+            f"{key}: {error}", "pin INTACCT_DDS_DELIMITER and INTACCT_DDS_ENCLOSURE to the DDS job's settings", subject
+        )
     except zlib.error as error:
-        return failed(f"{key} starts like gzip but does not decompress: {error}",
-                      "re-deliver the file (it is damaged), or remove it from the bucket", subject)
+        return failed(
+            f"{key} starts like gzip but does not decompress: {error}",
+            "re-deliver the file (it is damaged), or remove it from the bucket",
+            subject,
+        )
     except (BotoCoreError, ClientError) as error:
         return failed(f"cannot read {key}: {error}", _s3_fix(error), subject)
     if dialect is None:
         return passed(f"{key} holds no records (nothing to detect)", subject)
-    described = (f"{dialect.delimiter!r} delimited, {dialect.enclosure!r} enclosed, "
-                 f"{'a header row' if dialect.has_header else 'no header row'}, {dialect.line_ending} line ends"
-                 f"{', BOM' if dialect.bom else ''}, {dialect.width} fields ({key})")
+    described = (
+        f"{dialect.delimiter!r} delimited, {dialect.enclosure!r} enclosed, "
+        f"{'a header row' if dialect.has_header else 'no header row'}, {dialect.line_ending} line ends"
+        f"{', BOM' if dialect.bom else ''}, {dialect.width} fields ({key})"
+    )
     bracketed = _bracketed(ctx, delivered, dialect)
     if bracketed:
-        return warned(f"{described}: values such as {bracketed[0]!r} are enclosed in [ ]; the reader closes a [ "
-                      "enclosure with [ (as PHP's fputcsv writes; whether DDS closes it with ] is undocumented), so "
-                      "such files load wrong (brackets kept, or records run together)",
-                      "set the DDS job's enclosure (Text qualifier) to \" (double quote)", subject)
+        return warned(
+            f"{described}: values such as {bracketed[0]!r} are enclosed in [ ]; the reader closes a [ "
+            "enclosure with [ (as PHP's fputcsv writes; whether DDS closes it with ] is undocumented), so "
+            "such files load wrong (brackets kept, or records run together)",
+            "set the DDS job's enclosure (Text qualifier) to \" (double quote)",
+            subject,
+        )
     if dialect.has_header:
         names = _header(ctx, delivered, dialect)
         absent = [column for column in obj.key if column not in names]
         if absent:
-            return failed(f"{described}: the header has no key column {', '.join(absent)}, so the file is rejected",
-                          f"include {', '.join(absent)} in the DDS job's fields, or correct {obj.name}'s key in "
-                          "INTACCT_CATALOG_PATH", subject)
+            return failed(
+                f"{described}: the header has no key column {', '.join(absent)}, so the file is rejected",
+                f"include {', '.join(absent)} in the DDS job's fields, or correct {obj.name}'s key in "
+                "INTACCT_CATALOG_PATH",
+                subject,
+            )
         if delivered.name.job == "change" and CHANGE_TYPE not in names:
-            return failed(f"{described}: a change file without {CHANGE_TYPE}, so its deletes cannot be told from "
-                          "updates and it is rejected", "let the DDS job write change files with their change type",
-                          subject)
+            return failed(
+                f"{described}: a change file without {CHANGE_TYPE}, so its deletes cannot be told from "
+                "updates and it is rejected",
+                "let the DDS job write change files with their change type",
+                subject,
+            )
         return passed(described, subject)
     try:
         ddl = _ddl(ctx, delivered.obj)
@@ -215,13 +258,19 @@ def _dialect_result(ctx: DoctorContext, delivered: Delivered) -> CheckResult:
         return skipped(f"{described}: without a usable DDL its columns are unknown", "see dds_ddl", subject)
     layout = delete_file_layout(ddl) if delivered.name.job == "delete" else list(ddl.columns)
     expected = len(layout)
-    wanted = {expected + 1} if delivered.name.job == "change" and CHANGE_TYPE not in dict(layout) \
+    wanted = (
+        {expected + 1}
+        if delivered.name.job == "change" and CHANGE_TYPE not in dict(layout)
         else {expected, expected + 1}
+    )
     if dialect.width not in wanted:
-        return failed(f"{described}: the DDL of {obj.name} lists {expected} columns"
-                      + (f" (+{CHANGE_TYPE})" if delivered.name.job == "change" else "") + ", so records are rejected",
-                      f"save a fresh getDdsDdl output for {obj.name} (the DDL does not match its files), {HEADERS_FIX}",
-                      subject)
+        return failed(
+            f"{described}: the DDL of {obj.name} lists {expected} columns"
+            + (f" (+{CHANGE_TYPE})" if delivered.name.job == "change" else "")
+            + ", so records are rejected",
+            f"save a fresh getDdsDdl output for {obj.name} (the DDL does not match its files), {HEADERS_FIX}",
+            subject,
+        )
     return passed(described, subject)
 
 
@@ -271,15 +320,22 @@ def _sample_dialect(ctx: DoctorContext, delivered: Delivered) -> Dialect | None:
         if ddl is None:
             return dialect
         layout = delete_file_layout(ddl) if delivered.name.job == "delete" else list(ddl.columns)
-        return detect_dialect(sample, truncated=truncated, known_columns=[*known, *(n for n, _ in layout)],
-                              expected_width=len(layout), hints=hints)
+        return detect_dialect(
+            sample,
+            truncated=truncated,
+            known_columns=[*known, *(n for n, _ in layout)],
+            expected_width=len(layout),
+            hints=hints,
+        )
 
     return ctx.remember(("dialect", delivered.file.key), detect)
 
 
 def _sample(ctx: DoctorContext, delivered: Delivered) -> tuple[bytes, bool]:
-    return ctx.remember(("sample", delivered.file.key),
-                        lambda: read_head(ctx.s3, ctx.dds_settings.bucket, delivered.file.key, SAMPLE_BYTES))
+    return ctx.remember(
+        ("sample", delivered.file.key),
+        lambda: read_head(ctx.s3, ctx.dds_settings.bucket, delivered.file.key, SAMPLE_BYTES),
+    )
 
 
 def _known_columns(obj: CatalogObject) -> list[str]:
@@ -304,9 +360,12 @@ def _bracketed(ctx: DoctorContext, delivered: Delivered, dialect: Dialect) -> li
 def _records(ctx: DoctorContext, delivered: Delivered, dialect: Dialect) -> Iterator[list[str]]:
     """The records of the file's first bytes, read in ``dialect``."""
     sample, _ = _sample(ctx, delivered)
-    text = sample[len(UTF8_BOM):] if dialect.bom else sample
-    return csv.reader(io.StringIO(text.decode("utf-8", "replace"), newline=""), delimiter=dialect.delimiter,
-                      quotechar=dialect.enclosure)
+    text = sample[len(UTF8_BOM) :] if dialect.bom else sample
+    return csv.reader(
+        io.StringIO(text.decode("utf-8", "replace"), newline=""),
+        delimiter=dialect.delimiter,
+        quotechar=dialect.enclosure,
+    )
 
 
 def _ddl(ctx: DoctorContext, obj: CatalogObject) -> DdsTableDdl | None:
@@ -317,11 +376,15 @@ def _ddl(ctx: DoctorContext, obj: CatalogObject) -> DdsTableDdl | None:
 def _pattern_fix(ctx: DoctorContext, unmatched: list[str]) -> str:
     suggestion = suggest_pattern(unmatched, [obj.name for obj in ctx.catalog.dds_objects()])
     if suggestion is None:
-        return ("set INTACCT_DDS_FILE_PATTERN to a regex with named groups object (required), job, ts, part that "
-                "matches these names (README: Files)")
+        return (
+            "set INTACCT_DDS_FILE_PATTERN to a regex with named groups object (required), job, ts, part that "
+            "matches these names (README: Files)"
+        )
     note = "; it replaces the default pattern" if not ctx.dds_settings.file_pattern else ""
-    return (f"set INTACCT_DDS_FILE_PATTERN='{suggestion.pattern}' (it reads {suggestion.matches} of the "
-            f"{len(unmatched)}{note})")
+    return (
+        f"set INTACCT_DDS_FILE_PATTERN='{suggestion.pattern}' (it reads {suggestion.matches} of the "
+        f"{len(unmatched)}{note})"
+    )
 
 
 def _folders_hint(ctx: DoctorContext) -> str:

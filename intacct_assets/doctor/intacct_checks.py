@@ -34,8 +34,10 @@ ENTITY_XML = "LOCATIONENTITY"
 MAX_CLOCK_SKEW_SECONDS = 60
 LEGACY_CONCURRENCY = 2  # what every company allows ("2 concurrent connections per company")
 HOURS_PER_MONTH = 30 * 24
-SENDER_FIX = ("check INTACCT_SENDER_ID / INTACCT_SENDER_PASSWORD (the sender must be authorized in the company's "
-              "Web Services authorizations) and the login INTACCT_COMPANY_ID / INTACCT_USER_ID / INTACCT_USER_PASSWORD")
+SENDER_FIX = (
+    "check INTACCT_SENDER_ID / INTACCT_SENDER_PASSWORD (the sender must be authorized in the company's "
+    "Web Services authorizations) and the login INTACCT_COMPANY_ID / INTACCT_USER_ID / INTACCT_USER_PASSWORD"
+)
 AUDIT_FIX = "give the Web Services user permission to read the audit trail (View permission for custom reports)"
 
 
@@ -51,16 +53,29 @@ def oauth_token(ctx: DoctorContext) -> CheckResult:
     try:
         client.rest.model(ENTITY_REST)
     except IntacctAuthError as error:
-        return _broken(ctx, "rest", failed(str(error),  # "Intacct refused the <grant> (HTTP …): <its answer>"
-                                           "check INTACCT_CLIENT_ID, INTACCT_CLIENT_SECRET and INTACCT_USERNAME (or "
-                                           "INTACCT_REFRESH_TOKEN), and that the OAuth client may act for this user"))
+        return _broken(
+            ctx,
+            "rest",
+            failed(
+                str(error),  # "Intacct refused the <grant> (HTTP …): <its answer>"
+                "check INTACCT_CLIENT_ID, INTACCT_CLIENT_SECRET and INTACCT_USERNAME (or "
+                "INTACCT_REFRESH_TOKEN), and that the OAuth client may act for this user",
+            ),
+        )
     except (IntacctTransportError, UnexpectedAnswerError) as error:
-        return _broken(ctx, "rest", failed(f"no token from {settings.api_url}: {error}",
-                                           _network_fix("INTACCT_API_URL")))
+        return _broken(
+            ctx, "rest", failed(f"no token from {settings.api_url}: {error}", _network_fix("INTACCT_API_URL"))
+        )
     except IntacctApiError as error:
         if error.status in (401, 403):
-            return _broken(ctx, "rest", failed(f"the token from {grant} is not accepted: {error}",
-                                               "give the Web Services user access to the REST API"))
+            return _broken(
+                ctx,
+                "rest",
+                failed(
+                    f"the token from {grant} is not accepted: {error}",
+                    "give the Web Services user access to the REST API",
+                ),
+            )
         return passed(f"a token from {grant} was issued (then the REST API answered: {error})")
     context = f", default entity {settings.entity_id}" if settings.entity_id else ""
     return passed(f"a token from {grant} was issued and accepted{context}")
@@ -70,20 +85,27 @@ def xml_session(ctx: DoctorContext) -> CheckResult:
     """An XML gateway session opens (login, or the REST session bridge) and answers ``getAPISession``."""
     client = ctx.require_xml()
     settings = ctx.intacct_settings
-    how = f"a login as {settings.user_id}@{settings.company_id}" if settings.has_xml_login \
+    how = (
+        f"a login as {settings.user_id}@{settings.company_id}"
+        if settings.has_xml_login
         else "the REST session bridge (OAuth token)"
+    )
     try:
         result = client.xml.one(xml_request.get_api_session())
     except (IntacctTransportError, UnexpectedAnswerError) as error:
-        return _broken(ctx, "xml", failed(f"no answer from {settings.xml_url}: {error}",
-                                          _network_fix("INTACCT_XML_URL")))
+        return _broken(
+            ctx, "xml", failed(f"no answer from {settings.xml_url}: {error}", _network_fix("INTACCT_XML_URL"))
+        )
     except IntacctError as error:
         return _broken(ctx, "xml", failed(f"no session through {how}: {error}", SENDER_FIX))
     data = result.data
     endpoint = data.findtext("api/endpoint") if data is not None else ""
     location = data.findtext("api/locationid") if data is not None else ""
-    return passed(f"a session opened through {how}" + (f"; endpoint {endpoint}" if endpoint else "")
-                  + (f"; entity {location}" if location else ""))
+    return passed(
+        f"a session opened through {how}"
+        + (f"; endpoint {endpoint}" if endpoint else "")
+        + (f"; entity {location}" if location else "")
+    )
 
 
 def entity_access(ctx: DoctorContext) -> list[CheckResult]:
@@ -94,21 +116,34 @@ def entity_access(ctx: DoctorContext) -> list[CheckResult]:
     try:
         entities = _entities(ctx)
     except IntacctError as error:
-        return [failed(f"cannot list the company's entities: {error}",
-                       f"give the Web Services user permission to read entities ({ENTITY_REST}, {ENTITY_XML})")]
+        return [
+            failed(
+                f"cannot list the company's entities: {error}",
+                f"give the Web Services user permission to read entities ({ENTITY_REST}, {ENTITY_XML})",
+            )
+        ]
     names = ", ".join(entities[:10]) + (f" and {len(entities) - 10} more" if len(entities) > 10 else "")
     if not entities:
         if configured:
-            return [failed(f"this company has no entities, yet {', '.join(configured)} are configured",
-                           "remove them from INTACCT_API_ENTITIES / INTACCT_ENTITY_ID / INTACCT_USERNAME")]
+            return [
+                failed(
+                    f"this company has no entities, yet {', '.join(configured)} are configured",
+                    "remove them from INTACCT_API_ENTITIES / INTACCT_ENTITY_ID / INTACCT_USERNAME",
+                )
+            ]
         return [passed("a company without entities: every object is read at the top level")]
     unknown = [e for e in configured if e not in entities]
     known = [e for e in configured if e in entities]
     contexts = (["the top level"] if api.top_level else []) + known
     results = [passed(f"{len(entities)} entities ({names}); read: {' and '.join(contexts) or 'none of them'}")]
-    results += [failed(f"{e} is not an entity of this company ({names})",
-                       "correct INTACCT_API_ENTITIES / INTACCT_ENTITY_ID / INTACCT_USERNAME", subject=e)
-                for e in unknown]
+    results += [
+        failed(
+            f"{e} is not an entity of this company ({names})",
+            "correct INTACCT_API_ENTITIES / INTACCT_ENTITY_ID / INTACCT_USERNAME",
+            subject=e,
+        )
+        for e in unknown
+    ]
     target = next((t for t in ctx.targets if t.entity_scoped and t.custom is None and ctx.usable(t)), None)
     for entity in known:
         if target is None:
@@ -117,9 +152,13 @@ def entity_access(ctx: DoctorContext) -> list[CheckResult]:
         try:
             probe = ctx.probe(target, entity)
         except IntacctError as error:
-            results.append(failed(f"reading {target.name} in {entity}: {error}",
-                                  f"give the Web Services user access to entity {entity}, or remove it from "
-                                  "INTACCT_API_ENTITIES", subject=entity))
+            results.append(
+                failed(
+                    f"reading {target.name} in {entity}: {error}",
+                    f"give the Web Services user access to entity {entity}, or remove it from INTACCT_API_ENTITIES",
+                    subject=entity,
+                )
+            )
         else:
             results.append(passed(f"one row of {target.name} read ({probe.total:,} records visible)", subject=entity))
     return results
@@ -169,10 +208,14 @@ def _object_result(ctx: DoctorContext, target: SyncTarget) -> CheckResult:
 
 
 def _object_fix(target: SyncTarget, error: IntacctError) -> str:
-    off = f"fix or remove the query {target.name} in INTACCT_API_QUERIES_PATH" if target.custom else \
-        f"turn the asset off with `{target.object}: {{api: null}}` in INTACCT_CATALOG_PATH"
-    if (isinstance(error, IntacctXmlError) and error.permission_denied) or \
-            (isinstance(error, IntacctApiError) and error.status == 403):
+    off = (
+        f"fix or remove the query {target.name} in INTACCT_API_QUERIES_PATH"
+        if target.custom
+        else f"turn the asset off with `{target.object}: {{api: null}}` in INTACCT_CATALOG_PATH"
+    )
+    if (isinstance(error, IntacctXmlError) and error.permission_denied) or (
+        isinstance(error, IntacctApiError) and error.status == 403
+    ):
         return f"give the Web Services user permission to read {target.object}, or {off}"
     if isinstance(error, IntacctApiError) and error.status == 404:
         return f"this company has no {target.rest or target.object}: {off}"
@@ -193,14 +236,18 @@ def private_entities(ctx: DoctorContext) -> CheckResult:
     if refused:
         return (failed if included else warned)(
             f"includePrivate was refused, so private records cannot be {'read' if included else 'counted'}: "
-            f"{refused[0]}", "set INTACCT_API_INCLUDE_PRIVATE=false and add the private entities to "
-                             "INTACCT_API_ENTITIES" if included else
-                             "if the company has private entities, add them to INTACCT_API_ENTITIES")
+            f"{refused[0]}",
+            "set INTACCT_API_INCLUDE_PRIVATE=false and add the private entities to INTACCT_API_ENTITIES"
+            if included
+            else "if the company has private entities, add them to INTACCT_API_ENTITIES",
+        )
     if hidden and not included:
         listed = ", ".join(f"{name} {count:,}" for name, count in hidden)
-        return warned(f"records of private entities are not read at the top level: {listed} (seen only with "
-                      "includePrivate)", "set INTACCT_API_INCLUDE_PRIVATE=true, or add the private entities to "
-                                         "INTACCT_API_ENTITIES: each is then read in its own context")
+        return warned(
+            f"records of private entities are not read at the top level: {listed} (seen only with includePrivate)",
+            "set INTACCT_API_INCLUDE_PRIVATE=true, or add the private entities to "
+            "INTACCT_API_ENTITIES: each is then read in its own context",
+        )
     if hidden:
         listed = ", ".join(f"{name} {count:,}" for name, count in hidden)
         return passed(f"the top level reads the records of private entities too (includePrivate): {listed}")
@@ -234,8 +281,9 @@ def audit_history(ctx: DoctorContext) -> list[CheckResult]:
     key reconciliation costs instead."""
     wanted = [t for t in ctx.targets if t.custom is None and t.modified and t.deletes in ("auto", "audit_history")]
     if not wanted:
-        return [skipped("no object reads its deletes from the audit trail (INTACCT_API_DELETES, the catalog's "
-                        "deletes)")]
+        return [
+            skipped("no object reads its deletes from the audit trail (INTACCT_API_DELETES, the catalog's deletes)")
+        ]
     faces = {"REST": [t for t in wanted if t.rest], "XML": [t for t in wanted if not t.rest]}
     return [_audit_face(ctx, face, targets) for face, targets in faces.items() if targets]
 
@@ -255,19 +303,29 @@ def _audit_face(ctx: DoctorContext, face: str, targets: list[SyncTarget]) -> Che
             events = client.xml.query("AUDITHISTORY", AUDIT_FIELDS, order_by=order, pagesize=1).total
     except (IntacctApiError, IntacctXmlError) as error:
         if not error.permission_denied:
-            return failed(f"{trail} cannot be read: {error}", "the syncs of these objects fail the same way: set "
-                                                              "INTACCT_API_DELETES=reconcile", subject=face)
+            return failed(
+                f"{trail} cannot be read: {error}",
+                "the syncs of these objects fail the same way: set INTACCT_API_DELETES=reconcile",
+                subject=face,
+            )
         said = "; ".join(entry.text() for entry in error.errors) if isinstance(error, IntacctXmlError) else ""
         said = said or str(error)  # Intacct's own words, without the XML error's envelope
         forced = [t.name for t in targets if t.deletes == "audit_history"]
         if forced:
-            return failed(f"{trail} is not readable ({said}), and {', '.join(forced)} must read it: their syncs fail",
-                          f"{AUDIT_FIX}, or set INTACCT_API_DELETES=auto", subject=face)
-        return warned(f"{trail} is not readable ({said}); deletes come from key reconciliation instead: "
-                      f"{_reconciliation_cost(ctx, targets)}", f"{AUDIT_FIX}, or set INTACCT_API_DELETES=reconcile "
-                                                               "to accept the cost", subject=face)
-    return passed(f"{trail} is readable ({events:,} events); deletes of {_objects(len(targets))} come from it",
-                  subject=face)
+            return failed(
+                f"{trail} is not readable ({said}), and {', '.join(forced)} must read it: their syncs fail",
+                f"{AUDIT_FIX}, or set INTACCT_API_DELETES=auto",
+                subject=face,
+            )
+        return warned(
+            f"{trail} is not readable ({said}); deletes come from key reconciliation instead: "
+            f"{_reconciliation_cost(ctx, targets)}",
+            f"{AUDIT_FIX}, or set INTACCT_API_DELETES=reconcile to accept the cost",
+            subject=face,
+        )
+    return passed(
+        f"{trail} is readable ({events:,} events); deletes of {_objects(len(targets))} come from it", subject=face
+    )
 
 
 def _reconciliation_cost(ctx: DoctorContext, targets: list[SyncTarget]) -> str:
@@ -288,9 +346,11 @@ def _reconciliation_cost(ctx: DoctorContext, targets: list[SyncTarget]) -> str:
     largest = ", ".join(f"{name} {cost:,}" for cost, name in sorted(costs, reverse=True)[:3])
     where = f" in each of {contexts} entity contexts" if contexts > 1 else ""
     uncounted = len(targets) - len(costs)
-    return (f"~{per_scan:,} requests (as many transactions) per reconciliation of {_objects(len(costs))}{where}, every "
-            f"{api.reconcile_hours:g} h (INTACCT_API_RECONCILE_HOURS): ~{monthly:,} a month; most: {largest}"
-            + (f"; {uncounted} objects could not be counted" if uncounted else ""))
+    return (
+        f"~{per_scan:,} requests (as many transactions) per reconciliation of {_objects(len(costs))}{where}, every "
+        f"{api.reconcile_hours:g} h (INTACCT_API_RECONCILE_HOURS): ~{monthly:,} a month; most: {largest}"
+        + (f"; {uncounted} objects could not be counted" if uncounted else "")
+    )
 
 
 def _objects(count: int) -> str:
@@ -310,8 +370,11 @@ def concurrency(ctx: DoctorContext) -> CheckResult:
         raise CheckSkipped("no answer from Intacct to read limits from", "see the checks above")
     configured = ctx.intacct_settings.concurrency_limit
     throttled = sum(answer.status == 429 for answer in answers)
-    limits = [int(a.limits[LIMIT_HEADER]) for a in answers  # a limit of 0 says nothing usable
-              if a.limits.get(LIMIT_HEADER, "").strip().isdigit() and int(a.limits[LIMIT_HEADER]) > 0]
+    limits = [
+        int(a.limits[LIMIT_HEADER])
+        for a in answers  # a limit of 0 says nothing usable
+        if a.limits.get(LIMIT_HEADER, "").strip().isdigit() and int(a.limits[LIMIT_HEADER]) > 0
+    ]
     latest = {name: value for answer in answers for name, value in answer.limits.items()}
     headers = "; ".join(f"{name}: {value}" for name, value in sorted(latest.items()))
     seen = f" ({headers})" if headers else ""
@@ -319,37 +382,57 @@ def concurrency(ctx: DoctorContext) -> CheckResult:
     if limits:
         limit = min(limits)
         if configured > limit:
-            return failed(f"Intacct allows {limit} concurrent requests, INTACCT_API_CONCURRENCY is {configured}: "
-                          f"syncs would be throttled{throttled_note}{seen}", f"set INTACCT_API_CONCURRENCY={limit}")
+            return failed(
+                f"Intacct allows {limit} concurrent requests, INTACCT_API_CONCURRENCY is {configured}: "
+                f"syncs would be throttled{throttled_note}{seen}",
+                f"set INTACCT_API_CONCURRENCY={limit}",
+            )
         faster = f"; up to {limit} would make full loads faster" if limit > configured else ""
-        return passed(f"Intacct allows {limit} concurrent requests; INTACCT_API_CONCURRENCY={configured} stays "
-                      f"within it{faster}{throttled_note}{seen}")
+        return passed(
+            f"Intacct allows {limit} concurrent requests; INTACCT_API_CONCURRENCY={configured} stays "
+            f"within it{faster}{throttled_note}{seen}"
+        )
     if throttled:
-        return warned(f"{throttled} of {len(answers)} answers were throttled (HTTP 429) at INTACCT_API_CONCURRENCY="
-                      f"{configured}, and none said the limit{seen}",
-                      f"lower INTACCT_API_CONCURRENCY (every company allows {LEGACY_CONCURRENCY})")
-    within = f"within the {LEGACY_CONCURRENCY} every company allows" if configured <= LEGACY_CONCURRENCY else \
-        f"more than the {LEGACY_CONCURRENCY} every company allows: your performance tier must allow it"
-    return passed(f"{len(answers)} answers, none throttled, none announcing a limit (X-IA-Throttle-Limit comes near a "
-                  f"limit); INTACCT_API_CONCURRENCY={configured} is {within}{seen}")
+        return warned(
+            f"{throttled} of {len(answers)} answers were throttled (HTTP 429) at INTACCT_API_CONCURRENCY="
+            f"{configured}, and none said the limit{seen}",
+            f"lower INTACCT_API_CONCURRENCY (every company allows {LEGACY_CONCURRENCY})",
+        )
+    within = (
+        f"within the {LEGACY_CONCURRENCY} every company allows"
+        if configured <= LEGACY_CONCURRENCY
+        else f"more than the {LEGACY_CONCURRENCY} every company allows: your performance tier must allow it"
+    )
+    return passed(
+        f"{len(answers)} answers, none throttled, none announcing a limit (X-IA-Throttle-Limit comes near a "
+        f"limit); INTACCT_API_CONCURRENCY={configured} is {within}{seen}"
+    )
 
 
 def clock_skew(ctx: DoctorContext) -> CheckResult:
     """Intacct's clock (the ``Date`` of its answers) against this machine's."""
     # Date is cut to the second: its middle (+0.5 s) is the best guess of the server's time at that moment
-    dated = [answer.server_time + 0.5 - answer.received_at for answer in ctx.answers.answers
-             if answer.server_time is not None]
+    dated = [
+        answer.server_time + 0.5 - answer.received_at
+        for answer in ctx.answers.answers
+        if answer.server_time is not None
+    ]
     if not dated:
         raise CheckSkipped("no answer from Intacct carried a Date header", "see the checks above")
     skew = round(statistics.median(dated))
     where = "ahead of" if skew > 0 else "behind"
-    found = f"Intacct's clock is {abs(skew)} s {where} this machine's" if skew else \
-        "Intacct's clock and this machine's agree"
+    found = (
+        f"Intacct's clock is {abs(skew)} s {where} this machine's"
+        if skew
+        else "Intacct's clock and this machine's agree"
+    )
     found += f" (median of {len(dated)} answers' Date headers, to the second)"
     if abs(skew) > MAX_CLOCK_SKEW_SECONDS:
-        return warned(found + f": more than {MAX_CLOCK_SKEW_SECONDS} s, so times this machine stamps (sync times, "
-                              "freshness) disagree with Intacct's",
-                      "synchronize this machine's clock (NTP, e.g. `timedatectl set-ntp true`)")
+        return warned(
+            found + f": more than {MAX_CLOCK_SKEW_SECONDS} s, so times this machine stamps (sync times, "
+            "freshness) disagree with Intacct's",
+            "synchronize this machine's clock (NTP, e.g. `timedatectl set-ntp true`)",
+        )
     return passed(found)
 
 

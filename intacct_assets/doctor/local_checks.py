@@ -18,8 +18,11 @@ SETTINGS_FIX = "correct the environment variable (or .env line) named above"
 def settings(ctx: DoctorContext) -> list[CheckResult]:
     """Every setting the assets read can be read; what they configure, in one line."""
     parts = {
-        "intacct": lambda: ctx.intacct_settings, "api": lambda: ctx.api_settings, "dds": lambda: ctx.dds_settings,
-        "catalog": lambda: ctx.catalog, "custom queries": lambda: ctx.custom_queries,
+        "intacct": lambda: ctx.intacct_settings,
+        "api": lambda: ctx.api_settings,
+        "dds": lambda: ctx.dds_settings,
+        "catalog": lambda: ctx.catalog,
+        "custom queries": lambda: ctx.custom_queries,
         "warehouse": lambda: ctx.warehouse,
     }
     problems: dict[str, CheckResult] = {}  # by message: custom queries fail again when the API settings do
@@ -34,13 +37,20 @@ def settings(ctx: DoctorContext) -> list[CheckResult]:
 def _summary(ctx: DoctorContext) -> str:
     intacct, dds = ctx.intacct_settings, ctx.dds_settings
     rest = f"REST as {intacct.oauth_username or 'a refresh token'}" if intacct.has_rest else "no REST"
-    xml = "no XML gateway" if not intacct.has_xml_sender else \
-        "XML by login" if intacct.has_xml_login else "XML with sessions from the OAuth token"
+    xml = (
+        "no XML gateway"
+        if not intacct.has_xml_sender
+        else "XML by login"
+        if intacct.has_xml_login
+        else "XML with sessions from the OAuth token"
+    )
     bucket = f"DDS s3://{dds.bucket}/{dds.prefix}" if dds.bucket else "no DDS bucket"
     objects = len(ctx.targets) - len(ctx.custom_queries)
     queries = f" + {len(ctx.custom_queries)} custom queries" if ctx.custom_queries else ""
-    return (f"{rest}; {xml}; {bucket}; {objects} API objects{queries}, {len(ctx.catalog.dds_objects())} DDS objects; "
-            f"warehouse {ctx.warehouse.path}")
+    return (
+        f"{rest}; {xml}; {bucket}; {objects} API objects{queries}, {len(ctx.catalog.dds_objects())} DDS objects; "
+        f"warehouse {ctx.warehouse.path}"
+    )
 
 
 def warehouse_file(ctx: DoctorContext) -> CheckResult:
@@ -54,18 +64,24 @@ def warehouse_file(ctx: DoctorContext) -> CheckResult:
         folder = next(parent for parent in (path.parent, *path.parent.parents) if parent.exists())
         if os.access(folder, os.W_OK | os.X_OK):
             return passed(f"{path} does not exist yet: the first run creates it ({folder} is writable)")
-        return failed(f"{path} does not exist and {folder} is not writable",
-                      "point INTACCT_DUCKDB_PATH at a writable folder")
+        return failed(
+            f"{path} does not exist and {folder} is not writable", "point INTACCT_DUCKDB_PATH at a writable folder"
+        )
     if not os.access(path, os.W_OK):
-        return failed(f"{path} is not writable by this user", "make it writable, or point INTACCT_DUCKDB_PATH "
-                                                               "at another file")
+        return failed(
+            f"{path} is not writable by this user", "make it writable, or point INTACCT_DUCKDB_PATH at another file"
+        )
     try:
         with replace(store, lock_timeout_seconds=0).connect() as connection:
             tables = run(connection, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()")
     except WarehouseBusyError:
-        return failed(f"{path} is locked: a run, or a DuckDB UI/CLI session, holds {path}.lock",
-                      "wait for the running job, or close the DuckDB sessions on the file, then run again")
+        return failed(
+            f"{path} is locked: a run, or a DuckDB UI/CLI session, holds {path}.lock",
+            "wait for the running job, or close the DuckDB sessions on the file, then run again",
+        )
     except duckdb.Error as error:
-        return failed(f"DuckDB cannot open {path} for writing: {error}",
-                      "close the process that has the file open (DuckDB UI/CLI), or fix the file and its settings")
+        return failed(
+            f"DuckDB cannot open {path} for writing: {error}",
+            "close the process that has the file open (DuckDB UI/CLI), or fix the file and its settings",
+        )
     return passed(f"{path}: writable, not locked ({path.stat().st_size / 2**20:,.1f} MiB, {tables[0][0]} tables)")

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from intacct_assets.dds.filenames import FileNameError, FileNameParser
 
 _RUNS = re.compile(r"[A-Za-z]+|\d+|.", re.DOTALL)
-_JOBS = {"all": "all", "change": "change", "changes": "change", "delete": "delete", "deleted": "delete",
-         "deletes": "delete"}
+_JOBS = {
+    "all": "all",
+    "change": "change",
+    "changes": "change",
+    "delete": "delete",
+    "deleted": "delete",
+    "deletes": "delete",
+}
 _DATE_SEPARATORS = frozenset("-_./")
 _TIME_SEPARATORS = frozenset("-_: T")
 _SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
@@ -53,7 +59,7 @@ def _object_in(name: str, known: list[str]) -> str | None:
 
 def _pattern_for(name: str, obj: str) -> str | None:
     start = name.upper().index(obj)  # _object_in found it
-    head, runs = name[:start], _RUNS.findall(name[start + len(obj):])
+    head, runs = name[:start], _RUNS.findall(name[start + len(obj) :])
     parts = ["^", _literal(head), _OBJECT]
     has_ts = False
     index = 0
@@ -101,8 +107,7 @@ def _timestamp(runs: list[str], index: int) -> tuple[str, int] | None:
         digits += len(runs[position])
         position += 1
         separators = _DATE_SEPARATORS if digits < 8 else _TIME_SEPARATORS
-        if position + 1 < len(runs) and runs[position] in separators and runs[position + 1].isdigit() \
-                and digits < 14:
+        if position + 1 < len(runs) and runs[position] in separators and runs[position + 1].isdigit() and digits < 14:
             shape.append(_literal(runs[position]))
             position += 1
     if shape and not shape[-1].startswith("\\d"):

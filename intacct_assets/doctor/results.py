@@ -69,5 +69,9 @@ class DoctorReport:
         return ", ".join(f"{counts[status]} {status}" for status in STATUSES) + f" in {self.seconds:.1f} s"
 
     def as_dict(self) -> dict[str, object]:
-        return {"failed": self.failed, "counts": self.counts, "seconds": round(self.seconds, 3),
-                "results": [asdict(result) for result in self.results]}
+        return {
+            "failed": self.failed,
+            "counts": self.counts,
+            "seconds": round(self.seconds, 3),
+            "results": [asdict(result) for result in self.results],
+        }

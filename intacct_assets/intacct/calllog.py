@@ -55,15 +55,16 @@ class CallLog:
     def since(self, mark: int = 0) -> list[ApiCall]:
         with self._lock:
             kept_from = self._total - len(self._entries)
-            return list(self._entries)[max(0, mark - kept_from):]
+            return list(self._entries)[max(0, mark - kept_from) :]
 
 
 def summarize(calls: list[ApiCall]) -> dict[str, object]:
     """Totals plus a per-operation breakdown (requests, retries, failures, partial failures, transactions, time)."""
     operations: dict[str, dict[str, float]] = {}
     for call in calls:
-        row = operations.setdefault(call.operation, {"requests": 0, "retries": 0, "failed": 0, "partial": 0,
-                                                     "transactions": 0, "total_ms": 0.0})
+        row = operations.setdefault(
+            call.operation, {"requests": 0, "retries": 0, "failed": 0, "partial": 0, "transactions": 0, "total_ms": 0.0}
+        )
         row["requests"] += 1
         row["retries"] += call.outcome == "retry"
         row["failed"] += call.outcome == "failed"
@@ -82,6 +83,8 @@ def summarize(calls: list[ApiCall]) -> dict[str, object]:
         "partial": sum(c.outcome == "partial" for c in calls),
         "throttled": sum(c.status == 429 for c in calls),
         "by_status": statuses,
-        "by_operation": {name: {k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}
-                         for name, row in sorted(operations.items())},
+        "by_operation": {
+            name: {k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}
+            for name, row in sorted(operations.items())
+        },
     }

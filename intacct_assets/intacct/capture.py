@@ -74,20 +74,38 @@ class Capture:
         sink = _sink(folder, FieldMask(mask_fields))
         return cls(sink, redactor) if sink is not None else None
 
-    def record(self, exchange: Exchange, request: httpx.Request, response: httpx.Response | None,
-               duration_ms: float, attempt: int, error: Exception | None = None) -> None:
+    def record(
+        self,
+        exchange: Exchange,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        duration_ms: float,
+        attempt: int,
+        error: Exception | None = None,
+    ) -> None:
         if self._sink.broken:
             return
         try:
             entry = {
                 "started_at": _iso(datetime.now(UTC) - timedelta(milliseconds=duration_ms)),
-                "duration_ms": round(duration_ms, 3), "attempt": attempt, "face": exchange.face,
-                "operation": exchange.operation, "entity": exchange.entity,
-                "request": {"method": request.method, "url": self._redactor.text(str(request.url)),
-                            "headers": self._headers(request.headers), **self._body(request.content)},
-                "response": None if response is None else {
-                    "status": response.status_code, "headers": self._headers(response.headers),
-                    **self._body(response.content)},
+                "duration_ms": round(duration_ms, 3),
+                "attempt": attempt,
+                "face": exchange.face,
+                "operation": exchange.operation,
+                "entity": exchange.entity,
+                "request": {
+                    "method": request.method,
+                    "url": self._redactor.text(str(request.url)),
+                    "headers": self._headers(request.headers),
+                    **self._body(request.content),
+                },
+                "response": None
+                if response is None
+                else {
+                    "status": response.status_code,
+                    "headers": self._headers(response.headers),
+                    **self._body(response.content),
+                },
             }
             if error is not None:
                 entry["error"] = self._redactor.text(f"{type(error).__name__}: {error}")
@@ -96,8 +114,10 @@ class Capture:
             self._sink.fail(failure)
 
     def _headers(self, headers: httpx.Headers) -> list[list[str]]:
-        return [[name, MASK if name.lower() in HIDDEN_HEADERS else self._redactor.text(value)]
-                for name, value in headers.multi_items()]
+        return [
+            [name, MASK if name.lower() in HIDDEN_HEADERS else self._redactor.text(value)]
+            for name, value in headers.multi_items()
+        ]
 
     def _body(self, content: bytes) -> dict[str, str]:
         if not content:
@@ -127,8 +147,16 @@ class _Sink:
         self._lock = threading.Lock()
         self._seq = 0
         self._file = self.path.open("xb")
-        self._append({"format": FORMAT, "version": VERSION, "created_at": _iso(datetime.now(UTC)),
-                      "producer": "intacct_assets", "masked_fields": list(self.mask.fields), "secret_mask": MASK})
+        self._append(
+            {
+                "format": FORMAT,
+                "version": VERSION,
+                "created_at": _iso(datetime.now(UTC)),
+                "producer": "intacct_assets",
+                "masked_fields": list(self.mask.fields),
+                "secret_mask": MASK,
+            }
+        )
 
     def write(self, entry: dict) -> None:
         with self._lock:
@@ -143,8 +171,12 @@ class _Sink:
         with self._lock:
             if not self.broken:
                 self.broken = True
-                log.warning("Intacct capture stopped: could not write %s (%s: %s); the run goes on without it",
-                            self.path, type(error).__name__, error)
+                log.warning(
+                    "Intacct capture stopped: could not write %s (%s: %s); the run goes on without it",
+                    self.path,
+                    type(error).__name__,
+                    error,
+                )
 
     def placeholder(self, value: str) -> str:
         """What a masked value becomes: the same for the same value, unguessable without the key."""
@@ -173,8 +205,12 @@ def _sink(folder: str, mask: FieldMask) -> _Sink | None:
                 _sinks[place] = _Sink(directory / name, mask, _mask_key(directory) if mask else b"")
             except OSError as error:
                 _sinks[place] = None
-                log.warning("Intacct capture is off: INTACCT_CAPTURE_DIR=%s cannot be written (%s); the run goes "
-                            "on without a capture", folder, error)
+                log.warning(
+                    "Intacct capture is off: INTACCT_CAPTURE_DIR=%s cannot be written (%s); the run goes "
+                    "on without a capture",
+                    folder,
+                    error,
+                )
         return _sinks[place]
 
 
@@ -212,8 +248,9 @@ def read(path: str | Path) -> tuple[dict, list[dict]]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(f"{path} is not an {FORMAT} file (its first line is not a capture header)")
     if header.get("version") != VERSION:
-        raise ValueError(f"{path} is {FORMAT} version {header.get('version')!r}; this version reads version "
-                         f"{VERSION} only")
+        raise ValueError(
+            f"{path} is {FORMAT} version {header.get('version')!r}; this version reads version {VERSION} only"
+        )
     exchanges = []
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():

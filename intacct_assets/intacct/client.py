@@ -25,8 +25,13 @@ class IntacctClient:
     company, the retry rules, the timeout, and ``client.calls`` (the redacted call log).
     """
 
-    def __init__(self, settings: IntacctSettings, *, http: httpx.Client | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        settings: IntacctSettings,
+        *,
+        http: httpx.Client | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """``http``: a preconfigured httpx client (proxies, certificates); ``clock``: seconds, for token and
         XML session lifetimes."""
         self.settings = settings
@@ -45,9 +50,13 @@ class IntacctClient:
     def rest(self) -> RestClient:
         if self._rest is None:
             settings = self.settings
-            store = token_store(folder=settings.token_store, command=settings.token_store_command,
-                                dagster_home=settings.dagster_home, client_id=settings.client_id,
-                                tenant=settings.tenant)
+            store = token_store(
+                folder=settings.token_store,
+                command=settings.token_store_command,
+                dagster_home=settings.dagster_home,
+                client_id=settings.client_id,
+                tenant=settings.tenant,
+            )
             tokens = TokenProvider(settings, self.transport, self.redactor, self._clock, store)
             self._rest = RestClient(self.settings, self.transport, tokens.authorizer(), self.redactor)
         return self._rest
@@ -55,8 +64,9 @@ class IntacctClient:
     @property
     def xml(self) -> XmlClient:
         if self._xml is None:
-            self._xml = XmlClient(self.settings, self.transport, self.redactor,
-                                  self.rest if self.settings.has_rest else None, self._clock)
+            self._xml = XmlClient(
+                self.settings, self.transport, self.redactor, self.rest if self.settings.has_rest else None, self._clock
+            )
         return self._xml
 
     @property

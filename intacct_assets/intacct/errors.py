@@ -64,16 +64,29 @@ class ErrorDetail:
 class IntacctApiError(IntacctError):
     """An error answer of the REST API (``ia::error``, nested or top level) or an HTTP failure."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None, error_id: str | None = None,
-                 support_id: str | None = None, details: tuple[ErrorDetail, ...] = (), method: str = "",
-                 path: str = "", retry_after: float | None = None, placeholders: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        error_id: str | None = None,
+        support_id: str | None = None,
+        details: tuple[ErrorDetail, ...] = (),
+        method: str = "",
+        path: str = "",
+        retry_after: float | None = None,
+        placeholders: dict[str, str] | None = None,
+    ) -> None:
         self.status, self.code, self.error_id, self.support_id = status, code, error_id, support_id
         self.details, self.method, self.path, self.retry_after = details, method, path, retry_after
         self.message, self.placeholders = message, placeholders or {}
         label = " ".join(p for p in (code, error_id) if p)
         extra = "; ".join(d.message for d in details if d.message and d.message != message)
-        super().__init__(f"{method} {path} -> HTTP {status}{f' {label}' if label else ''}: {message}"
-                         + (f" ({extra})" if extra else ""))
+        super().__init__(
+            f"{method} {path} -> HTTP {status}{f' {label}' if label else ''}: {message}"
+            + (f" ({extra})" if extra else "")
+        )
 
     @property
     def throttled(self) -> bool:
@@ -110,8 +123,9 @@ class XmlErrorEntry:
 class IntacctXmlError(IntacctError):
     """A failure reported by the XML gateway at control, authentication or function level."""
 
-    def __init__(self, level: str, errors: list[XmlErrorEntry], *, function: str = "", controlid: str = "",
-                 status: int = 200) -> None:
+    def __init__(
+        self, level: str, errors: list[XmlErrorEntry], *, function: str = "", controlid: str = "", status: int = 200
+    ) -> None:
         self.level, self.errors, self.function, self.controlid, self.status = level, errors, function, controlid, status
         where = f"{function} (controlid {controlid})" if function else level
         detail = "; ".join(e.text() for e in errors) or "no error message"

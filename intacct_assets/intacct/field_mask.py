@@ -34,12 +34,15 @@ class FieldMask:
         names = "|".join(re.escape(name) for name in self.fields) or r"(?!)"  # no field: matches nothing
         self._json = re.compile(
             rf'("(?:[^"\\]*\.)?(?:{names})"\s*:\s*)({_STRING}|{_NUMBER}|\[\s*(?:{_SCALAR}(?:\s*,\s*{_SCALAR})*)?\s*\])',
-            re.IGNORECASE)
+            re.IGNORECASE,
+        )
         self._xml = re.compile(
             rf"(<((?:[\w-]+\.)*(?:{names}))(?:\s[^<>]*)?>)(?:([^<]*)|<!\[CDATA\[(.*?)\]\]>)(</\2\s*>)",
-            re.IGNORECASE | re.DOTALL)
+            re.IGNORECASE | re.DOTALL,
+        )
         self._xml_filter = re.compile(
-            rf"(<field>\s*(?:[\w-]+\.)*(?:{names})\s*</field>)((?:\s*<value>[^<]*</value>)+)", re.IGNORECASE)
+            rf"(<field>\s*(?:[\w-]+\.)*(?:{names})\s*</field>)((?:\s*<value>[^<]*</value>)+)", re.IGNORECASE
+        )
         self._form = re.compile(rf"((?:^|&)(?:[^=&]*\.)?(?:{names})=)([^&]*)", re.IGNORECASE)
 
     def __bool__(self) -> bool:
@@ -54,8 +57,13 @@ class FieldMask:
             return self._json.sub(lambda m: m.group(1) + _json_value(m.group(2), mask), text)
         if first == "<":
             text = self._xml.sub(lambda m: m.group(1) + _xml_text(m.group(3), m.group(4), mask) + m.group(5), text)
-            return self._xml_filter.sub(lambda m: m.group(1) + _XML_VALUE.sub(
-                lambda v: v.group(1) + _xml_text(v.group(2), None, mask) + v.group(3), m.group(2)), text)
+            return self._xml_filter.sub(
+                lambda m: (
+                    m.group(1)
+                    + _XML_VALUE.sub(lambda v: v.group(1) + _xml_text(v.group(2), None, mask) + v.group(3), m.group(2))
+                ),
+                text,
+            )
         return self._form.sub(lambda m: m.group(1) + _form_value(m.group(2), mask), text)
 
 

@@ -7,12 +7,32 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-REST_OPERATORS = {"eq": "$eq", "ne": "$ne", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "in": "$in",
-                  "notin": "$notIn", "between": "$between"}
-XML_OPERATORS = {"eq": "equalto", "ne": "notequalto", "lt": "lessthan", "lte": "lessthanorequalto",
-                 "gt": "greaterthan", "gte": "greaterthanorequalto", "in": "in", "notin": "notin",
-                 "between": "between", "like": "like", "notlike": "notlike", "isnull": "isnull",
-                 "isnotnull": "isnotnull"}
+REST_OPERATORS = {
+    "eq": "$eq",
+    "ne": "$ne",
+    "lt": "$lt",
+    "lte": "$lte",
+    "gt": "$gt",
+    "gte": "$gte",
+    "in": "$in",
+    "notin": "$notIn",
+    "between": "$between",
+}
+XML_OPERATORS = {
+    "eq": "equalto",
+    "ne": "notequalto",
+    "lt": "lessthan",
+    "lte": "lessthanorequalto",
+    "gt": "greaterthan",
+    "gte": "greaterthanorequalto",
+    "in": "in",
+    "notin": "notin",
+    "between": "between",
+    "like": "like",
+    "notlike": "notlike",
+    "isnull": "isnull",
+    "isnotnull": "isnotnull",
+}
 MULTI_VALUE = frozenset({"in", "notin", "between"})
 NO_VALUE = frozenset({"isnull", "isnotnull"})
 
@@ -92,9 +112,20 @@ def to_xml(node: Filter) -> etree._Element:
     return element
 
 
-READ_BY_QUERY_OPERATORS = {"eq": "=", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "IN",
-                           "notin": "NOT IN", "like": "LIKE", "notlike": "NOT LIKE", "isnull": "IS NULL",
-                           "isnotnull": "IS NOT NULL"}
+READ_BY_QUERY_OPERATORS = {
+    "eq": "=",
+    "ne": "!=",
+    "lt": "<",
+    "lte": "<=",
+    "gt": ">",
+    "gte": ">=",
+    "in": "IN",
+    "notin": "NOT IN",
+    "like": "LIKE",
+    "notlike": "NOT LIKE",
+    "isnull": "IS NULL",
+    "isnotnull": "IS NOT NULL",
+}
 
 
 def to_read_by_query(node: Filter | None) -> str:

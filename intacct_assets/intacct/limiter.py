@@ -37,8 +37,11 @@ class ConcurrencyLimiter:
         self.peak = 0
         if lock_dir is not None:
             lock_dir.mkdir(parents=True, exist_ok=True)
-        self._files = [FileLock(lock_dir / f"slot-{i}.lock", thread_local=False) for i in range(limit)] \
-            if lock_dir is not None else []
+        self._files = (
+            [FileLock(lock_dir / f"slot-{i}.lock", thread_local=False) for i in range(limit)]
+            if lock_dir is not None
+            else []
+        )
         self._free = set(range(len(self._files)))  # slot files this process does not hold
 
     @classmethod

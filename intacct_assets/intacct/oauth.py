@@ -29,12 +29,19 @@ MAX_REFRESH_MARGIN_SECONDS = 60.0
 REFUSED_ENV_TOKEN = (
     "the refresh token of INTACCT_REFRESH_TOKEN",
     "It was revoked, replaced by a newer authorization of the same user, or rotated away by a refresh whose new "
-    "token was not kept. Re-authorize the app and set INTACCT_REFRESH_TOKEN to the new refresh token")
+    "token was not kept. Re-authorize the app and set INTACCT_REFRESH_TOKEN to the new refresh token",
+)
 
 
 class TokenProvider:
-    def __init__(self, settings: IntacctSettings, transport: Transport, redactor: Redactor,
-                 clock: Callable[[], float] = time.monotonic, store: TokenStore | None = None) -> None:
+    def __init__(
+        self,
+        settings: IntacctSettings,
+        transport: Transport,
+        redactor: Redactor,
+        clock: Callable[[], float] = time.monotonic,
+        store: TokenStore | None = None,
+    ) -> None:
         """``store``: where rotated refresh tokens are kept between runs (None: in memory only)."""
         settings.require_rest()
         self._settings, self._transport, self._redactor, self._clock = settings, transport, redactor, clock
@@ -73,8 +80,10 @@ class TokenProvider:
             self._grant({"grant_type": "client_credentials", "username": self._settings.oauth_username})
         elif self._store is None:
             self._refused = REFUSED_ENV_TOKEN
-            self._refresh_token = self._grant({"grant_type": "refresh_token", "refresh_token": self._refresh_token}) \
+            self._refresh_token = (
+                self._grant({"grant_type": "refresh_token", "refresh_token": self._refresh_token})
                 or self._refresh_token
+            )
         else:
             with self._store.locked():  # load, spend and replace the token as one step across processes
                 stored = self._store.load()
@@ -87,7 +96,8 @@ class TokenProvider:
                         f"the stored refresh token (rotated from INTACCT_REFRESH_TOKEN, saved {stored.saved_at})",
                         "It was revoked, or replaced by a newer authorization of the same user. Re-authorize the "
                         "app and set INTACCT_REFRESH_TOKEN to the new refresh token (a new value replaces the "
-                        f"stored one), or {self._store.how_to_clear()} to start again from INTACCT_REFRESH_TOKEN")
+                        f"stored one), or {self._store.how_to_clear()} to start again from INTACCT_REFRESH_TOKEN",
+                    )
                 renewed = self._grant({"grant_type": "refresh_token", "refresh_token": current})
                 if renewed and renewed != current:
                     self._store.save(StoredToken.rotated(renewed, self._env_token))
@@ -97,12 +107,19 @@ class TokenProvider:
         settings = self._settings
         form = {"client_id": settings.client_id, "client_secret": settings.client_secret.reveal(), **grant}
         started = self._clock()
-        response = self._transport.send(Exchange(
-            face="oauth", method="POST", url=f"{settings.api_url}/oauth2/token",
-            operation=f"token {form['grant_type']}",
-            replay=Replay(safe=True), judge=self._judge, uses_slot=False,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-            content=urlencode(form).encode()))
+        response = self._transport.send(
+            Exchange(
+                face="oauth",
+                method="POST",
+                url=f"{settings.api_url}/oauth2/token",
+                operation=f"token {form['grant_type']}",
+                replay=Replay(safe=True),
+                judge=self._judge,
+                uses_slot=False,
+                headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+                content=urlencode(form).encode(),
+            )
+        )
         payload = json_object(response, "the token endpoint", self._redactor)
         token, lifetime = payload.get("access_token"), _seconds(payload.get("expires_in"))
         if not isinstance(token, str) or not token or lifetime <= 0:
@@ -123,8 +140,11 @@ class TokenProvider:
         message = self._redactor.text(response.content, 300)
         if response.status_code in (400, 401, 403):
             refused, advice = self._refused
-            return IntacctAuthError(f"Intacct refused {refused} (HTTP {response.status_code}): {message}"
-                                    + (f". {advice}" if advice else ""), response.status_code)
+            return IntacctAuthError(
+                f"Intacct refused {refused} (HTTP {response.status_code}): {message}"
+                + (f". {advice}" if advice else ""),
+                response.status_code,
+            )
         code = _gateway_code(response)
         return IntacctApiError(response.status_code, message, code=code, method="POST", path="/oauth2/token")
 

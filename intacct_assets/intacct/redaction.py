@@ -22,8 +22,11 @@ _PATTERNS = (  # (pattern, replacement keeping the delimiters, words (lower case
     (re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]+"), rf"\g<1>{MASK}", (b"basic",)),
     (re.compile(rf'("{_SENSITIVE}"\s*:\s*")[^"]*(")'), rf"\g<1>{MASK}\g<2>", _SENSITIVE_WORDS),
     (re.compile(rf"((?:^|[?&\s]){_SENSITIVE}=)[^&\s]*"), rf"\g<1>{MASK}", _SENSITIVE_WORDS),
-    (re.compile(r"(<(password|sessionid)>)[^<]*(</\2>)", re.IGNORECASE), rf"\g<1>{MASK}\g<3>",
-     (b"password", b"session")),
+    (
+        re.compile(r"(<(password|sessionid)>)[^<]*(</\2>)", re.IGNORECASE),
+        rf"\g<1>{MASK}\g<3>",
+        (b"password", b"session"),
+    ),
 )
 _WORDS = frozenset(word for *_, words in _PATTERNS for word in words)
 
@@ -91,4 +94,3 @@ class Redactor:
         if limit is not None and len(text) > limit:
             text = text[:limit] + f"… ({len(text) - limit} more characters)"
         return text
-

@@ -37,8 +37,10 @@ MAX_QUERY_SIZE = 4000
 ENTITY_HEADER = "X-IA-API-Param-Entity"
 TRANSACTION_HEADER = "X-IA-API-Param-Transaction"
 FREE_PATHS = ("/services/core/model", "/services/core/session/id")
-UNCOVERED_BATCH = ("no public source says whether Intacct's Idempotency-Key covers a create batch "
-                   "(INTACCT_API_BATCH_IDEMPOTENCY=verify)")
+UNCOVERED_BATCH = (
+    "no public source says whether Intacct's Idempotency-Key covers a create batch "
+    "(INTACCT_API_BATCH_IDEMPOTENCY=verify)"
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,14 @@ class Query:
             body["filterExpression"] = expression
         if self.order_by:
             body["orderBy"] = [{name: direction} for name, direction in self.order_by]
-        parameters = {name: value for name, value in (("caseSensitiveComparison", self.case_sensitive),
-                                                       ("includePrivate", self.include_private)) if value is not None}
+        parameters = {
+            name: value
+            for name, value in (
+                ("caseSensitiveComparison", self.case_sensitive),
+                ("includePrivate", self.include_private),
+            )
+            if value is not None
+        }
         if parameters:
             body["filterParameters"] = parameters
         return body
@@ -128,19 +136,30 @@ class WriteResult:
 def batches(records: Sequence, size: int = MAX_BATCH) -> Iterator[Sequence]:
     """Consecutive slices of at most ``size`` records (Intacct's batch limit is 500)."""
     for start in range(0, len(records), size):
-        yield records[start:start + size]
+        yield records[start : start + size]
 
 
 class RestClient:
-    def __init__(self, settings: IntacctSettings, transport: Transport, authorizer: Authorizer,
-                 redactor: Redactor) -> None:
+    def __init__(
+        self, settings: IntacctSettings, transport: Transport, authorizer: Authorizer, redactor: Redactor
+    ) -> None:
         self.settings, self._transport, self._authorizer, self._redactor = settings, transport, authorizer, redactor
 
     # ------------------------------------------------------------------ generic
-    def request(self, method: str, path: str, *, body: object = None, params: dict[str, str] | None = None,
-                entity: str | None = None, idempotency_key: str | None = None, atomic: bool = False,
-                operation: str = "", per_item: bool = False,
-                answered: Callable[[], None] | None = None) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: object = None,
+        params: dict[str, str] | None = None,
+        entity: str | None = None,
+        idempotency_key: str | None = None,
+        atomic: bool = False,
+        operation: str = "",
+        per_item: bool = False,
+        answered: Callable[[], None] | None = None,
+    ) -> httpx.Response:
         """Send one request; returns the response or raises the error it represents.
 
         ``per_item``: a batch write whose 207/4xx answer lists per-record results (not an error).
@@ -161,14 +180,24 @@ class RestClient:
         if atomic:
             headers[TRANSACTION_HEADER] = "true"
         reading = method == "GET" or path == "/services/core/query"
-        response = self._transport.send(Exchange(
-            face="rest", method=method, url=f"{self.settings.api_url}{path}", operation=operation or f"{method} {path}",
-            replay=self._replay(method, body, reading, idempotency_key),
-            judge=lambda r: self._judge(r, method, path, per_item),
-            transactions=lambda r: _transactions(method, path, r), failures=_item_failures if per_item else None,
-            entity=context, headers=headers, params=params, answered=answered,
-            content=json.dumps(body, separators=(",", ":")).encode() if body is not None else None,
-        ), self._authorizer)
+        response = self._transport.send(
+            Exchange(
+                face="rest",
+                method=method,
+                url=f"{self.settings.api_url}{path}",
+                operation=operation or f"{method} {path}",
+                replay=self._replay(method, body, reading, idempotency_key),
+                judge=lambda r: self._judge(r, method, path, per_item),
+                transactions=lambda r: _transactions(method, path, r),
+                failures=_item_failures if per_item else None,
+                entity=context,
+                headers=headers,
+                params=params,
+                answered=answered,
+                content=json.dumps(body, separators=(",", ":")).encode() if body is not None else None,
+            ),
+            self._authorizer,
+        )
         return response
 
     def _replay(self, method: str, body: object, reading: bool, idempotency_key: str | None) -> Replay:
@@ -193,28 +222,38 @@ class RestClient:
         return error
 
     # ------------------------------------------------------------------ reads
-    def query(self, query: Query, *, entity: str | None = None,
-              answered: Callable[[], None] | None = None) -> QueryPage:
-        response = self.request("POST", "/services/core/query", body=query.body(), entity=entity,
-                                operation=f"query {query.object}", answered=answered)
+    def query(
+        self, query: Query, *, entity: str | None = None, answered: Callable[[], None] | None = None
+    ) -> QueryPage:
+        response = self.request(
+            "POST",
+            "/services/core/query",
+            body=query.body(),
+            entity=entity,
+            operation=f"query {query.object}",
+            answered=answered,
+        )
         return QueryPage(response.content)
 
     def model(self, object_name: str) -> dict:
         """``fields`` / ``groups`` / ``refs`` / ``lists`` of an object (free: no API transaction)."""
-        response = self.request("GET", "/services/core/model", params={"name": object_name},
-                                operation=f"model {object_name}")
+        response = self.request(
+            "GET", "/services/core/model", params={"name": object_name}, operation=f"model {object_name}"
+        )
         result = json_object(response, f"the model of {object_name}", self._redactor).get("ia::result")
         if not isinstance(result, dict) or not isinstance(result.get("fields"), dict):
-            raise UnexpectedAnswerError(f"the model of {object_name} has no 'fields' object: "
-                                        f"{self._redactor.text(response.content, 200)!r}")
+            raise UnexpectedAnswerError(
+                f"the model of {object_name} has no 'fields' object: {self._redactor.text(response.content, 200)!r}"
+            )
         return result
 
     def get(self, object_name: str, keys: Sequence[str], *, entity: str | None = None) -> list[dict]:
         """Full records by key (at most 500 per call)."""
         if not 0 < len(keys) <= MAX_BATCH:
             raise ValueError(f"get takes 1 to {MAX_BATCH} keys")
-        response = self.request("GET", f"/objects/{object_name}/{','.join(keys)}", entity=entity,
-                                operation=f"read {object_name}")
+        response = self.request(
+            "GET", f"/objects/{object_name}/{','.join(keys)}", entity=entity, operation=f"read {object_name}"
+        )
         result = _result(response)
         return result if isinstance(result, list) else [result]
 
@@ -225,43 +264,82 @@ class RestClient:
         result = json_object(response, "the XML session bridge", self._redactor).get("ia::result")
         session = result.get("sessionId") if isinstance(result, dict) else None
         if not isinstance(session, str) or not session:
-            raise UnexpectedAnswerError("the XML session bridge answered without a sessionId: "
-                                        f"{self._redactor.text(response.content, 200)!r}")
+            raise UnexpectedAnswerError(
+                f"the XML session bridge answered without a sessionId: {self._redactor.text(response.content, 200)!r}"
+            )
         self._redactor.add(session)
         endpoint, lifetime = result.get("endpoint"), result.get("expiresIn")
-        return (session, endpoint if isinstance(endpoint, str) and endpoint else self.settings.xml_url,
-                float(lifetime) if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) else None)
+        return (
+            session,
+            endpoint if isinstance(endpoint, str) and endpoint else self.settings.xml_url,
+            float(lifetime) if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) else None,
+        )
 
     # ------------------------------------------------------------------ writes
-    def create(self, object_name: str, records: Sequence[dict], *, entity: str | None = None, atomic: bool = False,
-               idempotency_key: str | None = None) -> WriteResult:
+    def create(
+        self,
+        object_name: str,
+        records: Sequence[dict],
+        *,
+        entity: str | None = None,
+        atomic: bool = False,
+        idempotency_key: str | None = None,
+    ) -> WriteResult:
         return self._write("POST", object_name, records, entity, atomic, idempotency_key)
 
-    def update(self, object_name: str, records: Sequence[dict], *, entity: str | None = None, atomic: bool = False,
-               idempotency_key: str | None = None) -> WriteResult:
+    def update(
+        self,
+        object_name: str,
+        records: Sequence[dict],
+        *,
+        entity: str | None = None,
+        atomic: bool = False,
+        idempotency_key: str | None = None,
+    ) -> WriteResult:
         """Partial updates; every record carries its ``key``."""
         if any("key" not in record for record in records):
             raise ValueError("every record of an update needs its 'key'")
         return self._write("PATCH", object_name, records, entity, atomic, idempotency_key)
 
-    def delete(self, object_name: str, keys: Sequence[str], *, entity: str | None = None,
-               atomic: bool = False) -> WriteResult:
+    def delete(
+        self, object_name: str, keys: Sequence[str], *, entity: str | None = None, atomic: bool = False
+    ) -> WriteResult:
         """Deletes by key. A 204 (no body) means every key was deleted, one key or ``k1,k2,k3`` alike; a
         per-record body (a 207 partial failure) is read record by record. Not resent after a lost answer:
         Intacct has no idempotency for DELETE."""
         _check_batch(keys)
-        response = self.request("DELETE", f"/objects/{object_name}/{','.join(keys)}", entity=entity, atomic=atomic,
-                                operation=f"delete {object_name}", per_item=len(keys) > 1)
+        response = self.request(
+            "DELETE",
+            f"/objects/{object_name}/{','.join(keys)}",
+            entity=entity,
+            atomic=atomic,
+            operation=f"delete {object_name}",
+            per_item=len(keys) > 1,
+        )
         if response.status_code == 204:
             return WriteResult(204, [ItemResult(index, 204, key=key) for index, key in enumerate(keys)])
         return _write_result(response, self._redactor, "DELETE", object_name, keys)
 
-    def _write(self, method: str, object_name: str, records: Sequence[dict], entity: str | None, atomic: bool,
-               idempotency_key: str | None) -> WriteResult:
+    def _write(
+        self,
+        method: str,
+        object_name: str,
+        records: Sequence[dict],
+        entity: str | None,
+        atomic: bool,
+        idempotency_key: str | None,
+    ) -> WriteResult:
         _check_batch(records)
-        response = self.request(method, f"/objects/{object_name}", body=list(records), entity=entity, atomic=atomic,
-                                idempotency_key=idempotency_key, per_item=True,
-                                operation=f"{'create' if method == 'POST' else 'update'} {object_name}")
+        response = self.request(
+            method,
+            f"/objects/{object_name}",
+            body=list(records),
+            entity=entity,
+            atomic=atomic,
+            idempotency_key=idempotency_key,
+            per_item=True,
+            operation=f"{'create' if method == 'POST' else 'update'} {object_name}",
+        )
         return _write_result(response, self._redactor, method, object_name, None)
 
 
@@ -270,22 +348,32 @@ def _check_batch(items: Sequence) -> None:
         raise ValueError(f"a write batch holds 1 to {MAX_BATCH} records; split it with batches()")
 
 
-def _write_result(response: httpx.Response, redactor: Redactor, method: str, object_name: str,
-                  keys: Sequence[str] | None) -> WriteResult:
+def _write_result(
+    response: httpx.Response, redactor: Redactor, method: str, object_name: str, keys: Sequence[str] | None
+) -> WriteResult:
     """Per-record results of a batch write. An answer that lists none cannot say what was written: the
     write's outcome is unknown (a keyed write is then replayed, never resent as a new one)."""
     entries = _result(response)
     if not isinstance(entries, list) or not entries or not all(isinstance(entry, dict) for entry in entries):
-        raise OutcomeUnknownError(f"{method} /objects/{object_name} -> HTTP {response.status_code}: the answer lists "
-                                  f"no per-record results, so what was written is unknown: "
-                                  f"{redactor.text(response.content, 200)!r}", response.status_code)
+        raise OutcomeUnknownError(
+            f"{method} /objects/{object_name} -> HTTP {response.status_code}: the answer lists "
+            f"no per-record results, so what was written is unknown: "
+            f"{redactor.text(response.content, 200)!r}",
+            response.status_code,
+        )
     items = []
     for index, entry in enumerate(entries):
         status = _item_status(entry, response.status_code)
         error = entry.get("ia::error") if isinstance(entry.get("ia::error"), dict) else None
-        items.append(ItemResult(
-            index=index, status=status, key=entry.get("key") or (keys[index] if keys else None), id=entry.get("id"),
-            error=_error_from(error, status, method, f"/objects/{object_name}", redactor) if error else None))
+        items.append(
+            ItemResult(
+                index=index,
+                status=status,
+                key=entry.get("key") or (keys[index] if keys else None),
+                id=entry.get("id"),
+                error=_error_from(error, status, method, f"/objects/{object_name}", redactor) if error else None,
+            )
+        )
     return WriteResult(response.status_code, items, replayed="x-ia-idempotency-cached-date" in response.headers)
 
 
@@ -301,14 +389,22 @@ def _item_failures(response: httpx.Response) -> tuple[int, int, str]:
     entries = _result(response)
     if not isinstance(entries, list):
         return 0, 0, ""
-    failed = [entry for entry in entries if isinstance(entry, dict) and (
-        _item_status(entry, response.status_code) >= 400 or isinstance(entry.get("ia::error"), dict))]
+    failed = [
+        entry
+        for entry in entries
+        if isinstance(entry, dict)
+        and (_item_status(entry, response.status_code) >= 400 or isinstance(entry.get("ia::error"), dict))
+    ]
     if not failed:
         return 0, len(entries), ""
-    messages = sorted({str(entry["ia::error"].get("message")) for entry in failed
-                       if isinstance(entry.get("ia::error"), dict)})
-    return len(failed), len(entries), f"{len(failed)} of {len(entries)} records failed" + (
-        f": {'; '.join(messages[:3])}" if messages else "")
+    messages = sorted(
+        {str(entry["ia::error"].get("message")) for entry in failed if isinstance(entry.get("ia::error"), dict)}
+    )
+    return (
+        len(failed),
+        len(entries),
+        f"{len(failed)} of {len(entries)} records failed" + (f": {'; '.join(messages[:3])}" if messages else ""),
+    )
 
 
 def _result(response: httpx.Response) -> object:
@@ -339,8 +435,9 @@ def parse_error(response: httpx.Response, method: str, path: str, redactor: Reda
         error = error or payload.get("ia::error")
     if not isinstance(error, dict):
         text = redactor.text(response.content, 300) or response.reason_phrase
-        return IntacctApiError(response.status_code, text, method=method, path=path,
-                               retry_after=retry_after_seconds(response))
+        return IntacctApiError(
+            response.status_code, text, method=method, path=path, retry_after=retry_after_seconds(response)
+        )
     built = _error_from(error, response.status_code, method, path, redactor)
     built.retry_after = retry_after_seconds(response)
     return built
@@ -349,16 +446,31 @@ def parse_error(response: httpx.Response, method: str, path: str, redactor: Reda
 def _error_from(error: dict, status: int, method: str, path: str, redactor: Redactor) -> IntacctApiError:
     raw_details = error.get("details")
     details = tuple(
-        ErrorDetail(code=d.get("code"), message=redactor.text(d.get("message")), error_id=d.get("errorId"),
-                    target=d.get("target"))
-        for d in (raw_details if isinstance(raw_details, list) else []) if isinstance(d, dict))
+        ErrorDetail(
+            code=d.get("code"),
+            message=redactor.text(d.get("message")),
+            error_id=d.get("errorId"),
+            target=d.get("target"),
+        )
+        for d in (raw_details if isinstance(raw_details, list) else [])
+        if isinstance(d, dict)
+    )
     support = error.get("supportId") or (raw_details.get("requestId") if isinstance(raw_details, dict) else None)
     info = error.get("additionalInfo")
     placeholders = info.get("placeholders") if isinstance(info, dict) else None
-    return IntacctApiError(status, redactor.text(error.get("message") or "no message"), code=error.get("code"),
-                           error_id=error.get("errorId"), support_id=support, details=details, method=method,
-                           path=path, placeholders={str(k): redactor.text(str(v)) for k, v in placeholders.items()}
-                           if isinstance(placeholders, dict) else None)
+    return IntacctApiError(
+        status,
+        redactor.text(error.get("message") or "no message"),
+        code=error.get("code"),
+        error_id=error.get("errorId"),
+        support_id=support,
+        details=details,
+        method=method,
+        path=path,
+        placeholders={str(k): redactor.text(str(v)) for k, v in placeholders.items()}
+        if isinstance(placeholders, dict)
+        else None,
+    )
 
 
 def _transactions(method: str, path: str, response: httpx.Response) -> int:

@@ -22,8 +22,12 @@ from dataclasses import dataclass
 import httpx
 import tenacity
 
-RETRY_AFTER_HEADERS = ("Retry-After", "X-IA-Throttle-Limit-RetryAfter", "X-IA-Hour-Rate-Limit-Retry-After",
-                       "X-IA-TENANT-Throttle-Limit-Retry-After")
+RETRY_AFTER_HEADERS = (
+    "Retry-After",
+    "X-IA-Throttle-Limit-RetryAfter",
+    "X-IA-Hour-Rate-Limit-Retry-After",
+    "X-IA-TENANT-Throttle-Limit-Retry-After",
+)
 MAX_SERVER_WAIT_SECONDS = 900.0
 NOT_PROCESSED = frozenset({429, 503})
 MAYBE_PROCESSED = frozenset({500, 502, 504})

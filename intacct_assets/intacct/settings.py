@@ -74,8 +74,10 @@ class IntacctSettings:
 
         batch_idempotency = text("INTACCT_API_BATCH_IDEMPOTENCY", "verify")
         if batch_idempotency.lower() not in BATCH_IDEMPOTENCY:
-            raise IntacctConfigError(f"INTACCT_API_BATCH_IDEMPOTENCY={batch_idempotency!r} must be verify (read back a "
-                                     "create batch whose answer was lost) or trust (resend it under its key)")
+            raise IntacctConfigError(
+                f"INTACCT_API_BATCH_IDEMPOTENCY={batch_idempotency!r} must be verify (read back a "
+                "create batch whose answer was lost) or trust (resend it under its key)"
+            )
         return cls(
             api_url=text("INTACCT_API_URL", DEFAULT_API_URL).rstrip("/"),
             client_id=text("INTACCT_CLIENT_ID"),
@@ -101,8 +103,9 @@ class IntacctSettings:
             token_store_command=text("INTACCT_TOKEN_STORE_COMMAND"),
             dagster_home=text("DAGSTER_HOME"),
             capture_dir=text("INTACCT_CAPTURE_DIR"),
-            capture_mask_fields=tuple(name.strip() for name in env.get("INTACCT_CAPTURE_MASK_FIELDS", "").split(",")
-                                      if name.strip()),
+            capture_mask_fields=tuple(
+                name.strip() for name in env.get("INTACCT_CAPTURE_MASK_FIELDS", "").split(",") if name.strip()
+            ),
             batch_idempotency=batch_idempotency.lower(),
         )
 
@@ -153,7 +156,8 @@ class IntacctSettings:
         if not self.has_rest:
             raise IntacctConfigError(
                 "REST needs INTACCT_CLIENT_ID, INTACCT_CLIENT_SECRET and either INTACCT_REFRESH_TOKEN or "
-                "INTACCT_USERNAME (user@company[|entity])")
+                "INTACCT_USERNAME (user@company[|entity])"
+            )
 
     def require_xml(self) -> None:
         if not self.has_xml_sender:
@@ -161,4 +165,5 @@ class IntacctSettings:
         if not (self.has_xml_login or self.has_rest):
             raise IntacctConfigError(
                 "the XML gateway needs a login (INTACCT_COMPANY_ID, INTACCT_USER_ID, INTACCT_USER_PASSWORD) or "
-                "REST OAuth settings to open a session")
+                "REST OAuth settings to open a session"
+            )

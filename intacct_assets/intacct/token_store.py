@@ -147,14 +147,23 @@ class CommandTokenStore:
 
     def _run(self, action: str, stdin: str | None = None) -> str:
         try:
-            done = subprocess.run([*self.argv, action, self.key], input=stdin, capture_output=True, text=True,
-                                  timeout=COMMAND_TIMEOUT_SECONDS, check=False)
+            done = subprocess.run(
+                [*self.argv, action, self.key],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=COMMAND_TIMEOUT_SECONDS,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise IntacctConfigError(f"INTACCT_TOKEN_STORE_COMMAND: `{self.argv[0]} {action}` could not run: "
-                                     f"{type(error).__name__}") from None
+            raise IntacctConfigError(
+                f"INTACCT_TOKEN_STORE_COMMAND: `{self.argv[0]} {action}` could not run: {type(error).__name__}"
+            ) from None
         if done.returncode != 0:  # its output is not quoted: it may hold the token
-            raise IntacctConfigError(f"INTACCT_TOKEN_STORE_COMMAND: `{self.argv[0]} {action}` failed with exit "
-                                     f"code {done.returncode}; run it by hand to see why")
+            raise IntacctConfigError(
+                f"INTACCT_TOKEN_STORE_COMMAND: `{self.argv[0]} {action}` failed with exit "
+                f"code {done.returncode}; run it by hand to see why"
+            )
         return done.stdout
 
 
@@ -173,5 +182,7 @@ def _parse(text: str, where: str) -> StoredToken:
         record = json.loads(text)
         return StoredToken(str(record["refresh_token"]), str(record["seed"]), str(record.get("saved_at", "")))
     except (ValueError, KeyError, TypeError):
-        raise IntacctConfigError(f"the token store ({where}) holds no readable token record; "
-                                 "delete it (the next run starts again from INTACCT_REFRESH_TOKEN)") from None
+        raise IntacctConfigError(
+            f"the token store ({where}) holds no readable token record; "
+            "delete it (the next run starts again from INTACCT_REFRESH_TOKEN)"
+        ) from None

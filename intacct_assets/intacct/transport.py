@@ -70,8 +70,9 @@ class Authorizer:
 
 
 class Transport:
-    def __init__(self, settings: IntacctSettings, calls: CallLog, redactor: Redactor,
-                 http: httpx.Client | None = None) -> None:
+    def __init__(
+        self, settings: IntacctSettings, calls: CallLog, redactor: Redactor, http: httpx.Client | None = None
+    ) -> None:
         self.settings, self.calls, self.redactor = settings, calls, redactor
         self.limiter = ConcurrencyLimiter.for_tenant(settings.tenant, settings.concurrency_limit, settings.slot_root)
         self.http = http or httpx.Client(timeout=httpx.Timeout(settings.timeout_seconds), follow_redirects=False)
@@ -83,8 +84,9 @@ class Transport:
     def send(self, exchange: Exchange, authorizer: Authorizer | None = None) -> httpx.Response:
         """The successful response, or the error Intacct answered once retries are exhausted."""
         attempts = _Attempts(self.settings.max_attempts)
-        policy = retrying(self.settings.max_attempts, self.settings.backoff_initial_seconds,
-                          self.settings.backoff_max_seconds)
+        policy = retrying(
+            self.settings.max_attempts, self.settings.backoff_initial_seconds, self.settings.backoff_max_seconds
+        )
         try:
             return policy(self._attempt, exchange, authorizer, attempts)
         except RetryableFailure as failure:
@@ -100,8 +102,14 @@ class Transport:
             if response.status_code == 401 and authorizer and not refreshed and token_header:
                 refreshed = True
                 if authorizer.refresh(token_header):
-                    self._log(exchange, attempts.number, response, response.duration_ms, "retry",
-                              "401: the access token was refused; a new one was obtained")
+                    self._log(
+                        exchange,
+                        attempts.number,
+                        response,
+                        response.duration_ms,
+                        "retry",
+                        "401: the access token was refused; a new one was obtained",
+                    )
                     continue
             return self._judge(exchange, response, attempts)
 
@@ -109,8 +117,9 @@ class Transport:
         headers = dict(exchange.headers)
         if token_header:
             headers["Authorization"] = token_header
-        request = self.http.build_request(exchange.method, exchange.url, headers=headers, content=exchange.content,
-                                          params=exchange.params)
+        request = self.http.build_request(
+            exchange.method, exchange.url, headers=headers, content=exchange.content, params=exchange.params
+        )
         started = time.perf_counter()
         try:
             # The slot covers the request until the answer starts: Intacct has finished processing
@@ -133,15 +142,17 @@ class Transport:
             self.capture.record(exchange, request, response, duration_ms, attempts.number)
         return _Timed(response, duration_ms)
 
-    def _transport_failure(self, exchange: Exchange, error: httpx.TransportError, duration_ms: float,
-                           attempts: _Attempts) -> None:
+    def _transport_failure(
+        self, exchange: Exchange, error: httpx.TransportError, duration_ms: float, attempts: _Attempts
+    ) -> None:
         sent = not isinstance(error, NOT_SENT)
         message = f"{exchange.method} {_path(exchange.url)}: {type(error).__name__}: {self.redactor.text(str(error))}"
         if sent and outcome_unknown(None, exchange.replay):
             self._log(exchange, attempts.number, None, duration_ms, "failed", message)
             raise OutcomeUnknownError(
                 f"{message}. The request was sent but no answer came back; it was not resent because "
-                f"{exchange.replay.not_resent_because}, so it may or may not have been applied.") from None
+                f"{exchange.replay.not_resent_because}, so it may or may not have been applied."
+            ) from None
         retry = attempts.remaining
         self._log(exchange, attempts.number, None, duration_ms, "retry" if retry else "failed", message)
         raise RetryableFailure(IntacctTransportError(message))
@@ -152,33 +163,66 @@ class Transport:
         if error is None:
             failed, parts, what = exchange.failures(response) if exchange.failures else (0, 0, "")
             outcome = "ok" if not failed else "failed" if failed >= parts else "partial"
-            self._log(exchange, attempts.number, timed, timed.duration_ms, outcome, what,
-                      transactions=exchange.transactions(response))
+            self._log(
+                exchange,
+                attempts.number,
+                timed,
+                timed.duration_ms,
+                outcome,
+                what,
+                transactions=exchange.transactions(response),
+            )
             return response
         status = response.status_code if not getattr(error, "throttled", False) else 429
         retryable = getattr(error, "throttled", False) or status_is_retryable(status, exchange.replay)
         if retryable:
-            self._log(exchange, attempts.number, timed, timed.duration_ms,
-                      "retry" if attempts.remaining else "failed", str(error))
+            self._log(
+                exchange,
+                attempts.number,
+                timed,
+                timed.duration_ms,
+                "retry" if attempts.remaining else "failed",
+                str(error),
+            )
             raise RetryableFailure(error, retry_after_seconds(response))
         self._log(exchange, attempts.number, timed, timed.duration_ms, "failed", str(error))
         if outcome_unknown(status, exchange.replay):
             raise OutcomeUnknownError(
                 f"{error}. The write may or may not have been applied (HTTP {status}); it was not resent "
-                f"because {exchange.replay.not_resent_because}.", status) from None
+                f"because {exchange.replay.not_resent_because}.",
+                status,
+            ) from None
         raise error
 
-    def _log(self, exchange: Exchange, attempt: int, timed: _Timed | None, duration_ms: float, outcome: str,
-             error: str, transactions: int = 0) -> None:
+    def _log(
+        self,
+        exchange: Exchange,
+        attempt: int,
+        timed: _Timed | None,
+        duration_ms: float,
+        outcome: str,
+        error: str,
+        transactions: int = 0,
+    ) -> None:
         response = timed.response if timed is not None else None
         excerpt = self._excerpt(exchange, response, outcome)
-        self.calls.add(ApiCall(
-            started_at=datetime.now(UTC) - timedelta(milliseconds=duration_ms), face=exchange.face,
-            method=exchange.method, path=_path(exchange.url),
-            operation=exchange.operation, entity=exchange.entity,
-            status=response.status_code if response is not None else None, duration_ms=round(duration_ms, 2),
-            attempt=attempt, transactions=transactions, outcome=outcome, error=self.redactor.text(error, 1000),
-            excerpt=excerpt))
+        self.calls.add(
+            ApiCall(
+                started_at=datetime.now(UTC) - timedelta(milliseconds=duration_ms),
+                face=exchange.face,
+                method=exchange.method,
+                path=_path(exchange.url),
+                operation=exchange.operation,
+                entity=exchange.entity,
+                status=response.status_code if response is not None else None,
+                duration_ms=round(duration_ms, 2),
+                attempt=attempt,
+                transactions=transactions,
+                outcome=outcome,
+                error=self.redactor.text(error, 1000),
+                excerpt=excerpt,
+            )
+        )
 
     def _excerpt(self, exchange: Exchange, response: httpx.Response | None, outcome: str) -> str:
         """The interesting start of the request and the answer (XML: from ``<content>`` / ``<result>``)."""
@@ -186,7 +230,8 @@ class Transport:
         sent = self.redactor.text(_interesting(exchange.content, b"<content>", half * 4), half)
         received = self.redactor.text(
             _interesting(response.content if response is not None else b"", b"<operation>", EXCERPT_CHARS * 4),
-            EXCERPT_CHARS if outcome != "ok" else half)
+            EXCERPT_CHARS if outcome != "ok" else half,
+        )
         return f"request: {sent} | response: {received}" if sent else f"response: {received}"
 
 
@@ -221,8 +266,9 @@ def json_object(response: httpx.Response, what: str, redactor: Redactor) -> dict
     except (ValueError, UnicodeDecodeError):  # JSONDecodeError is a ValueError
         payload = None
     if not isinstance(payload, dict):
-        raise UnexpectedAnswerError(f"{what}: HTTP {response.status_code} answer is not a JSON object: "
-                                    f"{redactor.text(response.content, 200)!r}")
+        raise UnexpectedAnswerError(
+            f"{what}: HTTP {response.status_code} answer is not a JSON object: {redactor.text(response.content, 200)!r}"
+        )
     return payload
 
 
@@ -231,7 +277,7 @@ def _interesting(body: bytes | None, marker: bytes, limit: int) -> bytes:
     if not body:
         return b""
     start = body.find(marker, 0, 4096)
-    return body[max(start, 0):max(start, 0) + limit]
+    return body[max(start, 0) : max(start, 0) + limit]
 
 
 def _path(url: str) -> str:

@@ -53,8 +53,14 @@ class XmlPage:
 
 
 class XmlClient:
-    def __init__(self, settings: IntacctSettings, transport: Transport, redactor: Redactor,
-                 rest: RestClient | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        settings: IntacctSettings,
+        transport: Transport,
+        redactor: Redactor,
+        rest: RestClient | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """``clock``: seconds (monotonic), against which session lifetimes are measured."""
         settings.require_xml()
         self.settings, self._transport, self._redactor, self._rest = settings, transport, redactor, rest
@@ -66,8 +72,14 @@ class XmlClient:
         self._dates_lock = threading.Lock()
 
     # ------------------------------------------------------------------ calls
-    def call(self, functions: Sequence[etree._Element], *, entity: str | None = None, transaction: bool = False,
-             uniqueid: bool = False) -> list[FunctionResult]:
+    def call(
+        self,
+        functions: Sequence[etree._Element],
+        *,
+        entity: str | None = None,
+        transaction: bool = False,
+        uniqueid: bool = False,
+    ) -> list[FunctionResult]:
         """Run ``<function>`` elements (see :func:`xml_request.function`) in one request; one result each."""
         context = self.settings.entity_id if entity is None else entity
         names = [f[0].tag for f in functions]
@@ -77,15 +89,31 @@ class XmlClient:
         for attempt in (1, 2):
             session = self._session(context)
             reader = _Reader(self._redactor, billed)
-            payload = xml_request.envelope(sender_id=self.settings.sender_id,
-                                           sender_password=self.settings.sender_password.reveal(), auth=session,
-                                           functions=functions, transaction=transaction, uniqueid=uniqueid)
+            payload = xml_request.envelope(
+                sender_id=self.settings.sender_id,
+                sender_password=self.settings.sender_password.reveal(),
+                auth=session,
+                functions=functions,
+                transaction=transaction,
+                uniqueid=uniqueid,
+            )
             sent = self._clock()
             try:
-                self._transport.send(Exchange(
-                    face="xml", method="POST", url=session.endpoint, operation=_operation(functions), replay=replay,
-                    judge=reader.judge, transactions=reader.transactions, failures=reader.failures, entity=context,
-                    headers={"Content-Type": "application/xml"}, content=payload))
+                self._transport.send(
+                    Exchange(
+                        face="xml",
+                        method="POST",
+                        url=session.endpoint,
+                        operation=_operation(functions),
+                        replay=replay,
+                        judge=reader.judge,
+                        transactions=reader.transactions,
+                        failures=reader.failures,
+                        entity=context,
+                        headers={"Content-Type": "application/xml"},
+                        content=payload,
+                    )
+                )
             except IntacctXmlError as error:
                 if error.session_expired and attempt == 1:
                     self._forget(context, session)
@@ -95,38 +123,70 @@ class XmlClient:
             return reader.parsed.results
         raise AssertionError("unreachable")
 
-    def one(self, body: etree._Element, *, entity: str | None = None, controlid: str | None = None,
-            uniqueid: bool = False) -> FunctionResult:
+    def one(
+        self, body: etree._Element, *, entity: str | None = None, controlid: str | None = None, uniqueid: bool = False
+    ) -> FunctionResult:
         """Run a single function and raise its error if it failed."""
-        return self.call([xml_request.function(body, controlid)], entity=entity, uniqueid=uniqueid)[0]\
-            .raise_for_status()
+        return self.call([xml_request.function(body, controlid)], entity=entity, uniqueid=uniqueid)[
+            0
+        ].raise_for_status()
 
     # ------------------------------------------------------------------ reads
-    def query(self, object_name: str, fields: Sequence[str], *, filter: Filter | None = None,
-              order_by: Sequence[tuple[str, str]] = (), offset: int = 0,
-              pagesize: int = xml_request.MAX_QUERY_PAGE, entity: str | None = None,
-              case_insensitive: bool = False, show_private: bool = False) -> XmlPage:
-        result = self.one(xml_request.query(object_name, fields, filter=filter, order_by=order_by, offset=offset,
-                                            pagesize=pagesize, case_insensitive=case_insensitive,
-                                            show_private=show_private), entity=entity)
+    def query(
+        self,
+        object_name: str,
+        fields: Sequence[str],
+        *,
+        filter: Filter | None = None,
+        order_by: Sequence[tuple[str, str]] = (),
+        offset: int = 0,
+        pagesize: int = xml_request.MAX_QUERY_PAGE,
+        entity: str | None = None,
+        case_insensitive: bool = False,
+        show_private: bool = False,
+    ) -> XmlPage:
+        result = self.one(
+            xml_request.query(
+                object_name,
+                fields,
+                filter=filter,
+                order_by=order_by,
+                offset=offset,
+                pagesize=pagesize,
+                case_insensitive=case_insensitive,
+                show_private=show_private,
+            ),
+            entity=entity,
+        )
         return _page(result)
 
-    def read_by_query(self, object_name: str, *, fields: str = "*", where: str = "",
-                      pagesize: int = xml_request.MAX_READ_BY_QUERY_PAGE,
-                      entity: str | None = None) -> Iterator[XmlPage]:
+    def read_by_query(
+        self,
+        object_name: str,
+        *,
+        fields: str = "*",
+        where: str = "",
+        pagesize: int = xml_request.MAX_READ_BY_QUERY_PAGE,
+        entity: str | None = None,
+    ) -> Iterator[XmlPage]:
         """Every page of a ``readByQuery`` result set, following ``readMore`` (a server-side cursor)."""
-        page = _page(self.one(xml_request.read_by_query(object_name, fields=fields, where=where, pagesize=pagesize),
-                              entity=entity))
+        page = _page(
+            self.one(
+                xml_request.read_by_query(object_name, fields=fields, where=where, pagesize=pagesize), entity=entity
+            )
+        )
         yield page
         while page.remaining > 0 and page.result_id:
             previous, page = page, _page(self.one(xml_request.read_more(page.result_id), entity=entity))
             if page.remaining >= previous.remaining:
-                raise UnexpectedAnswerError(f"readMore of {object_name} made no progress ({page.remaining} records "
-                                            "still remaining)")
+                raise UnexpectedAnswerError(
+                    f"readMore of {object_name} made no progress ({page.remaining} records still remaining)"
+                )
             yield page
 
-    def read(self, object_name: str, keys: Sequence[str], *, fields: str = "*",
-             entity: str | None = None) -> list[dict[str, object]]:
+    def read(
+        self, object_name: str, keys: Sequence[str], *, fields: str = "*", entity: str | None = None
+    ) -> list[dict[str, object]]:
         return self.one(xml_request.read(object_name, keys, fields), entity=entity).records()
 
     def lookup(self, object_name: str, *, entity: str | None = None) -> list[dict[str, object]]:
@@ -152,7 +212,8 @@ class XmlClient:
         except IntacctXmlError as error:
             raise IntacctConfigError(
                 f"the XML user's date format and time zone could not be read ({error}); set INTACCT_XML_DATE_FORMAT "
-                "and INTACCT_XML_TIMEZONE (see the user's preferences in Intacct)") from error
+                "and INTACCT_XML_TIMEZONE (see the user's preferences in Intacct)"
+            ) from error
         return formatting.dates(settings.xml_date_format, settings.xml_timezone)
 
     def user_formatting(self) -> UserFormatting:
@@ -164,25 +225,44 @@ class XmlClient:
         preferences = found.find("userformatting") if found is not None else None
         if preferences is None:
             raise UnexpectedAnswerError("a readUserFormatting answer without <userformatting>")
-        return UserFormatting(user, *((preferences.findtext(tag) or "").strip()
-                                      for tag in ("locale", "dateformat", "gmtoffset", "clock")))
+        return UserFormatting(
+            user, *((preferences.findtext(tag) or "").strip() for tag in ("locale", "dateformat", "gmtoffset", "clock"))
+        )
 
     # ------------------------------------------------------------------ writes
-    def create(self, records: Sequence[tuple[str, Mapping[str, object]]], *, entity: str | None = None,
-               controlid: str | None = None, uniqueid: bool = False) -> FunctionResult:
+    def create(
+        self,
+        records: Sequence[tuple[str, Mapping[str, object]]],
+        *,
+        entity: str | None = None,
+        controlid: str | None = None,
+        uniqueid: bool = False,
+    ) -> FunctionResult:
         """Generic create of ``(object, fields)`` pairs; returns the function result (check ``ok``)."""
         return self._write(xml_request.create(records), entity, controlid, uniqueid)
 
-    def update(self, records: Sequence[tuple[str, Mapping[str, object]]], *, entity: str | None = None,
-               controlid: str | None = None, uniqueid: bool = False) -> FunctionResult:
+    def update(
+        self,
+        records: Sequence[tuple[str, Mapping[str, object]]],
+        *,
+        entity: str | None = None,
+        controlid: str | None = None,
+        uniqueid: bool = False,
+    ) -> FunctionResult:
         return self._write(xml_request.update(records), entity, controlid, uniqueid)
 
-    def delete(self, object_name: str, keys: Sequence[str], *, entity: str | None = None,
-               controlid: str | None = None, uniqueid: bool = False) -> FunctionResult:
+    def delete(
+        self,
+        object_name: str,
+        keys: Sequence[str],
+        *,
+        entity: str | None = None,
+        controlid: str | None = None,
+        uniqueid: bool = False,
+    ) -> FunctionResult:
         return self._write(xml_request.delete(object_name, keys), entity, controlid, uniqueid)
 
-    def _write(self, body: etree._Element, entity: str | None, controlid: str | None,
-               uniqueid: bool) -> FunctionResult:
+    def _write(self, body: etree._Element, entity: str | None, controlid: str | None, uniqueid: bool) -> FunctionResult:
         if uniqueid and not controlid:
             raise ValueError("uniqueid=True needs a stable controlid (derive it from the record)")
         return self.call([xml_request.function(body, controlid)], entity=entity, uniqueid=uniqueid)[0]
@@ -224,19 +304,35 @@ class XmlClient:
             return Session(session_id, endpoint), lifetime
         login = Login(settings.user_id, settings.company_id, settings.user_password.reveal(), context)
         reader = _Reader(self._redactor, {})
-        payload = xml_request.envelope(sender_id=settings.sender_id, sender_password=settings.sender_password.reveal(),
-                                       auth=login, functions=[xml_request.function(xml_request.get_api_session())])
-        self._transport.send(Exchange(
-            face="xml", method="POST", url=settings.xml_url, operation="getAPISession", replay=Replay(safe=True),
-            judge=reader.judge, failures=reader.failures, entity=context, headers={"Content-Type": "application/xml"},
-            content=payload))
+        payload = xml_request.envelope(
+            sender_id=settings.sender_id,
+            sender_password=settings.sender_password.reveal(),
+            auth=login,
+            functions=[xml_request.function(xml_request.get_api_session())],
+        )
+        self._transport.send(
+            Exchange(
+                face="xml",
+                method="POST",
+                url=settings.xml_url,
+                operation="getAPISession",
+                replay=Replay(safe=True),
+                judge=reader.judge,
+                failures=reader.failures,
+                entity=context,
+                headers={"Content-Type": "application/xml"},
+                content=payload,
+            )
+        )
         result = reader.parsed.results[0].raise_for_status()
         session_id = result.data.findtext("api/sessionid") if result.data is not None else None
         if not session_id:
             raise IntacctXmlError("function", [], function="getAPISession")
         self._redactor.add(session_id)
-        return (Session(session_id, result.data.findtext("api/endpoint") or settings.xml_url),
-                reader.parsed.session_seconds_left())
+        return (
+            Session(session_id, result.data.findtext("api/endpoint") or settings.xml_url),
+            reader.parsed.session_seconds_left(),
+        )
 
 
 class _Reader:
@@ -250,15 +346,28 @@ class _Reader:
         try:
             parsed = parse(response.content, response.status_code)
         except IntacctXmlError as error:  # Intacct's messages may quote what was sent (a password, a session)
-            return IntacctXmlError(error.level, self._redacted(error.errors), function=error.function,
-                                   controlid=error.controlid, status=error.status)
+            return IntacctXmlError(
+                error.level,
+                self._redacted(error.errors),
+                function=error.function,
+                controlid=error.controlid,
+                status=error.status,
+            )
         except MalformedXmlResponse as error:
-            return IntacctApiError(response.status_code, f"{error}: {self._redactor.text(response.content, 300)}",
-                                   method="POST", path=response.request.url.path)
+            return IntacctApiError(
+                response.status_code,
+                f"{error}: {self._redactor.text(response.content, 300)}",
+                method="POST",
+                path=response.request.url.path,
+            )
         self.parsed = replace(parsed, results=[replace(r, errors=self._redacted(r.errors)) for r in parsed.results])
         if response.status_code >= 400:
-            return IntacctApiError(response.status_code, self._redactor.text(response.content, 300), method="POST",
-                                   path=response.request.url.path)
+            return IntacctApiError(
+                response.status_code,
+                self._redactor.text(response.content, 300),
+                method="POST",
+                path=response.request.url.path,
+            )
         return None
 
     def _redacted(self, errors: list[XmlErrorEntry]) -> list[XmlErrorEntry]:
@@ -268,8 +377,11 @@ class _Reader:
         """Functions that failed inside a successful request (the gateway answers those with HTTP 200)."""
         results = self.parsed.results
         failed = [r for r in results if not r.ok]
-        what = "; ".join(f"{r.function} (controlid {r.controlid}): {r.status}: "
-                         f"{'; '.join(e.text() for e in r.errors) or 'no error message'}" for r in failed[:3])
+        what = "; ".join(
+            f"{r.function} (controlid {r.controlid}): {r.status}: "
+            f"{'; '.join(e.text() for e in r.errors) or 'no error message'}"
+            for r in failed[:3]
+        )
         return len(failed), len(results), what
 
     def transactions(self, response: httpx.Response) -> int:
@@ -298,7 +410,9 @@ def _page(result: FunctionResult) -> XmlPage:
     """A page of records; its counts must be there (a missing total read as 0 would end the reading early)."""
     counts = [result.attribute(name) for name in ("totalcount", "numremaining")]
     if result.data is None or not all(count.strip().isdigit() for count in counts):
-        raise UnexpectedAnswerError(f"a {result.function} answer without <data> and its totalcount and "
-                                    f"numremaining counts (got {counts})")
-    return XmlPage(records=result.records(), total=int(counts[0]), remaining=int(counts[1]),
-                   result_id=result.attribute("resultId"))
+        raise UnexpectedAnswerError(
+            f"a {result.function} answer without <data> and its totalcount and numremaining counts (got {counts})"
+        )
+    return XmlPage(
+        records=result.records(), total=int(counts[0]), remaining=int(counts[1]), result_id=result.attribute("resultId")
+    )

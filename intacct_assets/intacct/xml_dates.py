@@ -29,8 +29,10 @@ _DIRECTIVES = {"m": "%m", "d": "%d", "Y": "%Y"}
 _CODE = re.compile(r"^([/.\- ])([mdYy]{3})$")  # Intacct's own notation: separator, then the order
 _SPELLED = re.compile(r"^([mdYy])([/.\- ])([mdYy])\2([mdYy])$")  # m/d/Y
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
-_FIX = ("Change the Web Services user's preferences in Intacct (date format and time zone), or set "
-        "INTACCT_XML_DATE_FORMAT and INTACCT_XML_TIMEZONE to what they are.")
+_FIX = (
+    "Change the Web Services user's preferences in Intacct (date format and time zone), or set "
+    "INTACCT_XML_DATE_FORMAT and INTACCT_XML_TIMEZONE to what they are."
+)
 
 
 class UnreadableDates(IntacctConfigError):
@@ -56,8 +58,12 @@ class UserFormatting:
     def dates(self, date_format: str = "", zone: str = "") -> UserDates:
         """The format and zone XML values are read in: these preferences, but for what the settings
         (INTACCT_XML_DATE_FORMAT, INTACCT_XML_TIMEZONE) name; a date format setting means 24-hour times."""
-        return UserDates.of(date_format or self.dateformat, zone or self.gmtoffset,
-                            "24" if date_format else self.clock, source=f"user {self.user}'s preferences")
+        return UserDates.of(
+            date_format or self.dateformat,
+            zone or self.gmtoffset,
+            "24" if date_format else self.clock,
+            source=f"user {self.user}'s preferences",
+        )
 
 
 @dataclass(frozen=True)
@@ -76,20 +82,24 @@ class UserDates:
         text = (date_format or "").strip()
         found = _CODE.match(text) or _SPELLED.match(text)
         if found is None:
-            raise UnreadableDates(f"the XML date format {text!r} ({source}) is not a separator and m, d, Y in some "
-                                  "order", _FIX)
+            raise UnreadableDates(
+                f"the XML date format {text!r} ({source}) is not a separator and m, d, Y in some order", _FIX
+            )
         separator, order = (found[1], found[2]) if found.re is _CODE else (found[2], found[1] + found[3] + found[4])
         if sorted(order.replace("y", "Y")) != ["Y", "d", "m"]:
             raise UnreadableDates(f"the XML date format {text!r} ({source}) needs each of m, d and Y once", _FIX)
         if "y" in order:
             raise UnreadableDates(
                 f"the Web Services user's date format {text!r} ({source}) has a two-digit year, which cannot be "
-                "read unambiguously (which century?)", "Give the user a four-digit year (Y) in Intacct.")
+                "read unambiguously (which century?)",
+                "Give the user a four-digit year (Y) in Intacct.",
+            )
         if str(clock).strip() != "24":
             raise UnreadableDates(
                 f"the Web Services user shows times on a {clock}-hour clock ({source}); how the XML gateway writes "
                 "such times is not documented, so they cannot be read safely",
-                "Give the user the 24-hour clock in Intacct.")
+                "Give the user the 24-hour clock in Intacct.",
+            )
         return cls(order, separator, _zone_name(zone, source))
 
     @property
@@ -170,6 +180,9 @@ def _zone_name(text: str, source: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UnreadableDates(f"the XML time zone {value!r} ({source}) is neither an offset like -08:00 nor a "
-                              "time zone name like America/Los_Angeles", _FIX) from None
+        raise UnreadableDates(
+            f"the XML time zone {value!r} ({source}) is neither an offset like -08:00 nor a "
+            "time zone name like America/Los_Angeles",
+            _FIX,
+        ) from None
     return value

@@ -17,8 +17,21 @@ from lxml import etree
 from intacct_assets.intacct.filters import Filter, to_xml
 
 DTD_VERSION = "3.0"
-READ_ONLY_FUNCTIONS = frozenset({"query", "readByQuery", "readMore", "read", "readByName", "readRelated",
-                                 "lookup", "getAPISession", "getDdsObjects", "getDdsDdl", "readUserFormatting"})
+READ_ONLY_FUNCTIONS = frozenset(
+    {
+        "query",
+        "readByQuery",
+        "readMore",
+        "read",
+        "readByName",
+        "readRelated",
+        "lookup",
+        "getAPISession",
+        "getDdsObjects",
+        "getDdsDdl",
+        "readUserFormatting",
+    }
+)
 BILLED_READS = frozenset({"query", "readByQuery", "readMore", "read", "readByName", "readRelated"})
 MAX_QUERY_PAGE = 2000
 MAX_READ_BY_QUERY_PAGE = 1000
@@ -38,13 +51,25 @@ class Session:
     endpoint: str
 
 
-def envelope(*, sender_id: str, sender_password: str, auth: Login | Session, functions: Sequence[etree._Element],
-             transaction: bool = False, uniqueid: bool = False) -> bytes:
+def envelope(
+    *,
+    sender_id: str,
+    sender_password: str,
+    auth: Login | Session,
+    functions: Sequence[etree._Element],
+    transaction: bool = False,
+    uniqueid: bool = False,
+) -> bytes:
     root = etree.Element("request")
     control = etree.SubElement(root, "control")
-    for tag, text in (("senderid", sender_id), ("password", sender_password), ("controlid", str(uuid.uuid4())),
-                      ("uniqueid", str(uniqueid).lower()), ("dtdversion", DTD_VERSION),
-                      ("includewhitespace", "false")):
+    for tag, text in (
+        ("senderid", sender_id),
+        ("password", sender_password),
+        ("controlid", str(uuid.uuid4())),
+        ("uniqueid", str(uniqueid).lower()),
+        ("dtdversion", DTD_VERSION),
+        ("includewhitespace", "false"),
+    ):
         etree.SubElement(control, tag).text = text
     operation = etree.SubElement(root, "operation", transaction=str(transaction).lower())
     authentication = etree.SubElement(operation, "authentication")
@@ -78,9 +103,17 @@ def _element(tag: str, text: object = None, **children: object) -> etree._Elemen
     return element
 
 
-def query(object_name: str, fields: Sequence[str], *, filter: Filter | None = None,
-          order_by: Sequence[tuple[str, str]] = (), pagesize: int = MAX_QUERY_PAGE, offset: int = 0,
-          case_insensitive: bool = False, show_private: bool = False) -> etree._Element:
+def query(
+    object_name: str,
+    fields: Sequence[str],
+    *,
+    filter: Filter | None = None,
+    order_by: Sequence[tuple[str, str]] = (),
+    pagesize: int = MAX_QUERY_PAGE,
+    offset: int = 0,
+    case_insensitive: bool = False,
+    show_private: bool = False,
+) -> etree._Element:
     if not 1 <= pagesize <= MAX_QUERY_PAGE:
         raise ValueError(f"query pagesize must be between 1 and {MAX_QUERY_PAGE}")
     body = _element("query", object=object_name)
@@ -103,13 +136,15 @@ def query(object_name: str, fields: Sequence[str], *, filter: Filter | None = No
     return body
 
 
-def read_by_query(object_name: str, *, fields: str = "*", where: str = "",
-                  pagesize: int = MAX_READ_BY_QUERY_PAGE) -> etree._Element:
+def read_by_query(
+    object_name: str, *, fields: str = "*", where: str = "", pagesize: int = MAX_READ_BY_QUERY_PAGE
+) -> etree._Element:
     """``where`` is Intacct's SQL-like condition text; lxml escapes ``<`` and ``&`` in it."""
     if not 1 <= pagesize <= MAX_READ_BY_QUERY_PAGE:
         raise ValueError(f"readByQuery pagesize must be between 1 and {MAX_READ_BY_QUERY_PAGE}")
-    return _element("readByQuery", object=object_name, fields=fields, query=where, pagesize=pagesize,
-                    returnFormat="xml")
+    return _element(
+        "readByQuery", object=object_name, fields=fields, query=where, pagesize=pagesize, returnFormat="xml"
+    )
 
 
 def read_more(result_id: str) -> etree._Element:

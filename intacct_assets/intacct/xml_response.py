@@ -59,8 +59,9 @@ class XmlResponse:
     def session_seconds_left(self) -> float | None:
         """Seconds the session has left as the gateway saw it (timeout minus its own "now": no clock skew)."""
         try:
-            return (datetime.fromisoformat(self.session_timeout) - datetime.fromisoformat(self.session_timestamp)) \
-                .total_seconds()
+            return (
+                datetime.fromisoformat(self.session_timeout) - datetime.fromisoformat(self.session_timestamp)
+            ).total_seconds()
         except (ValueError, TypeError):
             return None
 
@@ -83,9 +84,12 @@ def flatten(element: Element, prefix: str = "") -> dict[str, object]:
 def _errors(holder: Element | None) -> list[XmlErrorEntry]:
     if holder is None:
         return []
-    return [XmlErrorEntry(*((error.findtext(tag) or "").strip()
-                            for tag in ("errorno", "description", "description2", "correction")))
-            for error in holder.findall("error")]
+    return [
+        XmlErrorEntry(
+            *((error.findtext(tag) or "").strip() for tag in ("errorno", "description", "description2", "correction"))
+        )
+        for error in holder.findall("error")
+    ]
 
 
 def parse(body: bytes, http_status: int = 200) -> XmlResponse:
@@ -104,11 +108,18 @@ def parse(body: bytes, http_status: int = 200) -> XmlResponse:
     authentication = operation.find("authentication")
     if authentication is not None and authentication.findtext("status") != "success":
         raise IntacctXmlError("authentication", _errors(operation.find("errormessage")), status=http_status)
-    results = [FunctionResult(
-        function=result.findtext("function") or "", controlid=result.findtext("controlid") or "",
-        status=(result.findtext("status") or "").strip(), data=result.find("data"),
-        errors=_errors(result.find("errormessage")), key=(result.findtext("key") or "").strip() or None)
-        for result in operation.findall("result")]
+    results = [
+        FunctionResult(
+            function=result.findtext("function") or "",
+            controlid=result.findtext("controlid") or "",
+            status=(result.findtext("status") or "").strip(),
+            data=result.find("data"),
+            errors=_errors(result.find("errormessage")),
+            key=(result.findtext("key") or "").strip() or None,
+        )
+        for result in operation.findall("result")
+    ]
+
     def auth(tag: str) -> str:
         return ((authentication.findtext(tag) if authentication is not None else "") or "").strip()
 

@@ -68,22 +68,38 @@ _WRITE_TRAITS: dict[str, dict] = {
     "project": _ID_AND_NAME,
     "employee": {"required": ("id", ("primaryContact", "name"))},
     "gl_account": {"required": ("id", "name", "normalBalance", "closingType")},
-    "department": _ID_AND_NAME, "location": _ID_AND_NAME, "class": _ID_AND_NAME,
-    "bill": {"lines_field": "lines", "required": ("vendor", "createdDate"),
-             "required_lines": ("glAccount", "txnAmount")},
-    "journal_entry": {"insert_only": True, "lines_field": "lines", "signed_lines": True,
-                      "required": ("glJournal", "postingDate", "description"),
-                      "required_lines": ("glAccount", "amount")},
-    "invoice": {"legacy_create": LegacyCreate("create_invoice", "invoiceitems", "lineitem", _LEGACY_DATES),
-                "required": ("customerid", "datecreated", ("datedue", "termname")), **_LEGACY_LINE},
-    "ar_adjustment": {"insert_only": True,
-                      "legacy_create": LegacyCreate("create_aradjustment", "aradjustmentitems", "lineitem",
-                                                    _LEGACY_DATES),
-                      "required": ("customerid", "datecreated"), **_LEGACY_LINE},
-    "ar_payment": {"insert_only": True,
-                   "legacy_create": LegacyCreate("create_arpayment", None, "arpaymentitem", _LEGACY_DATES),
-                   "required": ("customerid", "paymentamount", "datereceived", "paymentmethod"),
-                   "required_lines": ("invoicekey", "amount")},
+    "department": _ID_AND_NAME,
+    "location": _ID_AND_NAME,
+    "class": _ID_AND_NAME,
+    "bill": {
+        "lines_field": "lines",
+        "required": ("vendor", "createdDate"),
+        "required_lines": ("glAccount", "txnAmount"),
+    },
+    "journal_entry": {
+        "insert_only": True,
+        "lines_field": "lines",
+        "signed_lines": True,
+        "required": ("glJournal", "postingDate", "description"),
+        "required_lines": ("glAccount", "amount"),
+    },
+    "invoice": {
+        "legacy_create": LegacyCreate("create_invoice", "invoiceitems", "lineitem", _LEGACY_DATES),
+        "required": ("customerid", "datecreated", ("datedue", "termname")),
+        **_LEGACY_LINE,
+    },
+    "ar_adjustment": {
+        "insert_only": True,
+        "legacy_create": LegacyCreate("create_aradjustment", "aradjustmentitems", "lineitem", _LEGACY_DATES),
+        "required": ("customerid", "datecreated"),
+        **_LEGACY_LINE,
+    },
+    "ar_payment": {
+        "insert_only": True,
+        "legacy_create": LegacyCreate("create_arpayment", None, "arpaymentitem", _LEGACY_DATES),
+        "required": ("customerid", "paymentamount", "datereceived", "paymentmethod"),
+        "required_lines": ("invoicekey", "amount"),
+    },
 }
 
 
@@ -95,6 +111,7 @@ def write_object(name: str, catalog: Catalog | None = None) -> WriteObject:
     catalog = catalog or load_catalog()
     entry = catalog.by_api_name(name)
     if name not in _WRITE_TRAITS or entry is None or entry.api.rest is None:
-        raise UnknownWriteObject(f"object {name!r} cannot be a reverse-sync target; use one of: "
-                                 f"{', '.join(sorted(_WRITE_TRAITS))}")
+        raise UnknownWriteObject(
+            f"object {name!r} cannot be a reverse-sync target; use one of: {', '.join(sorted(_WRITE_TRAITS))}"
+        )
     return WriteObject(name=name, rest=entry.api.rest, **_WRITE_TRAITS[name])

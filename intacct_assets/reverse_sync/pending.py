@@ -46,8 +46,14 @@ class Settled:
 
 
 class PendingWrites:
-    def __init__(self, spec: SyncSpec, warehouse: Warehouse, writer: IntacctWriter, clock: Callable[[], datetime],
-                 run_id: str | None) -> None:
+    def __init__(
+        self,
+        spec: SyncSpec,
+        warehouse: Warehouse,
+        writer: IntacctWriter,
+        clock: Callable[[], datetime],
+        run_id: str | None,
+    ) -> None:
         self.spec, self.warehouse, self.writer, self.clock, self.run_id = spec, warehouse, writer, clock, run_id
 
     def settle(self, written: Collection[str] = (), resend: Collection[str] = ()) -> Settled:
@@ -56,9 +62,11 @@ class PendingWrites:
             pending = sync_state.pending_requests(connection, self.spec.name)
         unknown = sorted((set(written) | set(resend)) - {key for key, *_ in pending})
         if unknown or set(written) & set(resend):
-            raise ValueError(f"sync {self.spec.name}: pending_written / pending_resend must name each pending "
-                             f"request once; not pending: {', '.join(unknown) or '-'}; pending: "
-                             f"{', '.join(key for key, *_ in pending) or 'none'}")
+            raise ValueError(
+                f"sync {self.spec.name}: pending_written / pending_resend must name each pending "
+                f"request once; not pending: {', '.join(unknown) or '-'}; pending: "
+                f"{', '.join(key for key, *_ in pending) or 'none'}"
+            )
         settled = Settled()
         for key, operation, body, members, sent_at in pending:
             request = PendingRequest(key, operation, body, members)
@@ -79,9 +87,15 @@ class PendingWrites:
     def _replay(self, request: PendingRequest, sent_at: datetime, settled: Settled) -> None:
         outcomes = self.writer.replay(request)
         if any(outcome.unknown for outcome in outcomes):
-            settled.held.update(dict.fromkeys(request.members, (
-                f"an earlier write of this row (sent {sent_at:%Y-%m-%d %H:%M} UTC) is still unanswered; it is "
-                "replayed with the same Idempotency-Key until Intacct answers, and read back after 48 hours")))
+            settled.held.update(
+                dict.fromkeys(
+                    request.members,
+                    (
+                        f"an earlier write of this row (sent {sent_at:%Y-%m-%d %H:%M} UTC) is still unanswered; it is "
+                        "replayed with the same Idempotency-Key until Intacct answers, and read back after 48 hours"
+                    ),
+                )
+            )
         else:
             self._forget(request, outcomes, settled)
 
@@ -94,28 +108,51 @@ class PendingWrites:
             return
         found, unreadable = self.writer.lookup(match_field, request.members)
         if unreadable:
-            settled.held.update(dict.fromkeys(request.members, (
-                f"{unanswered}; it could not be read back ({next(iter(unreadable.values()))}); nothing is sent "
-                "before it is")))
+            settled.held.update(
+                dict.fromkeys(
+                    request.members,
+                    (
+                        f"{unanswered}; it could not be read back ({next(iter(unreadable.values()))}); nothing is sent "
+                        "before it is"
+                    ),
+                )
+            )
             return
         missing = [member for member in request.members if member not in found]
         if missing and self.clock() - sent_at < MAY_STILL_RUN:
-            settled.held.update(dict.fromkeys(request.members, (
-                f"{unanswered}; {len(missing)} of its {len(request.members)} records are not found by {match_field} "
-                f"yet, and Intacct may still be running it: it is read back again, and what is still missing sent "
-                f"under a new key, once it is {MAY_STILL_RUN.seconds // 60} minutes old")))
+            settled.held.update(
+                dict.fromkeys(
+                    request.members,
+                    (
+                        f"{unanswered}; {len(missing)} of its {len(request.members)} records are not found by "
+                        f"{match_field} yet, and Intacct may still be running it: it is read back again, and what is "
+                        f"still missing sent under a new key, once it is {MAY_STILL_RUN.seconds // 60} minutes old"
+                    ),
+                )
+            )
             return
-        self._forget(request, [WriteOutcome(member, True, found[member]) for member in request.members
-                               if member in found], settled, renew=missing)
+        self._forget(
+            request,
+            [WriteOutcome(member, True, found[member]) for member in request.members if member in found],
+            settled,
+            renew=missing,
+        )
 
-    def _forget(self, request: PendingRequest, outcomes: list[WriteOutcome], settled: Settled,
-                renew: Collection[str] = ()) -> None:
+    def _forget(
+        self, request: PendingRequest, outcomes: list[WriteOutcome], settled: Settled, renew: Collection[str] = ()
+    ) -> None:
         """Record what is known of the request and drop it; the rows in ``renew`` are planned under a new key."""
-        sent = {member: payload_hash({k: v for k, v in item.items() if k != "key"})
-                for member, item in zip(request.members, request.body, strict=True)}
+        sent = {
+            member: payload_hash({k: v for k, v in item.items() if k != "key"})
+            for member, item in zip(request.members, request.body, strict=True)
+        }
         with self.warehouse.connect() as connection, transaction(connection):
-            sync_state.save_results(connection, self.spec.name, self.run_id,
-                                    [outcome.row(request.operation, sent) for outcome in outcomes], self.clock())
+            sync_state.save_results(
+                connection,
+                self.spec.name,
+                self.run_id,
+                [outcome.row(request.operation, sent) for outcome in outcomes],
+                self.clock(),
+            )
             sync_state.forget_pending(connection, self.spec.name, [request.idempotency_key])
         settled.renewed.update(dict.fromkeys(renew, request.idempotency_key))
-

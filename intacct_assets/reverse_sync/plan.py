@@ -51,8 +51,7 @@ def _clear_payload(spec: SyncSpec) -> dict:
     return payload
 
 
-def plan_sync(spec: SyncSpec, target: WriteObject, records: list[SourceRecord],
-              state: dict[str, StateRow]) -> SyncPlan:
+def plan_sync(spec: SyncSpec, target: WriteObject, records: list[SourceRecord], state: dict[str, StateRow]) -> SyncPlan:
     writes: list[PlannedWrite] = []
     unchanged: list[str] = []
     invalid: list[RowResult] = []
@@ -68,11 +67,11 @@ def plan_sync(spec: SyncSpec, target: WriteObject, records: list[SourceRecord],
             if previous and previous.intacct_key and previous.outcome != "failed":
                 unchanged.append(record.match_value)  # insert-only: a created record is never sent again
             else:
-                writes.append(PlannedWrite(record.match_value, "create", record.payload, record.hash,
-                                           attempt=attempt))
+                writes.append(PlannedWrite(record.match_value, "create", record.payload, record.hash, attempt=attempt))
         elif previous and previous.intacct_key:
-            writes.append(PlannedWrite(record.match_value, "update", record.payload, record.hash, previous.intacct_key,
-                                       attempt))
+            writes.append(
+                PlannedWrite(record.match_value, "update", record.payload, record.hash, previous.intacct_key, attempt)
+            )
         else:
             operation: Operation = "upsert" if spec.mode == "upsert" else "update"
             writes.append(PlannedWrite(record.match_value, operation, record.payload, record.hash, attempt=attempt))
@@ -83,8 +82,15 @@ def plan_sync(spec: SyncSpec, target: WriteObject, records: list[SourceRecord],
         if spec.on_delete == "nothing" or not previous.intacct_key:
             writes.append(PlannedWrite(match_value, "absent", intacct_key=previous.intacct_key))
         elif spec.on_delete == "clear":
-            writes.append(PlannedWrite(match_value, "clear", _clear_payload(spec), intacct_key=previous.intacct_key,
-                                       attempt=_attempt(previous)))
+            writes.append(
+                PlannedWrite(
+                    match_value,
+                    "clear",
+                    _clear_payload(spec),
+                    intacct_key=previous.intacct_key,
+                    attempt=_attempt(previous),
+                )
+            )
         else:
             writes.append(PlannedWrite(match_value, "delete", intacct_key=previous.intacct_key))
     return SyncPlan(writes, unchanged, invalid)

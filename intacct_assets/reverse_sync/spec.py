@@ -139,7 +139,8 @@ def check_target(spec: SyncSpec, target: WriteObject) -> None:
         raise SyncSpecError(
             f"sync {spec.name}: the {spec.object} records it creates would lack {', '.join(missing)}, which "
             f"Intacct requires on a create; map a source column to each (e.g. '{example}: <column>')"
-            + ("" if target.insert_only else ", or use mode update to change existing records only"))
+            + ("" if target.insert_only else ", or use mode update to change existing records only")
+        )
 
 
 def parse_syncs(text: str, origin: str = "syncs") -> list[SyncSpec]:

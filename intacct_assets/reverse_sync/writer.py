@@ -33,8 +33,10 @@ from intacct_assets.reverse_sync.state import RowResult
 
 LOOKUP_CHUNK = 1000
 XML_FUNCTIONS_PER_REQUEST = 100
-UNTRUSTED = ("a create batch is not resent under its key (INTACCT_API_BATCH_IDEMPOTENCY=verify: no public source "
-             "says Intacct's Idempotency-Key covers a batch)")
+UNTRUSTED = (
+    "a create batch is not resent under its key (INTACCT_API_BATCH_IDEMPOTENCY=verify: no public source "
+    "says Intacct's Idempotency-Key covers a batch)"
+)
 OUTCOME_OF = {"create": "created", "update": "updated", "delete": "deleted", "clear": "cleared", "absent": "absent"}
 
 
@@ -51,8 +53,9 @@ class WriteOutcome:
         """The row's recorded result; ``hashes`` holds the hash of what was sent, per match value."""
         if not self.ok:
             return RowResult(self.match_value, operation, "failed", error=self.error)
-        return RowResult(self.match_value, operation, OUTCOME_OF[operation], self.key,
-                         payload_hash=hashes.get(self.match_value))
+        return RowResult(
+            self.match_value, operation, OUTCOME_OF[operation], self.key, payload_hash=hashes.get(self.match_value)
+        )
 
 
 @dataclass(frozen=True)
@@ -67,16 +70,19 @@ class PendingRequest:
     def carries(self, path: str | None) -> bool:
         """Whether each record sets ``path`` to its row's match value: only then can a read-back by that field
         tell which records Intacct has."""
-        return bool(path) and all(_carried(item, path) == member
-                                  for member, item in zip(self.members, self.body, strict=True))
+        return bool(path) and all(
+            _carried(item, path) == member for member, item in zip(self.members, self.body, strict=True)
+        )
 
 
 def ask_the_user(request: PendingRequest, unanswered: str) -> str:
     """Why the rows of a create that cannot be read back are held, and the config that releases them."""
     key = request.idempotency_key
-    return (f"{unanswered}; the sync cannot read whether Intacct created it (no match.field carried by the record), "
-            f"so it sends nothing. Check Intacct, then run the sync with config pending_written: ['{key}'] if the "
-            f"record is there, or pending_resend: ['{key}'] if it is not")
+    return (
+        f"{unanswered}; the sync cannot read whether Intacct created it (no match.field carried by the record), "
+        f"so it sends nothing. Check Intacct, then run the sync with config pending_written: ['{key}'] if the "
+        f"record is there, or pending_resend: ['{key}'] if it is not"
+    )
 
 
 def stable_key(*parts: object) -> str:
@@ -98,9 +104,16 @@ def error_text(error: Exception) -> str:
 class IntacctWriter:
     """Writes of one sync target, within the client's concurrency limit and retry rules."""
 
-    def __init__(self, client: IntacctClient, target: WriteObject, sync_name: str, entity: str | None = None,
-                 batch_size: int = 500, on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None,
-                 match_field: str | None = None):
+    def __init__(
+        self,
+        client: IntacctClient,
+        target: WriteObject,
+        sync_name: str,
+        entity: str | None = None,
+        batch_size: int = 500,
+        on_sending: Callable[[list[PendingRequest]], None] = lambda requests: None,
+        match_field: str | None = None,
+    ):
         self.client, self.target, self.sync_name, self.entity = client, target, sync_name, entity
         self.batch_size = batch_size
         self.match_field = match_field  # the Intacct field holding a row's match value: how a write is read back
@@ -118,10 +131,12 @@ class IntacctWriter:
         failed: dict[str, str] = {}
         unique = sorted(set(values))
         for start in range(0, len(unique), LOOKUP_CHUNK):
-            chunk = unique[start:start + LOOKUP_CHUNK]
+            chunk = unique[start : start + LOOKUP_CHUNK]
             try:
-                page = self.client.rest.query(Query(self.target.rest, ("key", field), Compare("in", field, chunk),
-                                                    size=MAX_QUERY_SIZE), entity=self.entity)
+                page = self.client.rest.query(
+                    Query(self.target.rest, ("key", field), Compare("in", field, chunk), size=MAX_QUERY_SIZE),
+                    entity=self.entity,
+                )
             except IntacctError as error:
                 failed.update(dict.fromkeys(chunk, f"looking up {field} failed: {error_text(error)}"))
                 continue
@@ -161,28 +176,46 @@ class IntacctWriter:
         members = [PlannedWrite(m, request.operation) for m in request.members]  # type: ignore[arg-type]
         return self._send(request.operation, members, request.body, request.idempotency_key)
 
-    def _rest_batches(self, operation: str, writes: Sequence[PlannedWrite],
-                      body_of: Callable[[PlannedWrite], dict]) -> list[WriteOutcome]:
+    def _rest_batches(
+        self, operation: str, writes: Sequence[PlannedWrite], body_of: Callable[[PlannedWrite], dict]
+    ) -> list[WriteOutcome]:
         batches = _chunks(writes, self.batch_size)
-        requests = [PendingRequest(stable_key(self.sync_name, operation,
-                                              [(w.match_value, w.hash, w.intacct_key, w.attempt) for w in batch]),
-                                   operation, [body_of(w) for w in batch], [w.match_value for w in batch])
-                    for batch in batches]
+        requests = [
+            PendingRequest(
+                stable_key(
+                    self.sync_name, operation, [(w.match_value, w.hash, w.intacct_key, w.attempt) for w in batch]
+                ),
+                operation,
+                [body_of(w) for w in batch],
+                [w.match_value for w in batch],
+            )
+            for batch in batches
+        ]
         if requests:
             self.on_sending(requests)
-        sent = [(request, self._send(operation, batch, request.body, request.idempotency_key))
-                for batch, request in zip(batches, requests, strict=True)]
+        sent = [
+            (request, self._send(operation, batch, request.body, request.idempotency_key))
+            for batch, request in zip(batches, requests, strict=True)
+        ]
         if operation == "create" and not self.client.settings.trusts_batch_keys:
             return self._read_back_lost(sent)
-        return [replace(outcome, error=f"{outcome.error}; the next run replays it under the same Idempotency-Key")
-                if outcome.unknown else outcome for _, outcomes in sent for outcome in outcomes]
+        return [
+            replace(outcome, error=f"{outcome.error}; the next run replays it under the same Idempotency-Key")
+            if outcome.unknown
+            else outcome
+            for _, outcomes in sent
+            for outcome in outcomes
+        ]
 
     def _read_back_lost(self, sent: list[tuple[PendingRequest, list[WriteOutcome]]]) -> list[WriteOutcome]:
         """Create batches whose answer was lost, looked for by ``match.field`` instead of being resent. A batch whose
         records are all found is recorded with their keys; any other stays pending: Intacct may still be running it,
         so the next run reads it back again before any of its rows is sent (``pending.py``)."""
-        lost = {request.idempotency_key: request for request, outcomes in sent
-                if any(outcome.unknown for outcome in outcomes)}
+        lost = {
+            request.idempotency_key: request
+            for request, outcomes in sent
+            if any(outcome.unknown for outcome in outcomes)
+        }
         readable = [m for request in lost.values() if request.carries(self.match_field) for m in request.members]
         found, unreadable = self.lookup(self.match_field, readable) if readable else ({}, {})
         checked: list[WriteOutcome] = []
@@ -202,11 +235,15 @@ class IntacctWriter:
         if not request.carries(self.match_field):
             return ask_the_user(request, UNTRUSTED)
         if unreadable:
-            return (f"{UNTRUSTED}, and reading it back failed ({next(iter(unreadable.values()))}): the next run reads "
-                    "it back before sending any of it")
-        return (f"{UNTRUSTED}, and {len(missing)} of its {len(request.members)} records are not found by "
-                f"{self.match_field} yet: the next run reads them back again and sends under a new key only those "
-                "Intacct still does not have")
+            return (
+                f"{UNTRUSTED}, and reading it back failed ({next(iter(unreadable.values()))}): the next run reads "
+                "it back before sending any of it"
+            )
+        return (
+            f"{UNTRUSTED}, and {len(missing)} of its {len(request.members)} records are not found by "
+            f"{self.match_field} yet: the next run reads them back again and sends under a new key only those "
+            "Intacct still does not have"
+        )
 
     def _send(self, operation: str, batch: Sequence[PlannedWrite], body: list[dict], key: str) -> list[WriteOutcome]:
         write = self.client.rest.create if operation == "create" else self.client.rest.update
@@ -215,13 +252,22 @@ class IntacctWriter:
         except (OutcomeUnknownError, IntacctError) as error:
             if isinstance(error, IntacctApiError) and error.status == 409:  # a 409 for the whole request: Intacct
                 # has this key (still running, or older than its 48-hour replay): what it did is still unknown
-                return [WriteOutcome(w.match_value, False, error=f"Intacct did not replay the earlier answer of this "
-                                     f"write: {error_text(error)}", unknown=True) for w in batch]
+                return [
+                    WriteOutcome(
+                        w.match_value,
+                        False,
+                        error=f"Intacct did not replay the earlier answer of this write: {error_text(error)}",
+                        unknown=True,
+                    )
+                    for w in batch
+                ]
             if isinstance(error, IntacctApiError) and error.status < 500 and not error.throttled:
                 self.answered.append(key)
                 return [WriteOutcome(w.match_value, False, error=error_text(error)) for w in batch]
-            return [WriteOutcome(w.match_value, False, error=f"no answer from Intacct ({error_text(error)})",
-                                 unknown=True) for w in batch]
+            return [
+                WriteOutcome(w.match_value, False, error=f"no answer from Intacct ({error_text(error)})", unknown=True)
+                for w in batch
+            ]
         self.answered.append(key)
         return self._itemized(batch, result)
 
@@ -234,13 +280,17 @@ class IntacctWriter:
             if item is None:
                 outcomes.append(WriteOutcome(write.match_value, False, error="Intacct returned no result for it"))
             elif item.ok:
-                outcomes.append(WriteOutcome(write.match_value, True, write.intacct_key if deleting else
-                                             item.key or write.intacct_key))
+                outcomes.append(
+                    WriteOutcome(
+                        write.match_value, True, write.intacct_key if deleting else item.key or write.intacct_key
+                    )
+                )
             elif deleting and item.status == 404:
                 outcomes.append(WriteOutcome(write.match_value, True, write.intacct_key))
             else:
-                outcomes.append(WriteOutcome(write.match_value, False, error=error_text(item.error),
-                                             gone=item.status == 404))
+                outcomes.append(
+                    WriteOutcome(write.match_value, False, error=error_text(item.error), gone=item.status == 404)
+                )
         return outcomes
 
     # ------------------------------------------------------------------ XML legacy creates
@@ -258,8 +308,12 @@ class IntacctWriter:
             try:
                 results = self.client.xml.call(functions, entity=self.entity, uniqueid=True)
             except IntacctError as error:
-                sent += [WriteOutcome(w.match_value, False, error=error_text(error),
-                                      unknown=isinstance(error, OutcomeUnknownError)) for w in batch]
+                sent += [
+                    WriteOutcome(
+                        w.match_value, False, error=error_text(error), unknown=isinstance(error, OutcomeUnknownError)
+                    )
+                    for w in batch
+                ]
                 continue
             for write, result in zip(batch, results, strict=True):
                 if result.ok:
@@ -275,8 +329,7 @@ class IntacctWriter:
         neither answered with success nor refused as "already executed" in words, and not found, is failed:
         never recorded as written."""
         unconfirmed = [outcome.match_value for outcome in outcomes if not outcome.key]
-        found, unreadable = self.lookup(self.match_field, unconfirmed) if self.match_field and unconfirmed \
-            else ({}, {})
+        found, unreadable = self.lookup(self.match_field, unconfirmed) if self.match_field and unconfirmed else ({}, {})
         checked = []
         for outcome in outcomes:
             value = outcome.match_value
@@ -285,14 +338,17 @@ class IntacctWriter:
             elif outcome.ok:
                 checked.append(outcome)
             else:
-                why = (unreadable.get(value) or f"no {self.target.name} has {self.match_field} = {value!r} either"
-                       if self.match_field else "with match.field set, the sync could read the record back to tell")
+                why = (
+                    unreadable.get(value) or f"no {self.target.name} has {self.match_field} = {value!r} either"
+                    if self.match_field
+                    else "with match.field set, the sync could read the record back to tell"
+                )
                 checked.append(replace(outcome, error=f"{outcome.error}; not recorded as written ({why})"))
         return checked
 
 
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
-    return [items[start:start + size] for start in range(0, len(items), size)]
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _carried(item: dict, path: str) -> str | None:

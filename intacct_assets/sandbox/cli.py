@@ -75,10 +75,18 @@ def _knob_options(command):
 @click.option("--no-s3", is_flag=True, help="no DDS bucket at all")
 @click.option("--realistic", is_flag=True, help=f"turn on realistic limits {REALISTIC}")
 @click.option("--company-id", default="SANDBOX-CO", show_default=True, help="the fake company's ID")
-@click.option("--env-prefix", default="", help="prefix of the exported variables (EAST_ exports "
-              "EAST_INTACCT_CLIENT_ID…), so that sandboxes nest, one company each")
-@click.option("--replay", type=click.Path(exists=True), default=None,
-              help="answer from this capture file or folder (INTACCT_CAPTURE_DIR) instead of a seeded company")
+@click.option(
+    "--env-prefix",
+    default="",
+    help="prefix of the exported variables (EAST_ exports "
+    "EAST_INTACCT_CLIENT_ID…), so that sandboxes nest, one company each",
+)
+@click.option(
+    "--replay",
+    type=click.Path(exists=True),
+    default=None,
+    help="answer from this capture file or folder (INTACCT_CAPTURE_DIR) instead of a seeded company",
+)
 @_knob_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def main(

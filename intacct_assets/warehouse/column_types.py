@@ -79,17 +79,30 @@ class TextForms:
             return self
         values = sample.drop_nulls().head(_FIRST_VALUES).to_frame("text")
         patterns = self.patterns(kind)
-        chosen = next((p for p in patterns if values.select(_parsed(pl.col("text"), kind, p, self.zone).null_count())
-                       .item() == 0), patterns[0])
-        return TextForms(tuple(p for p in self.dates if p == chosen), tuple(p for p in self.timestamps if p == chosen),
-                         self.zone)
+        chosen = next(
+            (
+                p
+                for p in patterns
+                if values.select(_parsed(pl.col("text"), kind, p, self.zone).null_count()).item() == 0
+            ),
+            patterns[0],
+        )
+        return TextForms(
+            tuple(p for p in self.dates if p == chosen), tuple(p for p in self.timestamps if p == chosen), self.zone
+        )
 
 
 STANDARD = TextForms(
     dates=("%Y-%m-%d", "%m/%d/%Y"),
     # what DDS and REST write first: it parses fastest, and needs no check of fractions
-    timestamps=("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f%#z",
-                "%Y-%m-%d %H:%M:%S%.f", "%m/%d/%Y %H:%M:%S"),
+    timestamps=(
+        "%Y-%m-%dT%H:%M:%SZ",
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%m/%d/%Y %H:%M:%S",
+    ),
 )
 
 
@@ -133,8 +146,14 @@ class Typed:
     rejected: pl.DataFrame
 
 
-def read_typed(source: pl.LazyFrame, types: Mapping[str, str], forms: TextForms = STANDARD, *, row: str,
-               invalid: Sequence[pl.Expr] = ()) -> Typed:
+def read_typed(
+    source: pl.LazyFrame,
+    types: Mapping[str, str],
+    forms: TextForms = STANDARD,
+    *,
+    row: str,
+    invalid: Sequence[pl.Expr] = (),
+) -> Typed:
     """Every record of ``source`` (text columns, and a ``row`` number) typed in one streaming pass that reads each
     column in the pattern its first values fit; the records that failed are read again by every rule. Records that
     still fail, or meet a condition of ``invalid`` (on the text: an empty key…), are rejected."""
@@ -163,14 +182,22 @@ def describe(text: str, kind: str, forms: TextForms = STANDARD) -> str:
     value, changes = _read(pl.lit(text.strip(), pl.String), kind, forms)
     found = pl.select(value.is_null().alias("missing"), *(expr.alias(why) for why, expr in changes)).row(0, named=True)
     whys = [why for why, _ in changes if found[why]]
-    if kind == "decimal" and found["missing"] and pl.select(
-            pl.lit(text.strip()).cast(pl.Float64, strict=False)).item() is not None:
+    if (
+        kind == "decimal"
+        and found["missing"]
+        and pl.select(pl.lit(text.strip()).cast(pl.Float64, strict=False)).item() is not None
+    ):
         whys.append("more than 28 integer digits")
     return f"{text!r} is not a valid {kind}" + (f" ({', '.join(whys)})" if whys else "")
 
 
-def _checked(source: pl.LazyFrame, types: Mapping[str, str], forms: TextForms, invalid: Sequence[pl.Expr],
-             sample: pl.DataFrame | None) -> pl.DataFrame:
+def _checked(
+    source: pl.LazyFrame,
+    types: Mapping[str, str],
+    forms: TextForms,
+    invalid: Sequence[pl.Expr],
+    sample: pl.DataFrame | None,
+) -> pl.DataFrame:
     """Typed columns in place of their text and an ``_UNREADABLE`` flag; with a ``sample``, each column in the one
     pattern it fits (as the text is), else leniently by every rule."""
     casts, flags = {}, list(invalid)
@@ -189,8 +216,9 @@ def _read(text: pl.Expr, kind: str, forms: TextForms) -> tuple[pl.Expr, list[tup
     if kind == "integer":
         return text.cast(pl.Int64, strict=False), []
     if kind == "decimal":
-        return text.cast(DECIMAL, strict=False), [("more than 10 decimal places, or a negative exponent",
-                                                   text.str.contains(_DECIMAL_LOSS))]
+        return text.cast(DECIMAL, strict=False), [
+            ("more than 10 decimal places, or a negative exponent", text.str.contains(_DECIMAL_LOSS))
+        ]
     if kind == "boolean":
         return text.str.to_lowercase().replace_strict(BOOLEAN_WORDS, default=None, return_dtype=pl.Boolean), []
     if kind in ("date", "timestamp"):
@@ -221,8 +249,11 @@ def _in_utc(local: pl.Expr, zone: str) -> pl.Expr:
     if fixed:
         seconds = (int(fixed[2]) * 60 + int(fixed[3])) * 60
         return local - pl.duration(seconds=-seconds if fixed[1] == "-" else seconds)
-    return local.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null") \
-        .dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return (
+        local.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+        .dt.replace_time_zone(None)
+    )
 
 
 def _moment_changes(text: pl.Expr, value: pl.Expr, kind: str, patterns: Sequence[str]) -> list[tuple[str, pl.Expr]]:
@@ -234,6 +265,10 @@ def _moment_changes(text: pl.Expr, value: pl.Expr, kind: str, patterns: Sequence
     if any("%.f" in pattern for pattern in patterns):
         changes.append(("finer than a microsecond", text.str.contains(_FINER_THAN_MICROSECONDS)))
     if kind == "date" and any("%H" in pattern for pattern in patterns):
-        changes.append(("a time of day, or an offset, in a date column",
-                        text.str.contains(_TIME_OF_DAY) & ~text.str.contains(_MIDNIGHT)))
+        changes.append(
+            (
+                "a time of day, or an offset, in a date column",
+                text.str.contains(_TIME_OF_DAY) & ~text.str.contains(_MIDNIGHT),
+            )
+        )
     return changes

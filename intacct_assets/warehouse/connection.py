@@ -43,8 +43,10 @@ class Warehouse:
 
     @classmethod
     def from_env(cls) -> Warehouse:
-        return cls(path=os.environ.get("INTACCT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH,
-                   memory_limit=os.environ.get("INTACCT_DUCKDB_MEMORY_LIMIT") or None)
+        return cls(
+            path=os.environ.get("INTACCT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH,
+            memory_limit=os.environ.get("INTACCT_DUCKDB_MEMORY_LIMIT") or None,
+        )
 
     @property
     def is_local_file(self) -> bool:

@@ -101,12 +101,21 @@ LAYOUT_VERSION = max(MIGRATIONS)
 def layout_version(connection: duckdb.DuckDBPyConnection) -> int | None:
     """The file's recorded version; 0 for a file of intacct_assets written before versions were recorded; None
     for a file it never wrote to."""
-    schemas = {name for (name,) in _run(
-        connection, "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()")}
+    schemas = {
+        name
+        for (name,) in _run(
+            connection, "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()"
+        )
+    }
     if META_SCHEMA in schemas:
-        tables = {name for (name,) in _run(
-            connection, "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-                        "AND schema_name = ?", [META_SCHEMA])}
+        tables = {
+            name
+            for (name,) in _run(
+                connection,
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ?",
+                [META_SCHEMA],
+            )
+        }
         if LAYOUT_TABLE in tables:
             return _run(connection, f"SELECT coalesce(max(version), 0) FROM {META_SCHEMA}.{LAYOUT_TABLE}")[0][0]
         return 0
@@ -132,7 +141,8 @@ def ensure_layout(connection: duckdb.DuckDBPyConnection, path: str) -> None:
     if version is not None and version > LAYOUT_VERSION:
         raise WarehouseLayoutError(
             f"the warehouse {path} has layout version {version}, newer than this code's {LAYOUT_VERSION}: it was "
-            "written by a newer intacct_assets. Upgrade intacct_assets, or point INTACCT_DUCKDB_PATH at another file")
+            "written by a newer intacct_assets. Upgrade intacct_assets, or point INTACCT_DUCKDB_PATH at another file"
+        )
     steps = range(LAYOUT_VERSION, LAYOUT_VERSION + 1) if version is None else range(version + 1, LAYOUT_VERSION + 1)
     _run(connection, "BEGIN TRANSACTION")
     try:

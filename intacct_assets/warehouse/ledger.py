@@ -49,8 +49,11 @@ class FileRecord:
 def record_file(connection: duckdb.DuckDBPyConnection, record: FileRecord) -> None:
     """Insert or replace the ledger row of one file version."""
     row = asdict(record)
-    run(connection, f"DELETE FROM {META_SCHEMA}.dds_files WHERE key = ? AND etag IS NOT DISTINCT FROM ?",
-                       [record.key, record.etag])
+    run(
+        connection,
+        f"DELETE FROM {META_SCHEMA}.dds_files WHERE key = ? AND etag IS NOT DISTINCT FROM ?",
+        [record.key, record.etag],
+    )
     columns = ", ".join(row)
     placeholders = ", ".join("?" for _ in row)
     run(connection, f"INSERT INTO {META_SCHEMA}.dds_files ({columns}) VALUES ({placeholders})", list(row.values()))
@@ -58,8 +61,11 @@ def record_file(connection: duckdb.DuckDBPyConnection, record: FileRecord) -> No
 
 def annotate_file(connection: duckdb.DuckDBPyConnection, key: str, etag: str | None, message: str) -> None:
     """Note on a loaded file's ledger row what its loading left undone (e.g. why its delivery was held)."""
-    run(connection, f"UPDATE {META_SCHEMA}.dds_files SET message = ? WHERE key = ? AND etag IS NOT DISTINCT FROM ?",
-        [message, key, etag])
+    run(
+        connection,
+        f"UPDATE {META_SCHEMA}.dds_files SET message = ? WHERE key = ? AND etag IS NOT DISTINCT FROM ?",
+        [message, key, etag],
+    )
 
 
 def finished_files(connection: duckdb.DuckDBPyConnection, keys: list[str]) -> set[tuple[str, str | None]]:
@@ -75,11 +81,20 @@ def finished_files(connection: duckdb.DuckDBPyConnection, keys: list[str]) -> se
     return {(key, etag) for key, etag in rows}
 
 
-def replace_rejected_rows(connection: duckdb.DuckDBPyConnection, source: str, etag: str | None,
-                          rows: list[tuple[int, str, str]], run_id: str | None, at: datetime) -> None:
+def replace_rejected_rows(
+    connection: duckdb.DuckDBPyConnection,
+    source: str,
+    etag: str | None,
+    rows: list[tuple[int, str, str]],
+    run_id: str | None,
+    at: datetime,
+) -> None:
     """Rejected records of one file version (replaced, so a replay does not duplicate them)."""
-    run(connection, f"DELETE FROM {META_SCHEMA}.rejected_rows WHERE source = ? AND etag IS NOT DISTINCT FROM ?",
-                       [source, etag])
+    run(
+        connection,
+        f"DELETE FROM {META_SCHEMA}.rejected_rows WHERE source = ? AND etag IS NOT DISTINCT FROM ?",
+        [source, etag],
+    )
     if rows:
         connection.executemany(
             f"INSERT INTO {META_SCHEMA}.rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -87,13 +102,14 @@ def replace_rejected_rows(connection: duckdb.DuckDBPyConnection, source: str, et
         )
 
 
-def delivery_parts(connection: duckdb.DuckDBPyConnection, object_name: str,
-                   delivery: str) -> list[tuple[int | None, int, int]]:
+def delivery_parts(
+    connection: duckdb.DuckDBPyConnection, object_name: str, delivery: str
+) -> list[tuple[int | None, int, int]]:
     """(part, records, rejected records) of the delivery's files loaded so far (latest version of each key)."""
     return run(
         connection,
         f"""SELECT part, records, coalesce(rejected, 0) FROM {META_SCHEMA}.dds_files
-            WHERE object = ? AND delivery = ? AND outcome IN ({', '.join(repr(o) for o in FINAL_OUTCOMES)})
+            WHERE object = ? AND delivery = ? AND outcome IN ({", ".join(repr(o) for o in FINAL_OUTCOMES)})
             QUALIFY row_number() OVER (PARTITION BY key ORDER BY processed_at DESC) = 1""",
         [object_name, delivery],
     )
@@ -111,13 +127,28 @@ def latest_snapshot(connection: duckdb.DuckDBPyConnection, object_name: str) -> 
 
 
 def snapshot_recorded(connection: duckdb.DuckDBPyConnection, object_name: str, delivery: str) -> bool:
-    return run(
+    return (
+        run(
+            connection,
+            f"SELECT count(*) FROM {META_SCHEMA}.dds_snapshots WHERE object = ? AND delivery = ?",
+            [object_name, delivery],
+        )[0][0]
+        > 0
+    )
+
+
+def record_snapshot(
+    connection: duckdb.DuckDBPyConnection,
+    object_name: str,
+    delivery: str,
+    snapshot_id: str,
+    delivered_at: datetime,
+    parts: int,
+    tombstoned: int,
+    at: datetime,
+) -> None:
+    run(
         connection,
-        f"SELECT count(*) FROM {META_SCHEMA}.dds_snapshots WHERE object = ? AND delivery = ?",
-        [object_name, delivery])[0][0] > 0
-
-
-def record_snapshot(connection: duckdb.DuckDBPyConnection, object_name: str, delivery: str, snapshot_id: str,
-                    delivered_at: datetime, parts: int, tombstoned: int, at: datetime) -> None:
-    run(connection, f"INSERT INTO {META_SCHEMA}.dds_snapshots VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [object_name, delivery, snapshot_id, delivered_at, parts, tombstoned, at])
+        f"INSERT INTO {META_SCHEMA}.dds_snapshots VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [object_name, delivery, snapshot_id, delivered_at, parts, tombstoned, at],
+    )

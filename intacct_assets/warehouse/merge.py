@@ -115,8 +115,7 @@ class MergeCounts:
         return self
 
     def __str__(self) -> str:
-        return (f"{self.inserted} inserted, {self.updated} updated, {self.deleted} deleted, "
-                f"{self.unchanged} unchanged")
+        return f"{self.inserted} inserted, {self.updated} updated, {self.deleted} deleted, {self.unchanged} unchanged"
 
 
 def is_reserved_column(name: str) -> bool:
@@ -133,11 +132,18 @@ def newest_per_key(batch: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
     if hashes.n_unique() == batch.height:
         return batch
     order = [pl.col(MODIFIED), pl.col(READ), pl.col(POSITION)]
-    state = batch.sort(order, nulls_last=False).unique(subset=list(key), keep="last").select(
-        *key, MODIFIED, READ, POSITION, DELETED)
-    data = batch.sort([~pl.col(DELETED), *order], nulls_last=False).unique(subset=list(key), keep="last").rename(
-        {MODIFIED: DATA_MODIFIED, READ: DATA_READ}).with_columns((~pl.col(DELETED)).alias(DATA_LIVE)).drop(
-        DELETED, POSITION)
+    state = (
+        batch.sort(order, nulls_last=False)
+        .unique(subset=list(key), keep="last")
+        .select(*key, MODIFIED, READ, POSITION, DELETED)
+    )
+    data = (
+        batch.sort([~pl.col(DELETED), *order], nulls_last=False)
+        .unique(subset=list(key), keep="last")
+        .rename({MODIFIED: DATA_MODIFIED, READ: DATA_READ})
+        .with_columns((~pl.col(DELETED)).alias(DATA_LIVE))
+        .drop(DELETED, POSITION)
+    )
     return data.join(state, on=list(key), nulls_equal=True)
 
 
@@ -168,9 +174,15 @@ def _key_match(key: tuple[str, ...], left: str, right: str) -> str:
     return " AND ".join(f"{left}.{quote(k)} {operator} {right}.{quote(k)}" for k in key)
 
 
-def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batch: pl.DataFrame,
-                origin: BatchOrigin, synced_at: datetime, floor: Tombstone | None = None,
-                new_keys_likely: bool = False) -> MergeCounts:
+def merge_batch(
+    connection: duckdb.DuckDBPyConnection,
+    target: TargetTable,
+    batch: pl.DataFrame,
+    origin: BatchOrigin,
+    synced_at: datetime,
+    floor: Tombstone | None = None,
+    new_keys_likely: bool = False,
+) -> MergeCounts:
     """Merge one batch (any number of rows per key) inside the caller's transaction.
 
     ``floor`` is the newest complete snapshot's tombstone: a key the table has never seen whose
@@ -192,7 +204,8 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
     ensure_table(connection, target, data_columns)
     params = {**origin.params(), "synced_at": synced_at, **(floor.params("floor") if floor else {})}
     if run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0] or (
-            new_keys_likely and _all_keys_new(connection, target, batch)):
+        new_keys_likely and _all_keys_new(connection, target, batch)
+    ):
         # every key is new: one plain append. Several INSERTs in one transaction would each leave a partly
         # filled row group, which the checkpoint at close then rewrites (0.3-0.7 s more for a million rows).
         with scanned("_intacct_batch", batch), memory_limit_lowered(connection, APPEND_MEMORY_LIMIT):
@@ -206,20 +219,35 @@ def merge_batch(connection: duckdb.DuckDBPyConnection, target: TargetTable, batc
 
 def table_is_empty(connection: duckdb.DuckDBPyConnection, target: TargetTable) -> bool:
     """Whether the table has no rows yet (or does not exist)."""
-    exists = run(connection, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                             "AND schema_name = ? AND table_name = ?", [target.schema, target.name])[0][0]
+    exists = run(
+        connection,
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ?",
+        [target.schema, target.name],
+    )[0][0]
     return not exists or run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0]
 
 
 def _all_keys_new(connection: duckdb.DuckDBPyConnection, target: TargetTable, batch: pl.DataFrame) -> bool:
     """No key of ``batch`` is in the table yet (its keys are unique)."""
     with scanned("_intacct_keys", batch.select(target.key)):
-        return not run(connection, f"SELECT EXISTS (SELECT 1 FROM _intacct_keys b JOIN {target.qualified} t "
-                                   f"ON {_key_match(target.key, 'b', 't')})")[0][0]
+        return not run(
+            connection,
+            f"SELECT EXISTS (SELECT 1 FROM _intacct_keys b JOIN {target.qualified} t "
+            f"ON {_key_match(target.key, 'b', 't')})",
+        )[0][0]
 
 
-def _insert_sql(table: str, data_columns: list[str], deleted: str, version: str, source: str, data_version: str,
-                snapshot: str, rows: str) -> str:
+def _insert_sql(
+    table: str,
+    data_columns: list[str],
+    deleted: str,
+    version: str,
+    source: str,
+    data_version: str,
+    snapshot: str,
+    rows: str,
+) -> str:
     columns = ", ".join(quote(c) for c in data_columns)
     selected = ", ".join(f"b.{quote(c)}" for c in data_columns)
     return f"""
@@ -228,8 +256,15 @@ def _insert_sql(table: str, data_columns: list[str], deleted: str, version: str,
         {rows}"""
 
 
-def _insert_all(connection: duckdb.DuckDBPyConnection, target: TargetTable, data_columns: list[str],
-                batch_columns: list[str], rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
+def _insert_all(
+    connection: duckdb.DuckDBPyConnection,
+    target: TargetTable,
+    data_columns: list[str],
+    batch_columns: list[str],
+    rows: int,
+    params: dict,
+    floor: Tombstone | None,
+) -> MergeCounts:
     """Every key of the batch is new to the table: plain appends."""
     version, data_version = batch_versions(batch_columns, params["snapshot"] is not None)
     if floor is None:
@@ -243,15 +278,32 @@ def _insert_all(connection: duckdb.DuckDBPyConnection, target: TargetTable, data
         stored = f"CASE WHEN b.{DELETED} THEN {data_version} END"  # live rows: NULL, the state itself
     else:
         stored = stored_data_version(data_version, state)
-    _sql(connection, _insert_sql(target.qualified, data_columns, deleted=deleted, version=state, source=source,
-                                 data_version=stored, snapshot="$snapshot", rows="FROM _intacct_batch b"),
-         params)
+    _sql(
+        connection,
+        _insert_sql(
+            target.qualified,
+            data_columns,
+            deleted=deleted,
+            version=state,
+            source=source,
+            data_version=stored,
+            snapshot="$snapshot",
+            rows="FROM _intacct_batch b",
+        ),
+        params,
+    )
     tombstones = _sql(connection, f"SELECT count(*) FILTER ({deleted}) FROM _intacct_batch b", params)[0][0]
     return MergeCounts(inserted=rows - tombstones, deleted=tombstones)
 
 
-def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, data_columns: list[str],
-                 chunk: pl.DataFrame, params: dict, floor: Tombstone | None) -> MergeCounts:
+def _merge_chunk(
+    connection: duckdb.DuckDBPyConnection,
+    target: TargetTable,
+    data_columns: list[str],
+    chunk: pl.DataFrame,
+    params: dict,
+    floor: Tombstone | None,
+) -> MergeCounts:
     """Plan against the table with keys and versions only; ship business columns just for rows that change."""
     table = target.qualified
     version, data_version = batch_versions(chunk.columns, params["snapshot"] is not None)
@@ -260,29 +312,50 @@ def _merge_chunk(connection: duckdb.DuckDBPyConnection, target: TargetTable, dat
         with scanned("_intacct_batch", chunk.select(*target.key, *bookkeeping)):
             counts = _plan_and_update(connection, target, version, data_version, chunk.height, params, floor)
         if run(connection, "SELECT count(*) FROM _intacct_plan WHERE _take_data")[0][0]:
-            run(connection, f"DELETE FROM {table} WHERE rowid IN (SELECT _t_rowid FROM _intacct_plan "
-                            "WHERE _take_data AND NOT _is_new)")
+            run(
+                connection,
+                f"DELETE FROM {table} WHERE rowid IN (SELECT _t_rowid FROM _intacct_plan "
+                "WHERE _take_data AND NOT _is_new)",
+            )
             with scanned("_intacct_batch", chunk):
-                _sql(connection, _insert_sql(
-                    table, data_columns, deleted="p._deleted", version="p._version", source="p._source",
-                    data_version="p._data_version", snapshot="p._snapshot",
-                    rows=f"FROM _intacct_plan p JOIN _intacct_batch b ON b.{BATCH_ROW} = p._row WHERE p._take_data"),
-                    params)
+                _sql(
+                    connection,
+                    _insert_sql(
+                        table,
+                        data_columns,
+                        deleted="p._deleted",
+                        version="p._version",
+                        source="p._source",
+                        data_version="p._data_version",
+                        snapshot="p._snapshot",
+                        rows=f"FROM _intacct_plan p JOIN _intacct_batch b ON b.{BATCH_ROW} = p._row WHERE p._take_data",
+                    ),
+                    params,
+                )
         return counts
 
 
-def _plan_and_update(connection: duckdb.DuckDBPyConnection, target: TargetTable, version: str, data_version: str,
-                     rows: int, params: dict, floor: Tombstone | None) -> MergeCounts:
+def _plan_and_update(
+    connection: duckdb.DuckDBPyConnection,
+    target: TargetTable,
+    version: str,
+    data_version: str,
+    rows: int,
+    params: dict,
+    floor: Tombstone | None,
+) -> MergeCounts:
     """Build the plan (rows that change anything) and apply the state-only changes in place."""
     table = target.qualified
     t_data_version = effective_data_version("t")
     floor_sql = floor.sql("floor") if floor else "NULL"
     # The plan: one row per batch record that changes anything, with the row's new state.
-    _sql(connection, f"""
+    _sql(
+        connection,
+        f"""
         CREATE OR REPLACE TEMP TABLE _intacct_plan AS
         WITH versioned AS (
             SELECT b.{BATCH_ROW} AS _row, b.{DELETED} AS _b_deleted, {version} AS _b_version,
-                   {data_version} AS _b_data_version, {', '.join(f'b.{quote(k)}' for k in target.key)}
+                   {data_version} AS _b_data_version, {", ".join(f"b.{quote(k)}" for k in target.key)}
             FROM _intacct_batch b
         ), joined AS (
             SELECT b._row, t.rowid AS _t_rowid, t.{VERSION} IS NULL AS _is_new,
@@ -292,7 +365,7 @@ def _plan_and_update(connection: duckdb.DuckDBPyConnection, target: TargetTable,
                    b._b_version, b._b_deleted, t.{VERSION} AS _t_version, t.{DELETED} AS _t_deleted,
                    t.{SOURCE} AS _t_source, greatest(b._b_data_version, {t_data_version}) AS _data_version,
                    nullif(greatest(coalesce($snapshot, ''), coalesce(t.{SNAPSHOT}, '')), '') AS _snapshot
-            FROM versioned b LEFT JOIN {table} t ON {_key_match(target.key, 'b', 't')}
+            FROM versioned b LEFT JOIN {table} t ON {_key_match(target.key, "b", "t")}
             WHERE t.{VERSION} IS NULL OR b._b_version > t.{VERSION} OR b._b_data_version > {t_data_version}
                OR coalesce($snapshot, '') > coalesce(t.{SNAPSHOT}, '')
         ), floored AS (
@@ -302,27 +375,41 @@ def _plan_and_update(connection: duckdb.DuckDBPyConnection, target: TargetTable,
                    CASE WHEN _below_floor THEN {floor_sql} WHEN _take_state THEN _b_version ELSE _t_version END
                        AS _version,
                    CASE WHEN _below_floor THEN true WHEN _take_state THEN _b_deleted ELSE _t_deleted END AS _deleted,
-                   CASE WHEN _below_floor THEN {'$floor_source' if floor else 'NULL'} WHEN _take_state THEN $source
+                   CASE WHEN _below_floor THEN {"$floor_source" if floor else "NULL"} WHEN _take_state THEN $source
                         ELSE _t_source END AS _source
             FROM floored
         )
-        SELECT * REPLACE ({stored_data_version('_data_version', '_version')} AS _data_version) FROM decided
-        """, params)
-    inserted, deleted, updated = run(connection, """
+        SELECT * REPLACE ({stored_data_version("_data_version", "_version")} AS _data_version) FROM decided
+        """,
+        params,
+    )
+    inserted, deleted, updated = run(
+        connection,
+        """
         SELECT count(*) FILTER (_is_new AND NOT _deleted),
                count(*) FILTER (_deleted AND (_is_new OR NOT _was_deleted)),
                count(*) FILTER (NOT _is_new AND NOT (_deleted AND NOT _was_deleted) AND (_take_data OR _take_state))
-        FROM _intacct_plan""")[0]
-    _sql(connection, f"""
+        FROM _intacct_plan""",
+    )[0]
+    _sql(
+        connection,
+        f"""
         UPDATE {table} AS t SET {DELETED} = p._deleted, {VERSION} = p._version, {SOURCE} = p._source,
                {DATA_VERSION} = p._data_version, {SNAPSHOT} = p._snapshot, {SYNCED_AT} = $synced_at
-        FROM _intacct_plan p WHERE t.rowid = p._t_rowid AND NOT p._take_data""", params)
+        FROM _intacct_plan p WHERE t.rowid = p._t_rowid AND NOT p._take_data""",
+        params,
+    )
     unchanged = rows - inserted - updated - deleted
     return MergeCounts(inserted=inserted, updated=updated, deleted=deleted, unchanged=unchanged)
 
 
-def tombstone_absent(connection: duckdb.DuckDBPyConnection, target: TargetTable, snapshot_id: str,
-                     tombstone: Tombstone, synced_at: datetime) -> int:
+def tombstone_absent(
+    connection: duckdb.DuckDBPyConnection,
+    target: TargetTable,
+    snapshot_id: str,
+    tombstone: Tombstone,
+    synced_at: datetime,
+) -> int:
     """Delete every record that a complete snapshot did not contain and that is older than it.
 
     The rows are rewritten (appended anew, the old ones deleted) rather than updated in place: DuckDB keeps
@@ -333,16 +420,24 @@ def tombstone_absent(connection: duckdb.DuckDBPyConnection, target: TargetTable,
     condition = f"coalesce({SNAPSHOT}, '') < $snapshot AND {VERSION} < {tombstone.sql('tomb')}"
     params = {"snapshot": snapshot_id, **tombstone.params("tomb")}
     with undone_after(lambda: run(connection, "DROP TABLE IF EXISTS _intacct_absent")):
-        _sql(connection, f"CREATE OR REPLACE TEMP TABLE _intacct_absent AS SELECT rowid AS _rowid, {DELETED} AS "
-                         f"_was_deleted FROM {table} WHERE {condition}", params)
-        absent, newly_deleted = run(connection, "SELECT count(*), count(*) FILTER (NOT _was_deleted) "
-                                                "FROM _intacct_absent")[0]
+        _sql(
+            connection,
+            f"CREATE OR REPLACE TEMP TABLE _intacct_absent AS SELECT rowid AS _rowid, {DELETED} AS "
+            f"_was_deleted FROM {table} WHERE {condition}",
+            params,
+        )
+        absent, newly_deleted = run(
+            connection, "SELECT count(*), count(*) FILTER (NOT _was_deleted) FROM _intacct_absent"
+        )[0]
         if absent:
-            _sql(connection, f"""
+            _sql(
+                connection,
+                f"""
                 INSERT INTO {table} SELECT * REPLACE (
-                    true AS {DELETED}, {tombstone.sql('tomb')} AS {VERSION}, $tomb_source AS {SOURCE},
+                    true AS {DELETED}, {tombstone.sql("tomb")} AS {VERSION}, $tomb_source AS {SOURCE},
                     {effective_data_version(table)} AS {DATA_VERSION}, $synced_at::TIMESTAMP AS {SYNCED_AT})
                 FROM {table} WHERE rowid IN (SELECT _rowid FROM _intacct_absent)""",
-                 {**params, "synced_at": synced_at})
+                {**params, "synced_at": synced_at},
+            )
             run(connection, f"DELETE FROM {table} WHERE rowid IN (SELECT _rowid FROM _intacct_absent)")
     return newly_deleted

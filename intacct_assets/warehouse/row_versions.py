@@ -43,13 +43,19 @@ def _version_fields(modified: str, read: str, seen_live: str | None) -> dict[str
     them for good), and changes made before the read. Written field by field: the same maximum as
     ``greatest`` of the two structs (they share delivery and source), several times cheaper.
     """
-    fields = {"modified": f"coalesce(b.{modified}, {_EPOCH})", "read": f"coalesce(b.{read}, {_EPOCH})",
-              "delivered": "$delivered::TIMESTAMP", "source": "$source::VARCHAR"}
+    fields = {
+        "modified": f"coalesce(b.{modified}, {_EPOCH})",
+        "read": f"coalesce(b.{read}, {_EPOCH})",
+        "delivered": "$delivered::TIMESTAMP",
+        "source": "$source::VARCHAR",
+    }
     if seen_live is not None:
         at, m, r = f"coalesce(b.{read}, $delivered::TIMESTAMP)", fields["modified"], fields["read"]
         fields["modified"] = f"CASE WHEN {seen_live} THEN greatest({m}, {at}) ELSE {m} END"
-        fields["read"] = (f"CASE WHEN {seen_live} AND {m} < {at} THEN {at} "
-                          f"WHEN {seen_live} AND {m} = {at} THEN greatest({r}, {at}) ELSE {r} END")
+        fields["read"] = (
+            f"CASE WHEN {seen_live} AND {m} < {at} THEN {at} "
+            f"WHEN {seen_live} AND {m} = {at} THEN greatest({r}, {at}) ELSE {r} END"
+        )
     return fields
 
 

@@ -24,19 +24,26 @@ def table_report(warehouse: Warehouse, schema: str, table: str, key: tuple[str, 
     """Counts for ``schema.table``."""
     report = TableReport(table=f"{schema}.{table}")
     with warehouse.connect() as connection:
-        report.columns = [(name, kind) for name, kind in run(
-            connection,
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "ORDER BY ordinal_position", [schema, table])]
+        report.columns = [
+            (name, kind)
+            for name, kind in run(
+                connection,
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [schema, table],
+            )
+        ]
         if not report.columns:
             return report
         qualified = table_name(schema, table)
         report.row_count, report.deleted_rows = run(
-            connection, f"SELECT count(*), count(*) FILTER ({DELETED}) FROM {qualified}")[0]
+            connection, f"SELECT count(*), count(*) FILTER ({DELETED}) FROM {qualified}"
+        )[0]
         report.live_rows = report.row_count - report.deleted_rows
         keys = ", ".join(quote(k) for k in key)
         report.duplicate_keys = run(
-            connection, f"SELECT count(*) FROM (SELECT {keys} FROM {qualified} GROUP BY ALL HAVING count(*) > 1)")[0][0]
+            connection, f"SELECT count(*) FROM (SELECT {keys} FROM {qualified} GROUP BY ALL HAVING count(*) > 1)"
+        )[0][0]
     return report
 
 
@@ -49,8 +56,12 @@ def table_fingerprint(warehouse: Warehouse, table: str) -> tuple[str | None, int
     """
     schema, _, name = table.rpartition(".")
     with warehouse.connect() as connection:
-        columns = run(connection, "SELECT column_name, data_type FROM information_schema.columns WHERE "
-                                  "table_schema = ? AND table_name = ? ORDER BY ordinal_position", [schema, name])
+        columns = run(
+            connection,
+            "SELECT column_name, data_type FROM information_schema.columns WHERE "
+            "table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema, name],
+        )
         if not columns:
             return None, 0
         rows, content = run(connection, f"SELECT count(*), bit_xor(hash(t)) FROM {quote(schema)}.{quote(name)} AS t")[0]

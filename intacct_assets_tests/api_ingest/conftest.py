@@ -26,8 +26,9 @@ SMALL_PAGES = {"INTACCT_API_PAGE_SIZE": "25", "INTACCT_API_FLUSH_ROWS": "40"}
 class Syncer:
     """Runs API syncs of one sandbox into one warehouse, the way the assets do."""
 
-    def __init__(self, sandbox, warehouse: Warehouse, make_client, env: dict[str, str],
-                 catalog: Catalog | None = None) -> None:
+    def __init__(
+        self, sandbox, warehouse: Warehouse, make_client, env: dict[str, str], catalog: Catalog | None = None
+    ) -> None:
         self.sandbox, self.warehouse, self.catalog = sandbox, warehouse, catalog or load_catalog()
         self.settings_env = env
         self.settings = ApiSettings.from_env(env)
@@ -41,15 +42,25 @@ class Syncer:
         self.runs += 1
         target = self.target(name) if isinstance(name, str) else name
         return ApiIngestion(self.client, self.warehouse, self.settings, run_id=f"run-{self.runs}").sync(
-            target, **options)
+            target, **options
+        )
 
     def rows(self, table: str, entity: str = "", live: bool = True) -> dict[str, dict]:
         """The table's rows of one entity context by record key (``key`` or ``RECORDNO``)."""
         with self.warehouse.connect() as connection:
-            columns = [c for (c,) in run(connection, "SELECT column_name FROM information_schema.columns WHERE "
-                                                     "table_schema = 'api' AND table_name = ?", [table])]
-            found = run(connection, f'SELECT * FROM api."{table}" WHERE intacct_entity = ?'
-                                    + (" AND NOT _intacct_deleted" if live else ""), [entity])
+            columns = [
+                c
+                for (c,) in run(
+                    connection,
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'api' AND table_name = ?",
+                    [table],
+                )
+            ]
+            found = run(
+                connection,
+                f'SELECT * FROM api."{table}" WHERE intacct_entity = ?' + (" AND NOT _intacct_deleted" if live else ""),
+                [entity],
+            )
         key = "key" if "key" in columns else "RECORDNO"
         return {row[columns.index(key)]: dict(zip(columns, row, strict=True)) for row in found}
 

@@ -19,15 +19,17 @@ def test_the_catalog_names_each_object_by_the_field_intacct_keys_it_on():
 
 @pytest.mark.parametrize("form", ["name", "recordno", "recordno--REC"])
 @pytest.mark.parametrize("asset, obj", [("customer", "CUSTOMER"), ("vendor_xml", "VENDOR")])
-def test_a_deleted_record_is_flagged_whatever_form_its_object_key_takes(fresh_sandbox, syncer, xml_catalog, asset,
-                                                                       obj, form):
+def test_a_deleted_record_is_flagged_whatever_form_its_object_key_takes(
+    fresh_sandbox, syncer, xml_catalog, asset, obj, form
+):
     fresh_sandbox.configure(audit_object_key=form)
     sync = syncer(fresh_sandbox, catalog=xml_catalog)
     key = "key" if asset == "customer" else "RECORDNO"
     # a record whose ID is the record number of another live record: only the named one may go
     bystander = 12
-    named = fresh_sandbox.create(obj, {f"{obj}ID": str(bystander), "NAME": "Twelve Ltd",
-                                       "DISPLAYCONTACT.PRINTAS": "Twelve"})
+    named = fresh_sandbox.create(
+        obj, {f"{obj}ID": str(bystander), "NAME": "Twelve Ltd", "DISPLAYCONTACT.PRINTAS": "Twelve"}
+    )
     sync.sync(asset)
     fresh_sandbox.delete(obj, named["RECORDNO"])
     fresh_sandbox.advance_clock(60)
@@ -57,8 +59,7 @@ def test_a_bare_number_takes_only_the_record_intacct_no_longer_has(fresh_sandbox
     assert [c.operation for c in report.calls].count("query VENDOR") == 2
 
 
-def test_rest_objects_read_the_rest_audit_trail_and_xml_objects_audithistory_by_id(fresh_sandbox, syncer,
-                                                                                     xml_catalog):
+def test_rest_objects_read_the_rest_audit_trail_and_xml_objects_audithistory_by_id(fresh_sandbox, syncer, xml_catalog):
     sync = syncer(fresh_sandbox, catalog=xml_catalog)
     sync.sync("customer")
     sync.sync("vendor_xml")
@@ -66,8 +67,7 @@ def test_rest_objects_read_the_rest_audit_trail_and_xml_objects_audithistory_by_
     fresh_sandbox.delete("VENDOR", 7)
     fresh_sandbox.advance_clock(60)
     rest = sync.sync("customer")
-    assert [c.operation for c in rest.calls if "audit" in c.operation.lower()] == [
-        "query company-config/audit-history"]
+    assert [c.operation for c in rest.calls if "audit" in c.operation.lower()] == ["query company-config/audit-history"]
     xml = sync.sync("vendor_xml")
     audit_calls = [c for c in xml.calls if "AUDITHISTORY" in c.operation]
     assert audit_calls and all(c.face == "xml" and c.outcome == "ok" for c in audit_calls)

@@ -28,9 +28,13 @@ def intacct_env(monkeypatch, sb):
 
 
 def materialize(asset, warehouse, instance, run_config=None, raise_on_error=True):
-    return dg.materialize([asset], instance=instance, run_config=run_config, raise_on_error=raise_on_error,
-                          resources={"intacct": IntacctResource(),
-                                     "warehouse": WarehouseResource(database=warehouse.path)})
+    return dg.materialize(
+        [asset],
+        instance=instance,
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+        resources={"intacct": IntacctResource(), "warehouse": WarehouseResource(database=warehouse.path)},
+    )
 
 
 def test_one_asset_per_catalog_api_object_in_group_api_with_the_shared_pool():
@@ -49,8 +53,10 @@ def test_one_asset_per_catalog_api_object_in_group_api_with_the_shared_pool():
 
 def test_cadence_settings_override_or_turn_off_automation():
     target = next(t for t in api_targets(ApiSettings()) if t.name == "customer")
-    assert next(iter(build_api_asset(target, ApiSettings(cron="*/15 * * * *")).specs)) \
-        .metadata["intacct/cadence"] == "*/15 * * * *"
+    assert (
+        next(iter(build_api_asset(target, ApiSettings(cron="*/15 * * * *")).specs)).metadata["intacct/cadence"]
+        == "*/15 * * * *"
+    )
     assert next(iter(build_api_asset(target, ApiSettings(cron="off")).specs)).automation_condition is None
     assert cron_period("*/15 * * * *") == timedelta(minutes=15) and cron_period("30 2 * * 1-5") == timedelta(days=3)
 
@@ -73,8 +79,19 @@ def test_materializing_from_the_ui_with_default_config(intacct_env, warehouse):
     assert checks == {"key_unique": True, "no_rejected_rows": True}
     assert metadata["dagster/row_count"].value == metadata["rows_fetched"].value == metadata["inserted"].value == 100
     assert metadata["intacct_transactions"].value == 4  # probe + 3 pages of 40
-    for name in ("updated", "deleted", "unchanged", "rejected", "api_calls", "api_retries", "seconds",
-                 "rows_per_second", "dagster/column_schema", "entities", "api_call_log"):
+    for name in (
+        "updated",
+        "deleted",
+        "unchanged",
+        "rejected",
+        "api_calls",
+        "api_retries",
+        "seconds",
+        "rows_per_second",
+        "dagster/column_schema",
+        "entities",
+        "api_call_log",
+    ):
         assert name in metadata
     operations = {r.data["operation"] for r in metadata["api_call_log"].value.records}
     assert "query accounts-receivable/customer" in operations
@@ -84,8 +101,9 @@ def test_full_refresh_from_the_launchpad(intacct_env, warehouse):
     asset = ASSETS["item"]
     with dg.instance_for_test() as instance:
         materialize(asset, warehouse, instance)
-        result = materialize(asset, warehouse, instance,
-                             run_config={"ops": {asset.op.name: {"config": {"full_refresh": True}}}})
+        result = materialize(
+            asset, warehouse, instance, run_config={"ops": {asset.op.name: {"config": {"full_refresh": True}}}}
+        )
         metadata = result.asset_materializations_for_node(asset.op.name)[0].metadata
     assert metadata["entities"].value.records[0].data["mode"] == "full load"
     assert metadata["unchanged"].value == 40 and metadata["inserted"].value == 0
@@ -98,7 +116,8 @@ def test_a_failed_sync_fails_the_run_clearly_and_still_logs_its_calls(intacct_en
         failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert not result.success
     message = failure.step_failure_data.error.message + "".join(
-        c.message for c in [failure.step_failure_data.error.cause] if c)
+        c.message for c in [failure.step_failure_data.error.cause] if c
+    )
     assert "refused the client credentials" in message and "definitely-wrong" not in message
     with warehouse.connect() as connection:
         logged = connection.execute("SELECT status, excerpt FROM intacct_meta.api_calls").fetchall()
@@ -124,13 +143,13 @@ def test_the_cadence_requests_a_run_after_each_cron_tick():
     with dg.instance_for_test() as instance:
         start = datetime(2026, 11, 2, 10, 30, tzinfo=UTC)
         first = dg.evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=start)
-        later = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor,
-                                                  evaluation_time=start + timedelta(minutes=45))
+        later = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=first.cursor, evaluation_time=start + timedelta(minutes=45)
+        )
     assert first.total_requested == 0 and later.total_requested == 1
 
 
-def test_a_custom_query_that_matches_nothing_still_leaves_its_table_with_its_columns(intacct_env, warehouse,
-                                                                                      tmp_path):
+def test_a_custom_query_that_matches_nothing_still_leaves_its_table_with_its_columns(intacct_env, warehouse, tmp_path):
     """Downstream SQL runs on an empty table instead of failing on a missing one."""
     path = tmp_path / "queries.yaml"
     path.write_text("queries:\n  no_vendors:\n    sql: select VENDORID, NAME from VENDOR where CREDITLIMIT > 1e15\n")
@@ -140,8 +159,12 @@ def test_a_custom_query_that_matches_nothing_still_leaves_its_table_with_its_col
         result = materialize(asset, warehouse, instance)
     assert result.asset_materializations_for_node(asset.op.name)[0].metadata["dagster/row_count"].value == 0
     with warehouse.connect() as connection:
-        columns = [name for (name,) in connection.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'api' AND table_name = "
-            "'no_vendors' ORDER BY ordinal_position").fetchall()]
+        columns = [
+            name
+            for (name,) in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'api' AND table_name = "
+                "'no_vendors' ORDER BY ordinal_position"
+            ).fetchall()
+        ]
         assert connection.execute("SELECT count(*) FROM api.no_vendors").fetchone() == (0,)
     assert columns[:2] == ["intacct_entity", "RECORDNO"] and {"VENDORID", "NAME", "_intacct_deleted"} <= set(columns)

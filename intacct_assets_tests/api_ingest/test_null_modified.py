@@ -7,15 +7,18 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.mark.parametrize("asset, obj, key, form", [
-    ("customer", "CUSTOMER", "key", "name"),
-    ("vendor_xml", "VENDOR", "RECORDNO", "name"),
-    ("vendor_xml", "VENDOR", "RECORDNO", "recordno"),
-    ("vendor_xml", "VENDOR", "RECORDNO", "recordno--REC"),
-])
-def test_a_record_created_without_a_modified_time_is_read_from_its_creation_event(fresh_sandbox, syncer,
-                                                                                    xml_catalog, asset, obj, key,
-                                                                                    form):
+@pytest.mark.parametrize(
+    "asset, obj, key, form",
+    [
+        ("customer", "CUSTOMER", "key", "name"),
+        ("vendor_xml", "VENDOR", "RECORDNO", "name"),
+        ("vendor_xml", "VENDOR", "RECORDNO", "recordno"),
+        ("vendor_xml", "VENDOR", "RECORDNO", "recordno--REC"),
+    ],
+)
+def test_a_record_created_without_a_modified_time_is_read_from_its_creation_event(
+    fresh_sandbox, syncer, xml_catalog, asset, obj, key, form
+):
     fresh_sandbox.configure(audit_object_key=form)
     sync = syncer(fresh_sandbox, catalog=xml_catalog)
     sync.sync(asset)

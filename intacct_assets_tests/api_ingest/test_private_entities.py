@@ -15,8 +15,15 @@ from intacct_assets_tests.api_ingest.conftest import intacct_customers
 @pytest.fixture
 def private_de() -> Iterator[Sandbox]:
     """A private sandbox whose entity E-DE is a private entity."""
-    with Sandbox(SandboxSettings(seed=11, start_s3=False, frozen_clock="2026-11-01T06:00:00Z",
-                                 private_entities=("E-DE",), knobs=Knobs(retry_after_seconds=0))) as sandbox:
+    with Sandbox(
+        SandboxSettings(
+            seed=11,
+            start_s3=False,
+            frozen_clock="2026-11-01T06:00:00Z",
+            private_entities=("E-DE",),
+            knobs=Knobs(retry_after_seconds=0),
+        )
+    ) as sandbox:
         yield sandbox
 
 

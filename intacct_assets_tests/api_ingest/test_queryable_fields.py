@@ -14,14 +14,16 @@ from intacct_assets.intacct import IntacctApiError
 
 def test_the_model_s_write_only_fields_are_skipped_deprecated_ones_kept_and_money_is_decimal():
     # the shape of a real tenant's invoice model (keboola/component-sage-intacct-extractor, 07_full_load_invoices)
-    model = {"fields": {
-        "key": {"type": "string", "readOnly": True},
-        "action": {"type": "string", "enum": ["submit", "draft"], "writeOnly": True, "deprecated": True},
-        "createAPBill": {"type": "boolean", "writeOnly": True},
-        "documentId": {"type": "string", "deprecated": True},
-        "totalTxnAmount": {"type": "string", "format": "decimal-precision-2", "readOnly": True},
-        "exchangeRate": {"type": "string", "format": "decimal-precision-6"},
-    }}
+    model = {
+        "fields": {
+            "key": {"type": "string", "readOnly": True},
+            "action": {"type": "string", "enum": ["submit", "draft"], "writeOnly": True, "deprecated": True},
+            "createAPBill": {"type": "boolean", "writeOnly": True},
+            "documentId": {"type": "string", "deprecated": True},
+            "totalTxnAmount": {"type": "string", "format": "decimal-precision-2", "readOnly": True},
+            "exchangeRate": {"type": "string", "format": "decimal-precision-6"},
+        }
+    }
     kinds = {f.source: f.type for f in rest_fields(model)}
     assert kinds == {"key": "string", "documentId": "string", "totalTxnAmount": "decimal", "exchangeRate": "decimal"}
 
@@ -35,8 +37,10 @@ def test_invoices_sync_without_a_refused_query_and_their_money_lands_as_decimals
     stored = sb.get("ARINVOICE", int(invoice["key"]))
     assert isinstance(invoice["totalTxnAmount"], Decimal)
     assert invoice["totalTxnAmount"] == Decimal(stored["TRX_TOTALENTERED"])
-    column = sync.query("SELECT data_type FROM information_schema.columns WHERE table_schema = 'api' AND "
-                        "table_name = 'invoice' AND column_name = 'totalTxnAmount'")
+    column = sync.query(
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = 'api' AND "
+        "table_name = 'invoice' AND column_name = 'totalTxnAmount'"
+    )
     assert column == [("DECIMAL(38,10)",)]
 
 
@@ -49,8 +53,9 @@ def test_a_field_refused_in_a_query_is_dropped_remembered_and_the_page_read_agai
     assert [w for w in context.warnings if "taxId" in w]
     refused = [c for c in first.calls if c.status == 400]  # the first and the last page were in flight together
     assert 1 <= len(refused) <= 2 and all("REST-1106" in c.error for c in refused)
-    (state,) = sync.query("SELECT refused_fields, fields_json FROM intacct_meta.api_sync_state "
-                          "WHERE asset = 'customer'")
+    (state,) = sync.query(
+        "SELECT refused_fields, fields_json FROM intacct_meta.api_sync_state WHERE asset = 'customer'"
+    )
     assert json.loads(state[0]) == ["taxId"]
     assert "taxId" not in {f["source"] for f in json.loads(state[1])}
     fresh_sandbox.update("CUSTOMER", 4, {"NAME": "Still readable"})

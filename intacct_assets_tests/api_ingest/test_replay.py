@@ -47,12 +47,20 @@ def materialize(names: tuple[str, ...], path: Path, env: dict[str, str], monkeyp
 def api_tables(path: Path) -> dict[str, list[tuple]]:
     """Every api.* table's rows, sorted, without the time each row was written."""
     with Warehouse(str(path)).connect() as connection:
-        tables = [t for (t,) in run(connection, "SELECT table_name FROM information_schema.tables "
-                                                "WHERE table_schema = 'api' ORDER BY 1")]
+        tables = [
+            t
+            for (t,) in run(
+                connection, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'api' ORDER BY 1"
+            )
+        ]
         contents = {}
         for table in tables:
-            named = run(connection, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'api' "
-                                    "AND table_name = ? ORDER BY ordinal_position", [table])
+            named = run(
+                connection,
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'api' "
+                "AND table_name = ? ORDER BY ordinal_position",
+                [table],
+            )
             columns = [c for (c,) in named if c != "_intacct_synced_at"]
             selected = ", ".join(f'"{column}"' for column in columns)
             contents[table] = run(connection, f'SELECT {selected} FROM api."{table}" ORDER BY ALL')
@@ -62,8 +70,12 @@ def api_tables(path: Path) -> dict[str, list[tuple]]:
 def test_materialized_api_assets_replay_into_an_identical_warehouse(fresh_sandbox, replaying, tmp_path, monkeypatch):
     capture = tmp_path / "capture"
     settings = {**FAST_RETRIES, "INTACCT_API_PAGE_SIZE": "40", "INTACCT_API_FLUSH_ROWS": "60"}
-    materialize(RECORDED, tmp_path / "recorded.duckdb",
-                {**fresh_sandbox.env, **settings, "INTACCT_CAPTURE_DIR": str(capture)}, monkeypatch)
+    materialize(
+        RECORDED,
+        tmp_path / "recorded.duckdb",
+        {**fresh_sandbox.env, **settings, "INTACCT_CAPTURE_DIR": str(capture)},
+        monkeypatch,
+    )
     monkeypatch.delenv("INTACCT_CAPTURE_DIR")
 
     replay = replaying(capture)
@@ -72,9 +84,16 @@ def test_materialized_api_assets_replay_into_an_identical_warehouse(fresh_sandbo
 
     recorded, replayed = api_tables(tmp_path / "recorded.duckdb"), api_tables(tmp_path / "replayed.duckdb")
     assert set(recorded) == set(RECORDED)
-    assert {t: len(rows) for t, rows in recorded.items()} == {name: len(fresh_sandbox.records(obj)) for name, obj in (
-        ("customer", "CUSTOMER"), ("journal_entry", "GLBATCH"), ("journal_entry_line", "GLENTRY"),
-        ("gl_detail", "GLDETAIL"), ("item", "ITEM"))}
+    assert {t: len(rows) for t, rows in recorded.items()} == {
+        name: len(fresh_sandbox.records(obj))
+        for name, obj in (
+            ("customer", "CUSTOMER"),
+            ("journal_entry", "GLBATCH"),
+            ("journal_entry_line", "GLENTRY"),
+            ("gl_detail", "GLDETAIL"),
+            ("item", "ITEM"),
+        )
+    }
     assert replayed == recorded
     report = replay.replay.report()
     assert report["unmatched"] == [] and report["unused"] == [] and report["served"] == report["exchanges"]
@@ -96,15 +115,19 @@ def test_a_masked_capture_replays_and_masked_values_still_join(fresh_sandbox, re
         assert len(values) == len({row[column] for row in original.values()})  # distinct values stay distinct
     # the same customer id masks to the same placeholder in every answer: invoices still join their customer
     assert invoices and all(row["customer__id"] == customers[row["customer__key"]]["id"] for row in invoices.values())
-    unmasked = [c for c in original[next(iter(original))]  # a field is named by its last segment: entity.id too
-                if c.rsplit("__", 1)[-1] not in ("id", "name", "totalDue") and c != "_intacct_synced_at"]
+    unmasked = [
+        c
+        for c in original[next(iter(original))]  # a field is named by its last segment: entity.id too
+        if c.rsplit("__", 1)[-1] not in ("id", "name", "totalDue") and c != "_intacct_synced_at"
+    ]
     assert {"key", "status", "creditLimit", "contacts__default__email1", "audit__modifiedDateTime"} <= set(unmasked)
     for key, row in customers.items():
         assert {c: row[c] for c in unmasked} == {c: original[key][c] for c in unmasked}
 
 
-def test_a_request_outside_the_capture_gets_a_clear_error_naming_the_nearest(fresh_sandbox, replaying, make_client,
-                                                                              tmp_path):
+def test_a_request_outside_the_capture_gets_a_clear_error_naming_the_nearest(
+    fresh_sandbox, replaying, make_client, tmp_path
+):
     capture = tmp_path / "capture"
     recording = make_client(fresh_sandbox, INTACCT_CAPTURE_DIR=str(capture))
     recording.rest.query(Query("accounts-receivable/customer", ("key", "name"), size=5))
@@ -131,12 +154,23 @@ def test_any_credentials_are_accepted_by_a_replay(fresh_sandbox, replaying, make
     capture = tmp_path / "capture"
     make_client(fresh_sandbox, INTACCT_CAPTURE_DIR=str(capture)).xml.query("CUSTOMER", ["RECORDNO"], pagesize=3)
     make_client(fresh_sandbox, INTACCT_CAPTURE_DIR=str(capture)).rest.query(
-        Query("accounts-receivable/customer", ("key",), size=3))
+        Query("accounts-receivable/customer", ("key",), size=3)
+    )
 
     replay = replaying(capture)
-    client = make_client(replay, INTACCT_CLIENT_SECRET="another-secret", INTACCT_USERNAME="",
-                         INTACCT_REFRESH_TOKEN="a-refresh-token", INTACCT_SENDER_PASSWORD="other",
-                         INTACCT_USER_ID="someone", INTACCT_USER_PASSWORD="else", INTACCT_COMPANY_ID="OTHER-CO")
+    client = make_client(
+        replay,
+        INTACCT_CLIENT_SECRET="another-secret",
+        INTACCT_USERNAME="",
+        INTACCT_REFRESH_TOKEN="a-refresh-token",
+        INTACCT_SENDER_PASSWORD="other",
+        INTACCT_USER_ID="someone",
+        INTACCT_USER_PASSWORD="else",
+        INTACCT_COMPANY_ID="OTHER-CO",
+    )
     assert [r["RECORDNO"] for r in client.xml.query("CUSTOMER", ["RECORDNO"], pagesize=3).records] == ["1", "2", "3"]
     assert [r["key"] for r in client.rest.query(Query("accounts-receivable/customer", ("key",), size=3)).rows] == [
-        "1", "2", "3"]
+        "1",
+        "2",
+        "3",
+    ]

@@ -150,8 +150,9 @@ def test_an_interrupted_full_load_resumes_where_it_stopped(fresh_sandbox, make_c
                 raise RuntimeError("the worker died")
 
     sync = syncer(fresh_sandbox, INTACCT_API_FLUSH_ROWS="25", INTACCT_API_CONCURRENCY="1")
-    sync.client = make_client(fresh_sandbox, http=httpx.Client(event_hooks={"response": [crash_after_three_pages]}),
-                              **sync.settings_env)
+    sync.client = make_client(
+        fresh_sandbox, http=httpx.Client(event_hooks={"response": [crash_after_three_pages]}), **sync.settings_env
+    )
     with pytest.raises(RuntimeError, match="the worker died"):
         sync.sync("customer")
     kept = len(sync.rows("customer"))
@@ -195,8 +196,11 @@ def test_without_audit_history_deletions_come_from_key_reconciliation(fresh_sand
     assert not any("AUDITHISTORY" in w for w in report.warnings)
     assert "3" not in sync.rows("vendor")
     strict = syncer(fresh_sandbox, INTACCT_API_DELETES="audit_history")  # same warehouse: an incremental run
-    with pytest.raises(IntacctConfigError, match=r"audit trail \(company-config/audit-history\).*"
-                                                  "INTACCT_API_DELETES=reconcile"):
+    with pytest.raises(
+        IntacctConfigError,
+        match=r"audit trail \(company-config/audit-history\).*"
+        "INTACCT_API_DELETES=reconcile",
+    ):
         strict.sync("vendor")
 
 
@@ -229,7 +233,7 @@ def test_xml_objects_read_through_query_or_read_by_query_agree(fresh_sandbox, sy
     assert target.xml_function == "readByQuery"
     by_read.warehouse = by_query.warehouse.__class__(str(tmp_path / "other.duckdb"))
     by_read.sync(target)
-    assert by_read.rows("item") .keys() == by_query.rows("item").keys()
+    assert by_read.rows("item").keys() == by_query.rows("item").keys()
     fresh_sandbox.update("ITEM", item["RECORDNO"], {"NAME": "Renamed item"})
     fresh_sandbox.advance_clock(60)
     assert by_read.sync(target).total("updated") == 1
@@ -257,8 +261,9 @@ def test_faults_throttling_and_token_expiry_during_a_sync(sb, make_client, synce
                 sb.advance_clock(43201)
 
     sync = syncer(sb, INTACCT_API_MAX_ATTEMPTS="30", INTACCT_API_PAGE_SIZE="10")
-    sync.client = make_client(sb, http=httpx.Client(event_hooks={"response": [expire_token_midway]}),
-                              **sync.settings_env)
+    sync.client = make_client(
+        sb, http=httpx.Client(event_hooks={"response": [expire_token_midway]}), **sync.settings_env
+    )
     report = sync.sync("customer")
     sb.configure(error_rate=0.0)
     assert_matches_intacct(sync, sb)
@@ -281,8 +286,9 @@ def test_full_refresh_flags_rows_deleted_while_deletes_were_not_tracked(fresh_sa
 def test_every_call_is_recorded_in_the_warehouse(sb, syncer):
     sync = syncer(sb)
     report = sync.sync("department")
-    logged = sync.query("SELECT run_id, operation, status, transactions, excerpt FROM intacct_meta.api_calls "
-                        "WHERE asset = 'department'")
+    logged = sync.query(
+        "SELECT run_id, operation, status, transactions, excerpt FROM intacct_meta.api_calls WHERE asset = 'department'"
+    )
     assert len(logged) == len(report.calls) and {r[0] for r in logged} == {"run-1"}
     assert sum(r[3] for r in logged) == report.transactions
     assert any(r[1] == "query company-config/department" and r[2] == 200 for r in logged)
@@ -305,8 +311,9 @@ def test_large_sets_are_read_in_segments_without_large_offsets(fresh_sandbox, ma
             starts.append(json.loads(request.content)["start"])
 
     sync = syncer(fresh_sandbox, INTACCT_API_MAX_OFFSET="30")
-    sync.client = make_client(fresh_sandbox, http=httpx.Client(event_hooks={"request": [remember_start]}),
-                              **sync.settings_env)
+    sync.client = make_client(
+        fresh_sandbox, http=httpx.Client(event_hooks={"request": [remember_start]}), **sync.settings_env
+    )
     sync.sync("customer")
     for key in range(1, 100, 2):  # half the customers change: a window of several segments
         fresh_sandbox.update("CUSTOMER", key, {"NAME": f"Changed {key}"})
@@ -332,8 +339,9 @@ def test_a_full_load_reads_its_last_page_beside_the_first_and_checks_it(fresh_sa
 
     before = set(intacct_customers(fresh_sandbox))
     sync = syncer(fresh_sandbox)
-    sync.client = make_client(fresh_sandbox, http=httpx.Client(event_hooks={"response": [change_after_probe]}),
-                              **sync.settings_env)
+    sync.client = make_client(
+        fresh_sandbox, http=httpx.Client(event_hooks={"response": [change_after_probe]}), **sync.settings_env
+    )
     report = sync.sync("customer").contexts[0]
     descending = [b for b in sent if b["size"] > 1 and b["orderBy"] == [{"key": "desc"}]]
     assert len(descending) == 1 and descending[0]["start"] == 1  # the last page, read top-down
@@ -345,13 +353,16 @@ def test_a_full_load_reads_its_last_page_beside_the_first_and_checks_it(fresh_sa
     assert_matches_intacct(sync, fresh_sandbox)
 
 
-@pytest.mark.parametrize("body", [
-    b'{"ia::result":[{"key":"1"}]}',                                      # no ia::meta.totalCount
-    b'{"ia::result":[{"key":"1"}],"ia::meta":{"totalCount":null}}',
-    b'{"ia::error":{"code":"x","message":"a gateway error sent with HTTP 200"}}',
-    b'{}',
-    b'<html>maintenance</html>',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"ia::result":[{"key":"1"}]}',  # no ia::meta.totalCount
+        b'{"ia::result":[{"key":"1"}],"ia::meta":{"totalCount":null}}',
+        b'{"ia::error":{"code":"x","message":"a gateway error sent with HTTP 200"}}',
+        b"{}",
+        b"<html>maintenance</html>",
+    ],
+)
 def test_a_query_answer_without_its_rows_or_total_is_an_error_not_an_empty_set(body):
     """Read as "no rows", a full refresh would flag every record deleted."""
     with pytest.raises(UnexpectedAnswerError):
@@ -392,12 +403,16 @@ def test_a_record_without_its_key_is_rejected():
 
 def test_a_field_holding_an_object_or_a_list_is_kept_as_json_text_not_a_failed_page():
     """polars cannot read such a value as text; the exact decoder keeps it (and numbers keep their digits)."""
-    body = ('{"ia::result":[{"key":"1","contacts":{"email":"a@b.example","rank":1.50},"amount":12345678901234567.25},'
-            '{"key":"2","contacts":["x","é"],"amount":null}],"ia::meta":{"totalCount":2}}').encode()
+    body = (
+        '{"ia::result":[{"key":"1","contacts":{"email":"a@b.example","rank":1.50},"amount":12345678901234567.25},'
+        '{"key":"2","contacts":["x","é"],"amount":null}],"ia::meta":{"totalCount":2}}'
+    ).encode()
     page = _decode_rest(body, ("key", "contacts", "amount"))
     assert page.total == 2
-    assert page.frame.rows() == [("1", '{"email":"a@b.example","rank":1.5}', "12345678901234567.25"),
-                                 ("2", '["x","é"]', None)]
+    assert page.frame.rows() == [
+        ("1", '{"email":"a@b.example","rank":1.5}', "12345678901234567.25"),
+        ("2", '["x","é"]', None),
+    ]
 
 
 @pytest.mark.parametrize(

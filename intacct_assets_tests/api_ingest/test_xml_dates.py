@@ -21,8 +21,10 @@ PACIFIC_EUROPEAN = {"xml_date_format": ".dmY", "xml_gmt_offset": "-08:00"}
 
 def table(sync: Syncer, name: str) -> dict[str, dict]:
     """Every row (deleted ones too) without the moment it was written to the warehouse."""
-    return {key: {c: v for c, v in row.items() if c != "_intacct_synced_at"}
-            for key, row in sync.rows(name, live=False).items()}
+    return {
+        key: {c: v for c, v in row.items() if c != "_intacct_synced_at"}
+        for key, row in sync.rows(name, live=False).items()
+    }
 
 
 def change_both(sandboxes, seconds: int, change) -> None:
@@ -32,15 +34,19 @@ def change_both(sandboxes, seconds: int, change) -> None:
 
 
 def test_a_day_month_user_eight_hours_behind_utc_gives_the_same_table_as_a_us_utc_user(
-        fresh_sandbox, twin_sandbox, make_client, xml_catalog, tmp_path):
+    fresh_sandbox, twin_sandbox, make_client, xml_catalog, tmp_path
+):
     us, pacific = fresh_sandbox, twin_sandbox  # the same company, seen by two differently set-up users
     pacific.configure(**PACIFIC_EUROPEAN)
     env = {**SMALL_PAGES, "INTACCT_API_LOOKBACK_SECONDS": "0"}  # no look-back to hide a shifted window
-    syncs = [Syncer(sandbox, Warehouse(str(tmp_path / f"{n}.duckdb")), make_client, env, xml_catalog)
-             for n, sandbox in (("us", us), ("pacific", pacific))]
+    syncs = [
+        Syncer(sandbox, Warehouse(str(tmp_path / f"{n}.duckdb")), make_client, env, xml_catalog)
+        for n, sandbox in (("us", us), ("pacific", pacific))
+    ]
     sent: list[bytes] = []
-    syncs[1].client = make_client(pacific, http=httpx.Client(event_hooks={"request": [lambda r: sent.append(
-        r.content)]}), **env)
+    syncs[1].client = make_client(
+        pacific, http=httpx.Client(event_hooks={"request": [lambda r: sent.append(r.content)]}), **env
+    )
     for sync in syncs:
         sync.sync("vendor_xml")
     assert table(syncs[0], "vendor_xml") == table(syncs[1], "vendor_xml")
@@ -74,31 +80,37 @@ def test_the_users_preferences_are_read_once_per_client_and_free(fresh_sandbox, 
 
 def test_settings_name_the_format_and_zone_without_asking(fresh_sandbox, syncer, xml_catalog):
     fresh_sandbox.configure(**PACIFIC_EUROPEAN)
-    sync = syncer(fresh_sandbox, catalog=xml_catalog, INTACCT_XML_DATE_FORMAT="d.m.Y",
-                  INTACCT_XML_TIMEZONE="-0800")
+    sync = syncer(fresh_sandbox, catalog=xml_catalog, INTACCT_XML_DATE_FORMAT="d.m.Y", INTACCT_XML_TIMEZONE="-0800")
     sync.sync("vendor_xml")
     assert not [c for c in sync.client.calls.since(0) if c.operation == "readUserFormatting"]
     assert sync.rows("vendor_xml")["3"]["WHENMODIFIED"] is not None
 
 
-@pytest.mark.parametrize("knobs, message", [
-    ({"xml_date_format": ".ymd"}, "two-digit year"),
-    ({"xml_clock": "12"}, "12-hour clock"),
-])
-def test_a_format_that_cannot_be_read_unambiguously_is_refused_with_what_to_change(fresh_sandbox, syncer,
-                                                                                     xml_catalog, knobs, message):
+@pytest.mark.parametrize(
+    "knobs, message",
+    [
+        ({"xml_date_format": ".ymd"}, "two-digit year"),
+        ({"xml_clock": "12"}, "12-hour clock"),
+    ],
+)
+def test_a_format_that_cannot_be_read_unambiguously_is_refused_with_what_to_change(
+    fresh_sandbox, syncer, xml_catalog, knobs, message
+):
     fresh_sandbox.configure(**knobs)
     with pytest.raises(IntacctConfigError, match=message) as refused:
         syncer(fresh_sandbox, catalog=xml_catalog).sync("vendor_xml")
     assert "Intacct" in str(refused.value)
 
 
-@pytest.mark.parametrize("date_format, zone, text", [
-    ("/mdY", "+00:00", "12/31/2026 23:30:00"),
-    ("d.m.Y", "-0800", "31.12.2026 15:30:00"),
-    ("-Ymd", "+05:30", "2027-01-01 05:00:00"),
-    ("/dmY", "America/Los_Angeles", "31/12/2026 15:30:00"),  # PST in December
-])
+@pytest.mark.parametrize(
+    "date_format, zone, text",
+    [
+        ("/mdY", "+00:00", "12/31/2026 23:30:00"),
+        ("d.m.Y", "-0800", "31.12.2026 15:30:00"),
+        ("-Ymd", "+05:30", "2027-01-01 05:00:00"),
+        ("/dmY", "America/Los_Angeles", "31/12/2026 15:30:00"),  # PST in December
+    ],
+)
 def test_values_and_bounds_round_trip_through_the_users_format_and_zone(date_format, zone, text):
     dates = UserDates.of(date_format, zone, source="test")
     moment = datetime(2026, 12, 31, 23, 30)
@@ -108,14 +120,17 @@ def test_values_and_bounds_round_trip_through_the_users_format_and_zone(date_for
     assert read["WHENMODIFIED"].to_list()[:3] == ["2026-12-31T23:30:00Z", None, None]
     assert "not a timestamp" in read["WHENMODIFIED"][3]  # unreadable: marked, so its record is rejected
     assert read["NAME"].to_list() == [text] * 4  # text stays text
-    window = dates.wire(all_of(Compare("gte", "WHENMODIFIED", "2026-12-31T23:30:00Z"),
-                               Compare("eq", "NAME", "2026-12-31T23:30:00Z")), {"WHENMODIFIED": "timestamp"})
+    window = dates.wire(
+        all_of(Compare("gte", "WHENMODIFIED", "2026-12-31T23:30:00Z"), Compare("eq", "NAME", "2026-12-31T23:30:00Z")),
+        {"WHENMODIFIED": "timestamp"},
+    )
     assert [item.value for item in window.items] == [text, "2026-12-31T23:30:00Z"]
     assert dates.date_text(date(2026, 1, 2)) == date(2026, 1, 2).strftime(dates.date_pattern)
 
 
-@pytest.mark.parametrize("date_format, zone", [("mdY", "UTC"), ("/mdd", "UTC"), ("/mdY", "Mars/Olympus"),
-                                               ("/mdY", "+25")])
+@pytest.mark.parametrize(
+    "date_format, zone", [("mdY", "UTC"), ("/mdd", "UTC"), ("/mdY", "Mars/Olympus"), ("/mdY", "+25")]
+)
 def test_an_unknown_format_or_zone_is_refused(date_format, zone):
     with pytest.raises(IntacctConfigError, match="INTACCT_XML_DATE_FORMAT"):
         UserDates.of(date_format, zone, source="settings")

@@ -41,9 +41,15 @@ def defs():
 """
 # YAML field -> the sandbox's variable, per section
 INTACCT_FIELDS = {
-    "api_url": "INTACCT_API_URL", "client_id": "INTACCT_CLIENT_ID", "client_secret": "INTACCT_CLIENT_SECRET",
-    "username": "INTACCT_USERNAME", "xml_url": "INTACCT_XML_URL", "sender_id": "INTACCT_SENDER_ID",
-    "sender_password": "INTACCT_SENDER_PASSWORD", "company_id": "INTACCT_COMPANY_ID", "user_id": "INTACCT_USER_ID",
+    "api_url": "INTACCT_API_URL",
+    "client_id": "INTACCT_CLIENT_ID",
+    "client_secret": "INTACCT_CLIENT_SECRET",
+    "username": "INTACCT_USERNAME",
+    "xml_url": "INTACCT_XML_URL",
+    "sender_id": "INTACCT_SENDER_ID",
+    "sender_password": "INTACCT_SENDER_PASSWORD",
+    "company_id": "INTACCT_COMPANY_ID",
+    "user_id": "INTACCT_USER_ID",
     "user_password": "INTACCT_USER_PASSWORD",
 }
 FAST_RETRIES = {"backoff_initial_seconds": 0.001, "backoff_max_seconds": 0.01}
@@ -68,8 +74,9 @@ class DgProject:
         folder = self.defs_folder / name
         folder.mkdir(exist_ok=True)
         path = folder / "defs.yaml"
-        path.write_text(yaml.safe_dump({"type": COMPONENT, "attributes": {"company": name, **attributes}},
-                                       sort_keys=False))
+        path.write_text(
+            yaml.safe_dump({"type": COMPONENT, "attributes": {"company": name, **attributes}}, sort_keys=False)
+        )
         return path
 
     def load(self) -> dg.Definitions:
@@ -99,7 +106,8 @@ def sandbox_attributes(prefix: str, *, dds_bucket: str | None = None, **sections
     return attributes
 
 
-def materialize(defs: dg.Definitions, keys: list[dg.AssetKey], instance: dg.DagsterInstance,
-                **options) -> dg.ExecuteInProcessResult:
+def materialize(
+    defs: dg.Definitions, keys: list[dg.AssetKey], instance: dg.DagsterInstance, **options
+) -> dg.ExecuteInProcessResult:
     """Materializes ``keys`` of ``defs`` (their assets come bound to the definitions' resources)."""
     return dg.materialize([defs.resolve_assets_def(key) for key in keys], instance=instance, **options)

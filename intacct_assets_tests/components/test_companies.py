@@ -22,8 +22,15 @@ def two_companies(project, east_sandbox, west_sandbox, s3, monkeypatch):
         for name, value in sandbox_environment(company.upper(), sandbox).items():
             monkeypatch.setenv(name, value)
         s3.create_bucket(Bucket=f"{company}-dds")
-        project.company(company, sandbox_attributes(company.upper(), dds_bucket=f"{company}-dds",
-                                                    api={"objects": ["customer"]}, dds={"objects": ["GLENTRY"]}))
+        project.company(
+            company,
+            sandbox_attributes(
+                company.upper(),
+                dds_bucket=f"{company}-dds",
+                api={"objects": ["customer"]},
+                dds={"objects": ["GLENTRY"]},
+            ),
+        )
     monkeypatch.setenv("INTACCT_CLIENT_SECRET", "process-wide-secret")
     monkeypatch.setenv("INTACCT_DUCKDB_PATH", str(project.root / "process-wide.duckdb"))
     return project, sandboxes
@@ -60,8 +67,11 @@ def test_two_companies_get_their_own_keys_names_and_resources(two_companies):
 def test_a_run_of_one_company_never_touches_the_other(two_companies, s3):
     project, sandboxes = two_companies
     for company, rows in (("east", ["1", "2"]), ("west", ["7"])):
-        s3.put_object(Bucket=f"{company}-dds", Key="GLENTRY.all.2026-11-02T06-00-00Z.csv",
-                      Body=dds_csv(GLENTRY_COLUMNS, [glentry_row(recordno) for recordno in rows]))
+        s3.put_object(
+            Bucket=f"{company}-dds",
+            Key="GLENTRY.all.2026-11-02T06-00-00Z.csv",
+            Body=dds_csv(GLENTRY_COLUMNS, [glentry_row(recordno) for recordno in rows]),
+        )
     defs = project.load()
     with dg.instance_for_test() as instance:
         east_run = materialize(defs, [key("east", "api", "customer"), key("east", "dds", "glentry")], instance)
@@ -69,8 +79,10 @@ def test_a_run_of_one_company_never_touches_the_other(two_companies, s3):
         assert not (project.root / "data" / "west.duckdb").exists()  # west's file is not even created
         west_run = materialize(defs, [key("west", "api", "customer"), key("west", "dds", "glentry")], instance)
         assert west_run.success
-        logs = {company: repr(instance.all_logs(result.run_id))
-                for company, result in (("east", east_run), ("west", west_run))}
+        logs = {
+            company: repr(instance.all_logs(result.run_id))
+            for company, result in (("east", east_run), ("west", west_run))
+        }
 
     files = {company: project.root / "data" / f"{company}.duckdb" for company in COMPANIES}
     for company, other in (("east", "west"), ("west", "east")):
@@ -86,8 +98,13 @@ def test_a_run_of_one_company_never_touches_the_other(two_companies, s3):
         assert calls >= 1
         seen = warehouse_text(files[company]) + logs[company]
         other_sandbox = sandboxes[other].settings
-        for secret in (other_sandbox.client_secret, other_sandbox.user_password, other_sandbox.sender_password,
-                       sandbox.settings.client_secret, "process-wide-secret"):
+        for secret in (
+            other_sandbox.client_secret,
+            other_sandbox.user_password,
+            other_sandbox.sender_password,
+            sandbox.settings.client_secret,
+            "process-wide-secret",
+        ):
             assert secret not in seen, (company, secret)
         assert other_sandbox.client_id not in seen and other_sandbox.company_id not in seen
     assert not (project.root / "process-wide.duckdb").exists()

@@ -28,10 +28,15 @@ REPO = Path(__file__).resolve().parents[2]
 def dg_command(project: DgProject, *arguments: str) -> subprocess.CompletedProcess:
     """``dg`` of this environment in the project, with this checkout's code first on the path."""
     venv_bin = Path(sys.executable).parent
-    env = {**os.environ, "VIRTUAL_ENV": str(venv_bin.parent), "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([str(venv_bin / "dg"), *arguments], cwd=project.root, env=env, capture_output=True,
-                          text=True, timeout=300)
+    env = {
+        **os.environ,
+        "VIRTUAL_ENV": str(venv_bin.parent),
+        "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    return subprocess.run(
+        [str(venv_bin / "dg"), *arguments], cwd=project.root, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_dg_scaffold_then_filling_the_yaml_gives_a_working_company(project, east_sandbox, monkeypatch):
@@ -43,8 +48,9 @@ def test_dg_scaffold_then_filling_the_yaml_gives_a_working_company(project, east
     assert document["attributes"]["intacct"]["client_secret"] == "{{ env.ACME_INTACCT_CLIENT_SECRET }}"
 
     # what the README asks a user to fill in: the endpoints (a sandbox here) and which objects to build
-    document["attributes"]["intacct"].update(api_url="{{ env.ACME_INTACCT_API_URL }}",
-                                             xml_url="{{ env.ACME_INTACCT_XML_URL }}")
+    document["attributes"]["intacct"].update(
+        api_url="{{ env.ACME_INTACCT_API_URL }}", xml_url="{{ env.ACME_INTACCT_XML_URL }}"
+    )
     document["attributes"]["api"] = {"objects": ["customer"]}
     document["attributes"]["dds"]["objects"] = ["GLENTRY"]
     path.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -54,7 +60,9 @@ def test_dg_scaffold_then_filling_the_yaml_gives_a_working_company(project, east
     defs = project.load()
     key = dg.AssetKey(["intacct", "acme", "api", "customer"])
     assert {k for k in defs.resolve_all_asset_keys() if k.path[2] in ("api", "dds")} == {
-        key, dg.AssetKey(["intacct", "acme", "dds", "glentry"])}
+        key,
+        dg.AssetKey(["intacct", "acme", "dds", "glentry"]),
+    }
     with dg.instance_for_test() as instance:
         assert materialize(defs, [key], instance).success
     with Warehouse(str(project.root / "data" / "acme.duckdb")).connect() as connection:
@@ -93,11 +101,24 @@ def test_a_company_name_that_cannot_be_part_of_keys_is_refused(project):
 def test_the_translation_block_sets_owners_tags_and_groups(project, east_sandbox, monkeypatch):
     for name, value in sandbox_environment("ACME", east_sandbox).items():
         monkeypatch.setenv(name, value)
-    project.company("acme", sandbox_attributes("ACME", api={"objects": ["customer"]}, dds={"objects": []},
-                                               translation={"owners": ["team:finance"], "tags": {"region": "east"},
-                                                            "group_name": "intacct_{{ data.kind }}"}))
-    spec = next(s for s in project.load().resolve_all_asset_specs()
-                if s.key == dg.AssetKey(["intacct", "acme", "api", "customer"]))
+    project.company(
+        "acme",
+        sandbox_attributes(
+            "ACME",
+            api={"objects": ["customer"]},
+            dds={"objects": []},
+            translation={
+                "owners": ["team:finance"],
+                "tags": {"region": "east"},
+                "group_name": "intacct_{{ data.kind }}",
+            },
+        ),
+    )
+    spec = next(
+        s
+        for s in project.load().resolve_all_asset_specs()
+        if s.key == dg.AssetKey(["intacct", "acme", "api", "customer"])
+    )
     assert spec.owners == ["team:finance"] and spec.tags["region"] == "east" and spec.group_name == "intacct_api"
     assert spec.metadata["dagster/table_name"] == "acme.api.customer"
     columns = {c.name: c for c in spec.metadata["dagster/column_schema"].columns}

@@ -17,13 +17,28 @@ FROM_LEDGER = dg.AssetKey(["intacct", "acme", "reverse_sync", "ledger_vendors"])
 FROM_CRM = dg.AssetKey(["intacct", "acme", "reverse_sync", "crm_vendors"])
 CRM_TABLE = dg.AssetKey(["analytics", "crm_vendors"])
 SYNCS = [
-    {"name": "ledger_vendors", "object": "vendor", "mode": "upsert", "automation": True,
-     "source": {"sql": "select 'GL-' || RECORDNO as vendor_id, 'Ledger ' || RECORDNO as vendor_name "
-                       "from dds.glentry where not _intacct_deleted"},
-     "match": {"column": "vendor_id", "field": "id"}, "mapping": {"id": "vendor_id", "name": "vendor_name"}},
-    {"name": "crm_vendors", "object": "vendor", "mode": "upsert", "automation": True,
-     "first_automated_run": "write", "source": {"table": "analytics.crm_vendors"},
-     "match": {"column": "crm_id", "field": "id"}, "mapping": {"id": "crm_id", "name": "crm_name"}},
+    {
+        "name": "ledger_vendors",
+        "object": "vendor",
+        "mode": "upsert",
+        "automation": True,
+        "source": {
+            "sql": "select 'GL-' || RECORDNO as vendor_id, 'Ledger ' || RECORDNO as vendor_name "
+            "from dds.glentry where not _intacct_deleted"
+        },
+        "match": {"column": "vendor_id", "field": "id"},
+        "mapping": {"id": "vendor_id", "name": "vendor_name"},
+    },
+    {
+        "name": "crm_vendors",
+        "object": "vendor",
+        "mode": "upsert",
+        "automation": True,
+        "first_automated_run": "write",
+        "source": {"table": "analytics.crm_vendors"},
+        "match": {"column": "crm_id", "field": "id"},
+        "mapping": {"id": "crm_id", "name": "crm_name"},
+    },
 ]
 
 
@@ -34,8 +49,12 @@ def acme(project, east_sandbox, s3, monkeypatch):
     for name, value in sandbox_environment("ACME", east_sandbox).items():
         monkeypatch.setenv(name, value)
     s3.create_bucket(Bucket="acme-dds")
-    project.company("acme", sandbox_attributes("ACME", dds_bucket="acme-dds", api={"objects": []},
-                                               dds={"objects": ["GLENTRY"]}, syncs=SYNCS))
+    project.company(
+        "acme",
+        sandbox_attributes(
+            "ACME", dds_bucket="acme-dds", api={"objects": []}, dds={"objects": ["GLENTRY"]}, syncs=SYNCS
+        ),
+    )
     return project.load()
 
 
@@ -64,14 +83,20 @@ def test_the_source_checks_of_a_sync_are_blocking_and_its_automation_waits_for_t
     with dg.instance_for_test() as instance:
         automation = Automation(acme, instance)
         automation.requested()  # the sensor's first tick
-        s3.put_object(Bucket="acme-dds", Key="GLENTRY.all.2026-11-02T06-00-00Z.csv",
-                      Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2", amount="n/a")]))
+        s3.put_object(
+            Bucket="acme-dds",
+            Key="GLENTRY.all.2026-11-02T06-00-00Z.csv",
+            Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2", amount="n/a")]),
+        )
         failed = materialize(acme, [GLENTRY], instance, raise_on_error=False)
         assert checks(failed)[REJECTED_ROWS_CHECK] == (False, dg.AssetCheckSeverity.ERROR)
         assert FROM_LEDGER not in automation.requested()  # the load happened, but a blocking check failed
 
-        s3.put_object(Bucket="acme-dds", Key="GLENTRY.change.2026-11-02T07-00-00Z.csv",
-                      Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("2", modified="2026-11-02T06:30:00Z")]))
+        s3.put_object(
+            Bucket="acme-dds",
+            Key="GLENTRY.change.2026-11-02T07-00-00Z.csv",
+            Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("2", modified="2026-11-02T06:30:00Z")]),
+        )
         passed = (True, dg.AssetCheckSeverity.ERROR)
         assert checks(materialize(acme, [GLENTRY], instance)) == {KEY_UNIQUE_CHECK: passed, REJECTED_ROWS_CHECK: passed}
         assert FROM_LEDGER in automation.requested()
@@ -79,8 +104,10 @@ def test_the_source_checks_of_a_sync_are_blocking_and_its_automation_waits_for_t
         # what the automation sensor launches: the first run plans only, the next one writes
         automated = {AUTOMATION_TAG: "true"}
         first = materialize(acme, [FROM_LEDGER], instance, tags=automated)
-        assert first.asset_materializations_for_node(first.all_node_events[0].node_name)[0].metadata[
-            "dry_run"].value is True
+        assert (
+            first.asset_materializations_for_node(first.all_node_events[0].node_name)[0].metadata["dry_run"].value
+            is True
+        )
         assert vendors(east_sandbox, "GL-") == set()
         assert materialize(acme, [FROM_LEDGER], instance, tags=automated).success
         assert vendors(east_sandbox, "GL-") == {"GL-1", "GL-2"}

@@ -46,9 +46,25 @@ def test_paging_reads_every_customer_once(sdk: SageIntacctSDK):
 
 @pytest.mark.parametrize(
     "api",
-    ["customers", "vendors", "accounts", "departments", "locations", "projects", "employees", "classes", "contacts",
-     "items", "location_entities", "bills", "ar_invoices", "ar_invoice_items", "ar_payments", "journal_entries",
-     "gl_detail"],
+    [
+        "customers",
+        "vendors",
+        "accounts",
+        "departments",
+        "locations",
+        "projects",
+        "employees",
+        "classes",
+        "contacts",
+        "items",
+        "location_entities",
+        "bills",
+        "ar_invoices",
+        "ar_invoice_items",
+        "ar_payments",
+        "journal_entries",
+        "gl_detail",
+    ],
 )
 def test_default_field_lists_of_real_tenants_are_readable(sdk: SageIntacctSDK, api: str):
     """``get_all`` selects the SDK's default field list for the object (dumped from real tenants)."""
@@ -66,8 +82,13 @@ def test_employee_contact_fields_read_through_the_contact(intacct: Sandbox, sdk:
 
 def test_customer_create_read_update_delete(sdk: SageIntacctSDK):
     ident = unique("C")
-    created = sdk.customers.post({"CUSTOMERID": ident, "NAME": "Conformance, Inc.",
-                                  "DISPLAYCONTACT": {"PRINTAS": "Conformance", "EMAIL1": "ar@example.com"}})
+    created = sdk.customers.post(
+        {
+            "CUSTOMERID": ident,
+            "NAME": "Conformance, Inc.",
+            "DISPLAYCONTACT": {"PRINTAS": "Conformance", "EMAIL1": "ar@example.com"},
+        }
+    )
     key = created["data"]["customer"]["RECORDNO"]
     assert created["data"]["customer"]["CUSTOMERID"] == ident
     sdk.customers.update({"CUSTOMERID": ident, "NAME": "Conformance, Ltd.", "DISPLAYCONTACT": {"PHONE2": "555"}})
@@ -81,9 +102,11 @@ def test_vendor_create_duplicate_recovery_update_delete(sdk: SageIntacctSDK):
     """fyle's ``post_vendor`` payload, then its duplicate recovery: it looks for 'Another record with the
     value' in the first error's description2 and finds the vendor by NAME."""
     ident, name = unique("V"), f"Conformance Vendor {unique('')}"
-    payload = {"NAME": name, "VENDORID": ident,
-               "DISPLAYCONTACT": {"PRINTAS": name, "EMAIL1": "ap@example.com", "FIRSTNAME": "Conformance",
-                                  "LASTNAME": None}}
+    payload = {
+        "NAME": name,
+        "VENDORID": ident,
+        "DISPLAYCONTACT": {"PRINTAS": name, "EMAIL1": "ap@example.com", "FIRSTNAME": "Conformance", "LASTNAME": None},
+    }
     created = sdk.vendors.post(payload)["data"]["vendor"]
     assert created["VENDORID"] == ident
     with pytest.raises(WrongParamsError) as duplicate:
@@ -103,18 +126,39 @@ def test_bill_lands_on_its_document_date(intacct: Sandbox, sdk: SageIntacctSDK):
     emulate): WHENCREATED is the bill's date, and the GL posting date and lines follow it."""
     vendor = intacct.records("VENDOR")[0]["VENDORID"]
     item = intacct.records("ITEM")[0]["ITEMID"]
-    line = {"ACCOUNTNO": "6700", "TRX_AMOUNT": 90.5, "TOTALTRXAMOUNT": 100.5, "ENTRYDESCRIPTION": "Taxi",
-            "ALLOCATION": None, "LOCATIONID": "010", "DEPARTMENTID": "020", "PROJECTID": None, "CUSTOMERID": None,
-            "ITEMID": item, "TASKID": None, "COSTTYPEID": None, "CLASSID": None, "BILLABLE": True}
-    bill = {"WHENCREATED": "3/5/2025", "VENDORID": vendor, "RECORDID": unique("E/"), "WHENDUE": "4/4/2025",
-            "BASECURR": "USD", "SUPDOCID": None, "CURRENCY": "USD", "EXCH_RATE_TYPE_ID": None,
-            "APBILLITEMS": {"APBILLITEM": [line]}}
+    line = {
+        "ACCOUNTNO": "6700",
+        "TRX_AMOUNT": 90.5,
+        "TOTALTRXAMOUNT": 100.5,
+        "ENTRYDESCRIPTION": "Taxi",
+        "ALLOCATION": None,
+        "LOCATIONID": "010",
+        "DEPARTMENTID": "020",
+        "PROJECTID": None,
+        "CUSTOMERID": None,
+        "ITEMID": item,
+        "TASKID": None,
+        "COSTTYPEID": None,
+        "CLASSID": None,
+        "BILLABLE": True,
+    }
+    bill = {
+        "WHENCREATED": "3/5/2025",
+        "VENDORID": vendor,
+        "RECORDID": unique("E/"),
+        "WHENDUE": "4/4/2025",
+        "BASECURR": "USD",
+        "SUPDOCID": None,
+        "CURRENCY": "USD",
+        "EXCH_RATE_TYPE_ID": None,
+        "APBILLITEMS": {"APBILLITEM": [line]},
+    }
     key = sdk.bills.post(bill)["data"]["apbill"]["RECORDNO"]
     sdk.bills.update_attachment(key, "ATT-1")
-    read = sdk.bills.get(field="RECORDNO", value=key, fields=["WHENCREATED", "WHENPOSTED", "TOTALENTERED",
-                                                              "BASECURR"])["apbill"]
-    assert read == {"WHENCREATED": "03/05/2025", "WHENPOSTED": "03/05/2025", "TOTALENTERED": "90.50",
-                    "BASECURR": "USD"}
+    read = sdk.bills.get(field="RECORDNO", value=key, fields=["WHENCREATED", "WHENPOSTED", "TOTALENTERED", "BASECURR"])[
+        "apbill"
+    ]
+    assert read == {"WHENCREATED": "03/05/2025", "WHENPOSTED": "03/05/2025", "TOTALENTERED": "90.50", "BASECURR": "USD"}
     stored = intacct.get("APBILL", int(key))
     (stored_line,) = [i for i in intacct.records("APBILLITEM") if i["RECORDKEY"] == key]
     assert stored["SUPDOCID"] == "ATT-1" and stored["AUWHENCREATED"] > "2025-03-06"
@@ -125,19 +169,43 @@ def test_bill_lands_on_its_document_date(intacct: Sandbox, sdk: SageIntacctSDK):
 def test_journal_entry_with_the_line_names_sage_writes(intacct: Sandbox, sdk: SageIntacctSDK):
     """fyle's ``__construct_journal_entry`` (lower-case elements): lines name their department and location
     DEPARTMENT and LOCATION, as intacct-sdk-php JournalEntryLineCreate does; reads show them as …ID."""
+
     def line(account: str, tr_type: int, department: str | None) -> dict:
-        return {"currency": "USD", "description": "Conformance", "allocation": None, "department": department,
-                "location": "010", "projectid": None, "customerid": None, "vendorid": None, "employeeid": None,
-                "classid": None, "itemid": None, "taskid": None, "costtypeid": None, "accountno": account,
-                "amount": 25.0, "tr_type": tr_type, "billable": None}
+        return {
+            "currency": "USD",
+            "description": "Conformance",
+            "allocation": None,
+            "department": department,
+            "location": "010",
+            "projectid": None,
+            "customerid": None,
+            "vendorid": None,
+            "employeeid": None,
+            "classid": None,
+            "itemid": None,
+            "taskid": None,
+            "costtypeid": None,
+            "accountno": account,
+            "amount": 25.0,
+            "tr_type": tr_type,
+            "billable": None,
+        }
 
     title = unique("JE ")
-    entry = {"recordno": None, "journal": "GJ", "batch_date": "3/5/2025", "batch_title": title, "supdocid": None,
-             "entries": [{"glentry": [line("6700", 1, "020"), line("2000", -1, None)]}]}
+    entry = {
+        "recordno": None,
+        "journal": "GJ",
+        "batch_date": "3/5/2025",
+        "batch_title": title,
+        "supdocid": None,
+        "entries": [{"glentry": [line("6700", 1, "020"), line("2000", -1, None)]}],
+    }
     key = sdk.journal_entries.post(entry)["data"]["glbatch"]["RECORDNO"]
     lines = sdk.gl_detail.get(field="BATCHKEY", value=key, fields=["DEPARTMENTID", "LOCATIONID", "TR_TYPE"])
     assert sorted((r["TR_TYPE"], r["DEPARTMENTID"], r["LOCATIONID"]) for r in lines["gldetail"]) == [
-        ("-1", None, "010"), ("1", "020", "010")]
+        ("-1", None, "010"),
+        ("1", "020", "010"),
+    ]
     with pytest.raises(WrongParamsError) as refused:
         wrong = [{**line("6700", 1, None), "departmentid": "020"}, line("2000", -1, None)]
         sdk.journal_entries.post({**entry, "batch_title": unique("JE "), "entries": [{"glentry": wrong}]})

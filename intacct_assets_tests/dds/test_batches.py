@@ -30,8 +30,13 @@ def record(kind: str, number: int, line_ending: str) -> bytes:
     description = {"multi-line": f'first, "quoted"{line_ending}second{line_ending}{line_ending}third'}.get(kind, "x")
     if kind == "record 1 again":
         number = 1
-    row = glentry_row(str(number), read="2026-11-04T06:00:00Z", change="", description=description,
-                      amount={"bad value": "1,000", "record 1 again": "99.5"}.get(kind, f"{number}.25"))
+    row = glentry_row(
+        str(number),
+        read="2026-11-04T06:00:00Z",
+        change="",
+        description=description,
+        amount={"bad value": "1,000", "record 1 again": "99.5"}.get(kind, f"{number}.25"),
+    )
     if kind == "too many fields":
         row.append("extra")
     return dds_csv(GLENTRY_COLUMNS, [row], header=False, line_ending=line_ending)
@@ -46,18 +51,32 @@ def load(data: bytes, batch_bytes: int) -> dict:
     file = S3Object(NAME, "etag", len(data), datetime(2026, 11, 4, 6, tzinfo=UTC))
     outcome = ingest.load_local(GLENTRY, file, FileNameParser().parse(NAME), path)
     with warehouse.connect() as connection:
-        columns = [c for (c,) in run(connection, "SELECT column_name FROM information_schema.columns WHERE "
-                                                 "table_name = 'glentry' AND column_name <> '_intacct_synced_at'")]
+        columns = [
+            c
+            for (c,) in run(
+                connection,
+                "SELECT column_name FROM information_schema.columns WHERE "
+                "table_name = 'glentry' AND column_name <> '_intacct_synced_at'",
+            )
+        ]
         table = run(connection, f"SELECT {', '.join(columns)} FROM dds.glentry ORDER BY ALL") if columns else []
         rejected = run(connection, "SELECT line, reason, raw_text FROM intacct_meta.rejected_rows ORDER BY line")
         ledger = run(connection, "SELECT outcome, records, rejected FROM intacct_meta.dds_files")
-    return {"outcome": (outcome.outcome, outcome.records, outcome.rejected), "table": table, "rejected": rejected,
-            "ledger": ledger, "deleted": outcome.counts.deleted}
+    return {
+        "outcome": (outcome.outcome, outcome.records, outcome.rejected),
+        "table": table,
+        "rejected": rejected,
+        "ledger": ledger,
+        "deleted": outcome.counts.deleted,
+    }
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
-@given(kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=14), line_ending=st.sampled_from(["\n", "\r\n"]),
-       data=st.data())
+@given(
+    kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=14),
+    line_ending=st.sampled_from(["\n", "\r\n"]),
+    data=st.data(),
+)
 def test_any_batch_size_gives_the_same_result_as_one_piece(kinds, line_ending, data):
     body = b"".join(record(kind, number, line_ending) for number, kind in enumerate(kinds, start=1))
     file = dds_csv(GLENTRY_COLUMNS, [], line_ending=line_ending) + body
@@ -68,9 +87,14 @@ def test_any_batch_size_gives_the_same_result_as_one_piece(kinds, line_ending, d
 
 def test_a_batch_boundary_inside_a_multi_line_value_and_inside_a_rejected_record():
     """Pieces end only at a line break outside enclosed values; records keep their physical lines."""
-    lines = [record("plain", 1, "\n"), record("multi-line", 2, "\n"), record("too many fields", 3, "\n"),
-             record("bad value", 4, "\n"), record("multi-line", 5, "\n"),
-             *(record("plain", n, "\n") for n in range(6, 40))]  # long enough to be read in pieces
+    lines = [
+        record("plain", 1, "\n"),
+        record("multi-line", 2, "\n"),
+        record("too many fields", 3, "\n"),
+        record("bad value", 4, "\n"),
+        record("multi-line", 5, "\n"),
+        *(record("plain", n, "\n") for n in range(6, 40)),
+    ]  # long enough to be read in pieces
     file = dds_csv(GLENTRY_COLUMNS, []) + b"".join(lines)
     inside_value = file.index(b"second")  # a batch that would end inside record 2's enclosed value
     inside_rejected = file.index(b"extra")  # ... or inside record 3, which has a field too many

@@ -36,8 +36,7 @@ def sensor_requests(instance, resources, cursor=None):
 
 
 def materialize(asset, resources, instance, run_config=None):
-    return dg.materialize([asset], resources=resources, instance=instance, run_config=run_config,
-                          raise_on_error=False)
+    return dg.materialize([asset], resources=resources, instance=instance, run_config=run_config, raise_on_error=False)
 
 
 def test_sensor_launches_one_run_per_object_and_the_run_loads_the_files(s3, bucket, warehouse, resources):
@@ -72,8 +71,11 @@ def test_manual_materialization_catches_up_on_pending_files(s3, bucket, warehous
 
 
 def test_rejected_rows_warn_through_the_check(s3, bucket, resources):
-    s3.put_object(Bucket=bucket, Key="GLENTRY.change.2026-11-02T06-00-00Z.csv",
-                  Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2", amount="n/a")]))
+    s3.put_object(
+        Bucket=bucket,
+        Key="GLENTRY.change.2026-11-02T06-00-00Z.csv",
+        Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2", amount="n/a")]),
+    )
     with dg.instance_for_test() as instance:
         result = materialize(GLENTRY_ASSET, resources, instance)
         assert result.success
@@ -105,19 +107,27 @@ def test_same_second_uploads_and_overwrites_through_the_sensor(s3, bucket, resou
         second, cursor = sensor_requests(instance, resources, cursor)
         s3.put_object(Bucket=bucket, Key="VENDOR.change.2026-11-01T06-00-00Z.001.csv", Body=b"overwritten")
         third, cursor = sensor_requests(instance, resources, cursor)
-    files = [[f["key"] for f in r.run_config["ops"][next(iter(r.run_config["ops"]))]["config"]["files"]]
-             for r in first + second + third]
-    assert files == [["VENDOR.change.2026-11-01T06-00-00Z.001.csv"],
-                     [f"VENDOR.change.2026-11-01T06-00-00Z.00{n}.csv" for n in (2, 3, 4)],
-                     ["VENDOR.change.2026-11-01T06-00-00Z.001.csv"]]
+    files = [
+        [f["key"] for f in r.run_config["ops"][next(iter(r.run_config["ops"]))]["config"]["files"]]
+        for r in first + second + third
+    ]
+    assert files == [
+        ["VENDOR.change.2026-11-01T06-00-00Z.001.csv"],
+        [f"VENDOR.change.2026-11-01T06-00-00Z.00{n}.csv" for n in (2, 3, 4)],
+        ["VENDOR.change.2026-11-01T06-00-00Z.001.csv"],
+    ]
 
 
 def test_more_than_a_thousand_keys_are_listed(s3, bucket, resources, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda n: s3.put_object(Bucket=bucket, Key=f"GLENTRY.all.2026-11-01T06-00-00Z.{n:04d}.csv",
-                                              Body=b""), range(1, 1101)))
+        list(
+            pool.map(
+                lambda n: s3.put_object(Bucket=bucket, Key=f"GLENTRY.all.2026-11-01T06-00-00Z.{n:04d}.csv", Body=b""),
+                range(1, 1101),
+            )
+        )
     monkeypatch.setenv("INTACCT_DDS_MAX_RUNS_PER_TICK", "1000")
     with dg.instance_for_test() as instance:
         requests, _ = sensor_requests(instance, resources)
@@ -133,12 +143,15 @@ def test_unrecognized_files_are_logged_and_recorded(s3, bucket, warehouse, resou
         [request] = requests
         assert request.job_name == dds_unrecognized_files_job.name
         result = dds_unrecognized_files_job.execute_in_process(
-            run_config=request.run_config, instance=instance, resources={"warehouse": WarehouseResource()})
+            run_config=request.run_config, instance=instance, resources={"warehouse": WarehouseResource()}
+        )
         assert result.success
     with warehouse.connect() as connection:
         rows = run(connection, "SELECT key, outcome, message FROM intacct_meta.dds_files ORDER BY key")
-    assert [(k, o) for k, o, _ in rows] == [("CUSTOMOBJ.all.2026-11-01T06-00-00Z.csv", "unrecognized"),
-                                            ("exports/readme.txt", "unrecognized")]
+    assert [(k, o) for k, o, _ in rows] == [
+        ("CUSTOMOBJ.all.2026-11-01T06-00-00Z.csv", "unrecognized"),
+        ("exports/readme.txt", "unrecognized"),
+    ]
     assert "INTACCT_CATALOG_PATH" in rows[0][2]
 
 
@@ -154,12 +167,16 @@ def test_a_prefix_without_its_slash_lists_only_its_own_folder(s3, bucket, resour
     """'acme' must not pull in 'acme2/' (another company's deliveries), and its DDL folder is 'acme/_ddl/'."""
     monkeypatch.setenv("INTACCT_DDS_PREFIX", "acme")
     for folder, record in (("acme", "1"), ("acme2", "2")):
-        s3.put_object(Bucket=bucket, Key=f"{folder}/GLENTRY.change.2026-11-01T06-00-00Z.csv",
-                      Body=dds_csv(GLENTRY_COLUMNS, [glentry_row(record)]))
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"{folder}/GLENTRY.change.2026-11-01T06-00-00Z.csv",
+            Body=dds_csv(GLENTRY_COLUMNS, [glentry_row(record)]),
+        )
     with dg.instance_for_test() as instance:
         requests, _ = sensor_requests(instance, resources)
-    assert [[f["key"] for f in config["config"]["files"]] for r in requests
-            for config in r.run_config["ops"].values()] == [["acme/GLENTRY.change.2026-11-01T06-00-00Z.csv"]]
+    assert [
+        [f["key"] for f in config["config"]["files"]] for r in requests for config in r.run_config["ops"].values()
+    ] == [["acme/GLENTRY.change.2026-11-01T06-00-00Z.csv"]]
     assert DdsSettings.from_env({"INTACCT_DDS_PREFIX": "acme"}).is_ddl_key("acme/_ddl/GLENTRY.sql")
 
 
@@ -170,8 +187,9 @@ def test_a_corrected_redelivery_does_not_inherit_the_rejected_rows_of_the_versio
         [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == REJECTED_ROWS_CHECK]
         return check.passed, check.metadata["rejected_rows"].value
 
-    s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"),
-                                                                          glentry_row("2", amount="n/a")]))
+    s3.put_object(
+        Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1"), glentry_row("2", amount="n/a")])
+    )
     with dg.instance_for_test() as instance:
         [first], cursor = sensor_requests(instance, resources)
         assert rejected_check(materialize(GLENTRY_ASSET, resources, instance, first.run_config)) == (False, 1)
@@ -184,8 +202,15 @@ def test_a_lone_numbered_part_completes_its_delivery_through_the_sensor(s3, buck
     """No INTACCT_DDS_SPLIT_SIZE: an `all` delivery of one numbered part with fewer records than DDS's smallest
     split size is complete, so the record it lacks is flagged deleted."""
     monkeypatch.delenv("INTACCT_DDS_SPLIT_SIZE", raising=False)
-    put_all(s3, bucket, {"GLENTRY.change.2026-11-02T06-00-00Z.csv": dds_csv(
-        GLENTRY_COLUMNS, [glentry_row(r, change="create") for r in ("1", "2")])})
+    put_all(
+        s3,
+        bucket,
+        {
+            "GLENTRY.change.2026-11-02T06-00-00Z.csv": dds_csv(
+                GLENTRY_COLUMNS, [glentry_row(r, change="create") for r in ("1", "2")]
+            )
+        },
+    )
     with dg.instance_for_test() as instance:
         [first], cursor = sensor_requests(instance, resources)
         assert materialize(GLENTRY_ASSET, resources, instance, first.run_config).success
@@ -198,8 +223,9 @@ def test_a_lone_numbered_part_completes_its_delivery_through_the_sensor(s3, buck
     assert [(r, deleted) for r, _, deleted in business_rows(warehouse)] == [("1", False), ("2", True)]
 
 
-def test_an_unrecognized_file_is_looked_at_again_when_the_file_pattern_changes(s3, bucket, warehouse, resources,
-                                                                                monkeypatch):
+def test_an_unrecognized_file_is_looked_at_again_when_the_file_pattern_changes(
+    s3, bucket, warehouse, resources, monkeypatch
+):
     """No cursor reset: the next tick after INTACCT_DDS_FILE_PATTERN changes plans the file, whatever its age."""
     key = "exports/glentry-all-20261101060000.csv"
     s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("1", change="")]))
@@ -208,7 +234,8 @@ def test_an_unrecognized_file_is_looked_at_again_when_the_file_pattern_changes(s
         [request], cursor = sensor_requests(instance, resources)
         assert request.job_name == dds_unrecognized_files_job.name
         assert dds_unrecognized_files_job.execute_in_process(
-            run_config=request.run_config, instance=instance, resources={"warehouse": WarehouseResource()}).success
+            run_config=request.run_config, instance=instance, resources={"warehouse": WarehouseResource()}
+        ).success
         assert sensor_requests(instance, resources, cursor)[0] == []  # reported once
         monkeypatch.setenv("INTACCT_DDS_FILE_PATTERN", r"^(?P<object>[a-z]+)-(?P<job>all|change)-(?P<ts>\d{14})\.csv$")
         [request], cursor = sensor_requests(instance, resources, cursor)
@@ -220,14 +247,16 @@ def test_an_unrecognized_file_is_looked_at_again_when_the_file_pattern_changes(s
     assert [r for r, _, _ in business_rows(warehouse)] == ["1"]
 
 
-def test_a_manual_run_loads_a_file_recorded_unrecognized_once_the_pattern_matches(s3, bucket, warehouse, resources,
-                                                                                   monkeypatch):
+def test_a_manual_run_loads_a_file_recorded_unrecognized_once_the_pattern_matches(
+    s3, bucket, warehouse, resources, monkeypatch
+):
     key = "glentry-change-20261102060000.csv"
     s3.put_object(Bucket=bucket, Key=key, Body=dds_csv(GLENTRY_COLUMNS, [glentry_row("7")]))
     with dg.instance_for_test() as instance:
         [request], _ = sensor_requests(instance, resources)
-        dds_unrecognized_files_job.execute_in_process(run_config=request.run_config, instance=instance,
-                                                      resources={"warehouse": WarehouseResource()})
+        dds_unrecognized_files_job.execute_in_process(
+            run_config=request.run_config, instance=instance, resources={"warehouse": WarehouseResource()}
+        )
         monkeypatch.setenv("INTACCT_DDS_FILE_PATTERN", r"^(?P<object>[a-z]+)-(?P<job>change)-(?P<ts>\d{14})\.csv$")
         assert materialize(GLENTRY_ASSET, resources, instance).success
     with warehouse.connect() as connection:
@@ -241,6 +270,12 @@ def test_an_object_with_no_file_yet_still_gets_its_table_empty_with_its_columns(
     metadata = result.asset_materializations_for_node(GLENTRY_ASSET.op.name)[0].metadata
     assert metadata["dagster/row_count"].value == 0
     with warehouse.connect() as connection:
-        columns = {name for (name,) in run(connection, "SELECT column_name FROM information_schema.columns WHERE "
-                                                       "table_schema = 'dds' AND table_name = 'glentry'")}
+        columns = {
+            name
+            for (name,) in run(
+                connection,
+                "SELECT column_name FROM information_schema.columns WHERE "
+                "table_schema = 'dds' AND table_name = 'glentry'",
+            )
+        }
     assert {"RECORDNO", "_intacct_deleted"} <= columns

@@ -76,8 +76,13 @@ def test_unrecognized_files_are_reported_once():
 def test_cursor_stays_bounded_by_the_lookback_window():
     cursor = DiscoveryCursor()
     for day in range(30):
-        listing = [obj(f"GLENTRY.change.{(T0 + timedelta(days=day)):%Y-%m-%dT%H-%M-%SZ}.{n:03d}.csv",
-                       at=T0 + timedelta(days=day, seconds=n)) for n in range(1, 201)]
+        listing = [
+            obj(
+                f"GLENTRY.change.{(T0 + timedelta(days=day)):%Y-%m-%dT%H-%M-%SZ}.{n:03d}.csv",
+                at=T0 + timedelta(days=day, seconds=n),
+            )
+            for n in range(1, 201)
+        ]
         cursor = plan(listing, cursor, lookback_seconds=6 * 3600, max_runs_per_tick=100).cursor
     assert len(cursor.seen) == 200  # only the last day's files are inside the look-back window
     assert len(cursor.dump()) < 20_000

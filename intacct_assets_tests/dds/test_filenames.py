@@ -26,8 +26,19 @@ def test_default_names(key, expected):
     assert (name.object, name.job, name.delivered_at, name.part, name.compressed) == expected
 
 
-@pytest.mark.parametrize("key", ["README.txt", "GLENTRY.all.csv.bak", "2026/", "GLENTRY.parquet", "../../etc/passwd",
-                                 "GLENTRY.all.2026-13-45T06-00-00Z.csv", "_ddl/GLENTRY.sql", "GLENTRY.csv.zip"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "README.txt",
+        "GLENTRY.all.csv.bak",
+        "2026/",
+        "GLENTRY.parquet",
+        "../../etc/passwd",
+        "GLENTRY.all.2026-13-45T06-00-00Z.csv",
+        "_ddl/GLENTRY.sql",
+        "GLENTRY.csv.zip",
+    ],
+)
 def test_non_dds_names_are_not_recognized(key):
     try:
         parsed = FileNameParser().parse(key)
@@ -69,5 +80,4 @@ def test_a_utc_offset_in_the_timestamp_is_applied():
     assert west.delivered_at == datetime(2026, 11, 1, 11, 0, tzinfo=UTC)
     assert east.delivery != west.delivery
     assert parser.parse("GLENTRY.all.20261101T060000+0000.csv").delivered_at == datetime(2026, 11, 1, 6, tzinfo=UTC)
-    assert parser.parse("GLENTRY.all.2026-11-01T06-00-00Z.003.csv").delivered_at == datetime(2026, 11, 1, 6,
-                                                                                           tzinfo=UTC)
+    assert parser.parse("GLENTRY.all.2026-11-01T06-00-00Z.003.csv").delivered_at == datetime(2026, 11, 1, 6, tzinfo=UTC)

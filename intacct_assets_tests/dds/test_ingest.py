@@ -42,11 +42,18 @@ def ingest(warehouse, s3, bucket, keys=None, object_name="GLENTRY", **setting_ov
 def full_table(warehouse):
     """Every column (by name) but the wall-clock sync time: what must not depend on delivery order."""
     with warehouse.connect() as connection:
-        columns = [name for (name,) in run(
-            connection, "SELECT column_name FROM information_schema.columns WHERE table_name = 'glentry' "
-                        "AND column_name <> '_intacct_synced_at' ORDER BY column_name")]
-        rows = run(connection, f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)} FROM dds.glentry "
-                               "ORDER BY RECORDNO")
+        columns = [
+            name
+            for (name,) in run(
+                connection,
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'glentry' "
+                "AND column_name <> '_intacct_synced_at' ORDER BY column_name",
+            )
+        ]
+        rows = run(
+            connection,
+            f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)} FROM dds.glentry ORDER BY RECORDNO",
+        )
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
@@ -96,15 +103,19 @@ def test_loaded_files_are_skipped_and_redeliveries_change_nothing(warehouse, s3,
 def test_empty_change_files_load_as_nothing_changed(warehouse, s3, bucket):
     """A change job with nothing to report can be a 0-byte file (no header, no rows): it is ingested
     with no records, whether or not the table exists yet, and the next real file still loads."""
-    empty = {"GLENTRY.change.2026-11-01T05-00-00Z.csv": b"",
-             "GLENTRY.change.2026-11-02T07-00-00Z.csv": b"\xef\xbb\xbf\r\n"}
+    empty = {
+        "GLENTRY.change.2026-11-01T05-00-00Z.csv": b"",
+        "GLENTRY.change.2026-11-02T07-00-00Z.csv": b"\xef\xbb\xbf\r\n",
+    }
     put_all(s3, bucket, empty)
     outcomes = ingest(warehouse, s3, bucket)
     assert [(o.outcome, o.records) for o in outcomes] == [("unchanged", 0)] * 2
     put_all(s3, bucket, deliveries())
     outcomes = ingest(warehouse, s3, bucket)
-    assert {o.key: o.outcome for o in outcomes} == {**dict.fromkeys(empty, "skipped"),  # already handled
-                                                    **dict.fromkeys(deliveries(), "ingested")}
+    assert {o.key: o.outcome for o in outcomes} == {
+        **dict.fromkeys(empty, "skipped"),  # already handled
+        **dict.fromkeys(deliveries(), "ingested"),
+    }
     assert business_rows(warehouse) == EXPECTED
     s3.put_object(Bucket=bucket, Key="GLENTRY.change.2026-11-05T06-00-00Z.csv", Body=b"")
     [late] = ingest(warehouse, s3, bucket, keys={"GLENTRY.change.2026-11-05T06-00-00Z.csv"})
@@ -134,15 +145,24 @@ def test_a_snapshot_with_rejected_rows_flags_nothing_deleted_until_a_clean_copy_
     Intacct. The delivery tombstones nothing (and says why) until a corrected copy is re-delivered."""
     t1, t4 = "2026-11-01T06-00-00Z", "2026-11-04T06-00-00Z"
     older = f"GLENTRY.all.{t1}.csv"
-    put_all(s3, bucket, {older: dds_csv(GLENTRY_COLUMNS, [glentry_row(str(n), read=f"{t1[:13]}:00:00Z", change="")
-                                                          for n in (1, 2, 3)])})
+    put_all(
+        s3,
+        bucket,
+        {
+            older: dds_csv(
+                GLENTRY_COLUMNS, [glentry_row(str(n), read=f"{t1[:13]}:00:00Z", change="") for n in (1, 2, 3)]
+            )
+        },
+    )
     ingest(warehouse, s3, bucket)
     newer = f"GLENTRY.all.{t4}.csv"
     read = f"{t4[:13]}:00:00Z"
 
     def newer_file(amount_of_2: str) -> bytes:
-        return dds_csv(GLENTRY_COLUMNS, [glentry_row("1", read=read, change=""),
-                                         glentry_row("2", read=read, amount=amount_of_2, change="")])
+        return dds_csv(
+            GLENTRY_COLUMNS,
+            [glentry_row("1", read=read, change=""), glentry_row("2", read=read, amount=amount_of_2, change="")],
+        )
 
     s3.put_object(Bucket=bucket, Key=newer, Body=newer_file("1,000.00"))
     [outcome] = ingest(warehouse, s3, bucket, keys={newer})
@@ -151,24 +171,32 @@ def test_a_snapshot_with_rejected_rows_flags_nothing_deleted_until_a_clean_copy_
     assert [deleted for _, _, deleted in business_rows(warehouse)] == [False, False, False]
     with warehouse.connect() as connection:
         assert run(connection, "SELECT message FROM intacct_meta.dds_files WHERE key = ?", [newer]) == [
-            (outcome.message,)]
+            (outcome.message,)
+        ]
         assert run(connection, "SELECT delivery FROM intacct_meta.dds_snapshots") == [(older.removesuffix(".csv"),)]
     s3.put_object(Bucket=bucket, Key=newer, Body=newer_file("1000.00"))  # corrected: a new ETag
     [outcome] = ingest(warehouse, s3, bucket, keys={newer})
     assert (outcome.outcome, outcome.rejected, outcome.counts.deleted, outcome.message) == ("ingested", 0, 1, "")
-    assert business_rows(warehouse) == [("1", "10.0000000000", False), ("2", "1000.0000000000", False),
-                                        ("3", "10.0000000000", True)]
+    assert business_rows(warehouse) == [
+        ("1", "10.0000000000", False),
+        ("2", "1000.0000000000", False),
+        ("3", "10.0000000000", True),
+    ]
 
 
 def test_a_newer_full_export_restores_records_an_older_one_missed(warehouse, s3, bucket):
     """The 11-02 export lacks record 2 (a partial export that nothing could tell apart); the 11-03 one has it,
     unmodified. The newest complete export decides: record 2 is live again, in either loading order."""
+
     def export(moment: str, ids: list[str]) -> dict[str, bytes]:
         rows = [glentry_row(i, "2026-10-01T00:00:00Z", read=moment[:13] + ":00:00Z", change="") for i in ids]
         return {f"GLENTRY.all.{moment}.csv": dds_csv(GLENTRY_COLUMNS, rows)}
 
-    files = {**export("2026-11-01T06-00-00Z", ["1", "2"]), **export("2026-11-02T06-00-00Z", ["1"]),
-             **export("2026-11-03T06-00-00Z", ["1", "2"])}
+    files = {
+        **export("2026-11-01T06-00-00Z", ["1", "2"]),
+        **export("2026-11-02T06-00-00Z", ["1"]),
+        **export("2026-11-03T06-00-00Z", ["1", "2"]),
+    }
     put_all(s3, bucket, files)
     tables = []
     for order in (sorted(files), sorted(files, reverse=True)):
@@ -208,8 +236,10 @@ def test_a_redelivered_part_of_the_newest_export_adds_live_records(warehouse, s3
     key = "GLENTRY.all.2026-11-04T06-00-00Z.csv"
 
     def export(ids: list[str]) -> bytes:
-        return dds_csv(GLENTRY_COLUMNS, [glentry_row(i, "2026-10-01T00:00:00Z", read="2026-11-04T05:55:00Z",
-                                                     change="") for i in ids])
+        return dds_csv(
+            GLENTRY_COLUMNS,
+            [glentry_row(i, "2026-10-01T00:00:00Z", read="2026-11-04T05:55:00Z", change="") for i in ids],
+        )
 
     s3.put_object(Bucket=bucket, Key=key, Body=export(["1", "2"]))
     ingest(warehouse, s3, bucket)
@@ -246,8 +276,14 @@ def test_rejected_rows_are_recorded_and_the_rest_loads(warehouse, s3, bucket):
     assert (outcome.outcome, outcome.records, outcome.rejected, outcome.counts.inserted) == ("ingested", 3, 1, 2)
     with warehouse.connect() as connection:
         rejected = run(connection, "SELECT source, line, reason, raw_text FROM intacct_meta.rejected_rows")
-    assert rejected == [("GLENTRY.change.2026-11-02T06-00-00Z.csv", 3, "AMOUNT: '1,000.00' is not a valid decimal",
-                         '2,7,04000,010,"1,000.00",2026-10-31,Accrual,2026-11-01T05:00:00Z,2026-11-01T06:00:00Z,update')]
+    assert rejected == [
+        (
+            "GLENTRY.change.2026-11-02T06-00-00Z.csv",
+            3,
+            "AMOUNT: '1,000.00' is not a valid decimal",
+            '2,7,04000,010,"1,000.00",2026-10-31,Accrual,2026-11-01T05:00:00Z,2026-11-01T06:00:00Z,update',
+        )
+    ]
 
 
 def test_headerless_files_use_the_ddl_in_the_bucket(warehouse, s3, bucket):
@@ -256,9 +292,11 @@ def test_headerless_files_use_the_ddl_in_the_bucket(warehouse, s3, bucket):
     [outcome] = ingest(warehouse, s3, bucket)
     assert outcome.outcome == "rejected" and "_ddl/GLENTRY.sql" in outcome.message
     columns = ", ".join(f"{c} varchar" for c in GLENTRY_COLUMNS)
-    s3.put_object(Bucket=bucket, Key="_ddl/GLENTRY.sql",
-                  Body=f"create table GLENTRY ({columns}); "
-                       "alter table GLENTRY add constraint PK_GLENTRY primary key(RECORDNO);")
+    s3.put_object(
+        Bucket=bucket,
+        Key="_ddl/GLENTRY.sql",
+        Body=f"create table GLENTRY ({columns}); alter table GLENTRY add constraint PK_GLENTRY primary key(RECORDNO);",
+    )
     [outcome] = ingest(warehouse, s3, bucket, keys={key})
     assert outcome.outcome == "ingested"
     assert business_rows(warehouse) == [("1", "10.0000000000", False)]
@@ -297,14 +335,26 @@ def test_crash_mid_merge_keeps_previous_state_and_rerun_converges(warehouse, s3,
 
 def test_concurrent_runs_share_the_warehouse(warehouse, s3, bucket):
     put_all(s3, bucket, deliveries())
-    s3.put_object(Bucket=bucket, Key="VENDOR.all.2026-11-01T06-00-00Z.csv", Body=dds_csv(
-        ["RECORDNO", "VENDORID", "NAME", "WHENMODIFIED", "ddsReadTime"],
-        [[str(n), f"V{n:04d}", f"Vendor {n}", "2026-10-01T00:00:00Z", "2026-11-01T06:00:00Z"] for n in range(50)]))
+    s3.put_object(
+        Bucket=bucket,
+        Key="VENDOR.all.2026-11-01T06-00-00Z.csv",
+        Body=dds_csv(
+            ["RECORDNO", "VENDORID", "NAME", "WHENMODIFIED", "ddsReadTime"],
+            [[str(n), f"V{n:04d}", f"Vendor {n}", "2026-10-01T00:00:00Z", "2026-11-01T06:00:00Z"] for n in range(50)],
+        ),
+    )
     keys = sorted(deliveries())
     with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(lambda job: ingest(warehouse, s3, bucket, keys=job[0], object_name=job[1]), [
-            (set(keys[:3]), "GLENTRY"), (set(keys[3:]), "GLENTRY"),
-            ({"VENDOR.all.2026-11-01T06-00-00Z.csv"}, "VENDOR")]))
+        results = list(
+            pool.map(
+                lambda job: ingest(warehouse, s3, bucket, keys=job[0], object_name=job[1]),
+                [
+                    (set(keys[:3]), "GLENTRY"),
+                    (set(keys[3:]), "GLENTRY"),
+                    ({"VENDOR.all.2026-11-01T06-00-00Z.csv"}, "VENDOR"),
+                ],
+            )
+        )
     assert all(o.outcome in ("ingested", "unchanged") for outcomes in results for o in outcomes)
     with warehouse.connect() as connection:
         assert run(connection, "SELECT count(*) FROM dds.vendor") == [(50,)]
@@ -335,22 +385,38 @@ def test_a_change_record_cut_before_its_change_type_is_rejected_not_loaded_live(
     assert (loaded.outcome, loaded.records, loaded.rejected, loaded.counts.inserted) == ("ingested", 3, 0, 3)
     change = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
     later = {"modified": "2026-11-02T05:00:00Z", "read": "2026-11-02T06:00:00Z"}
-    s3.put_object(Bucket=bucket, Key=change, Body=dds_csv(GLENTRY_COLUMNS, [
-        glentry_row("1", **later, amount="20.00", change="update"),
-        glentry_row("2", **later, change="delete")[:-1],  # line 3: cut short
-        glentry_row("3", **later, amount="30.00", change="modify"),  # line 4: not a change type
-        glentry_row("7", **later, change="create")]))
+    s3.put_object(
+        Bucket=bucket,
+        Key=change,
+        Body=dds_csv(
+            GLENTRY_COLUMNS,
+            [
+                glentry_row("1", **later, amount="20.00", change="update"),
+                glentry_row("2", **later, change="delete")[:-1],  # line 3: cut short
+                glentry_row("3", **later, amount="30.00", change="modify"),  # line 4: not a change type
+                glentry_row("7", **later, change="create"),
+            ],
+        ),
+    )
     [outcome] = ingest(warehouse, s3, bucket, keys={change})
     assert (outcome.outcome, outcome.records, outcome.rejected) == ("ingested", 4, 2)
     assert (outcome.counts.inserted, outcome.counts.updated, outcome.counts.deleted) == (1, 1, 0)
-    assert business_rows(warehouse) == [("1", "20.0000000000", False), ("2", "10.0000000000", False),
-                                        ("3", "10.0000000000", False), ("7", "10.0000000000", False)]
+    assert business_rows(warehouse) == [
+        ("1", "20.0000000000", False),
+        ("2", "10.0000000000", False),
+        ("3", "10.0000000000", False),
+        ("7", "10.0000000000", False),
+    ]
     with warehouse.connect() as connection:
         rejected = run(connection, "SELECT source, line, reason FROM intacct_meta.rejected_rows ORDER BY line")
     assert rejected == [
-        (change, 3, "ddsChangeType is empty: a record of a change file must say create, update or delete "
-                    "(was it cut short?)"),
-        (change, 4, "ddsChangeType: 'modify' is not create, update or delete")]
+        (
+            change,
+            3,
+            "ddsChangeType is empty: a record of a change file must say create, update or delete (was it cut short?)",
+        ),
+        (change, 4, "ddsChangeType: 'modify' is not create, update or delete"),
+    ]
 
 
 def test_blank_lines_of_a_headerless_windows_file_are_skipped(warehouse, s3, bucket):
@@ -367,8 +433,7 @@ def test_blank_lines_of_a_headerless_windows_file_are_skipped(warehouse, s3, buc
     assert (outcome.outcome, outcome.records, outcome.rejected, outcome.counts.inserted) == ("ingested", 3, 0, 3)
     with warehouse.connect() as connection:
         assert run(connection, "SELECT count(*) FROM intacct_meta.rejected_rows") == [(0,)]
-        assert run(connection, "SELECT records, rejected FROM intacct_meta.dds_files WHERE key = ?", [key]) == [
-            (3, 0)]
+        assert run(connection, "SELECT records, rejected FROM intacct_meta.dds_files WHERE key = ?", [key]) == [(3, 0)]
     assert [r for r, _, _ in business_rows(warehouse)] == ["1", "2", "3"]
 
 
@@ -377,8 +442,11 @@ def test_a_column_that_would_shadow_bookkeeping_rejects_the_file(warehouse, s3, 
     """A ROWID column would shadow DuckDB's rowid, which the merge uses to find rows: records sharing its value
     were deleted. Bookkeeping names are reserved in any case (DuckDB names are case-insensitive)."""
     columns = [*GLENTRY_COLUMNS, name]
-    s3.put_object(Bucket=bucket, Key="GLENTRY.change.2026-11-01T06-00-00Z.csv", Body=dds_csv(columns, [
-        glentry_row(n, amount=f"{n}.00") + ["x"] for n in "123"]))
+    s3.put_object(
+        Bucket=bucket,
+        Key="GLENTRY.change.2026-11-01T06-00-00Z.csv",
+        Body=dds_csv(columns, [glentry_row(n, amount=f"{n}.00") + ["x"] for n in "123"]),
+    )
     [outcome] = ingest(warehouse, s3, bucket)
     assert outcome.outcome == "rejected" and "reserved" in outcome.message
 
@@ -392,12 +460,20 @@ def lone_numbered_part(records: list[str]) -> dict[str, bytes]:
 def test_a_lone_numbered_part_below_the_smallest_split_size_completes_its_delivery(warehouse, s3, bucket):
     """Fewer records than DDS's smallest split (10,000) make it the last part: its delivery is complete without
     INTACCT_DDS_SPLIT_SIZE, so the record it lacks is flagged deleted."""
-    put_all(s3, bucket, {"GLENTRY.change.2026-11-02T06-00-00Z.csv": dds_csv(
-        GLENTRY_COLUMNS, [glentry_row(r, change="create") for r in ("1", "2", "3")])})
+    put_all(
+        s3,
+        bucket,
+        {
+            "GLENTRY.change.2026-11-02T06-00-00Z.csv": dds_csv(
+                GLENTRY_COLUMNS, [glentry_row(r, change="create") for r in ("1", "2", "3")]
+            )
+        },
+    )
     put_all(s3, bucket, lone_numbered_part(["1", "2"]))
     outcomes = ingest(warehouse, s3, bucket, split_size=0)
     assert [o.counts.deleted for o in outcomes] == [0, 1]
     assert [(r, deleted) for r, _, deleted in business_rows(warehouse)] == [("1", False), ("2", False), ("3", True)]
     with warehouse.connect() as connection:
         assert run(connection, "SELECT delivery, parts, tombstoned FROM intacct_meta.dds_snapshots") == [
-            ("GLENTRY.all.2026-11-04T06-00-00Z", 1, 1)]
+            ("GLENTRY.all.2026-11-04T06-00-00Z", 1, 1)
+        ]

@@ -4,8 +4,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from intacct_assets.dds.s3 import _botocore_listing, list_objects
 
-HOSTILE_KEYS = ["a b/GLENTRY.all.2026-11-01T06-00-00Z.csv", "x+y/é ü.csv", "pct%2F/k&<>'\".csv", "tab\there.csv",
-                "acme/GLENTRY.change.2026-11-02T06-00-00Z.001.csv.gz"]
+HOSTILE_KEYS = [
+    "a b/GLENTRY.all.2026-11-01T06-00-00Z.csv",
+    "x+y/é ü.csv",
+    "pct%2F/k&<>'\".csv",
+    "tab\there.csv",
+    "acme/GLENTRY.change.2026-11-02T06-00-00Z.001.csv.gz",
+]
 
 
 def test_the_listing_matches_botocores_for_every_key_and_page(s3, bucket):

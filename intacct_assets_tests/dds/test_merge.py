@@ -42,8 +42,7 @@ def batch(rows, extra_columns=()):
 
 def merge(warehouse, frame, source="f1", snapshot=None, floor=None, target=TARGET):
     with warehouse.connect() as connection, transaction(connection):
-        return merge_batch(connection, target, frame, BatchOrigin(source, datetime(2026, 11, 1), snapshot), NOW,
-                           floor)
+        return merge_batch(connection, target, frame, BatchOrigin(source, datetime(2026, 11, 1), snapshot), NOW, floor)
 
 
 def table(warehouse, columns="RECORDNO, NAME, _intacct_deleted", order="ORDER BY RECORDNO"):
@@ -99,28 +98,40 @@ def test_floor_turns_unseen_old_keys_into_tombstones(warehouse):
     counts = merge(warehouse, batch([("1", "gone", 5, False), ("2", "new", 7, False)]), floor=floor)
     assert (counts.inserted, counts.deleted) == (1, 1)
     assert table(warehouse, "RECORDNO, NAME, _intacct_deleted, _intacct_source") == [
-        ("1", "gone", True, "SNAP"), ("2", "new", False, "f1")]
+        ("1", "gone", True, "SNAP"),
+        ("2", "new", False, "f1"),
+    ]
 
 
 def test_tombstone_absent_respects_snapshot_membership_and_newer_versions(warehouse):
     merge(warehouse, batch([("1", "in snapshot", 5, False)]), "all", snapshot="20261101T060000|S")
     merge(warehouse, batch([("2", "missing", 5, False), ("3", "created later", 9, False)]), "change")
     with warehouse.connect() as connection, transaction(connection):
-        deleted = tombstone_absent(connection, TARGET, "20261101T060000|S",
-                                   Tombstone(datetime(2026, 11, 1, 6), "S"), NOW)
+        deleted = tombstone_absent(
+            connection, TARGET, "20261101T060000|S", Tombstone(datetime(2026, 11, 1, 6), "S"), NOW
+        )
     assert deleted == 1
     assert table(warehouse) == [("1", "in snapshot", False), ("2", "missing", True), ("3", "created later", False)]
 
 
 def test_composite_keys_with_empty_parts(warehouse):
     target = TargetTable("dds", "thing", ("ACCOUNT", "DEPT"), {"ACCOUNT": "string", "DEPT": "string"})
-    frame = pl.DataFrame({"ACCOUNT": ["4000", "4000"], "DEPT": [None, "10"], "NAME": ["a", "b"],
-                          "_intacct_modified": [datetime(2026, 1, 1)] * 2, "_intacct_read": [None, None],
-                          "_intacct_position": [0, 1], "_intacct_deleted": [False, False]},
-                         schema_overrides={"_intacct_read": pl.Datetime("us")})
+    frame = pl.DataFrame(
+        {
+            "ACCOUNT": ["4000", "4000"],
+            "DEPT": [None, "10"],
+            "NAME": ["a", "b"],
+            "_intacct_modified": [datetime(2026, 1, 1)] * 2,
+            "_intacct_read": [None, None],
+            "_intacct_position": [0, 1],
+            "_intacct_deleted": [False, False],
+        },
+        schema_overrides={"_intacct_read": pl.Datetime("us")},
+    )
     merge(warehouse, frame, target=target)
-    counts = merge(warehouse, frame.with_columns(pl.lit(datetime(2026, 2, 1)).alias("_intacct_modified")), "f2",
-                   target=target)
+    counts = merge(
+        warehouse, frame.with_columns(pl.lit(datetime(2026, 2, 1)).alias("_intacct_modified")), "f2", target=target
+    )
     assert counts.updated == 2
     assert table(warehouse, "count(*)", order="") == [(2,)]
 
@@ -131,8 +142,11 @@ def test_hostile_column_names_are_quoted(warehouse, hostile):
     assert table(warehouse, f'"{hostile.replace(chr(34), chr(34) * 2)}"') == [("v",)]
 
 
-events = st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 5), st.booleans(), st.sampled_from(["x", "y"])),
-                  min_size=1, max_size=6)
+events = st.lists(
+    st.tuples(st.sampled_from("ABC"), st.integers(0, 5), st.booleans(), st.sampled_from(["x", "y"])),
+    min_size=1,
+    max_size=6,
+)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
@@ -152,8 +166,11 @@ def test_merge_is_order_and_repetition_independent_and_matches_a_model(batches, 
                 merge_batch(connection, TARGET, frames[index], origins[index], NOW, new_keys_likely=likely)
         tables.append(table(warehouse, "RECORDNO, NAME, _intacct_deleted, _intacct_source"))
     # model: the state is the newest event (hour, file, position); the data the newest live one
-    tagged = [(hour, n, pos, key, name, deleted) for n, rows in enumerate(batches)
-              for pos, (key, hour, deleted, name) in enumerate(rows)]
+    tagged = [
+        (hour, n, pos, key, name, deleted)
+        for n, rows in enumerate(batches)
+        for pos, (key, hour, deleted, name) in enumerate(rows)
+    ]
     expected = []
     for key in sorted({t[3] for t in tagged}):
         mine = [t for t in tagged if t[3] == key]

@@ -34,8 +34,10 @@ def queue(sqs, s3, bucket, monkeypatch):
     """A fresh queue receiving the bucket's ObjectCreated events (moto sends them as S3 does)."""
     url = sqs.create_queue(QueueName=f"dds-{uuid.uuid4().hex[:12]}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
-        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
     monkeypatch.setenv("INTACCT_DDS_SQS_QUEUE_URL", url)
     return url
 
@@ -53,8 +55,9 @@ def put(s3, bucket, key, record="1"):
 
 
 def waiting(sqs, queue) -> int:
-    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages",
-                                                                           "ApproximateNumberOfMessagesNotVisible"])
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )
     return sum(int(v) for v in attributes["Attributes"].values())
 
 
@@ -86,10 +89,19 @@ def test_a_tick_plans_what_arrived_and_the_full_listing_finds_what_no_message_an
 
 
 def event(bucket, key, etag, at: datetime, name="ObjectCreated:Put") -> str:
-    return json.dumps({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": name,
-                                    "eventTime": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                                    "s3": {"bucket": {"name": bucket},
-                                           "object": {"key": key, "size": 10, "eTag": etag}}}]})
+    return json.dumps(
+        {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "eventName": name,
+                    "eventTime": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": 10, "eTag": etag}},
+                }
+            ]
+        }
+    )
 
 
 def test_duplicated_out_of_order_and_foreign_messages_plan_each_file_once(s3, sqs, bucket, queue):
@@ -97,11 +109,15 @@ def test_duplicated_out_of_order_and_foreign_messages_plan_each_file_once(s3, sq
     cursor = tick(s3, sqs, queue, DiscoveryCursor(), dds_settings, NOW).plan.cursor  # empty bucket: listed
     key = "GLENTRY.all.2026-12-07T06-00-00Z.csv"
     newer, older = datetime(2026, 12, 7, 6, 5, tzinfo=UTC), datetime(2026, 12, 7, 6, 1, tzinfo=UTC)
-    bodies = [event(bucket, key, "e2", newer), event(bucket, key, "e2", newer),  # duplicated
-              event(bucket, key, "e1", older),  # out of order: the version e2 replaced
-              event("another-bucket", "GLENTRY.all.x.csv", "e9", newer), event(bucket, key, "e3", newer,
-                                                                               "ObjectRemoved:Delete"),
-              json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": bucket}), "not json"]
+    bodies = [
+        event(bucket, key, "e2", newer),
+        event(bucket, key, "e2", newer),  # duplicated
+        event(bucket, key, "e1", older),  # out of order: the version e2 replaced
+        event("another-bucket", "GLENTRY.all.x.csv", "e9", newer),
+        event(bucket, key, "e3", newer, "ObjectRemoved:Delete"),
+        json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": bucket}),
+        "not json",
+    ]
     for body in bodies:
         sqs.send_message(QueueUrl=queue, MessageBody=body)
     first = tick(s3, sqs, queue, cursor, dds_settings, NOW + 60)

@@ -15,7 +15,7 @@ GLENTRY = load_catalog().get("GLENTRY")
 DDL_COLUMNS = [(c, "string") for c in GLENTRY_COLUMNS]
 ROWS = [
     glentry_row("1", description="Rent, office; HQ"),
-    glentry_row("2", description='Quoted "word" and \'single\' and [brackets] and /slashes/'),
+    glentry_row("2", description="Quoted \"word\" and 'single' and [brackets] and /slashes/"),
     glentry_row("3", description="Line one\nline two\r\nline three"),
     glentry_row("004", amount="-1234567.8912345678"),
 ]
@@ -24,8 +24,13 @@ ROWS = [
 def read(tmp_path, data: bytes, *, ddl=None, hints: DialectHints | None = None, job=None):
     path = tmp_path / "file.csv"
     path.write_bytes(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
-    options = ReadOptions(key=GLENTRY.key, column_types=reader_types(GLENTRY), load_ddl=lambda: ddl,
-                          hints=hints or DialectHints(), job=job)
+    options = ReadOptions(
+        key=GLENTRY.key,
+        column_types=reader_types(GLENTRY),
+        load_ddl=lambda: ddl,
+        hints=hints or DialectHints(),
+        job=job,
+    )
     return read_dds_file(path, options)
 
 
@@ -34,15 +39,16 @@ def read(tmp_path, data: bytes, *, ddl=None, hints: DialectHints | None = None, 
 @pytest.mark.parametrize("line_ending", ["\n", "\r\n", "\r"])
 @pytest.mark.parametrize("header", [True, False])
 def test_every_dialect_reads_the_same_records(tmp_path, delimiter, enclosure, line_ending, header):
-    data = dds_csv(GLENTRY_COLUMNS, ROWS, header=header, delimiter=delimiter, enclosure=enclosure,
-                   line_ending=line_ending)
+    data = dds_csv(
+        GLENTRY_COLUMNS, ROWS, header=header, delimiter=delimiter, enclosure=enclosure, line_ending=line_ending
+    )
     parsed = read(tmp_path, data, ddl=None if header else DDL_COLUMNS)
     assert parsed.rejected == []
     frame = parsed.frame.sort("RECORDNO")
     assert frame["RECORDNO"].to_list() == ["004", "1", "2", "3"]
     descriptions = dict(zip(frame["RECORDNO"], frame["DESCRIPTION"], strict=True))
     assert descriptions["1"] == "Rent, office; HQ"
-    assert descriptions["2"] == 'Quoted "word" and \'single\' and [brackets] and /slashes/'
+    assert descriptions["2"] == "Quoted \"word\" and 'single' and [brackets] and /slashes/"
     assert descriptions["3"] == "Line one\nline two\r\nline three"
     assert parsed.dialect.delimiter == delimiter and parsed.dialect.has_header == header
 
@@ -53,15 +59,18 @@ def test_every_dialect_reads_the_same_records(tmp_path, delimiter, enclosure, li
 @pytest.mark.parametrize("header", [True, False])
 def test_blank_lines_are_not_records_in_any_dialect(tmp_path, delimiter, enclosure, line_ending, header):
     """Several blank lines between records and at the end are skipped; one inside an enclosed value is data."""
+
     def records(rows, with_header=False):
-        return dds_csv(GLENTRY_COLUMNS, rows, header=with_header, delimiter=delimiter, enclosure=enclosure,
-                       line_ending=line_ending)
+        return dds_csv(
+            GLENTRY_COLUMNS, rows, header=with_header, delimiter=delimiter, enclosure=enclosure, line_ending=line_ending
+        )
 
     paragraphs = f"above{line_ending}{line_ending}below"
     rows = [*ROWS, glentry_row("5", description=paragraphs)]
     blank = line_ending.encode()
-    data = (records([], header) + records(rows[:1]) + blank * 3 + records(rows[1:3]) + blank + records(rows[3:])
-            + blank * 2)
+    data = (
+        records([], header) + records(rows[:1]) + blank * 3 + records(rows[1:3]) + blank + records(rows[3:]) + blank * 2
+    )
     parsed = read(tmp_path, data, ddl=None if header else DDL_COLUMNS)
     assert parsed.rejected == [] and parsed.rejected_count == 0 and parsed.records == 5
     frame = parsed.frame.sort("RECORDNO")
@@ -73,24 +82,34 @@ def test_blank_lines_are_not_records_in_any_dialect(tmp_path, delimiter, enclosu
 def test_blank_lines_are_skipped_on_both_paths_and_records_keep_their_lines(tmp_path):
     """A blank line is not a record, on the polars path and on the csv slow path alike; a line of bare
     delimiters or a lone empty enclosed value is one (an empty one) and is rejected at its own line."""
+
     def record(row) -> bytes:
         return dds_csv(GLENTRY_COLUMNS, [row], header=False)
 
-    start = (dds_csv(GLENTRY_COLUMNS, [])                          # line 1: header
-             + record(glentry_row("1")) + b"\n\r\n"                 # 2; 3 and 4 blank
-             + record(glentry_row("2", amount="12,50"))            # 5: not a decimal
-             + b",,,,,,,,,\n" + b'""\n'                             # 6, 7: records with every field empty
-             + record(glentry_row("3")))                           # 8
-    fast = read(tmp_path, start + record(glentry_row("4")) + b"\n")                    # 9; 10 blank
+    start = (
+        dds_csv(GLENTRY_COLUMNS, [])  # line 1: header
+        + record(glentry_row("1"))
+        + b"\n\r\n"  # 2; 3 and 4 blank
+        + record(glentry_row("2", amount="12,50"))  # 5: not a decimal
+        + b",,,,,,,,,\n"
+        + b'""\n'  # 6, 7: records with every field empty
+        + record(glentry_row("3"))
+    )  # 8
+    fast = read(tmp_path, start + record(glentry_row("4")) + b"\n")  # 9; 10 blank
     assert fast.frame["RECORDNO"].sort().to_list() == ["1", "3", "4"]
     assert [(r.line, r.reason) for r in fast.rejected] == [
-        (5, "AMOUNT: '12,50' is not a valid decimal"), (6, "record key RECORDNO is empty"),
-        (7, "record key RECORDNO is empty")]
-    slow = read(tmp_path, start + b"9,too,many,fields,a,b,c,d,e,f,g,h\n" + b"\n")      # 9: too many fields
+        (5, "AMOUNT: '12,50' is not a valid decimal"),
+        (6, "record key RECORDNO is empty"),
+        (7, "record key RECORDNO is empty"),
+    ]
+    slow = read(tmp_path, start + b"9,too,many,fields,a,b,c,d,e,f,g,h\n" + b"\n")  # 9: too many fields
     assert slow.frame["RECORDNO"].sort().to_list() == ["1", "3"]
     assert [(r.line, r.reason) for r in slow.rejected] == [
-        (5, "AMOUNT: '12,50' is not a valid decimal"), (6, "record key RECORDNO is empty"),
-        (7, "expected 10 fields, found 1"), (9, "expected 10 fields, found 12")]
+        (5, "AMOUNT: '12,50' is not a valid decimal"),
+        (6, "record key RECORDNO is empty"),
+        (7, "expected 10 fields, found 1"),
+        (9, "expected 10 fields, found 12"),
+    ]
     assert (fast.records, slow.records) == (6, 6)
 
 
@@ -115,12 +134,12 @@ def test_ddl_column_order_is_used_for_headerless_files(tmp_path):
 
 def test_malformed_records_are_set_aside_with_line_and_text(tmp_path):
     rows = [
-        glentry_row("1", description="two\nlines"),      # lines 2-3
-        glentry_row("2", amount="12,50"),                 # line 4: not a decimal
-        glentry_row("3", amount="0.12345678901"),         # line 5: would lose a digit
-        glentry_row("", amount="1"),                      # line 6: no key
-        glentry_row("5", modified="yesterday"),           # line 7
-        glentry_row("6"),                                 # line 8: fine
+        glentry_row("1", description="two\nlines"),  # lines 2-3
+        glentry_row("2", amount="12,50"),  # line 4: not a decimal
+        glentry_row("3", amount="0.12345678901"),  # line 5: would lose a digit
+        glentry_row("", amount="1"),  # line 6: no key
+        glentry_row("5", modified="yesterday"),  # line 7
+        glentry_row("6"),  # line 8: fine
     ]
     parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows))
     assert parsed.frame["RECORDNO"].sort().to_list() == ["1", "6"]
@@ -136,8 +155,17 @@ def test_malformed_records_are_set_aside_with_line_and_text(tmp_path):
 
 def test_a_broken_enclosure_early_in_the_file_costs_only_its_own_record(tmp_path):
     read_time = b",2026-11-01T06:00:00Z\n"
-    data = (b"RECORDNO,DESCRIPTION,ddsReadTime\n" + b'1,"Rent, office"' + read_time + b'2,"abc' + read_time
-            + b'4,"Say ""hi"""' + read_time + b"5,y" + read_time)
+    data = (
+        b"RECORDNO,DESCRIPTION,ddsReadTime\n"
+        + b'1,"Rent, office"'
+        + read_time
+        + b'2,"abc'
+        + read_time
+        + b'4,"Say ""hi"""'
+        + read_time
+        + b"5,y"
+        + read_time
+    )
     parsed = read(tmp_path, data)
     assert parsed.dialect.enclosure == '"'
     descriptions = dict(zip(parsed.frame["RECORDNO"], parsed.frame["DESCRIPTION"], strict=True))
@@ -160,8 +188,11 @@ def test_a_value_equal_to_a_column_name_does_not_make_a_header(tmp_path):
 
 
 def test_a_value_wrapped_in_apostrophes_does_not_change_the_enclosure(tmp_path):
-    rows = [glentry_row("1", description="'N/A'"), glentry_row("2"),
-            *[glentry_row(str(n), description="Rent, office") for n in range(3, 60)]]
+    rows = [
+        glentry_row("1", description="'N/A'"),
+        glentry_row("2"),
+        *[glentry_row(str(n), description="Rent, office") for n in range(3, 60)],
+    ]
     parsed = read(tmp_path, dds_csv(GLENTRY_COLUMNS, rows))
     descriptions = dict(zip(parsed.frame["RECORDNO"], parsed.frame["DESCRIPTION"], strict=True))
     assert parsed.dialect.enclosure == '"' and descriptions["1"] == "'N/A'" and descriptions["59"] == "Rent, office"
@@ -217,7 +248,10 @@ def test_a_change_record_that_does_not_say_how_it_changed_is_rejected(tmp_path, 
     first = 2 if header else 1
     empty = "ddsChangeType is empty: a record of a change file must say create, update or delete (was it cut short?)"
     assert [(r.line - first, r.reason) for r in parsed.rejected] == [
-        (1, empty), (2, empty), (3, "ddsChangeType: 'remove' is not create, update or delete")]
+        (1, empty),
+        (2, empty),
+        (3, "ddsChangeType: 'remove' is not create, update or delete"),
+    ]
     assert parsed.records == 6
 
 

@@ -14,10 +14,18 @@ from intacct_assets.warehouse.connection import run
 FORMATS = {
     "intacct defaults (no header, comma, quote)": {},
     "headers, gzip, split": {"include_headers": True, "compress": True, "split_size": 40},
-    "windows, semicolon, single quote, BOM": {"line_ending": "windows", "delimiter": ";", "enclosure": "'",
-                                              "bom": True},
-    "mac, dot, bracket, deletes inline": {"line_ending": "mac", "delimiter": ".", "enclosure": "[",
-                                          "deletes_inline": True},
+    "windows, semicolon, single quote, BOM": {
+        "line_ending": "windows",
+        "delimiter": ";",
+        "enclosure": "'",
+        "bom": True,
+    },
+    "mac, dot, bracket, deletes inline": {
+        "line_ending": "mac",
+        "delimiter": ".",
+        "enclosure": "[",
+        "deletes_inline": True,
+    },
     "slash enclosure, headers": {"enclosure": "/", "include_headers": True},
 }
 
@@ -54,8 +62,10 @@ def test_all_then_change_deliveries_match_the_sandbox(sandbox, warehouse, file_f
     outcomes = load(sandbox, warehouse, "CUSTOMER")
     assert {o.outcome for o in outcomes} <= {"ingested", "unchanged"} and sum(o.rejected for o in outcomes) == 0
     with warehouse.connect() as connection:
-        rows = {r[0]: r[1:] for r in run(
-            connection, "SELECT RECORDNO, NAME, CUSTOMERID, _intacct_deleted FROM dds.customer")}
+        rows = {
+            r[0]: r[1:]
+            for r in run(connection, "SELECT RECORDNO, NAME, CUSTOMERID, _intacct_deleted FROM dds.customer")
+        }
     live = {str(r["RECORDNO"]) for r in sandbox.records("CUSTOMER")}
     assert {key for key, row in rows.items() if not row[2]} == live
     assert rows[str(edited["RECORDNO"])][0] == 'Renamed, "quoted"\nand multi-line'
@@ -82,4 +92,6 @@ def test_every_sandbox_object_loads(sandbox, warehouse):
     for obj in catalog.dds_objects():
         outcomes = load(sandbox, warehouse, obj.name)
         assert outcomes and all(o.outcome in ("ingested", "unchanged") and o.rejected == 0 for o in outcomes), (
-            obj.name, [(o.key, o.outcome, o.message, o.rejected) for o in outcomes])
+            obj.name,
+            [(o.key, o.outcome, o.message, o.rejected) for o in outcomes],
+        )

@@ -29,8 +29,13 @@ def test_the_results_are_a_materialization_table(sb, doctor_env):
     assert {row.data["check"] for row in rows} >= {"oauth_token", "api_objects", "dds_dialect", "warehouse_file"}
     assert {row.data["status"] for row in rows} == {"pass"}
     assert metadata["pass"].value == len(rows) and metadata["fail"].value == 0
-    assert [column.name for column in metadata["results"].value.schema.columns] == \
-        ["status", "check", "subject", "found", "fix"]
+    assert [column.name for column in metadata["results"].value.schema.columns] == [
+        "status",
+        "check",
+        "subject",
+        "found",
+        "fix",
+    ]
 
 
 def test_a_failed_check_fails_the_run_after_recording_the_table(sb, doctor_env):

@@ -33,7 +33,7 @@ def test_every_check_passes_against_a_healthy_sandbox(sb, doctor):
 def test_objects_are_read_in_the_first_context_a_sync_reads(sb, doctor):
     """Without the top level, a sync reads its entities: so does the doctor (E-UK sees its own and top-level
     records, not those of E-US)."""
-    checks = CHECKS[:CHECKS.index(api_objects) + 1]  # up to api_objects
+    checks = CHECKS[: CHECKS.index(api_objects) + 1]  # up to api_objects
     report = doctor(sb, checks=checks, INTACCT_API_TOP_LEVEL="false", INTACCT_API_ENTITIES="E-UK,E-US")
     visible = sum(r.get("MEGAENTITYID") in ("E-UK", None) for r in sb.records("CUSTOMER"))
     assert visible < len(sb.records("CUSTOMER"))
@@ -55,8 +55,12 @@ def test_the_doctor_writes_nothing_to_intacct(sb, doctor):
 def test_a_preflight_costs_one_transaction_per_object_query(sb, doctor):
     """Models, lookups, tokens and sessions are free; each one-row query is one transaction."""
     doctor(sb)
-    queries = sum(1 for call in sb.stats(recent=1000)["recent"] for operation in call["operations"]
-                  if operation.split()[0] in ("query", "readByQuery"))
+    queries = sum(
+        1
+        for call in sb.stats(recent=1000)["recent"]
+        for operation in call["operations"]
+        if operation.split()[0] in ("query", "readByQuery")
+    )
     assert sb.stats()["api_transactions"] == queries
 
 
@@ -91,15 +95,23 @@ def test_json_output_for_machines(sb, doctor_env):
 
 def test_no_secret_is_shown_even_when_intacct_refuses_them(sb, doctor_env):
     """Wrong credentials make Intacct echo what it got back in places; the report masks every credential."""
-    wrong = {"INTACCT_CLIENT_SECRET": "wrong-client-secret-123", "INTACCT_SENDER_PASSWORD": "wrong-sender-pw-456",
-             "INTACCT_USER_PASSWORD": "wrong-user-pw-789"}
+    wrong = {
+        "INTACCT_CLIENT_SECRET": "wrong-client-secret-123",
+        "INTACCT_SENDER_PASSWORD": "wrong-sender-pw-456",
+        "INTACCT_USER_PASSWORD": "wrong-user-pw-789",
+    }
     outputs = []
     for env in ({}, wrong):
         doctor_env(sb, **env)
         outputs.append(CliRunner().invoke(main, ["doctor", "--json"]).output)
     settings = sb.settings
-    secrets = [settings.client_secret, settings.sender_password, settings.user_password,
-               settings.aws_secret_access_key, *wrong.values()]
+    secrets = [
+        settings.client_secret,
+        settings.sender_password,
+        settings.user_password,
+        settings.aws_secret_access_key,
+        *wrong.values(),
+    ]
     for output in outputs:
         assert not [secret for secret in secrets if secret in output]
     assert '"status": "fail"' in outputs[1]
@@ -118,8 +130,13 @@ def test_a_dotenv_file_in_the_working_folder_is_read(sb, doctor_env, tmp_path, m
 def test_the_cli_runs_as_a_program(sb, doctor_env, tmp_path):
     """`python -m intacct_assets.cli doctor` (the `intacct-assets` script) in its own process."""
     doctor_env(sb)
-    completed = subprocess.run([sys.executable, "-m", "intacct_assets.cli", "doctor", "--json"], cwd=tmp_path,
-                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-                               capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-m", "intacct_assets.cli", "doctor", "--json"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert json.loads(completed.stdout)["counts"]["fail"] == 0

@@ -66,12 +66,21 @@ def test_warehouse_file_locked_by_a_run(sb, doctor, tmp_path):
 def test_warehouse_file_open_in_another_process(sb, doctor, tmp_path):
     """A DuckDB CLI/UI session holds DuckDB's own lock on the file (not the project's lock file)."""
     path = tmp_path / "warehouse.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, sys
         connection = duckdb.connect({str(path)!r})
         print("open", flush=True)
         sys.stdin.readline()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "open"
         result = only(doctor(sb, checks=(warehouse_file,)), "warehouse_file")
@@ -82,8 +91,9 @@ def test_warehouse_file_open_in_another_process(sb, doctor, tmp_path):
 
 
 def test_oauth_token_refused(sb, doctor):
-    report = doctor(sb, checks=(oauth_token, api_objects, entity_access), INTACCT_CLIENT_SECRET="not-it",
-                    INTACCT_SENDER_ID="")
+    report = doctor(
+        sb, checks=(oauth_token, api_objects, entity_access), INTACCT_CLIENT_SECRET="not-it", INTACCT_SENDER_ID=""
+    )
     result = only(report, "oauth_token")
     assert result.status == "fail"
     assert "Intacct refused the client credentials for sandbox_user@SANDBOX-CO" in result.found
@@ -115,18 +125,23 @@ def test_xml_and_rest_not_configured_are_skipped_with_what_to_set(sb, doctor):
     assert "set INTACCT_SENDER_ID" in only(report, "xml_session").fix
 
 
-@pytest.mark.parametrize("knobs, reason, fix", [
-    ({"xml_date_format": ".dmy"}, "has a two-digit year", "Give the user a four-digit year (Y) in Intacct."),
-    ({"xml_clock": "12"}, "shows times on a 12-hour clock", "Give the user the 24-hour clock in Intacct."),
-])
+@pytest.mark.parametrize(
+    "knobs, reason, fix",
+    [
+        ({"xml_date_format": ".dmy"}, "has a two-digit year", "Give the user a four-digit year (Y) in Intacct."),
+        ({"xml_clock": "12"}, "shows times on a 12-hour clock", "Give the user the 24-hour clock in Intacct."),
+    ],
+)
 def test_xml_dates_that_cannot_be_read_unambiguously(sb, doctor, knobs, reason, fix):
     sb.configure(**knobs)
     # settings cannot help: the gateway writes what the user's preferences say
     for env in ({}, {"INTACCT_XML_DATE_FORMAT": "/dmY", "INTACCT_XML_TIMEZONE": "UTC"}):
         result = only(doctor(sb, checks=(xml_dates,), **env), "xml_dates")
         assert result.status == "fail" and reason in result.found and result.fix == fix
-        assert result.found.startswith(f"sandbox_user: date format {knobs.get('xml_date_format', '/mdY')}, GMT offset "
-                                       f"+00:00, {knobs.get('xml_clock', '24')}-hour clock, locale en_US")
+        assert result.found.startswith(
+            f"sandbox_user: date format {knobs.get('xml_date_format', '/mdY')}, GMT offset "
+            f"+00:00, {knobs.get('xml_clock', '24')}-hour clock, locale en_US"
+        )
 
 
 def test_xml_dates_settings_that_disagree_with_the_users_preferences(sb, doctor):
@@ -134,16 +149,20 @@ def test_xml_dates_settings_that_disagree_with_the_users_preferences(sb, doctor)
     report = doctor(sb, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="m/d/Y", INTACCT_XML_TIMEZONE="America/New_York")
     result = only(report, "xml_dates", "settings")
     assert result.status == "warn"
-    assert ("INTACCT_XML_DATE_FORMAT=m/d/Y reads 12/31/2026 23:59:59 (m/d/Y), but Intacct writes 31.12.2026 23:59:59 "
-            "(d.m.Y) for this user: dates would be misread") in result.found
+    assert (
+        "INTACCT_XML_DATE_FORMAT=m/d/Y reads 12/31/2026 23:59:59 (m/d/Y), but Intacct writes 31.12.2026 23:59:59 "
+        "(d.m.Y) for this user: dates would be misread"
+    ) in result.found
     assert "INTACCT_XML_TIMEZONE=America/New_York is not the user's GMT offset +01:00" in result.found
     assert result.fix.startswith("remove INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE")
     # a zone name whose standard time is the user's offset agrees with it, and follows daylight saving
     agreeing = doctor(sb, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="d.m.Y", INTACCT_XML_TIMEZONE="Europe/Paris")
     (read,) = agreeing.results
     assert read.status == "pass"
-    assert "read as 31.12.2026 23:59:59 (d.m.Y) in Europe/Paris (by INTACCT_XML_DATE_FORMAT and INTACCT_XML_TIMEZONE)" \
+    assert (
+        "read as 31.12.2026 23:59:59 (d.m.Y) in Europe/Paris (by INTACCT_XML_DATE_FORMAT and INTACCT_XML_TIMEZONE)"
         in read.found
+    )
     unusable = only(doctor(sb, checks=(xml_dates,), INTACCT_XML_TIMEZONE="Mars/Olympus"), "xml_dates")
     assert unusable.status == "fail" and "the XML time zone 'Mars/Olympus' (settings)" in unusable.found
     assert unusable.fix.startswith("correct INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE, or remove them")
@@ -171,10 +190,14 @@ def test_xml_dates_not_readable_and_not_set(doctor):
     with Sandbox(SandboxSettings(seed=3, start_s3=False)) as nobody:
         nobody.delete("USERINFO", nobody.find("USERINFO", "sandbox_user")["RECORDNO"])  # readUserFormatting fails
         unset = only(doctor(nobody, checks=(xml_dates,)), "xml_dates")
-        named = only(doctor(nobody, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="/dmY", INTACCT_XML_TIMEZONE="+0200"),
-                     "xml_dates")
-        wrong = only(doctor(nobody, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="dd/mm/yyyy",
-                            INTACCT_XML_TIMEZONE="UTC"), "xml_dates")
+        named = only(
+            doctor(nobody, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="/dmY", INTACCT_XML_TIMEZONE="+0200"),
+            "xml_dates",
+        )
+        wrong = only(
+            doctor(nobody, checks=(xml_dates,), INTACCT_XML_DATE_FORMAT="dd/mm/yyyy", INTACCT_XML_TIMEZONE="UTC"),
+            "xml_dates",
+        )
     assert unset.status == "fail" and "cannot be read (readUserFormatting: " in unset.found
     assert "Cannot find user 'sandbox_user'" in unset.found and "every XML read fails" in unset.found
     assert unset.fix.startswith("set INTACCT_XML_DATE_FORMAT / INTACCT_XML_TIMEZONE to the Web Services user's")
@@ -203,8 +226,10 @@ def test_api_objects_an_object_the_company_does_not_have(sb, doctor, tmp_path):
     report = doctor(sb, checks=(api_objects,), INTACCT_CATALOG_PATH=str(catalog), INTACCT_API_QUERIES_PATH=str(queries))
     widget = only(report, "api_objects", "widget")
     assert widget.status == "fail" and "HTTP 404" in widget.found
-    assert widget.fix == ("this company has no inventory-control/widget: turn the asset off with "
-                          "`WIDGET: {api: null}` in INTACCT_CATALOG_PATH")
+    assert widget.fix == (
+        "this company has no inventory-control/widget: turn the asset off with "
+        "`WIDGET: {api: null}` in INTACCT_CATALOG_PATH"
+    )
     query = only(report, "api_objects", "bad_query")
     assert query.status == "fail" and "NOSUCHFIELD" in query.found and "INTACCT_API_QUERIES_PATH" in query.fix
     assert report.of("api_objects", "customer")[0].status == "pass"
@@ -224,19 +249,25 @@ def test_private_entities_hidden_from_the_top_level(doctor):
 
 def test_audit_history_not_readable_costs_reconciliation_requests(sb, doctor):
     sb.configure(audit_history_readable=False)
-    report = doctor(sb, checks=(api_objects, audit_history), INTACCT_API_PAGE_SIZE="25",
-                    INTACCT_API_RECONCILE_HOURS="12")
+    report = doctor(
+        sb, checks=(api_objects, audit_history), INTACCT_API_PAGE_SIZE="25", INTACCT_API_RECONCILE_HOURS="12"
+    )
     result = only(report, "audit_history")
     # the built-in catalog's objects that read an audit trail are REST objects: they read REST's
     assert result.subject == "REST" and result.status == "warn"
     assert "company-config/audit-history is not readable" in result.found and "HTTP 403" in result.found
     # objects whose deletes would come from the audit trail (the catalog's line objects always reconcile)
     reconciling = {"journal_entry_line", "gl_detail", "bill_line", "invoice_line"}
-    totals = {r.subject: int(r.found.split(" records")[0].replace(",", "")) for r in report.of("api_objects")
-              if r.subject not in reconciling}
+    totals = {
+        r.subject: int(r.found.split(" records")[0].replace(",", ""))
+        for r in report.of("api_objects")
+        if r.subject not in reconciling
+    }
     per_scan = sum(1 + ceil(total / 25) for total in totals.values())  # the largest-key probe, then 25 keys a page
-    assert f"~{per_scan:,} requests (as many transactions) per reconciliation of {len(totals)} objects, every 12 h" \
+    assert (
+        f"~{per_scan:,} requests (as many transactions) per reconciliation of {len(totals)} objects, every 12 h"
         in result.found
+    )
     assert f"~{per_scan * 60:,} a month" in result.found  # twice a day, 30 days
     assert "give the Web Services user permission" in result.fix
 
@@ -329,8 +360,7 @@ def test_dds_file_names_the_pattern_does_not_match_and_a_suggested_one_does(sb, 
 
 def test_dds_file_names_of_objects_the_catalog_does_not_have(sb, doctor, bucket_files):
     prefix = bucket_files.fresh_prefix()
-    bucket_files.put(prefix + "WIDGET.all.2026-11-01T06-00-00Z.csv",
-                     b"RECORDNO,ddsReadTime\n1,2026-11-01T06:00:00Z\n")
+    bucket_files.put(prefix + "WIDGET.all.2026-11-01T06-00-00Z.csv", b"RECORDNO,ddsReadTime\n1,2026-11-01T06:00:00Z\n")
     result = only(doctor(sb, checks=(dds_file_names,), INTACCT_DDS_PREFIX=prefix), "dds_file_names")
     assert result.status == "warn" and "objects the catalog does not have: WIDGET (1)" in result.found
     assert "INTACCT_CATALOG_PATH" in result.fix
@@ -342,8 +372,10 @@ def test_dds_ddl_missing_for_headerless_files(sb, doctor, bucket_files):
     bucket_files.copy("VENDOR", prefix)
     report = doctor(sb, checks=(dds_ddl, dds_dialect), INTACCT_DDS_PREFIX=prefix)
     result = only(report, "dds_ddl")
-    assert result.status == "fail" and "no DDL for the headerless files of GLENTRY: those files are rejected" in \
-        result.found
+    assert (
+        result.status == "fail"
+        and "no DDL for the headerless files of GLENTRY: those files are rejected" in result.found
+    )
     assert f"save each object's getDdsDdl output as {prefix}_ddl/<OBJECT>.sql" in result.fix
     assert only(report, "dds_dialect", "GLENTRY").status == "skip"
     assert report.of("dds_dialect", "VENDOR")[0].status == "pass"
@@ -361,8 +393,9 @@ def test_dds_dialect_a_ddl_that_does_not_match_the_files(sb, doctor, bucket_file
 
 def test_dds_dialect_a_header_without_the_key(sb, doctor, bucket_files):
     prefix = bucket_files.fresh_prefix()
-    bucket_files.put(prefix + "VENDOR.all.2026-11-01T06-00-00Z.csv",
-               b"VENDORID;NAME;ddsReadTime\nV1;Acme;2026-11-01T06:00:00Z\n")
+    bucket_files.put(
+        prefix + "VENDOR.all.2026-11-01T06-00-00Z.csv", b"VENDORID;NAME;ddsReadTime\nV1;Acme;2026-11-01T06:00:00Z\n"
+    )
     result = only(doctor(sb, checks=(dds_dialect,), INTACCT_DDS_PREFIX=prefix), "dds_dialect", "VENDOR")
     assert result.status == "fail" and "';' delimited" in result.found and "a header row" in result.found
     assert "the header has no key column RECORDNO" in result.found and result.fix.startswith("include RECORDNO")
@@ -371,7 +404,8 @@ def test_dds_dialect_a_header_without_the_key(sb, doctor, bucket_files):
 def test_dds_dialect_of_compressed_windows_files_with_headers(sb, doctor, bucket_files):
     prefix = bucket_files.fresh_prefix()
     rows = ["RECORDNO;CONTACTNAME;PRINTAS;WHENMODIFIED;ddsReadTime"] + [
-        f'{n};"Contact; {n}";Ann {n};2026-11-01T06:00:00Z;2026-11-01T06:00:00Z' for n in range(1, 50_000)]
+        f'{n};"Contact; {n}";Ann {n};2026-11-01T06:00:00Z;2026-11-01T06:00:00Z' for n in range(1, 50_000)
+    ]
     bucket_files.put(prefix + "CONTACT.all.2026-11-01T06-00-00Z.csv.gz", gzip.compress("\r\n".join(rows).encode()))
     result = doctor(sb, checks=(dds_dialect,), INTACCT_DDS_PREFIX=prefix).of("dds_dialect", "CONTACT")[0]
     assert result.status == "pass"
@@ -385,8 +419,14 @@ def test_every_check_has_a_failing_test_here(check):
 
 
 def test_the_sandbox_knobs_used_here_exist():
-    assert {"audit_history_readable", "throttle_headers", "xml_date_format", "xml_gmt_offset", "xml_clock",
-            "xml_locale"} <= set(Knobs().as_dict())
+    assert {
+        "audit_history_readable",
+        "throttle_headers",
+        "xml_date_format",
+        "xml_gmt_offset",
+        "xml_clock",
+        "xml_locale",
+    } <= set(Knobs().as_dict())
 
 
 def test_dds_dialect_a_damaged_gzip_file(sb, doctor, bucket_files):
@@ -411,7 +451,7 @@ def test_dds_dialect_values_enclosed_in_brackets(doctor, bracket_pair):
     if bracket_pair:
         assert vendor.status == "warn" and "values such as '[" in vendor.found
         assert "are enclosed in [ ]; the reader closes a [ enclosure with [" in vendor.found
-        assert vendor.fix == 'set the DDS job\'s enclosure (Text qualifier) to " (double quote)'
+        assert vendor.fix == "set the DDS job's enclosure (Text qualifier) to \" (double quote)"
     else:
         assert vendor.status == "pass" and "'[' enclosed" in vendor.found
 
@@ -421,16 +461,21 @@ def test_dds_dialect_headerless_delete_files_are_read_in_an_assumed_order(sb, do
     prefix = bucket_files.fresh_prefix()
     bucket_files.copy("VENDOR", prefix)
     bucket_files.copy("CUSTOMER", prefix)
-    bucket_files.put(prefix + "VENDOR.delete.2026-11-02T06-00-00Z.csv",
-                     b"7,V00007,2026-11-02T06:00:00Z,2026-11-02T06:00:00Z,delete\n")
-    bucket_files.put(prefix + "CUSTOMER.delete.2026-11-02T06-00-00Z.csv",
-                     b"RECORDNO,CUSTOMERID,WHENMODIFIED,ddsReadTime,ddsChangeType\n"
-                     b"7,C00007,2026-11-02T06:00:00Z,2026-11-02T06:00:00Z,delete\n")
+    bucket_files.put(
+        prefix + "VENDOR.delete.2026-11-02T06-00-00Z.csv",
+        b"7,V00007,2026-11-02T06:00:00Z,2026-11-02T06:00:00Z,delete\n",
+    )
+    bucket_files.put(
+        prefix + "CUSTOMER.delete.2026-11-02T06-00-00Z.csv",
+        b"RECORDNO,CUSTOMERID,WHENMODIFIED,ddsReadTime,ddsChangeType\n"
+        b"7,C00007,2026-11-02T06:00:00Z,2026-11-02T06:00:00Z,delete\n",
+    )
     report = doctor(sb, checks=(dds_dialect,), INTACCT_DDS_PREFIX=prefix)
     vendor = only(report, "dds_dialect", "VENDOR")
     assert vendor.status == "warn" and "its delete files have no header row (VENDOR.delete." in vendor.found
-    assert "read as RECORDNO, VENDORID, WHENMODIFIED, ddsReadTime, ddsChangeType, an assumed column order" \
-        in vendor.found
+    assert (
+        "read as RECORDNO, VENDORID, WHENMODIFIED, ddsReadTime, ddsChangeType, an assumed column order" in vendor.found
+    )
     assert vendor.fix.startswith("turn on includeHeaders in the DDS job")
     assert report.of("dds_dialect", "CUSTOMER")[0].status == "pass"  # its delete files name their columns
     bucket_files.put(prefix + "VENDOR.delete.2026-11-03T06-00-00Z.csv", b"7,2026-11-03T06:00:00Z,delete\n")

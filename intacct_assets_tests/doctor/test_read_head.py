@@ -10,7 +10,7 @@ import pytest
 
 from intacct_assets.dds.s3 import read_head
 
-BODY = b"".join(f"{n},customer {n},\"a, b\"\n".encode() for n in range(40_000))  # ~1 MiB
+BODY = b"".join(f'{n},customer {n},"a, b"\n'.encode() for n in range(40_000))  # ~1 MiB
 
 
 @pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])

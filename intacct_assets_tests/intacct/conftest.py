@@ -11,8 +11,11 @@ import pytest
 from intacct_assets.intacct import IntacctClient, IntacctSettings
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
 
-FAST_RETRIES = {"INTACCT_API_BACKOFF_INITIAL_SECONDS": "0.001", "INTACCT_API_BACKOFF_MAX_SECONDS": "0.01",
-                "INTACCT_API_MAX_ATTEMPTS": "8"}
+FAST_RETRIES = {
+    "INTACCT_API_BACKOFF_INITIAL_SECONDS": "0.001",
+    "INTACCT_API_BACKOFF_MAX_SECONDS": "0.01",
+    "INTACCT_API_MAX_ATTEMPTS": "8",
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,8 +47,11 @@ def sb(shared_sandbox: Sandbox) -> Iterator[Sandbox]:
 
 
 def _private_sandbox() -> Sandbox:
-    return Sandbox(SandboxSettings(seed=11, start_s3=False, frozen_clock="2026-11-01T06:00:00Z",
-                                   knobs=Knobs(retry_after_seconds=0)))
+    return Sandbox(
+        SandboxSettings(
+            seed=11, start_s3=False, frozen_clock="2026-11-01T06:00:00Z", knobs=Knobs(retry_after_seconds=0)
+        )
+    )
 
 
 @pytest.fixture

@@ -39,8 +39,13 @@ def test_every_exchange_is_appended_in_the_documented_format(fresh_sandbox, make
     assert header["format"] == "intacct-capture" and header["version"] == 1 and header["masked_fields"] == []
     assert [e["seq"] for e in exchanges] == list(range(1, len(exchanges) + 1))
     operations = [e["operation"] for e in exchanges]
-    assert operations[:5] == ["token client_credentials", "query accounts-receivable/customer", "getAPISession",
-                              "query CUSTOMER", "create accounts-receivable/customer"]
+    assert operations[:5] == [
+        "token client_credentials",
+        "query accounts-receivable/customer",
+        "getAPISession",
+        "query CUSTOMER",
+        "create accounts-receivable/customer",
+    ]
     query = exchanges[1]
     assert query["face"] == "rest" and query["attempt"] == 1 and query["duration_ms"] > 0
     assert query["started_at"].endswith("Z") and query["request"]["method"] == "POST"
@@ -75,8 +80,12 @@ def test_a_capture_holds_no_credential_token_session_or_masked_value(fresh_sandb
         issued.extend(re.findall(r"<sessionid>([^<]+)</sessionid>", response.text))
 
     fields = "name,printAs,email1,TOTALDUE,creditLimit"
-    client = make_client(fresh_sandbox, http=httpx.Client(event_hooks={"response": [remember_secrets]}),
-                         INTACCT_CAPTURE_DIR=str(tmp_path), INTACCT_CAPTURE_MASK_FIELDS=fields)
+    client = make_client(
+        fresh_sandbox,
+        http=httpx.Client(event_hooks={"response": [remember_secrets]}),
+        INTACCT_CAPTURE_DIR=str(tmp_path),
+        INTACCT_CAPTURE_MASK_FIELDS=fields,
+    )
     rest_rows = client.rest.query(Query(CUSTOMER, ("key", "name", "contacts.default.email1", "creditLimit"))).rows
     xml_rows = client.xml.query("CUSTOMER", ["RECORDNO", "NAME", "DISPLAYCONTACT.PRINTAS", "TOTALDUE"]).records
     client.rest.xml_session()  # the REST->XML session bridge answers a session id too
@@ -87,19 +96,31 @@ def test_a_capture_holds_no_credential_token_session_or_masked_value(fresh_sandb
     client.rest.query(Query(CUSTOMER, ("key",), filter=None, size=1))
 
     lines = [line for path in capture_files(tmp_path) for line in path.read_text().splitlines()]
-    bodies = [capture.body_bytes(message).decode() for line in lines[1:]
-              for message in (json.loads(line)["request"], json.loads(line)["response"]) if message]
+    bodies = [
+        capture.body_bytes(message).decode()
+        for line in lines[1:]
+        for message in (json.loads(line)["request"], json.loads(line)["response"])
+        if message
+    ]
     text = "\n".join(lines + bodies)  # the file as written, and every body as the client saw it
     s = fresh_sandbox.settings
     credentials = [s.client_secret, s.user_password, s.sender_password, *issued]
     assert len(set(issued)) >= 4  # two tokens, a refresh token and sessions were really issued
-    masked_values = {str(r["name"]) for r in rest_rows} | {str(r["contacts.default.email1"]) for r in rest_rows} \
-        | {str(r["DISPLAYCONTACT.PRINTAS"]) for r in xml_rows} | {UNUSUAL_NAME, "12345.67"}
+    masked_values = (
+        {str(r["name"]) for r in rest_rows}
+        | {str(r["contacts.default.email1"]) for r in rest_rows}
+        | {str(r["DISPLAYCONTACT.PRINTAS"]) for r in xml_rows}
+        | {UNUSUAL_NAME, "12345.67"}
+    )
     for secret in credentials:
         assert secret not in text, "a credential reached the capture"
     for value in masked_values:  # as it is, and as a JSON or an XML body would write it
-        for written in {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
-                        html.escape(value, quote=False)}:
+        for written in {
+            value,
+            json.dumps(value)[1:-1],
+            json.dumps(value, ensure_ascii=False)[1:-1],
+            html.escape(value, quote=False),
+        }:
             assert written not in text, f"masked value {value!r} reached the capture"
 
     header, exchanges = capture.read(capture_files(tmp_path)[0])
@@ -153,37 +174,51 @@ def test_capturing_is_off_unless_a_folder_is_set(sb, make_client):
     client = make_client(sb)
     assert client.transport.capture is None
     assert IntacctSettings.from_env({"INTACCT_CAPTURE_MASK_FIELDS": " name, ,email1 "}).capture_mask_fields == (
-        "name", "email1")
+        "name",
+        "email1",
+    )
 
 
 def test_credentials_quoted_back_in_answers_are_masked_in_the_capture(tmp_path):
     def echoing(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/oauth2/token"):
             return httpx.Response(200, json={"access_token": "tok/abc+def==", "expires_in": 3600})
-        return httpx.Response(400, content=rb'{"ia::error":{"code":"x","message":"token tok\/abc+def== and '
-                                           rb'Cl\/ent+Secret\/77 ' + b'\x00\xff binary"}}')
+        return httpx.Response(
+            400,
+            content=rb'{"ia::error":{"code":"x","message":"token tok\/abc+def== and '
+            rb"Cl\/ent+Secret\/77 " + b'\x00\xff binary"}}',
+        )
 
-    env = {"INTACCT_API_URL": "https://intacct.test/ia/api/v1", "INTACCT_CLIENT_ID": "cid",
-           "INTACCT_CLIENT_SECRET": "Cl/ent+Secret/77", "INTACCT_USERNAME": "u@co", "INTACCT_API_MAX_ATTEMPTS": "1",
-           "INTACCT_API_SLOT_DIR": "off", "INTACCT_CAPTURE_DIR": str(tmp_path)}
+    env = {
+        "INTACCT_API_URL": "https://intacct.test/ia/api/v1",
+        "INTACCT_CLIENT_ID": "cid",
+        "INTACCT_CLIENT_SECRET": "Cl/ent+Secret/77",
+        "INTACCT_USERNAME": "u@co",
+        "INTACCT_API_MAX_ATTEMPTS": "1",
+        "INTACCT_API_SLOT_DIR": "off",
+        "INTACCT_CAPTURE_DIR": str(tmp_path),
+    }
     client = IntacctClient(IntacctSettings.from_env(env), http=httpx.Client(transport=httpx.MockTransport(echoing)))
     with pytest.raises(IntacctError):
         client.rest.query(Query(CUSTOMER, ("key",)))
     _, exchanges = only_capture(tmp_path)
     answer = exchanges[-1]["response"]
     body = capture.body_bytes(answer)  # not UTF-8: kept as base64, byte for byte apart from the masks
-    assert "body_base64" in answer and body.endswith(b"\x00\xff binary\"}}")
+    assert "body_base64" in answer and body.endswith(b'\x00\xff binary"}}')
     text = (tmp_path / capture_files(tmp_path)[0].name).read_text() + body.decode("latin-1")
     for secret in ("tok/abc+def==", r"tok\/abc", "Cl/ent+Secret/77", r"Cl\/ent+Secret\/77"):
         assert secret not in text
 
 
-@pytest.mark.parametrize("content, problem", [
-    (b"", "not an intacct-capture file"),
-    (b'{"format": "har"}\n', "not an intacct-capture file"),
-    (b'{"format": "intacct-capture", "version": 2}\n', "version 2"),
-    (b'{"format": "intacct-capture", "version": 1}\n{"seq": 1}\nnot json\n{"seq": 3}\n', "line 3: not a JSON"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"", "not an intacct-capture file"),
+        (b'{"format": "har"}\n', "not an intacct-capture file"),
+        (b'{"format": "intacct-capture", "version": 2}\n', "version 2"),
+        (b'{"format": "intacct-capture", "version": 1}\n{"seq": 1}\nnot json\n{"seq": 3}\n', "line 3: not a JSON"),
+    ],
+)
 def test_a_file_that_is_not_a_readable_capture_is_refused_clearly(tmp_path, content, problem):
     path = tmp_path / "x.jsonl"
     path.write_bytes(content)

@@ -18,8 +18,15 @@ CUSTOMER = "accounts-receivable/customer"
 
 
 def query_pages(client, pages: int = 6) -> list[list[str]]:
-    return [[r["key"] for r in client.rest.query(Query(CUSTOMER, ("key",), order_by=(("key", "asc"),), start=1 + 10 * i,
-                                                       size=10)).rows] for i in range(pages)]
+    return [
+        [
+            r["key"]
+            for r in client.rest.query(
+                Query(CUSTOMER, ("key",), order_by=(("key", "asc"),), start=1 + 10 * i, size=10)
+            ).rows
+        ]
+        for i in range(pages)
+    ]
 
 
 def test_many_threads_and_clients_never_exceed_the_tenant_limit(sb, make_client):
@@ -89,8 +96,7 @@ def named(sandbox, name: str) -> int:
 
 
 @pytest.mark.parametrize("mode", ["close", "524"])
-def test_a_keyed_create_batch_is_resent_only_when_its_key_is_trusted_to_cover_a_batch(fresh_sandbox, make_client,
-                                                                                       mode):
+def test_a_keyed_create_batch_is_resent_only_when_its_key_is_trusted_to_cover_a_batch(fresh_sandbox, make_client, mode):
     """No public source says whether Idempotency-Key covers an array. By default (verify) a create batch whose answer
     was lost is not resent: the caller reads it back. With trust it is, and Intacct replays its first answer."""
     fresh_sandbox.configure(lost_response_rate=1.0, lost_response_mode=mode)
@@ -110,25 +116,32 @@ def test_a_keyed_create_batch_is_resent_only_when_its_key_is_trusted_to_cover_a_
 
 
 @pytest.mark.parametrize("batch_idempotency", ["verify", "trust"])
-def test_a_keyed_single_record_and_an_update_batch_are_resent_whatever_the_batch_setting(fresh_sandbox, make_client,
-                                                                                         batch_idempotency):
+def test_a_keyed_single_record_and_an_update_batch_are_resent_whatever_the_batch_setting(
+    fresh_sandbox, make_client, batch_idempotency
+):
     """The documented key behaviour: a request of one JSON object is replayed from Intacct's cache. An update batch
     is resent too: run twice, it would set the same values again."""
     client = make_client(fresh_sandbox, INTACCT_API_BATCH_IDEMPOTENCY=batch_idempotency)
     [created] = client.rest.create(CUSTOMER, [{"id": "KEYED-1", "name": "Before"}]).items
     fresh_sandbox.configure(lost_response_rate=1.0, lost_response_mode="524")
-    single = client.rest.request("POST", f"/objects/{CUSTOMER}", body={"id": "KEYED-2", "name": "Single"},
-                                 idempotency_key=f"single-{batch_idempotency}")
+    single = client.rest.request(
+        "POST",
+        f"/objects/{CUSTOMER}",
+        body={"id": "KEYED-2", "name": "Single"},
+        idempotency_key=f"single-{batch_idempotency}",
+    )
     assert single.status_code == 201 and "x-ia-idempotency-cached-date" in single.headers
-    updated = client.rest.update(CUSTOMER, [{"key": created.key, "name": "After"}],
-                                 idempotency_key=f"update-{batch_idempotency}")
+    updated = client.rest.update(
+        CUSTOMER, [{"key": created.key, "name": "After"}], idempotency_key=f"update-{batch_idempotency}"
+    )
     assert updated.ok and updated.replayed
     assert named(fresh_sandbox, "Single") == 1 and fresh_sandbox.find("CUSTOMER", "KEYED-1")["NAME"] == "After"
 
 
 @pytest.mark.parametrize(("batch_idempotency", "sent"), [("verify", 1), ("trust", 3)])
-def test_a_500_to_a_create_batch_is_resent_only_when_its_key_is_trusted(fresh_sandbox, make_client, batch_idempotency,
-                                                                        sent):
+def test_a_500_to_a_create_batch_is_resent_only_when_its_key_is_trusted(
+    fresh_sandbox, make_client, batch_idempotency, sent
+):
     """A 500 may come after Intacct processed the batch."""
     fresh_sandbox.configure(error_rate=1.0, error_statuses="500")
     client = make_client(fresh_sandbox, INTACCT_API_MAX_ATTEMPTS="3", INTACCT_API_BATCH_IDEMPOTENCY=batch_idempotency)
@@ -187,8 +200,17 @@ with IntacctClient.from_env() as client:
 def test_processes_on_one_machine_share_the_limit_through_slot_files(sb, tmp_path, shared):
     sb.configure(latency_ms=25, concurrency_limit=2)
     env = {**os.environ, **client_env(sb), "INTACCT_API_SLOT_DIR": str(tmp_path) if shared else "off"}
-    processes = [subprocess.Popen([sys.executable, "-c", PROCESS_SCRIPT], env=env, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for _ in range(3)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", PROCESS_SCRIPT],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     assert [process.stdout.readline() for process in processes] == ["ready\n"] * 3
     for process in processes:
         process.stdin.write("go\n")

@@ -28,9 +28,13 @@ def token_requests(client) -> list:
 
 def test_query_pages_filters_and_counts_transactions_like_intacct(sb, make_client):
     client = make_client(sb)
-    query = Query(CUSTOMER, ("key", "id", "audit.modifiedDateTime"), order_by=(("key", "asc"),), size=10,
-                  filter=all_of(Compare("gte", "audit.modifiedDateTime", "2000-01-01T00:00:00Z"),
-                                Compare("lte", "key", "30")))
+    query = Query(
+        CUSTOMER,
+        ("key", "id", "audit.modifiedDateTime"),
+        order_by=(("key", "asc"),),
+        size=10,
+        filter=all_of(Compare("gte", "audit.modifiedDateTime", "2000-01-01T00:00:00Z"), Compare("lte", "key", "30")),
+    )
     first = client.rest.query(query)
     second = client.rest.query(Query(**{**query.__dict__, "start": 11}))
     keys = [int(r["key"]) for r in first.rows + second.rows]
@@ -81,12 +85,17 @@ def test_refresh_token_grant_keeps_the_rotated_token(make_client):
     from intacct_assets.sandbox import Sandbox, SandboxSettings
 
     with Sandbox(SandboxSettings(seed=3, start_s3=False, rotate_refresh_tokens=True)) as sandbox:
-        issued = httpx.post(f"{sandbox.rest_url}/oauth2/token", data={
-            "grant_type": "client_credentials", "client_id": sandbox.settings.client_id,
-            "client_secret": sandbox.settings.client_secret, "username": sandbox.env["INTACCT_USERNAME"]}).json()
+        issued = httpx.post(
+            f"{sandbox.rest_url}/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": sandbox.settings.client_id,
+                "client_secret": sandbox.settings.client_secret,
+                "username": sandbox.env["INTACCT_USERNAME"],
+            },
+        ).json()
         clock = ManualClock()
-        client = make_client(sandbox, clock=clock, INTACCT_REFRESH_TOKEN=issued["refresh_token"],
-                             INTACCT_USERNAME="")
+        client = make_client(sandbox, clock=clock, INTACCT_REFRESH_TOKEN=issued["refresh_token"], INTACCT_USERNAME="")
         client.rest.model(CUSTOMER)
         clock.now += 43200  # the next call needs a new token: only the rotated refresh token works now
         client.rest.model(CUSTOMER)
@@ -116,8 +125,12 @@ def test_batch_writes_report_every_record_by_index(fresh_sandbox, make_client):
     assert not [r for r in fresh_sandbox.records("CUSTOMER") if r["NAME"] == "A"]
     updated = client.rest.update(CUSTOMER, [{"key": result.items[0].key, "notes": "updated"}])
     deleted = client.rest.delete(CUSTOMER, [result.items[0].key, result.items[2].key])  # a bare 204: both gone
-    assert updated.ok and deleted.ok and [(i.index, i.key, i.status) for i in deleted.items] == [
-        (0, result.items[0].key, 204), (1, result.items[2].key, 204)]
+    assert (
+        updated.ok
+        and deleted.ok
+        and [(i.index, i.key, i.status) for i in deleted.items]
+        == [(0, result.items[0].key, 204), (1, result.items[2].key, 204)]
+    )
     assert fresh_sandbox.get("CUSTOMER", int(result.items[2].key)) is None
     # every record written costs one transaction, failed and rolled-back ones nothing
     assert sum(c.transactions for c in client.calls.since(0)) == fresh_sandbox.stats()["api_transactions"] == 5
@@ -178,8 +191,10 @@ def _answering(make_client, sb, **answers: tuple[int, bytes]):
     return make_client(sb, http=httpx.Client(transport=httpx.MockTransport(answer)))
 
 
-@pytest.mark.parametrize("body", [b"<html>maintenance</html>", b"[]", b'{"ia::result":{"groups":{}}}',
-                                  b'{"ia::result":{"fields":["name"]}}', b"{"])
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>maintenance</html>", b"[]", b'{"ia::result":{"groups":{}}}', b'{"ia::result":{"fields":["name"]}}', b"{"],
+)
 def test_a_malformed_model_answer_is_a_clear_error(sb, make_client, body):
     client = _answering(make_client, sb, model=(200, body))
     with pytest.raises(UnexpectedAnswerError, match="model of accounts-receivable/customer"):
@@ -199,13 +214,16 @@ def test_a_session_bridge_answer_without_a_session_id_is_a_clear_error(sb, make_
         client.rest.xml_session()
 
 
-@pytest.mark.parametrize(("body", "error"), [
-    (b'{"access_token":"abc","expires_in":"soon"}', IntacctAuthError),
-    (b'{"access_token":"abc","expires_in":"NaN"}', IntacctAuthError),
-    (b'{"access_token":["abc"],"expires_in":3600}', IntacctAuthError),
-    (b'["access_token"]', UnexpectedAnswerError),
-    (b"<html>login</html>", UnexpectedAnswerError),
-])
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b'{"access_token":"abc","expires_in":"soon"}', IntacctAuthError),
+        (b'{"access_token":"abc","expires_in":"NaN"}', IntacctAuthError),
+        (b'{"access_token":["abc"],"expires_in":3600}', IntacctAuthError),
+        (b'["access_token"]', UnexpectedAnswerError),
+        (b"<html>login</html>", UnexpectedAnswerError),
+    ],
+)
 def test_a_malformed_token_answer_is_a_clear_error_without_the_secret(sb, make_client, body, error):
     client = _answering(make_client, sb, token=(200, body), model=(200, b'{"ia::result":{"fields":{}}}'))
     with pytest.raises(error) as raised:
@@ -213,8 +231,10 @@ def test_a_malformed_token_answer_is_a_clear_error_without_the_secret(sb, make_c
     assert client.settings.client_secret.reveal() not in str(raised.value)
 
 
-@pytest.mark.parametrize("body", [b"{}", b'{"ia::result":[]}', b'{"ia::result":["created"]}',
-                                  b'{"ia::result":{"key":"1"}}', b"<html>ok</html>"])
+@pytest.mark.parametrize(
+    "body",
+    [b"{}", b'{"ia::result":[]}', b'{"ia::result":["created"]}', b'{"ia::result":{"key":"1"}}', b"<html>ok</html>"],
+)
 def test_a_write_answer_without_per_record_results_leaves_the_outcome_unknown(sb, make_client, body):
     """Read as "nothing written", a reverse sync would create the records again under a new key."""
     client = _answering(make_client, sb, customer=(200, body))

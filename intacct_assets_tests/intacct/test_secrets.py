@@ -30,8 +30,11 @@ def test_no_credential_reaches_logs_errors_or_the_call_log(fresh_sandbox, make_c
     client.xml.query("CUSTOMER", ["RECORDNO"], pagesize=1)
     client.xml.create([("CUSTOMER", {"NOSUCHFIELD": "x"})])
     errors: list[str] = []
-    for env in ({"INTACCT_CLIENT_SECRET": "wrong-client-secret"}, {"INTACCT_USER_PASSWORD": "wrong-user-password"},
-                {"INTACCT_SENDER_PASSWORD": "wrong-sender-password"}):
+    for env in (
+        {"INTACCT_CLIENT_SECRET": "wrong-client-secret"},
+        {"INTACCT_USER_PASSWORD": "wrong-user-password"},
+        {"INTACCT_SENDER_PASSWORD": "wrong-sender-password"},
+    ):
         failing = make_client(fresh_sandbox, **env)
         with pytest.raises(IntacctError) as error:
             failing.rest.model(CUSTOMER) if "CLIENT" in next(iter(env)) else failing.xml.lookup("CUSTOMER")
@@ -41,8 +44,15 @@ def test_no_credential_reaches_logs_errors_or_the_call_log(fresh_sandbox, make_c
     client.rest.query(Query(CUSTOMER, ("key",), size=1))
 
     s = fresh_sandbox.settings
-    secrets = [s.client_secret, s.user_password, s.sender_password, "wrong-client-secret", "wrong-user-password",
-               "wrong-sender-password", *issued]
+    secrets = [
+        s.client_secret,
+        s.user_password,
+        s.sender_password,
+        "wrong-client-secret",
+        "wrong-user-password",
+        "wrong-sender-password",
+        *issued,
+    ]
     assert len(issued) >= 4  # tokens and sessions were really issued (and must not leak)
     haystacks = {
         "logs": caplog.text,
@@ -56,11 +66,20 @@ def test_no_credential_reaches_logs_errors_or_the_call_log(fresh_sandbox, make_c
             assert secret not in text, f"a credential leaked into the {where}"
 
 
-ECHOED = {"INTACCT_API_URL": "https://intacct.test/ia/api/v1", "INTACCT_XML_URL": "https://intacct.test/ia/xml/xmlgw.phtml",
-          "INTACCT_CLIENT_ID": "cid", "INTACCT_CLIENT_SECRET": "Cl/ent+Secret/77", "INTACCT_USERNAME": "u@co",
-          "INTACCT_SENDER_ID": "snd", "INTACCT_SENDER_PASSWORD": "SenderPw123", "INTACCT_COMPANY_ID": "CO",
-          "INTACCT_USER_ID": "u", "INTACCT_USER_PASSWORD": "UserPw456", "INTACCT_API_MAX_ATTEMPTS": "1",
-          "INTACCT_API_SLOT_DIR": "off"}
+ECHOED = {
+    "INTACCT_API_URL": "https://intacct.test/ia/api/v1",
+    "INTACCT_XML_URL": "https://intacct.test/ia/xml/xmlgw.phtml",
+    "INTACCT_CLIENT_ID": "cid",
+    "INTACCT_CLIENT_SECRET": "Cl/ent+Secret/77",
+    "INTACCT_USERNAME": "u@co",
+    "INTACCT_SENDER_ID": "snd",
+    "INTACCT_SENDER_PASSWORD": "SenderPw123",
+    "INTACCT_COMPANY_ID": "CO",
+    "INTACCT_USER_ID": "u",
+    "INTACCT_USER_PASSWORD": "UserPw456",
+    "INTACCT_API_MAX_ATTEMPTS": "1",
+    "INTACCT_API_SLOT_DIR": "off",
+}
 
 
 def _echoing_intacct(request: httpx.Request) -> httpx.Response:
@@ -68,43 +87,65 @@ def _echoing_intacct(request: httpx.Request) -> httpx.Response:
     if request.url.path.endswith("/oauth2/token"):
         return httpx.Response(200, json={"access_token": "tok/abc+def==", "expires_in": 3600})
     if request.url.path.endswith("/services/core/query"):
-        body = (r'{"ia::result":{"ia::error":{"code":"invalidRequest",'
-                r'"message":"token tok\/abc+def== and Cl\/ent+Secret\/77"}}}')
+        body = (
+            r'{"ia::result":{"ia::error":{"code":"invalidRequest",'
+            r'"message":"token tok\/abc+def== and Cl\/ent+Secret\/77"}}}'
+        )
         return httpx.Response(400, content=body.encode())
     text = request.content.decode()
     if "<getAPISession" in text:
-        return httpx.Response(200, content=b"<response><control><status>success</status></control><operation>"
-                              b"<authentication><status>success</status></authentication><result><status>success"
-                              b"</status><function>getAPISession</function><controlid>x</controlid><data><api>"
-                              b"<sessionid>Session999</sessionid><endpoint>https://intacct.test/ia/xml/xmlgw.phtml"
-                              b"</endpoint></api></data></result></operation></response>")
-    return httpx.Response(200, content=b"<response><control><status>failure</status></control><errormessage><error>"
-                          b"<errorno>XL03000006</errorno><description>sender password SenderPw123, session "
-                          b"Session999, user UserPw456</description></error></errormessage></response>")
+        return httpx.Response(
+            200,
+            content=b"<response><control><status>success</status></control><operation>"
+            b"<authentication><status>success</status></authentication><result><status>success"
+            b"</status><function>getAPISession</function><controlid>x</controlid><data><api>"
+            b"<sessionid>Session999</sessionid><endpoint>https://intacct.test/ia/xml/xmlgw.phtml"
+            b"</endpoint></api></data></result></operation></response>",
+        )
+    return httpx.Response(
+        200,
+        content=b"<response><control><status>failure</status></control><errormessage><error>"
+        b"<errorno>XL03000006</errorno><description>sender password SenderPw123, session "
+        b"Session999, user UserPw456</description></error></errormessage></response>",
+    )
 
 
 def test_credentials_quoted_back_by_intacct_are_masked():
-    client = IntacctClient(IntacctSettings.from_env(ECHOED),
-                           http=httpx.Client(transport=httpx.MockTransport(_echoing_intacct)))
+    client = IntacctClient(
+        IntacctSettings.from_env(ECHOED), http=httpx.Client(transport=httpx.MockTransport(_echoing_intacct))
+    )
     errors = []
-    for call in (lambda: client.rest.query(Query(CUSTOMER, ("key",))),
-                 lambda: client.xml.query("CUSTOMER", ["RECORDNO"])):
+    for call in (
+        lambda: client.rest.query(Query(CUSTOMER, ("key",))),
+        lambda: client.xml.query("CUSTOMER", ["RECORDNO"]),
+    ):
         with pytest.raises(IntacctError) as error:
             call()
         errors.append(str(error.value))
     assert "***" in errors[0] and "***" in errors[1]
     text = "\n".join(errors + [repr(call) for call in client.calls.since(0)])
-    for secret in ("tok/abc+def==", r"tok\/abc", r"Cl\/ent+Secret\/77", "Cl/ent+Secret/77", "SenderPw123", "Session999",
-                   "UserPw456"):
+    for secret in (
+        "tok/abc+def==",
+        r"tok\/abc",
+        r"Cl\/ent+Secret\/77",
+        "Cl/ent+Secret/77",
+        "SenderPw123",
+        "Session999",
+        "UserPw456",
+    ):
         assert secret not in text
 
 
 def test_credential_patterns_are_masked_in_any_case_and_ordinary_text_is_left_alone():
     redactor = Redactor()
     assert redactor.text("Auth: BEARER abc.def and basic dXNlcjpwdw==") == "Auth: BEARER *** and basic ***"
-    assert redactor.text("<PassWord>pw</PassWord><SESSIONID>s1</SESSIONID>") == \
-        "<PassWord>***</PassWord><SESSIONID>***</SESSIONID>"
-    assert redactor.text('{"sessionId": "s2", "refresh_token": "r"} a=1&client_secret=c') == \
-        '{"sessionId": "***", "refresh_token": "***"} a=1&client_secret=***'
+    assert (
+        redactor.text("<PassWord>pw</PassWord><SESSIONID>s1</SESSIONID>")
+        == "<PassWord>***</PassWord><SESSIONID>***</SESSIONID>"
+    )
+    assert (
+        redactor.text('{"sessionId": "s2", "refresh_token": "r"} a=1&client_secret=c')
+        == '{"sessionId": "***", "refresh_token": "***"} a=1&client_secret=***'
+    )
     plain = "Grüße, Zoë: 100 € paid & filed <NAME>Acme</NAME> " * 1000
     assert redactor.text(plain) == plain

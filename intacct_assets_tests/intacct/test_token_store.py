@@ -24,20 +24,24 @@ CUSTOMER = "accounts-receivable/customer"
 @pytest.fixture
 def rotating() -> Iterator[Sandbox]:
     """Every refresh answers with a new refresh token and invalidates the one it spent."""
-    with Sandbox(SandboxSettings(seed=3, start_s3=False, rotate_refresh_tokens=True,
-                                 knobs=Knobs(retry_after_seconds=0))) as sandbox:
+    with Sandbox(
+        SandboxSettings(seed=3, start_s3=False, rotate_refresh_tokens=True, knobs=Knobs(retry_after_seconds=0))
+    ) as sandbox:
         yield sandbox
 
 
 def grant(sandbox: Sandbox, **form: str) -> httpx.Response:
-    return httpx.post(f"{sandbox.rest_url}/oauth2/token", data={
-        "client_id": sandbox.settings.client_id, "client_secret": sandbox.settings.client_secret, **form})
+    return httpx.post(
+        f"{sandbox.rest_url}/oauth2/token",
+        data={"client_id": sandbox.settings.client_id, "client_secret": sandbox.settings.client_secret, **form},
+    )
 
 
 def authorize(sandbox: Sandbox) -> str:
     """A new refresh token, as a user's (re-)authorization of the app gives one."""
     return grant(sandbox, grant_type="client_credentials", username=sandbox.env["INTACCT_USERNAME"]).json()[
-        "refresh_token"]
+        "refresh_token"
+    ]
 
 
 def still_valid(sandbox: Sandbox, refresh_token: str) -> bool:
@@ -112,8 +116,14 @@ def test_a_revoked_stored_token_is_an_error_that_says_what_to_do(rotating, make_
     run(make_client, rotating, first)
     [file] = stored_files(tmp_path / "tokens")
     stored = json.loads(file.read_text())["refresh_token"]
-    httpx.post(f"{rotating.rest_url}/oauth2/revoke", data={"token": stored, "client_id": rotating.settings.client_id,
-                                                            "client_secret": rotating.settings.client_secret})
+    httpx.post(
+        f"{rotating.rest_url}/oauth2/revoke",
+        data={
+            "token": stored,
+            "client_id": rotating.settings.client_id,
+            "client_secret": rotating.settings.client_secret,
+        },
+    )
     with pytest.raises(IntacctAuthError) as refused:
         run(make_client, rotating, first)
     message = str(refused.value)
@@ -141,7 +151,8 @@ def test_a_secrets_manager_command_keeps_the_token(rotating, make_client, tmp_pa
         "action, key = sys.argv[1:]\n"
         "try:\n    data = json.load(open(path))\nexcept FileNotFoundError:\n    data = {}\n"
         "if action == 'get':\n    print(data.get(key, ''))\n"
-        "else:\n    data[key] = sys.stdin.read()\n    json.dump(data, open(path, 'w'))\n")
+        "else:\n    data[key] = sys.stdin.read()\n    json.dump(data, open(path, 'w'))\n"
+    )
     command = f"{sys.executable} {script}"
     first = authorize(rotating)
     run(make_client, rotating, first, INTACCT_TOKEN_STORE_COMMAND=command)
@@ -157,8 +168,13 @@ def test_a_secrets_manager_command_keeps_the_token(rotating, make_client, tmp_pa
 def test_where_tokens_are_kept_and_that_companies_never_mix(tmp_path):
     def store(**env: str):
         settings = IntacctSettings.from_env({"INTACCT_CLIENT_ID": "client", "INTACCT_COMPANY_ID": "ACME", **env})
-        return token_store(folder=settings.token_store, command=settings.token_store_command,
-                           dagster_home=settings.dagster_home, client_id=settings.client_id, tenant=settings.tenant)
+        return token_store(
+            folder=settings.token_store,
+            command=settings.token_store_command,
+            dagster_home=settings.dagster_home,
+            client_id=settings.client_id,
+            tenant=settings.tenant,
+        )
 
     beside = store(DAGSTER_HOME=str(tmp_path / "home"))
     assert isinstance(beside, FileTokenStore) and beside.path.parent == tmp_path / "home" / "intacct-tokens"

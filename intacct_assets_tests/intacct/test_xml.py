@@ -24,8 +24,13 @@ from intacct_assets_tests.intacct.conftest import ManualClock, client_env
 
 def test_query_read_by_query_and_lookup(sb, make_client):
     client = make_client(sb)
-    page = client.xml.query("CUSTOMER", ["RECORDNO", "CUSTOMERID", "DISPLAYCONTACT.EMAIL1"],
-                            filter=Compare("lte", "RECORDNO", "10"), order_by=[("RECORDNO", "desc")], pagesize=3)
+    page = client.xml.query(
+        "CUSTOMER",
+        ["RECORDNO", "CUSTOMERID", "DISPLAYCONTACT.EMAIL1"],
+        filter=Compare("lte", "RECORDNO", "10"),
+        order_by=[("RECORDNO", "desc")],
+        pagesize=3,
+    )
     assert [r["RECORDNO"] for r in page.records] == ["10", "9", "8"] and page.total == 10 and page.remaining == 7
     assert set(page.records[0]) == {"RECORDNO", "CUSTOMERID", "DISPLAYCONTACT.EMAIL1"}
     pages = list(client.xml.read_by_query("VENDOR", fields="RECORDNO", where="RECORDNO <= 25", pagesize=10))
@@ -37,8 +42,9 @@ def test_query_read_by_query_and_lookup(sb, make_client):
 
 def test_several_functions_in_one_transaction_roll_back_together(fresh_sandbox, make_client):
     client = make_client(fresh_sandbox)
-    good = xml_request.function(xml_request.create([("CUSTOMER", {"NAME": "Rolled back",
-                                                                  "DISPLAYCONTACT": {"PRINTAS": "RB"}})]))
+    good = xml_request.function(
+        xml_request.create([("CUSTOMER", {"NAME": "Rolled back", "DISPLAYCONTACT": {"PRINTAS": "RB"}})])
+    )
     bad = xml_request.function(xml_request.create([("CUSTOMER", {"NOSUCHFIELD": "x"})]))
     results = client.xml.call([good, bad], transaction=True)
     assert [r.status for r in results] == ["aborted", "failure"]
@@ -57,8 +63,11 @@ def test_several_functions_in_one_transaction_roll_back_together(fresh_sandbox, 
 def test_uniqueid_and_a_stable_controlid_make_a_lost_write_safe_to_resend(fresh_sandbox, make_client):
     fresh_sandbox.configure(lost_response_rate=1.0, lost_response_mode="close")
     client = make_client(fresh_sandbox)
-    result = client.xml.create([("CUSTOMER", {"NAME": "Once only", "DISPLAYCONTACT": {"PRINTAS": "O"}})],
-                               controlid="customer-row-7", uniqueid=True)
+    result = client.xml.create(
+        [("CUSTOMER", {"NAME": "Once only", "DISPLAYCONTACT": {"PRINTAS": "O"}})],
+        controlid="customer-row-7",
+        uniqueid=True,
+    )
     assert not result.ok and result.error().already_executed  # the first attempt ran; the resend was refused
     assert len([r for r in fresh_sandbox.records("CUSTOMER") if r["NAME"] == "Once only"]) == 1
 
@@ -81,8 +90,9 @@ def test_a_session_that_died_is_reopened_once_and_the_request_sent_again(fresh_s
     calls = client.calls.since(0)
     assert [c.operation for c in calls].count("getAPISession") == 2
     refused = [c for c in calls if c.outcome == "failed"]
-    assert len(refused) == 1 and ("XL03000006" in refused[0].error if answer == "authentication"
-                                  else refused[0].status == 400)
+    assert len(refused) == 1 and (
+        "XL03000006" in refused[0].error if answer == "authentication" else refused[0].status == 400
+    )
 
 
 @pytest.mark.parametrize("login", [True, False])
@@ -109,8 +119,10 @@ def test_a_long_read_outlives_any_number_of_sessions(fresh_sandbox, make_client)
             fresh_sandbox.advance_clock(fresh_sandbox.knobs.xml_session_timeout_seconds + 1)
 
     client = make_client(fresh_sandbox, http=httpx.Client(event_hooks={"response": [each_page_outlasts_the_session]}))
-    pages = [client.xml.query("GLDETAIL", ["RECORDNO"], order_by=[("RECORDNO", "asc")], offset=offset, pagesize=100)
-             for offset in range(0, 480, 100)]
+    pages = [
+        client.xml.query("GLDETAIL", ["RECORDNO"], order_by=[("RECORDNO", "asc")], offset=offset, pagesize=100)
+        for offset in range(0, 480, 100)
+    ]
     assert sum(len(p.records) for p in pages) == len(fresh_sandbox.records("GLDETAIL"))
 
 
@@ -137,8 +149,11 @@ def test_bad_login_is_an_authentication_failure_without_the_password(sb, make_cl
 def test_markup_and_quotes_in_values_travel_as_data(fresh_sandbox, make_client):
     client = make_client(fresh_sandbox)
     hostile = "</NAME><RECORDNO>1</RECORDNO> & <!ENTITY x SYSTEM 'file:///etc/passwd'> ]]> 'quoted' \"too\""
-    created = client.xml.create([("CUSTOMER", {"NAME": hostile, "DISPLAYCONTACT": {"PRINTAS": "x"}})]) \
-        .raise_for_status().records()[0]
+    created = (
+        client.xml.create([("CUSTOMER", {"NAME": hostile, "DISPLAYCONTACT": {"PRINTAS": "x"}})])
+        .raise_for_status()
+        .records()[0]
+    )
     stored = fresh_sandbox.get("CUSTOMER", int(created["RECORDNO"]))
     assert stored["NAME"] == hostile
     page = client.xml.query("CUSTOMER", ["NAME"], filter=Compare("eq", "NAME", hostile))
@@ -149,10 +164,10 @@ def test_markup_and_quotes_in_values_travel_as_data(fresh_sandbox, make_client):
 
 HOSTILE_BODIES = {
     "/xxe": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-            b"<response><control><status>success</status></control><operation><result><status>success</status>"
-            b"<data>&xxe;</data></result></operation></response>",
+    b"<response><control><status>success</status></control><operation><result><status>success</status>"
+    b"<data>&xxe;</data></result></operation></response>",
     "/laughs": b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
-               b"<response>&lol2;</response>",
+    b"<response>&lol2;</response>",
     "/html": b"<html><head><title>502</title></head><body>error code: 502</body></html>",
 }
 
@@ -190,9 +205,13 @@ def test_dtds_entities_and_html_in_answers_are_refused_not_expanded(sb, make_cli
 def test_requests_are_built_with_escaped_values(sb):
     settings_env = client_env(sb)
     payload = xml_request.envelope(
-        sender_id="s", sender_password="p<&>", auth=xml_request.Login("u", "c", "pw&<"),
-        functions=[xml_request.function(xml_request.query("CUSTOMER", ["NAME"],
-                                                          filter=Compare("eq", "NAME", "a<b&c")))])
+        sender_id="s",
+        sender_password="p<&>",
+        auth=xml_request.Login("u", "c", "pw&<"),
+        functions=[
+            xml_request.function(xml_request.query("CUSTOMER", ["NAME"], filter=Compare("eq", "NAME", "a<b&c")))
+        ],
+    )
     root = etree.fromstring(payload)
     assert root.findtext("control/password") == "p<&>" and root.findtext(".//equalto/value") == "a<b&c"
     assert settings_env["INTACCT_SENDER_PASSWORD"] not in payload.decode()
@@ -200,6 +219,7 @@ def test_requests_are_built_with_escaped_values(sb):
 
 def _gateway(data: str):
     """An XML gateway answering every function with ``data`` (sessions aside)."""
+
     def answer(request: httpx.Request) -> httpx.Response:
         text = request.content.decode()
         if "<getAPISession" in text:
@@ -207,23 +227,42 @@ def _gateway(data: str):
             function, payload = "getAPISession", f"<data>{data_xml}</data>"
         else:
             function, payload = "readByQuery", data
-        return httpx.Response(200, content=(
-            "<response><control><status>success</status></control><operation><authentication><status>success"
-            f"</status></authentication><result><status>success</status><function>{function}</function>"
-            f"<controlid>c</controlid>{payload}</result></operation></response>").encode())
-    env = {"INTACCT_XML_URL": "https://intacct.test/xml", "INTACCT_SENDER_ID": "s", "INTACCT_SENDER_PASSWORD": "sp",
-           "INTACCT_COMPANY_ID": "C", "INTACCT_USER_ID": "u", "INTACCT_USER_PASSWORD": "up",
-           "INTACCT_API_SLOT_DIR": "off"}
+        return httpx.Response(
+            200,
+            content=(
+                "<response><control><status>success</status></control><operation><authentication><status>success"
+                f"</status></authentication><result><status>success</status><function>{function}</function>"
+                f"<controlid>c</controlid>{payload}</result></operation></response>"
+            ).encode(),
+        )
+
+    env = {
+        "INTACCT_XML_URL": "https://intacct.test/xml",
+        "INTACCT_SENDER_ID": "s",
+        "INTACCT_SENDER_PASSWORD": "sp",
+        "INTACCT_COMPANY_ID": "C",
+        "INTACCT_USER_ID": "u",
+        "INTACCT_USER_PASSWORD": "up",
+        "INTACCT_API_SLOT_DIR": "off",
+    }
     return IntacctClient(IntacctSettings.from_env(env), http=httpx.Client(transport=httpx.MockTransport(answer)))
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ('<data listtype="item" count="1" numremaining="5" resultId="r1"><item><RECORDNO>1</RECORDNO></item></data>',
-     "totalcount"),                                          # a missing total would end the reading early
-    ("", "without <data>"),                                  # a success with no data is not an empty set
-    ('<data listtype="item" count="1" totalcount="6" numremaining="5" resultId="r1"><item><RECORDNO>1</RECORDNO>'
-     "</item></data>", "no progress"),                       # readMore answering the same page again and again
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            '<data listtype="item" count="1" numremaining="5" resultId="r1"><item><RECORDNO>1</RECORDNO></item></data>',
+            "totalcount",
+        ),  # a missing total would end the reading early
+        ("", "without <data>"),  # a success with no data is not an empty set
+        (
+            '<data listtype="item" count="1" totalcount="6" numremaining="5" resultId="r1"><item><RECORDNO>1</RECORDNO>'
+            "</item></data>",
+            "no progress",
+        ),  # readMore answering the same page again and again
+    ],
+)
 def test_read_by_query_refuses_answers_it_cannot_trust(data, message):
     with pytest.raises(UnexpectedAnswerError, match=message):
         list(_gateway(data).xml.read_by_query("ITEM", fields="RECORDNO"))

@@ -50,7 +50,8 @@ class SyncHarness:
         self.runs += 1
         [spec] = parse_syncs(yaml_text)
         return ReverseSync(spec, self.warehouse, self.client, run_id=f"run-{self.runs}", clock=self.now).run(
-            dry_run, **pending)
+            dry_run, **pending
+        )
 
     def now(self) -> datetime:
         """The engine's clock: now, moved as far as :meth:`advance` moved the sandbox's."""
@@ -66,6 +67,7 @@ class SyncHarness:
         """Inside, the run dies (RuntimeError "the worker died") at the first request to Intacct whose URL or
         body holds ``marker``: before it is sent (``when="request"``: Intacct never sees it) or once it is
         answered (``when="response"``: Intacct committed it, the run recorded nothing)."""
+
         def die(message: httpx.Request | httpx.Response) -> None:
             request = message if isinstance(message, httpx.Request) else message.request
             if marker in str(request.url).encode() + request.content:

@@ -45,10 +45,20 @@ def invoice_rows(sandbox, invoices: int, lines: int = 2) -> list[dict]:
     """``invoices`` invoices of ``lines`` lines each, numbered ``RSYNC-INV-<n>``, for a seeded customer."""
     customer_id = sandbox.records("CUSTOMER")[0]["CUSTOMERID"]
     account = sandbox.records("GLACCOUNT")[3]["ACCOUNTNO"]
-    return [{"invoice_no": f"RSYNC-INV-{n}", "customer": customer_id, "invoice_date": "2026-11-01",
-             "due_date": "2026-12-01", "memo": "services", "account": account, "amount": Decimal(10 * (n + 1)),
-             "line_memo": f"line {k}"}
-            for n in range(invoices) for k in range(lines)]
+    return [
+        {
+            "invoice_no": f"RSYNC-INV-{n}",
+            "customer": customer_id,
+            "invoice_date": "2026-11-01",
+            "due_date": "2026-12-01",
+            "memo": "services",
+            "account": account,
+            "amount": Decimal(10 * (n + 1)),
+            "line_memo": f"line {k}",
+        }
+        for n in range(invoices)
+        for k in range(lines)
+    ]
 
 
 def synced_invoices(sandbox) -> list[str]:
@@ -77,8 +87,19 @@ def bill_rows(sandbox, bills: int) -> list[dict]:
     """``bills`` bills of two lines each, numbered ``RSYNC-BILL-<n>``, from a seeded vendor."""
     vendor = sandbox.records("VENDOR")[0]["VENDORID"]
     account = sandbox.records("GLACCOUNT")[3]["ACCOUNTNO"]
-    return [{"bill_no": f"RSYNC-BILL-{n}", "vendor": vendor, "posted": "2026-11-01", "due": "2026-12-01",
-             "memo": "supplies", "account": account, "amount": Decimal(25 + n)} for n in range(bills) for _ in range(2)]
+    return [
+        {
+            "bill_no": f"RSYNC-BILL-{n}",
+            "vendor": vendor,
+            "posted": "2026-11-01",
+            "due": "2026-12-01",
+            "memo": "supplies",
+            "account": account,
+            "amount": Decimal(25 + n),
+        }
+        for n in range(bills)
+        for _ in range(2)
+    ]
 
 
 def synced_bills(sandbox) -> list[str]:

@@ -59,8 +59,11 @@ def test_failed_runs_are_posted(webhook, monkeypatch):
     with dg.instance_for_test() as instance:
         result = failing_job.execute_in_process(instance=instance, raise_on_error=False)
         failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
-        context = dg.build_run_status_sensor_context(sensor_name=intacct_run_failure_alerts.name,
-                                                     dagster_event=failure, dagster_instance=instance,
-                                                     dagster_run=result.dagster_run).for_run_failure()
+        context = dg.build_run_status_sensor_context(
+            sensor_name=intacct_run_failure_alerts.name,
+            dagster_event=failure,
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        ).for_run_failure()
         intacct_run_failure_alerts(context)
     assert len(received) == 1 and "failing_job" in received[0]["text"] and "failed" in received[0]["text"]

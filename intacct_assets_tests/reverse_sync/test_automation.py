@@ -31,8 +31,9 @@ SYNC_ASSET = build_reverse_sync_asset(SPEC)
 
 @pytest.fixture
 def sandbox(monkeypatch, warehouse):
-    settings = SandboxSettings(seed=3, counts={"CUSTOMER": 25}, prefix=f"auto-{uuid.uuid4().hex[:8]}/",
-                               knobs=Knobs(retry_after_seconds=0))
+    settings = SandboxSettings(
+        seed=3, counts={"CUSTOMER": 25}, prefix=f"auto-{uuid.uuid4().hex[:8]}/", knobs=Knobs(retry_after_seconds=0)
+    )
     with Sandbox(settings) as sb:
         for name, value in {**sb.env, **FAST_RETRIES}.items():
             monkeypatch.setenv(name, value)
@@ -45,8 +46,12 @@ def requested(defs, instance, cursor=None):
 
 
 def test_a_dds_change_triggers_the_reverse_sync(sandbox):
-    resources = {"s3": S3Resource(), "warehouse": WarehouseResource(), "dds": DdsResource(),
-                 "intacct": IntacctResource()}
+    resources = {
+        "s3": S3Resource(),
+        "warehouse": WarehouseResource(),
+        "dds": DdsResource(),
+        "intacct": IntacctResource(),
+    }
     defs = dg.Definitions(assets=[CUSTOMER_ASSET, SYNC_ASSET], resources=resources)
     with dg.instance_for_test() as instance:
         _, cursor = requested(defs, instance)  # the automation sensor's first tick

@@ -56,8 +56,10 @@ def _accruals(sandbox) -> list[dict]:
 
 
 def _customers(sandbox) -> list[dict]:
-    return [{"crm_id": f"CRM-{n:04d}", "company_name": f"New customer {n}", "credit_limit": Decimal("100.00")}
-            for n in range(DOCUMENTS)]
+    return [
+        {"crm_id": f"CRM-{n:04d}", "company_name": f"New customer {n}", "credit_limit": Decimal("100.00")}
+        for n in range(DOCUMENTS)
+    ]
 
 
 def _crm_customers(sandbox) -> list[str]:
@@ -65,19 +67,43 @@ def _crm_customers(sandbox) -> list[str]:
 
 
 TARGETS = {
-    "journal entries": Target(JOURNAL_BY_DESCRIPTION + BATCH, "finance.accruals", _accruals, posted_entries,
-                              sorted(f"accrual {n}" for n in range(DOCUMENTS))),
-    "bills": Target(BILLS + BATCH, "finance.bills", lambda sb: bill_rows(sb, DOCUMENTS), synced_bills,
-                    sorted(f"RSYNC-BILL-{n}" for n in range(DOCUMENTS))),
-    "customers": Target(CUSTOMERS + BATCH, "analytics.crm_customers", _customers, _crm_customers,
-                        [f"CRM-{n:04d}" for n in range(DOCUMENTS)]),
-    "invoices (XML)": Target(INVOICES, "billing.invoice_lines", lambda sb: invoice_rows(sb, DOCUMENTS),
-                             synced_invoices, sorted(f"RSYNC-INV-{n}" for n in range(DOCUMENTS))),
+    "journal entries": Target(
+        JOURNAL_BY_DESCRIPTION + BATCH,
+        "finance.accruals",
+        _accruals,
+        posted_entries,
+        sorted(f"accrual {n}" for n in range(DOCUMENTS)),
+    ),
+    "bills": Target(
+        BILLS + BATCH,
+        "finance.bills",
+        lambda sb: bill_rows(sb, DOCUMENTS),
+        synced_bills,
+        sorted(f"RSYNC-BILL-{n}" for n in range(DOCUMENTS)),
+    ),
+    "customers": Target(
+        CUSTOMERS + BATCH,
+        "analytics.crm_customers",
+        _customers,
+        _crm_customers,
+        [f"CRM-{n:04d}" for n in range(DOCUMENTS)],
+    ),
+    "invoices (XML)": Target(
+        INVOICES,
+        "billing.invoice_lines",
+        lambda sb: invoice_rows(sb, DOCUMENTS),
+        synced_invoices,
+        sorted(f"RSYNC-INV-{n}" for n in range(DOCUMENTS)),
+    ),
 }
 FAULTS = {
     "connections dropped after commit": {"lost_response_rate": 0.5, "lost_response_mode": "close"},
-    "524s after commit and a 5xx storm": {"lost_response_rate": 0.3, "lost_response_mode": "524", "error_rate": 0.4,
-                                          "error_statuses": [429, 500, 502, 503, 524]},
+    "524s after commit and a 5xx storm": {
+        "lost_response_rate": 0.3,
+        "lost_response_mode": "524",
+        "error_rate": 0.4,
+        "error_statuses": [429, 500, 502, 503, 524],
+    },
 }
 
 
@@ -102,10 +128,14 @@ KNOB = {True: "batches keyed", False: "batches run again"}  # the sandbox's idem
 # Every target, setting, knob value and fault (XML invoices: one, the REST setting and knob do not reach them), but
 # for the hazard verify exists for (the counter-proof below): trusting the key when Intacct runs a resent batch
 # again duplicates documents that have no unique ID.
-CASES = [pytest.param(target, setting, knob, fault, id=f"{target}-{setting}-{KNOB[knob]}-{fault}")
-         for target in TARGETS for setting in ("verify", "trust") for knob in KNOB
-         for fault in (FAULTS if target != "invoices (XML)" else list(FAULTS)[1:])
-         if not (setting == "trust" and not knob and target in ("journal entries", "bills"))]
+CASES = [
+    pytest.param(target, setting, knob, fault, id=f"{target}-{setting}-{KNOB[knob]}-{fault}")
+    for target in TARGETS
+    for setting in ("verify", "trust")
+    for knob in KNOB
+    for fault in (FAULTS if target != "invoices (XML)" else list(FAULTS)[1:])
+    if not (setting == "trust" and not knob and target in ("journal entries", "bills"))
+]
 
 
 @pytest.mark.parametrize(("target", "batch_idempotency", "idempotent_batches", "fault"), CASES)
@@ -155,13 +185,18 @@ def test_entries_that_cannot_be_read_back_are_held_until_the_user_says_what_inta
     harness.advance(1)
     again = harness.sync(JOURNAL + BATCH)  # still held, with the same advice; nothing is sent
     assert write_requests(again) == 0 and len(again.failed) == len(first.failed)
-    assert all(f"pending_resend: ['{key}']" in failure.error
-               for key, members in held.items() for failure in again.failed if failure.match_value in members)
+    assert all(
+        f"pending_resend: ['{key}']" in failure.error
+        for key, members in held.items()
+        for failure in again.failed
+        if failure.match_value in members
+    )
 
     posted = set(posted_entries(harness.sandbox))
     there = [key for key, members in held.items() if {f"accrual {m.split('-')[1]}" for m in members} <= posted]
-    settled = harness.sync(JOURNAL + BATCH, pending_written=there,
-                           pending_resend=[key for key in held if key not in there])
+    settled = harness.sync(
+        JOURNAL + BATCH, pending_written=there, pending_resend=[key for key in held if key not in there]
+    )
     assert not settled.failed and pending_members(harness) == {}
     assert posted_entries(harness.sandbox) == TARGETS["journal entries"].expected
     assert write_requests(harness.sync(JOURNAL + BATCH)) == 0

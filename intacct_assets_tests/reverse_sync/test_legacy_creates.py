@@ -44,21 +44,47 @@ def test_mapping_order_does_not_matter_invoices_and_payments_follow_the_schema(h
     assert report.counts()["created"] == 3 and not report.failed
     assert synced_invoices(harness.sandbox) == ["RSYNC-INV-0", "RSYNC-INV-1", "RSYNC-INV-2"]
     invoice = next(i for i in harness.sandbox.records("ARINVOICE") if i["RECORDID"] == "RSYNC-INV-1")
-    harness.table("billing.receipts", [
-        {"receipt": "R-1", "method": "EFT", "received": "2026-11-02", "total": Decimal("40.00"),
-         "customer": invoice["CUSTOMERID"], "amount": Decimal("40.00"), "invoice": str(invoice["RECORDNO"])}])
+    harness.table(
+        "billing.receipts",
+        [
+            {
+                "receipt": "R-1",
+                "method": "EFT",
+                "received": "2026-11-02",
+                "total": Decimal("40.00"),
+                "customer": invoice["CUSTOMERID"],
+                "amount": Decimal("40.00"),
+                "invoice": str(invoice["RECORDNO"]),
+            }
+        ],
+    )
     paid = harness.sync(PAYMENTS_IN_ANY_ORDER)
     assert paid.counts()["created"] == 1 and not paid.failed
     assert harness.sandbox.get("ARINVOICE", invoice["RECORDNO"])["STATE"] == "Paid"
 
 
 def test_a_payment_body_is_written_in_schema_order_items_included():
-    body = legacy_body(write_object("ar_payment").legacy_create, {
-        "paymentmethod": "EFT", "lines": [{"amount": "5.00", "invoicekey": "7"}], "authcode": "A-1",
-        "customerid": "C1", "onlineachpayment": {"bankname": "B"}, "paymentamount": "5.00",
-        "datereceived": "2026-11-02"})
-    assert [child.tag for child in body] == ["customerid", "paymentamount", "datereceived", "paymentmethod",
-                                             "authcode", "arpaymentitem", "onlineachpayment"]
+    body = legacy_body(
+        write_object("ar_payment").legacy_create,
+        {
+            "paymentmethod": "EFT",
+            "lines": [{"amount": "5.00", "invoicekey": "7"}],
+            "authcode": "A-1",
+            "customerid": "C1",
+            "onlineachpayment": {"bankname": "B"},
+            "paymentamount": "5.00",
+            "datereceived": "2026-11-02",
+        },
+    )
+    assert [child.tag for child in body] == [
+        "customerid",
+        "paymentamount",
+        "datereceived",
+        "paymentmethod",
+        "authcode",
+        "arpaymentitem",
+        "onlineachpayment",
+    ]
     assert [child.tag for child in body.find("arpaymentitem")] == ["invoicekey", "amount"]
     assert [child.tag for child in body.find("datereceived")] == ["year", "month", "day"]
 
@@ -66,11 +92,20 @@ def test_a_payment_body_is_written_in_schema_order_items_included():
 def test_the_writer_and_the_sandbox_read_the_same_schema():
     """Two transcriptions of intacct/intacct_dtd v3.0/api.xsd (the writer's order, the sandbox's validator)."""
     for tag, order in SCHEMA_ORDER.items():
-        assert set(order) == set(MODELS[tag].replace("|", " ").replace("?", "").replace("*", "").replace(
-            "+", "").split()), tag
-    invoice = legacy_body(write_object("invoice").legacy_create, {
-        "description": "d", "lines": [{"memo": "m", "amount": "1", "glaccountno": "4000"}], "customerid": "C1",
-        "invoiceno": "I-1", "datedue": "2026-12-01", "datecreated": "2026-11-01"})
+        assert set(order) == set(
+            MODELS[tag].replace("|", " ").replace("?", "").replace("*", "").replace("+", "").split()
+        ), tag
+    invoice = legacy_body(
+        write_object("invoice").legacy_create,
+        {
+            "description": "d",
+            "lines": [{"memo": "m", "amount": "1", "glaccountno": "4000"}],
+            "customerid": "C1",
+            "invoiceno": "I-1",
+            "datedue": "2026-12-01",
+            "datecreated": "2026-11-01",
+        },
+    )
     assert schema_error(SafeET.fromstring(etree.tostring(invoice))) is None  # as the sandbox parses it
 
 
@@ -85,8 +120,10 @@ def test_an_element_the_schema_does_not_know_fails_the_row_before_any_request(ha
 # How the gateway may refuse a controlid that already ran (uniqueid=true): no public source gives its answer.
 REFUSALS = {
     "in words": {},
-    "an unknown number without the words": {"duplicate_controlid_errorno": "BL01001973",
-                                            "duplicate_controlid_text": "Could not create Invoice record!"},
+    "an unknown number without the words": {
+        "duplicate_controlid_errorno": "BL01001973",
+        "duplicate_controlid_text": "Could not create Invoice record!",
+    },
     "the number alone": {"duplicate_controlid_errorno": "XL03000010", "duplicate_controlid_text": ""},
 }
 BY_INVOICE_NUMBER = "    match: {column: invoice_no, field: invoiceNumber}\n"
@@ -106,8 +143,15 @@ def test_a_refused_duplicate_controlid_counts_as_written_only_with_evidence(harn
     if refusal == "in words" or match_field:
         assert report.counts()["created"] == 3 and not report.failed
         keys = {r.match_value: r.intacct_key for r in report.results}
-        expected = {i["RECORDID"]: str(i["RECORDNO"]) for i in harness.sandbox.records("ARINVOICE")
-                    if i["RECORDID"].startswith("RSYNC-")} if match_field else dict.fromkeys(keys)
+        expected = (
+            {
+                i["RECORDID"]: str(i["RECORDNO"])
+                for i in harness.sandbox.records("ARINVOICE")
+                if i["RECORDID"].startswith("RSYNC-")
+            }
+            if match_field
+            else dict.fromkeys(keys)
+        )
         assert keys == expected  # read back: the real keys
     else:
         assert report.counts()["created"] == 0 and len(report.failed) == 3

@@ -37,20 +37,28 @@ def posted(harness) -> list[str]:
 
 def pending_keys(harness, sync: str) -> list[str]:
     with harness.warehouse.connect() as connection:
-        return [key for (key,) in run(connection, "SELECT idempotency_key FROM intacct_meta.reverse_sync_pending "
-                                                  "WHERE sync = ?", [sync])]
+        return [
+            key
+            for (key,) in run(
+                connection, "SELECT idempotency_key FROM intacct_meta.reverse_sync_pending WHERE sync = ?", [sync]
+            )
+        ]
 
 
 ALL_FOUR = [f"accrual {n}" for n in range(4)]
 
 
-@pytest.mark.parametrize(("batch_idempotency", "hours_later", "held_because"), [
-    ("trust", 1, None),
-    ("trust", 49, "Intacct replays answers for 48 hours only"),
-    ("verify", 1, "INTACCT_API_BATCH_IDEMPOTENCY=verify"),
-])
-def test_entries_posted_by_a_run_that_died_are_never_posted_again(harness, batch_idempotency, hours_later,
-                                                                   held_because):
+@pytest.mark.parametrize(
+    ("batch_idempotency", "hours_later", "held_because"),
+    [
+        ("trust", 1, None),
+        ("trust", 49, "Intacct replays answers for 48 hours only"),
+        ("verify", 1, "INTACCT_API_BATCH_IDEMPOTENCY=verify"),
+    ],
+)
+def test_entries_posted_by_a_run_that_died_are_never_posted_again(
+    harness, batch_idempotency, hours_later, held_because
+):
     """Trusting the key to cover a batch, within 48 hours the pending write is answered from Intacct's cache. After
     them Intacct would answer its key with 409, and without that trust a resent batch might run again: it is not
     replayed, and with nothing to read the entries back by, nothing is sent."""
@@ -113,8 +121,11 @@ def test_the_users_word_is_given_in_the_assets_run_config(harness, monkeypatch):
     for name, value in client_env(harness.sandbox).items():
         monkeypatch.setenv(name, value)
     asset = build_reverse_sync_asset(parse_syncs(JOURNAL)[0])
-    result = dg.materialize([asset], resources={"warehouse": WarehouseResource(), "intacct": IntacctResource()},
-                            run_config={"ops": {asset.op.name: {"config": {"pending_resend": [key]}}}})
+    result = dg.materialize(
+        [asset],
+        resources={"warehouse": WarehouseResource(), "intacct": IntacctResource()},
+        run_config={"ops": {asset.op.name: {"config": {"pending_resend": [key]}}}},
+    )
     assert result.success and pending_keys(harness, "accruals") == []
     assert posted(harness) == ["accrual 0", "accrual 1"]
 
@@ -133,8 +144,11 @@ def test_after_48_hours_a_pending_create_is_read_back_by_its_match_field(harness
     assert pending_keys(harness, "accruals") == []
     with harness.warehouse.connect() as connection:
         keys = dict(run(connection, "SELECT match_value, intacct_key FROM intacct_meta.reverse_sync_state"))
-    assert keys == {b["BATCH_TITLE"]: str(b["RECORDNO"]) for b in harness.sandbox.records("GLBATCH")
-                    if b["BATCH_TITLE"].startswith("accrual")}
+    assert keys == {
+        b["BATCH_TITLE"]: str(b["RECORDNO"])
+        for b in harness.sandbox.records("GLBATCH")
+        if b["BATCH_TITLE"].startswith("accrual")
+    }
     assert write_requests(harness.sync(JOURNAL_BY_DESCRIPTION)) == 0
 
 

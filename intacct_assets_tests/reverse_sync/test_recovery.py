@@ -61,12 +61,14 @@ def test_a_run_that_dies_after_intacct_committed_posts_nothing_twice(harness, ba
 def test_upsert_creates_again_a_record_deleted_in_intacct(harness):
     """The remembered key answers 404: the row is matched again and created, not failed on every run."""
     sync = CUSTOMERS.replace(", parent.id: parent", "")
-    harness.table("analytics.crm_customers", [{"crm_id": "G-1", "company_name": "a"},
-                                              {"crm_id": "G-2", "company_name": "b"}])
+    harness.table(
+        "analytics.crm_customers", [{"crm_id": "G-1", "company_name": "a"}, {"crm_id": "G-2", "company_name": "b"}]
+    )
     harness.sync(sync)
     harness.sandbox.delete("CUSTOMER", harness.sandbox.find("CUSTOMER", "G-1")["RECORDNO"])
-    harness.table("analytics.crm_customers", [{"crm_id": "G-1", "company_name": "a2"},
-                                              {"crm_id": "G-2", "company_name": "b2"}])
+    harness.table(
+        "analytics.crm_customers", [{"crm_id": "G-1", "company_name": "a2"}, {"crm_id": "G-2", "company_name": "b2"}]
+    )
     report = harness.sync(sync)
     assert not report.failed
     assert report.counts()["created"] == 1 and report.counts()["updated"] == 1

@@ -25,15 +25,21 @@ syncs:
 
 def outcomes(harness: SyncHarness) -> list[tuple]:
     with harness.warehouse.connect() as connection:
-        return sorted(run(connection, "SELECT sync, run_id, match_value, outcome, intacct_key, error "
-                                      "FROM intacct_meta.reverse_sync_results"))
+        return sorted(
+            run(
+                connection,
+                "SELECT sync, run_id, match_value, outcome, intacct_key, error FROM intacct_meta.reverse_sync_results",
+            )
+        )
 
 
 def test_a_captured_reverse_sync_with_lost_answers_replays_to_the_same_outcomes(fresh_sandbox, make_client, tmp_path):
     known = fresh_sandbox.records("CUSTOMER")[:5]
     sources = {
-        "analytics.crm_customers": [{"crm_id": c["CUSTOMERID"], "company_name": f"{c['NAME']} (CRM)",
-                                     "credit_limit": Decimal("5000.00")} for c in known]
+        "analytics.crm_customers": [
+            {"crm_id": c["CUSTOMERID"], "company_name": f"{c['NAME']} (CRM)", "credit_limit": Decimal("5000.00")}
+            for c in known
+        ]
         + [{"crm_id": f"CRM-{n}", "company_name": f"New {n}", "credit_limit": None} for n in range(5)],
         "billing.invoice_lines": invoice_rows(fresh_sandbox, 6),
         "finance.accruals": journal_rows([a["ACCOUNTNO"] for a in fresh_sandbox.records("GLACCOUNT")[:2]], 4),
@@ -47,8 +53,9 @@ def test_a_captured_reverse_sync_with_lost_answers_replays_to_the_same_outcomes(
                 harness.sync(spec)
 
     folder = tmp_path / "capture"
-    recording = SyncHarness(fresh_sandbox, Warehouse(str(tmp_path / "recorded.duckdb")), make_client,
-                            INTACCT_CAPTURE_DIR=str(folder))
+    recording = SyncHarness(
+        fresh_sandbox, Warehouse(str(tmp_path / "recorded.duckdb")), make_client, INTACCT_CAPTURE_DIR=str(folder)
+    )
     fresh_sandbox.configure(lost_response_rate=0.4)
     sync_everything(recording)
     (path,) = folder.glob("*.jsonl")
@@ -63,6 +70,7 @@ def test_a_captured_reverse_sync_with_lost_answers_replays_to_the_same_outcomes(
     assert report["unmatched"] == [] and report["unused"] == []
     recorded = outcomes(recording)
     assert {row[3] for row in recorded} >= {"created", "updated"} and recorded == outcomes(replaying)
-    sent = [json.loads(e["request"]["body"]) for e in exchanges
-            if e["operation"] == "create general-ledger/journal-entry"]
+    sent = [
+        json.loads(e["request"]["body"]) for e in exchanges if e["operation"] == "create general-ledger/journal-entry"
+    ]
     assert sent and all(entry["description"].startswith("accrual") for batch in sent for entry in batch)

@@ -57,13 +57,17 @@ syncs:
     assert parse_syncs(invoice % "termname: t") and parse_syncs(invoice % "datedue: d2")
     with pytest.raises(SyncSpecError, match="'datedue or termname' in mapping"):
         parse_syncs(invoice % "description: x")
-    journal = "syncs: [{name: je, source: {table: t}, object: journal_entry, mode: insert, match: {column: n}, " \
-              "mapping: {postingDate: p, description: d}, lines: {glAccount.id: a, amount: m}}]"
+    journal = (
+        "syncs: [{name: je, source: {table: t}, object: journal_entry, mode: insert, match: {column: n}, "
+        "mapping: {postingDate: p, description: d}, lines: {glAccount.id: a, amount: m}}]"
+    )
     with pytest.raises(SyncSpecError, match="'glJournal' in mapping") as refused:
         parse_syncs(journal)
     assert "mode update" not in str(refused.value)  # journal entries are insert-only
-    customers = "syncs: [{name: c, source: {table: t}, object: customer, mode: %s, match: {column: a, field: id}, " \
-                "mapping: {id: a, creditLimit: l}}]"
+    customers = (
+        "syncs: [{name: c, source: {table: t}, object: customer, mode: %s, match: {column: a, field: id}, "
+        "mapping: {id: a, creditLimit: l}}]"
+    )
     with pytest.raises(SyncSpecError, match="'name' in mapping.*or use mode update"):
         parse_syncs(customers % "upsert")
     assert parse_syncs(customers % "update")  # updates send only what changes
@@ -82,9 +86,19 @@ def test_a_sync_built_in_code_is_refused_before_any_call(harness):
 def test_bills_are_created_on_their_created_date(harness):
     vendor = harness.sandbox.records("VENDOR")[0]["VENDORID"]
     account = harness.sandbox.records("GLACCOUNT")[12]["ACCOUNTNO"]
-    rows = [{"bill_no": f"RSYNC-BILL-{n}", "vendor": vendor, "bill_date": f"2026-0{n + 1}-15",
-             "due_date": f"2026-0{n + 2}-14", "account": account, "amount": Decimal(40 + k), "line_memo": f"line {k}"}
-            for n in range(3) for k in range(2)]
+    rows = [
+        {
+            "bill_no": f"RSYNC-BILL-{n}",
+            "vendor": vendor,
+            "bill_date": f"2026-0{n + 1}-15",
+            "due_date": f"2026-0{n + 2}-14",
+            "account": account,
+            "amount": Decimal(40 + k),
+            "line_memo": f"line {k}",
+        }
+        for n in range(3)
+        for k in range(2)
+    ]
     harness.table("ap.bill_lines", rows)
     report = harness.sync(bills_yaml())
     assert report.counts()["created"] == 3 and not report.failed

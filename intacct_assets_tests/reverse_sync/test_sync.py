@@ -27,10 +27,24 @@ def customers_yaml(mode="upsert", on_delete="nothing"):
 def crm_rows(harness, existing: int, new: int):
     """Source rows: ``existing`` sandbox customers renamed, plus ``new`` customers it does not have."""
     known = harness.sandbox.records("CUSTOMER")[:existing]
-    rows = [{"crm_id": c["CUSTOMERID"], "company_name": f"{c['NAME']} (CRM)", "email": f"ap{i}@crm.test",
-             "credit_limit": Decimal("5000.00")} for i, c in enumerate(known)]
-    rows += [{"crm_id": f"CRM-{n:04d}", "company_name": f"New customer {n}", "email": f"new{n}@crm.test",
-              "credit_limit": None} for n in range(new)]
+    rows = [
+        {
+            "crm_id": c["CUSTOMERID"],
+            "company_name": f"{c['NAME']} (CRM)",
+            "email": f"ap{i}@crm.test",
+            "credit_limit": Decimal("5000.00"),
+        }
+        for i, c in enumerate(known)
+    ]
+    rows += [
+        {
+            "crm_id": f"CRM-{n:04d}",
+            "company_name": f"New customer {n}",
+            "email": f"new{n}@crm.test",
+            "credit_limit": None,
+        }
+        for n in range(new)
+    ]
     return rows
 
 
@@ -150,8 +164,9 @@ def test_partial_batch_failure_reports_intacct_errors_and_retries_failed_rows(ha
 
 
 def test_lost_responses_and_storms_never_create_duplicates(harness):
-    harness.sandbox.configure(lost_response_rate=0.5, error_rate=0.3, error_statuses=[429, 500, 502, 503],
-                              concurrency_limit=2)
+    harness.sandbox.configure(
+        lost_response_rate=0.5, error_rate=0.3, error_statuses=[429, 500, 502, 503], concurrency_limit=2
+    )
     harness.table("analytics.crm_customers", crm_rows(harness, existing=0, new=60))
     for _ in range(5):  # runs until every row is through; answers lost on the way are read back (or replayed)
         report = harness.sync(customers_yaml())

@@ -216,8 +216,11 @@ def test_metadata_calls_are_billed_only_when_the_knob_says(sb, billed):
     model = rest.client.get("/services/core/model", params={"name": "accounts-receivable/customer"})
     assert model.status_code == 200 and model.headers["X-Sandbox-Transactions"] == str(int(billed))
     sb.reset_stats()
-    call(sb, fn("<lookup><object>CUSTOMER</object></lookup>", "a"),
-         fn("<readUserFormatting><userId>sandbox_user</userId></readUserFormatting>", "b"))
+    call(
+        sb,
+        fn("<lookup><object>CUSTOMER</object></lookup>", "a"),
+        fn("<readUserFormatting><userId>sandbox_user</userId></readUserFormatting>", "b"),
+    )
     assert sb.stats()["api_transactions"] == 2 * billed
 
 

@@ -44,21 +44,60 @@ def cadence(target: SyncTarget, settings: ApiSettings) -> str | None:
 
 def _operations_table(report: IngestReport) -> dg.TableMetadataValue:
     by_operation = report.calls_summary()["by_operation"]
-    schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in [
-        ("operation", "string"), ("requests", "int"), ("retries", "int"), ("failed", "int"), ("partial", "int"),
-        ("transactions", "int"), ("total_ms", "float")]])
-    return dg.MetadataValue.table([dg.TableRecord({"operation": name, **row}) for name, row in by_operation.items()],
-                                  schema)
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, kind)
+            for name, kind in [
+                ("operation", "string"),
+                ("requests", "int"),
+                ("retries", "int"),
+                ("failed", "int"),
+                ("partial", "int"),
+                ("transactions", "int"),
+                ("total_ms", "float"),
+            ]
+        ]
+    )
+    return dg.MetadataValue.table(
+        [dg.TableRecord({"operation": name, **row}) for name, row in by_operation.items()], schema
+    )
 
 
 def _contexts_table(report: IngestReport) -> dg.TableMetadataValue:
-    schema = dg.TableSchema(columns=[dg.TableColumn(name, "string") for name in [
-        "entity", "mode", "fetched", "inserted", "updated", "deleted", "deletes", "pages", "repairs", "cursor"]])
-    records = [dg.TableRecord({
-        "entity": c.entity or "(top level)", "mode": c.mode, "fetched": str(c.fetched),
-        "inserted": str(c.counts.inserted), "updated": str(c.counts.updated), "deleted": str(c.counts.deleted),
-        "deletes": c.deletes, "pages": str(c.pages), "repairs": str(c.repairs),
-        "cursor": c.cursor_after.isoformat() if c.cursor_after else ""}) for c in report.contexts]
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, "string")
+            for name in [
+                "entity",
+                "mode",
+                "fetched",
+                "inserted",
+                "updated",
+                "deleted",
+                "deletes",
+                "pages",
+                "repairs",
+                "cursor",
+            ]
+        ]
+    )
+    records = [
+        dg.TableRecord(
+            {
+                "entity": c.entity or "(top level)",
+                "mode": c.mode,
+                "fetched": str(c.fetched),
+                "inserted": str(c.counts.inserted),
+                "updated": str(c.counts.updated),
+                "deleted": str(c.counts.deleted),
+                "deletes": c.deletes,
+                "pages": str(c.pages),
+                "repairs": str(c.repairs),
+                "cursor": c.cursor_after.isoformat() if c.cursor_after else "",
+            }
+        )
+        for c in report.contexts
+    ]
     return dg.MetadataValue.table(records, schema)
 
 
@@ -97,31 +136,55 @@ def ensure_declared_table(store: Warehouse, target: SyncTarget) -> None:
     runs on an empty table instead of failing on a missing one. An existing table is left as the sync made it."""
     columns = dict(declared_columns(target))
     with store.connect() as connection, transaction(connection):
-        if run(connection, "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
-                           "table_name = ?", [API_SCHEMA, target.name])[0][0]:
+        if run(
+            connection,
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [API_SCHEMA, target.name],
+        )[0][0]:
             return
-        ensure_table(connection, TargetTable(API_SCHEMA, target.name, target.key_columns, columns),
-                     list(dict.fromkeys([ENTITY_COLUMN, *target.key_columns, *columns])))
+        ensure_table(
+            connection,
+            TargetTable(API_SCHEMA, target.name, target.key_columns, columns),
+            list(dict.fromkeys([ENTITY_COLUMN, *target.key_columns, *columns])),
+        )
 
 
 def api_asset_data(target: SyncTarget, company: Company) -> IntacctAssetData:
     cron = cadence(target, company.api)
-    code_file, code_line = (company.catalog_location(target.object) if target.custom is None
-                            else (company.queries_file, company.query_line(target.name)))
+    code_file, code_line = (
+        company.catalog_location(target.object)
+        if target.custom is None
+        else (company.queries_file, company.query_line(target.name))
+    )
     return IntacctAssetData(
-        company=company.name, kind="api", name=target.name,
+        company=company.name,
+        kind="api",
+        name=target.name,
         description=f"{target.description} Table `{API_SCHEMA}.{target.name}`.",
-        table=f"{API_SCHEMA}.{target.name}", database=company.database,
-        columns=((ENTITY_COLUMN, "string"), *declared_columns(target)), key_columns=target.key_columns,
-        metadata={"intacct/object": target.object, "intacct/key": ", ".join(target.key_columns),
-                  "intacct/cadence": cron or "manual"},
-        code_file=code_file, code_line=code_line,
+        table=f"{API_SCHEMA}.{target.name}",
+        database=company.database,
+        columns=((ENTITY_COLUMN, "string"), *declared_columns(target)),
+        key_columns=target.key_columns,
+        metadata={
+            "intacct/object": target.object,
+            "intacct/key": ", ".join(target.key_columns),
+            "intacct/cadence": cron or "manual",
+        },
+        code_file=code_file,
+        code_line=code_line,
         automation_condition=dg.AutomationCondition.on_cron(cron, company.api.cron_timezone) if cron else None,
-        freshness_policy=cadence_freshness(cron, company.api.cron_timezone) if cron else None)
+        freshness_policy=cadence_freshness(cron, company.api.cron_timezone) if cron else None,
+    )
 
 
-def build_api_asset(target: SyncTarget, settings: ApiSettings | None = None, company: Company | None = None,
-                    translator: IntacctTranslator | None = None, *, blocking: bool = False) -> dg.AssetsDefinition:
+def build_api_asset(
+    target: SyncTarget,
+    settings: ApiSettings | None = None,
+    company: Company | None = None,
+    translator: IntacctTranslator | None = None,
+    *,
+    blocking: bool = False,
+) -> dg.AssetsDefinition:
     """``settings``: the API settings of the definitions (cadences), by default the company's; ``blocking``: the
     table is a source of a reverse sync, so its checks stop what follows when they fail."""
     company = company or environment_company()
@@ -134,8 +197,7 @@ def build_api_asset(target: SyncTarget, settings: ApiSettings | None = None, com
         name="__".join(spec.key.path),
         specs=[spec],
         pool=company.named(API_POOL),
-        check_specs=table_check_specs(spec.key, unique="entity and record key", rejected="this run",
-                                      blocking=blocking),
+        check_specs=table_check_specs(spec.key, unique="entity and record key", rejected="this run", blocking=blocking),
         required_resource_keys={intacct_key, warehouse_key},
     )
     def api_table(context: dg.AssetExecutionContext, config: ApiSyncConfig):
@@ -143,12 +205,15 @@ def build_api_asset(target: SyncTarget, settings: ApiSettings | None = None, com
         store = warehouse.warehouse()
         with intacct.client() as client:
             report = ApiIngestion(client, store, intacct.api_settings(), run_id=context.run.run_id).sync(
-                target, full_refresh=config.full_refresh, reconcile=config.reconcile)
+                target, full_refresh=config.full_refresh, reconcile=config.reconcile
+            )
         for entity in report.contexts:
             for warning in entity.warnings:
                 context.log.warning(f"{target.name} ({entity.entity or 'top level'}): {warning}")
-            context.log.info(f"{target.name} ({entity.entity or 'top level'}): {entity.mode}, {entity.fetched} rows "
-                             f"read in {entity.pages} pages, {entity.counts}, deletions via {entity.deletes}")
+            context.log.info(
+                f"{target.name} ({entity.entity or 'top level'}): {entity.mode}, {entity.fetched} rows "
+                f"read in {entity.pages} pages, {entity.counts}, deletions via {entity.deletes}"
+            )
         ensure_declared_table(store, target)
         table = table_report(store, API_SCHEMA, target.name, target.key_columns)
         yield dg.MaterializeResult(
@@ -166,8 +231,12 @@ def api_targets(settings: ApiSettings) -> list[SyncTarget]:
 
 def build_api_assets(company: Company, translator: IntacctTranslator | None = None) -> list[dg.AssetsDefinition]:
     sources = company.sync_source_tables()
-    return [build_api_asset(target, company=company, translator=translator,
-                            blocking=f"{API_SCHEMA}.{target.name}" in sources) for target in company.api_targets()]
+    return [
+        build_api_asset(
+            target, company=company, translator=translator, blocking=f"{API_SCHEMA}.{target.name}" in sources
+        )
+        for target in company.api_targets()
+    ]
 
 
 API_ASSETS = build_api_assets(environment_company())

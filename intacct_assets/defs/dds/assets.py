@@ -37,33 +37,76 @@ class DdsIngestConfig(dg.Config):
 def dds_asset_data(obj: CatalogObject, company: Company) -> IntacctAssetData:
     code_file, code_line = company.catalog_location(obj.name)
     return IntacctAssetData(
-        company=company.name, kind="dds", name=obj.table_name,
+        company=company.name,
+        kind="dds",
+        name=obj.table_name,
         description=f"Intacct {obj.name} from DDS deliveries, one row per {', '.join(obj.key)} (newest version "
-                    f"wins; deletes kept as `_intacct_deleted`). Table `{DDS_SCHEMA}.{obj.table_name}`.",
-        table=f"{DDS_SCHEMA}.{obj.table_name}", database=company.database,
-        columns=tuple((name, kind) for name, kind in obj.columns.items()), key_columns=obj.key,
+        f"wins; deletes kept as `_intacct_deleted`). Table `{DDS_SCHEMA}.{obj.table_name}`.",
+        table=f"{DDS_SCHEMA}.{obj.table_name}",
+        database=company.database,
+        columns=tuple((name, kind) for name, kind in obj.columns.items()),
+        key_columns=obj.key,
         metadata={"intacct/object": obj.name, "intacct/key": ", ".join(obj.key)},
-        code_file=code_file, code_line=code_line)
+        code_file=code_file,
+        code_line=code_line,
+    )
 
 
 def _requested_files(config: DdsIngestConfig) -> list[S3Object]:
-    return [S3Object(f.key, f.etag, f.size, datetime.fromisoformat(f.last_modified) if f.last_modified
-                     else datetime.fromtimestamp(0).astimezone()) for f in config.files]
+    return [
+        S3Object(
+            f.key,
+            f.etag,
+            f.size,
+            datetime.fromisoformat(f.last_modified) if f.last_modified else datetime.fromtimestamp(0).astimezone(),
+        )
+        for f in config.files
+    ]
 
 
 def _files_table(outcomes: list[FileOutcome]) -> dg.TableMetadataValue:
-    schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in [
-        ("key", "string"), ("outcome", "string"), ("records", "int"), ("inserted", "int"), ("updated", "int"),
-        ("deleted", "int"), ("unchanged", "int"), ("rejected", "int"), ("message", "string")]])
-    records = [dg.TableRecord({
-        "key": o.key, "outcome": o.outcome, "records": o.records, "inserted": o.counts.inserted,
-        "updated": o.counts.updated, "deleted": o.counts.deleted, "unchanged": o.counts.unchanged,
-        "rejected": o.rejected, "message": o.message[:500]}) for o in outcomes]
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, kind)
+            for name, kind in [
+                ("key", "string"),
+                ("outcome", "string"),
+                ("records", "int"),
+                ("inserted", "int"),
+                ("updated", "int"),
+                ("deleted", "int"),
+                ("unchanged", "int"),
+                ("rejected", "int"),
+                ("message", "string"),
+            ]
+        ]
+    )
+    records = [
+        dg.TableRecord(
+            {
+                "key": o.key,
+                "outcome": o.outcome,
+                "records": o.records,
+                "inserted": o.counts.inserted,
+                "updated": o.counts.updated,
+                "deleted": o.counts.deleted,
+                "unchanged": o.counts.unchanged,
+                "rejected": o.rejected,
+                "message": o.message[:500],
+            }
+        )
+        for o in outcomes
+    ]
     return dg.MetadataValue.table(records, schema)
 
 
-def build_dds_asset(obj: CatalogObject, company: Company | None = None,
-                    translator: IntacctTranslator | None = None, *, blocking: bool = False) -> dg.AssetsDefinition:
+def build_dds_asset(
+    obj: CatalogObject,
+    company: Company | None = None,
+    translator: IntacctTranslator | None = None,
+    *,
+    blocking: bool = False,
+) -> dg.AssetsDefinition:
     """``blocking``: the table is a source of a reverse sync, so its checks stop what follows when they fail."""
     company = company or environment_company()
     spec = (translator or IntacctTranslator()).get_asset_spec(dds_asset_data(obj, company))
@@ -101,14 +144,18 @@ def build_dds_asset(obj: CatalogObject, company: Company | None = None,
                 **_run_totals(outcomes),
                 "files": _files_table(outcomes),
             },
-            check_results=table_check_results(report.duplicate_keys, rejected_rows, blocking=blocking,
-                                              rejected_files=sum(o.outcome == "rejected" for o in outcomes)),
+            check_results=table_check_results(
+                report.duplicate_keys,
+                rejected_rows,
+                blocking=blocking,
+                rejected_files=sum(o.outcome == "rejected" for o in outcomes),
+            ),
         )
         failed = [o for o in outcomes if o.outcome == "failed"]
         if failed:
             raise dg.Failure(
                 description=f"{len(failed)} of {len(outcomes)} {obj.name} file(s) failed to load and will be "
-                            f"retried: " + "; ".join(f"{o.key}: {o.message}" for o in failed[:5]),
+                f"retried: " + "; ".join(f"{o.key}: {o.message}" for o in failed[:5]),
                 metadata={"failed_files": [o.key for o in failed]},
             )
 
@@ -135,8 +182,10 @@ def _run_totals(outcomes: list[FileOutcome]) -> dict[str, object]:
 
 def build_dds_assets(company: Company, translator: IntacctTranslator | None = None) -> list[dg.AssetsDefinition]:
     sources = company.sync_source_tables()
-    return [build_dds_asset(obj, company, translator, blocking=f"{DDS_SCHEMA}.{obj.table_name}" in sources)
-            for obj in company.dds_catalog_objects()]
+    return [
+        build_dds_asset(obj, company, translator, blocking=f"{DDS_SCHEMA}.{obj.table_name}" in sources)
+        for obj in company.dds_catalog_objects()
+    ]
 
 
 DDS_ASSETS = build_dds_assets(environment_company())

@@ -34,20 +34,26 @@ def build_dds_ingest_job(company: Company, assets: list[dg.AssetsDefinition]):
 def build_unrecognized_files_job(company: Company) -> dg.JobDefinition:
     warehouse_key = company.named("warehouse")
 
-    @dg.op(name=company.named("record_unrecognized_dds_files"), required_resource_keys={warehouse_key},
-           description="Writes ledger rows (outcome 'unrecognized') for files that match no catalog object.")
+    @dg.op(
+        name=company.named("record_unrecognized_dds_files"),
+        required_resource_keys={warehouse_key},
+        description="Writes ledger rows (outcome 'unrecognized') for files that match no catalog object.",
+    )
     def record_unrecognized_dds_files(context: dg.OpExecutionContext, config: UnrecognizedFilesConfig) -> None:
         warehouse = resource_of(context, warehouse_key)
         by_reason: dict[str, list[S3Object]] = {}
         for file in config.files:
             context.log.warning(f"{file.key}: {file.reason}")
             by_reason.setdefault(file.reason, []).append(
-                S3Object(file.key, file.etag, file.size, datetime.fromisoformat(file.last_modified)))
+                S3Object(file.key, file.etag, file.size, datetime.fromisoformat(file.last_modified))
+            )
         for reason, files in by_reason.items():
             record_unrecognized(warehouse.warehouse(), files, reason, context.run.run_id)
 
-    @dg.job(name=company.named("dds_unrecognized_files_job"),
-            description="Records DDS files that match no catalog object in intacct_meta.dds_files.")
+    @dg.job(
+        name=company.named("dds_unrecognized_files_job"),
+        description="Records DDS files that match no catalog object in intacct_meta.dds_files.",
+    )
     def dds_unrecognized_files_job():
         record_unrecognized_dds_files()
 

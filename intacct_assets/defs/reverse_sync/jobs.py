@@ -15,11 +15,17 @@ def build_reverse_sync_jobs(company: Company, assets: list[dg.AssetsDefinition])
         name = asset.key.path[-1]
         selection = dg.AssetSelection.assets(asset.key)
         jobs += [
-            dg.define_asset_job(company.named(f"reverse_sync_{name}"), selection=selection,
-                                description=f"Run the {name} reverse sync now."),
-            dg.define_asset_job(company.named(f"reverse_sync_{name}_dry_run"), selection=selection,
-                                config={"ops": {asset.op.name: {"config": {"dry_run": True}}}},
-                                description=f"Plan the {name} reverse sync without writing to Intacct."),
+            dg.define_asset_job(
+                company.named(f"reverse_sync_{name}"),
+                selection=selection,
+                description=f"Run the {name} reverse sync now.",
+            ),
+            dg.define_asset_job(
+                company.named(f"reverse_sync_{name}_dry_run"),
+                selection=selection,
+                config={"ops": {asset.op.name: {"config": {"dry_run": True}}}},
+                description=f"Plan the {name} reverse sync without writing to Intacct.",
+            ),
         ]
     return jobs
 
