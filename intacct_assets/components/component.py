@@ -44,8 +44,7 @@ from intacct_assets.reverse_sync.spec import SyncSpecError, parse_syncs, sync_sp
 warnings.filterwarnings("ignore", message="Parameter `owners`", category=dg.BetaWarning)
 
 TranslationBlock = Annotated[
-    TranslationFn[IntacctAssetData],
-    TranslationFnResolver[IntacctAssetData](lambda data: {"data": data}),
+    TranslationFn[IntacctAssetData], TranslationFnResolver[IntacctAssetData](lambda data: {"data": data})
 ]
 
 

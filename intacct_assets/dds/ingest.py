@@ -12,7 +12,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,10 +22,12 @@ from intacct_assets.catalog import CatalogObject
 from intacct_assets.dds.ddl_loader import DdlLoader, delete_file_layout
 from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, DialectError
 from intacct_assets.dds.filenames import DdsFileName
-from intacct_assets.dds.pieces import LINE_COLUMN, ROW_COLUMN, RejectedRecord
+from intacct_assets.dds.outcomes import FileOutcome, LoadedRecords
+from intacct_assets.dds.pieces import LINE_COLUMN, ROW_COLUMN
 from intacct_assets.dds.reader import DdsFile, FileRejectedError, ParsedFile, ReadOptions
 from intacct_assets.dds.s3 import S3Object, download
 from intacct_assets.dds.settings import DdsSettings
+from intacct_assets.dds.snapshots import complete_snapshot, snapshot_id, utc_naive
 from intacct_assets.warehouse import ledger
 from intacct_assets.warehouse.connection import Warehouse, memory_limit_lowered, run, transaction
 from intacct_assets.warehouse.merge import (
@@ -40,7 +42,6 @@ from intacct_assets.warehouse.merge import (
     ensure_table,
     merge_batch,
     table_is_empty,
-    tombstone_absent,
 )
 
 log = logging.getLogger(__name__)
@@ -53,40 +54,6 @@ FILE_MEMORY_LIMIT = "400MiB"
 # at 0.9 GB), while the INSERT per batch of a larger file leaves the commit's checkpoint 1-2 s of rewriting per
 # million rows (and its memory stays at ~0.8 GB whatever its size).
 WHOLE_FILE_BATCHES = 4
-# DDS's smallest records-per-file when splitting is on (intacct-sdk-php DdsJobCreate: MIN_SPLIT_SIZE 10000).
-MIN_SPLIT_SIZE = 10_000
-
-
-@dataclass
-class FileOutcome:
-    """What happened to one file, for run metadata and the UI."""
-
-    key: str
-    etag: str | None
-    outcome: str
-    message: str = ""
-    records: int = 0
-    rejected: int = 0
-    counts: MergeCounts = field(default_factory=MergeCounts)
-    size_bytes: int = 0
-    seconds: float = 0.0
-
-    @property
-    def needs_attention(self) -> bool:
-        """Not loaded, or loaded with a caveat (the message says which)."""
-        if self.outcome == "skipped":
-            return False
-        return self.outcome not in ("ingested", "unchanged") or bool(self.message)
-
-
-def utc_naive(moment: datetime) -> datetime:
-    """Warehouse timestamps are UTC without a zone (DuckDB TIMESTAMP)."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def snapshot_id(name: DdsFileName) -> str:
-    """Sortable id of an ``all`` delivery: its timestamp first, then its name."""
-    return f"{name.delivered_at:%Y%m%dT%H%M%S}|{name.delivery}"
 
 
 def target_table(obj: CatalogObject, columns: dict[str, str]) -> TargetTable:
@@ -115,10 +82,7 @@ def versioned_batch(parsed: ParsedFile, name: DdsFileName, obj: CatalogObject) -
         deleted = deleted | (pl.col(CHANGE_TYPE).str.to_lowercase() == "delete").fill_null(False)
     position = pl.col(ROW_COLUMN).cast(pl.Int64) + parsed.position_offset
     return frame.with_columns(
-        modified.alias(MODIFIED),
-        read.alias(READ),
-        position.alias(POSITION),
-        deleted.alias(DELETED),
+        modified.alias(MODIFIED), read.alias(READ), position.alias(POSITION), deleted.alias(DELETED)
     ).drop(ROW_COLUMN, *([LINE_COLUMN] if LINE_COLUMN in columns else []))
 
 
@@ -127,50 +91,10 @@ def batch_origin(name: DdsFileName, file: S3Object) -> BatchOrigin:
     return BatchOrigin(source=file.key, delivered=delivered, snapshot=snapshot_id(name) if name.is_snapshot else None)
 
 
-def delivery_complete(parts: list[tuple[int | None, int]], split_size: int) -> bool:
-    """Whether every file of an ``all`` delivery has been loaded.
-
-    An unsplit file is complete by itself. Split parts must be contiguous from 0 or 1, and the
-    last one must be short: DDS fills every part to the split size except the last, so a part
-    with fewer records than the largest (or than the configured split size) ends the delivery.
-    A part with fewer records than DDS's smallest split size is the last one by construction, so a
-    lone numbered part below it is complete too (whether DDS numbers a lone part is undocumented).
-    """
-    if any(part is None for part, _ in parts):
-        return True
-    if not parts:
-        return False
-    numbers = sorted(part for part, _ in parts)
-    if numbers[0] not in (0, 1) or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
-        return False
-    records = dict(parts)
-    last = records[numbers[-1]]
-    if split_size:
-        return last < split_size
-    return last < MIN_SPLIT_SIZE or (len(numbers) > 1 and last < max(records.values()))
-
-
 def _taken(items: list) -> Iterator:
     """The items, each dropped from the list as it is handed out (so the list does not keep it alive)."""
     while items:
         yield items.pop(0)
-
-
-@dataclass
-class _LoadedRecords:
-    """Totals over a file's batches, keeping the first ``max_stored`` rejected records (by line)."""
-
-    max_stored: int
-    records: int = 0
-    good: int = 0
-    rejected_count: int = 0
-    rejected: list[RejectedRecord] = field(default_factory=list)
-
-    def add(self, parsed: ParsedFile) -> None:
-        self.records += parsed.records
-        self.good += parsed.frame.height
-        self.rejected_count += parsed.rejected_count
-        self.rejected = sorted([*self.rejected, *parsed.rejected], key=lambda r: r.line)[: self.max_stored]
 
 
 class DdsIngest:
@@ -299,7 +223,7 @@ class DdsIngest:
         """Every batch of the file merged inside one transaction, so memory is bounded by the batch size."""
         target = target_table(obj, opened.columns)
         now = utc_naive(self.clock())
-        counts, loaded = MergeCounts(), _LoadedRecords(self.settings.max_rejected_stored)
+        counts, loaded = MergeCounts(), LoadedRecords(self.settings.max_rejected_stored)
         # the first batch (a whole file, for most) is parsed before the warehouse lock is taken: other runs write
         # meanwhile; later batches are parsed inside it, between merges
         batches = opened.batches(self._batch_bytes(opened))
@@ -338,7 +262,9 @@ class DdsIngest:
                 )
                 message = ""
                 if name.is_snapshot:
-                    tombstoned, message = self._complete_snapshot(connection, obj, target, name, now)
+                    tombstoned, message = complete_snapshot(
+                        connection, obj, target, name, now, self.settings.split_size
+                    )
                     counts.deleted += tombstoned
                     if message:
                         ledger.annotate_file(connection, file.key, file.etag, message)
@@ -355,51 +281,6 @@ class DdsIngest:
             size_bytes=file.size,
             seconds=time.perf_counter() - started,
         )
-
-    def _complete_snapshot(
-        self, connection, obj: CatalogObject, target: TargetTable, name: DdsFileName, now: datetime
-    ) -> tuple[int, str]:
-        """Tombstone records absent from an ``all`` delivery once all of its parts are loaded.
-
-        Returns how many were tombstoned and, when the delivery is held back, why. A delivery with
-        rejected records is held: a record whose row was malformed is absent from what loaded but not
-        from Intacct. Re-delivering the corrected part (a new ETag) completes it. A delivery with no
-        records at all is never a snapshot: an empty full export is far likelier a failed export than an
-        emptied object, and change and delete files still report real deletions.
-        """
-        if ledger.snapshot_recorded(connection, obj.name, name.delivery):
-            return 0, ""
-        parts = ledger.delivery_parts(connection, obj.name, name.delivery)
-        if not delivery_complete([(part, records) for part, records, _ in parts], self.settings.split_size):
-            return 0, ""
-        rejected = sum(rejected for _, _, rejected in parts)
-        message = ""
-        if rejected:
-            message = (
-                f"delivery {name.delivery} is complete but has {rejected} rejected record(s): records "
-                "absent from it are not flagged deleted until a corrected copy is delivered"
-            )
-        elif not sum(records for _, records, _ in parts):
-            message = (
-                f"delivery {name.delivery} holds no records: treated as a failed export, not as a full "
-                "one, so nothing is flagged deleted (change and delete files still apply)"
-            )
-        if message:
-            log.warning("%s: %s", obj.name, message)
-            return 0, message
-        tombstone = Tombstone(moment=utc_naive(name.delivered_at), source=name.delivery)
-        deleted = tombstone_absent(connection, target, snapshot_id(name), tombstone, now)
-        ledger.record_snapshot(
-            connection, obj.name, name.delivery, snapshot_id(name), tombstone.moment, len(parts), deleted, now
-        )
-        log.info(
-            "%s: delivery %s complete (%d parts); %d absent records tombstoned",
-            obj.name,
-            name.delivery,
-            len(parts),
-            deleted,
-        )
-        return deleted, ""
 
     def _ledger_row(
         self,

@@ -15,7 +15,8 @@ from intacct_assets.intacct.errors import (
     XmlErrorEntry,
 )
 from intacct_assets.intacct.filters import Compare, Filter, all_of, any_of
-from intacct_assets.intacct.rest import ItemResult, Query, QueryPage, WriteResult, batches
+from intacct_assets.intacct.rest import Query, QueryPage, batches
+from intacct_assets.intacct.rest_answers import ItemResult, WriteResult
 from intacct_assets.intacct.settings import IntacctSettings
 from intacct_assets.intacct.xml_api import XmlPage
 

@@ -1,7 +1,6 @@
 """The REST API (``/ia/api/v1``): query service, model, reads, and batch writes with per-item results.
 
-Errors are parsed from both shapes Intacct uses (``ia::result.ia::error`` and top-level
-``ia::error``); a Cloudflare HTML page becomes an error with its status. Writes are batches of at
+Answers are read by ``rest_answers`` (per-record results, errors in both of Intacct's shapes). Writes are batches of at
 most 500 records; ``atomic=True`` sends ``X-IA-API-Param-Transaction: true``; an
 ``idempotency_key`` makes a write safe to resend after a lost answer (Intacct replays it). Sage documents
 the key for POST and PATCH requests (developer.sage.com "Batch, bulk, and composite requests") but not
@@ -13,22 +12,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import httpx
 
 from intacct_assets.intacct.errors import (
-    ErrorDetail,
-    IntacctApiError,
     IntacctAuthError,
     IntacctError,
-    OutcomeUnknownError,
     UnexpectedAnswerError,
 )
 from intacct_assets.intacct.filters import Filter, to_rest
 from intacct_assets.intacct.redaction import Redactor
-from intacct_assets.intacct.retry import Replay, retry_after_seconds
+from intacct_assets.intacct.rest_answers import (
+    ItemResult,
+    WriteResult,
+    answer_result,
+    item_failures,
+    nested_error,
+    parse_error,
+    transactions,
+    write_result,
+)
+from intacct_assets.intacct.retry import Replay
 from intacct_assets.intacct.settings import IntacctSettings
 from intacct_assets.intacct.transport import Authorizer, Exchange, Transport, json_object
 
@@ -36,7 +42,6 @@ MAX_BATCH = 500
 MAX_QUERY_SIZE = 4000
 ENTITY_HEADER = "X-IA-API-Param-Entity"
 TRANSACTION_HEADER = "X-IA-API-Param-Transaction"
-FREE_PATHS = ("/services/core/model", "/services/core/session/id")
 UNCOVERED_BATCH = (
     "no public source says whether Intacct's Idempotency-Key covers a create batch "
     "(INTACCT_API_BATCH_IDEMPOTENCY=verify)"
@@ -103,36 +108,6 @@ class QueryPage:
         return int(self.meta.get("totalCount") or 0)
 
 
-@dataclass(frozen=True)
-class ItemResult:
-    """Outcome of one record of a write, by its index in the request."""
-
-    index: int
-    status: int
-    key: str | None = None
-    id: str | None = None
-    error: IntacctApiError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.status < 400
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    status: int
-    items: list[ItemResult] = field(default_factory=list)
-    replayed: bool = False  # Intacct answered from its idempotency cache (the write ran earlier)
-
-    @property
-    def ok(self) -> bool:
-        return all(item.ok for item in self.items)
-
-    @property
-    def failed(self) -> list[ItemResult]:
-        return [item for item in self.items if not item.ok]
-
-
 def batches(records: Sequence, size: int = MAX_BATCH) -> Iterator[Sequence]:
     """Consecutive slices of at most ``size`` records (Intacct's batch limit is 500)."""
     for start in range(0, len(records), size):
@@ -188,8 +163,8 @@ class RestClient:
                 operation=operation or f"{method} {path}",
                 replay=self._replay(method, body, reading, idempotency_key),
                 judge=lambda r: self._judge(r, method, path, per_item),
-                transactions=lambda r: _transactions(method, path, r),
-                failures=_item_failures if per_item else None,
+                transactions=lambda r: transactions(method, path, r),
+                failures=item_failures if per_item else None,
                 entity=context,
                 headers=headers,
                 params=params,
@@ -212,9 +187,9 @@ class RestClient:
 
     def _judge(self, response: httpx.Response, method: str, path: str, per_item: bool) -> IntacctError | None:
         status = response.status_code
-        if status < 400 and not _nested_error(response):
+        if status < 400 and not nested_error(response):
             return None
-        if per_item and status < 500 and status != 429 and isinstance(_result(response), list):
+        if per_item and status < 500 and status != 429 and isinstance(answer_result(response), list):
             return None
         error = parse_error(response, method, path, self._redactor)
         if status == 401:
@@ -254,7 +229,7 @@ class RestClient:
         response = self.request(
             "GET", f"/objects/{object_name}/{','.join(keys)}", entity=entity, operation=f"read {object_name}"
         )
-        result = _result(response)
+        result = answer_result(response)
         return result if isinstance(result, list) else [result]
 
     def xml_session(self, *, entity: str | None = None) -> tuple[str, str, float | None]:
@@ -318,7 +293,7 @@ class RestClient:
         )
         if response.status_code == 204:
             return WriteResult(204, [ItemResult(index, 204, key=key) for index, key in enumerate(keys)])
-        return _write_result(response, self._redactor, "DELETE", object_name, keys)
+        return write_result(response, self._redactor, "DELETE", object_name, keys)
 
     def _write(
         self,
@@ -340,150 +315,9 @@ class RestClient:
             per_item=True,
             operation=f"{'create' if method == 'POST' else 'update'} {object_name}",
         )
-        return _write_result(response, self._redactor, method, object_name, None)
+        return write_result(response, self._redactor, method, object_name, None)
 
 
 def _check_batch(items: Sequence) -> None:
     if not 0 < len(items) <= MAX_BATCH:
         raise ValueError(f"a write batch holds 1 to {MAX_BATCH} records; split it with batches()")
-
-
-def _write_result(
-    response: httpx.Response, redactor: Redactor, method: str, object_name: str, keys: Sequence[str] | None
-) -> WriteResult:
-    """Per-record results of a batch write. An answer that lists none cannot say what was written: the
-    write's outcome is unknown (a keyed write is then replayed, never resent as a new one)."""
-    entries = _result(response)
-    if not isinstance(entries, list) or not entries or not all(isinstance(entry, dict) for entry in entries):
-        raise OutcomeUnknownError(
-            f"{method} /objects/{object_name} -> HTTP {response.status_code}: the answer lists "
-            f"no per-record results, so what was written is unknown: "
-            f"{redactor.text(response.content, 200)!r}",
-            response.status_code,
-        )
-    items = []
-    for index, entry in enumerate(entries):
-        status = _item_status(entry, response.status_code)
-        error = entry.get("ia::error") if isinstance(entry.get("ia::error"), dict) else None
-        items.append(
-            ItemResult(
-                index=index,
-                status=status,
-                key=entry.get("key") or (keys[index] if keys else None),
-                id=entry.get("id"),
-                error=_error_from(error, status, method, f"/objects/{object_name}", redactor) if error else None,
-            )
-        )
-    return WriteResult(response.status_code, items, replayed="x-ia-idempotency-cached-date" in response.headers)
-
-
-def _item_status(entry: dict, default: int) -> int:
-    try:
-        return int(entry.get("ia::status") or default)
-    except (TypeError, ValueError):
-        return default
-
-
-def _item_failures(response: httpx.Response) -> tuple[int, int, str]:
-    """Failed records of a batch write answer, for the call log."""
-    entries = _result(response)
-    if not isinstance(entries, list):
-        return 0, 0, ""
-    failed = [
-        entry
-        for entry in entries
-        if isinstance(entry, dict)
-        and (_item_status(entry, response.status_code) >= 400 or isinstance(entry.get("ia::error"), dict))
-    ]
-    if not failed:
-        return 0, len(entries), ""
-    messages = sorted(
-        {str(entry["ia::error"].get("message")) for entry in failed if isinstance(entry.get("ia::error"), dict)}
-    )
-    return (
-        len(failed),
-        len(entries),
-        f"{len(failed)} of {len(entries)} records failed" + (f": {'; '.join(messages[:3])}" if messages else ""),
-    )
-
-
-def _result(response: httpx.Response) -> object:
-    try:
-        return response.json().get("ia::result")
-    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
-        return None
-
-
-def _nested_error(response: httpx.Response) -> bool:
-    """A 2xx answer whose ``ia::result`` is an error object (seen in the wild, per CPW)."""
-    if response.status_code in (204, 207):
-        return False
-    head = b"".join(response.content[:80].split())
-    return head.startswith(b'{"ia::result":{"ia::error"')
-
-
-def parse_error(response: httpx.Response, method: str, path: str, redactor: Redactor) -> IntacctApiError:
-    """An :class:`IntacctApiError` from any error body: nested or top-level ``ia::error``, HTML, text."""
-    try:
-        payload = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        payload = None
-    error = None
-    if isinstance(payload, dict):
-        result = payload.get("ia::result")
-        error = result.get("ia::error") if isinstance(result, dict) else None
-        error = error or payload.get("ia::error")
-    if not isinstance(error, dict):
-        text = redactor.text(response.content, 300) or response.reason_phrase
-        return IntacctApiError(
-            response.status_code, text, method=method, path=path, retry_after=retry_after_seconds(response)
-        )
-    built = _error_from(error, response.status_code, method, path, redactor)
-    built.retry_after = retry_after_seconds(response)
-    return built
-
-
-def _error_from(error: dict, status: int, method: str, path: str, redactor: Redactor) -> IntacctApiError:
-    raw_details = error.get("details")
-    details = tuple(
-        ErrorDetail(
-            code=d.get("code"),
-            message=redactor.text(d.get("message")),
-            error_id=d.get("errorId"),
-            target=d.get("target"),
-        )
-        for d in (raw_details if isinstance(raw_details, list) else [])
-        if isinstance(d, dict)
-    )
-    support = error.get("supportId") or (raw_details.get("requestId") if isinstance(raw_details, dict) else None)
-    info = error.get("additionalInfo")
-    placeholders = info.get("placeholders") if isinstance(info, dict) else None
-    return IntacctApiError(
-        status,
-        redactor.text(error.get("message") or "no message"),
-        code=error.get("code"),
-        error_id=error.get("errorId"),
-        support_id=support,
-        details=details,
-        method=method,
-        path=path,
-        placeholders={str(k): redactor.text(str(v)) for k, v in placeholders.items()}
-        if isinstance(placeholders, dict)
-        else None,
-    )
-
-
-def _transactions(method: str, path: str, response: httpx.Response) -> int:
-    """Intacct transactions billed for a successful answer: reads 1, writes 1 per record written."""
-    if path.startswith(FREE_PATHS) or (response.status_code >= 400 and response.status_code != 207):
-        return 0
-    if "x-ia-idempotency-cached-date" in response.headers:
-        return 0  # a replay of an earlier answer is not billed again
-    if method == "GET" or path == "/services/core/query":
-        return 1
-    if response.status_code == 204:  # a DELETE: every key of the path was deleted
-        return len(path.rsplit("/", 1)[-1].split(","))
-    result = _result(response)
-    if isinstance(result, list):  # a batch: the records written
-        return sum(1 for item in result if isinstance(item, dict) and int(item.get("ia::status") or 0) < 300)
-    return 1 if response.status_code < 300 else 0

@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from intacct_assets.intacct.client import IntacctClient
 from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError, OutcomeUnknownError
 from intacct_assets.intacct.filters import Compare
-from intacct_assets.intacct.rest import MAX_QUERY_SIZE, Query, WriteResult
+from intacct_assets.intacct.rest import MAX_QUERY_SIZE, Query
+from intacct_assets.intacct.rest_answers import WriteResult
 from intacct_assets.intacct.xml_request import function
 from intacct_assets.reverse_sync.legacy_xml import LegacyElementError, legacy_body
 from intacct_assets.reverse_sync.objects import LegacyCreate, WriteObject

@@ -87,11 +87,7 @@ def test_settings_name_the_format_and_zone_without_asking(fresh_sandbox, syncer,
 
 
 @pytest.mark.parametrize(
-    "knobs, message",
-    [
-        ({"xml_date_format": ".ymd"}, "two-digit year"),
-        ({"xml_clock": "12"}, "12-hour clock"),
-    ],
+    "knobs, message", [({"xml_date_format": ".ymd"}, "two-digit year"), ({"xml_clock": "12"}, "12-hour clock")]
 )
 def test_a_format_that_cannot_be_read_unambiguously_is_refused_with_what_to_change(
     fresh_sandbox, syncer, xml_catalog, knobs, message

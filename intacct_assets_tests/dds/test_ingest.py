@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intacct_assets.catalog import load_catalog
-from intacct_assets.dds.ingest import DdsIngest, delivery_complete
+from intacct_assets.dds.ingest import DdsIngest
 from intacct_assets.dds.s3 import list_objects
 from intacct_assets.dds.settings import DdsSettings
+from intacct_assets.dds.snapshots import delivery_complete
 from intacct_assets.warehouse.connection import Warehouse, run
 from intacct_assets_tests.dds.files import (
     EXPECTED,

@@ -10,7 +10,8 @@ from datetime import datetime
 import dagster as dg
 
 from intacct_assets.catalog import CatalogObject
-from intacct_assets.dds.ingest import DDS_SCHEMA, DdsIngest, FileOutcome, ensure_object_table
+from intacct_assets.dds.ingest import DDS_SCHEMA, DdsIngest, ensure_object_table
+from intacct_assets.dds.outcomes import FileOutcome
 from intacct_assets.dds.s3 import S3Object, list_objects
 from intacct_assets.defs.company import Company, environment_company
 from intacct_assets.defs.metadata import table_check_results, table_check_specs, table_metadata

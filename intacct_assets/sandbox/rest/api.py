@@ -21,12 +21,7 @@ from intacct_assets.sandbox.stats import Call
 
 class RestApi:
     def __init__(
-        self,
-        company: Company,
-        oauth: OAuth,
-        sessions: Sessions,
-        settings: SandboxSettings,
-        xml_url: Callable[[], str],
+        self, company: Company, oauth: OAuth, sessions: Sessions, settings: SandboxSettings, xml_url: Callable[[], str]
     ) -> None:
         self.company, self.oauth, self.sessions = company, oauth, sessions
         self.xml_url = xml_url
