@@ -16,11 +16,11 @@ from intacct_assets.api_ingest.custom_queries import CustomQueryError
 from intacct_assets.catalog import CatalogError
 from intacct_assets.dds.filenames import FileNameError
 from intacct_assets.dds.settings import SettingsError
+from intacct_assets.doctor.audit_checks import audit_history
 from intacct_assets.doctor.context import DoctorContext
 from intacct_assets.doctor.dds_checks import dds_bucket, dds_ddl, dds_dialect, dds_file_names
 from intacct_assets.doctor.intacct_checks import (
     api_objects,
-    audit_history,
     clock_skew,
     concurrency,
     entity_access,

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from intacct_assets.catalog import CatalogObject
 from intacct_assets.dds.ddl import DdlError, DdsTableDdl
@@ -33,12 +33,11 @@ from intacct_assets.dds.ingest import reader_types
 from intacct_assets.dds.reader import FileRejectedError
 from intacct_assets.dds.s3 import S3Object, read_head
 from intacct_assets.doctor.context import DoctorContext
-from intacct_assets.doctor.patterns import suggest_pattern
+from intacct_assets.doctor.dds_fixes import folders_hint, human_size, listed, pattern_fix, s3_fix
 from intacct_assets.doctor.results import CheckResult, failed, passed, skipped, warned
 
 READ_ERRORS = (BotoCoreError, ClientError, zlib.error)  # a file that cannot be downloaded or decompressed
 DDL_ERRORS = (DdlError, FileRejectedError, BotoCoreError, ClientError)  # a DDL that cannot be read or used
-S3_ACCESS_FIX = "allow s3:ListBucket and s3:GetObject on the bucket to these AWS credentials"
 HEADERS_FIX = "or turn on includeHeaders in the DDS job"
 
 
@@ -59,17 +58,17 @@ def dds_bucket(ctx: DoctorContext) -> CheckResult:
         files = ctx.listing()
     except (BotoCoreError, ClientError) as error:
         ctx.broken["bucket"] = str(error)
-        return failed(f"cannot list {location}: {error}", _s3_fix(error))
+        return failed(f"cannot list {location}: {error}", s3_fix(error))
     data = _data_files(ctx, files)
     if not data:
         return warned(
-            f"{location} holds no DDS files yet{_folders_hint(ctx)}",
+            f"{location} holds no DDS files yet{folders_hint(ctx)}",
             "point INTACCT_DDS_PREFIX at the folder the DDS job writes to, or run the DDS job once",
         )
     newest = max(data, key=lambda f: f.last_modified)
     ddl_files = sum(settings.is_ddl_key(f.key) for f in files)
     return passed(
-        f"{location}: {len(data):,} data files ({_size(sum(f.size for f in data))}), {ddl_files} DDL "
+        f"{location}: {len(data):,} data files ({human_size(sum(f.size for f in data))}), {ddl_files} DDL "
         f"files; newest {settings.relative_key(newest.key)} ({newest.last_modified:%Y-%m-%d %H:%M} UTC)"
     )
 
@@ -104,14 +103,14 @@ def dds_file_names(ctx: DoctorContext) -> list[CheckResult]:
         results.append(
             passed(
                 f"{sum(recognized.values()):,} files of {len(recognized)} catalog objects match "
-                f"{which} ({_listed(sorted(recognized))})"
+                f"{which} ({listed(sorted(recognized))})"
             )
         )
     if unmatched:
         results.append(
             warned(
-                f"{len(unmatched):,} files do not match {which} and are never loaded: {_listed(unmatched, 3)}",
-                _pattern_fix(ctx, unmatched),
+                f"{len(unmatched):,} files do not match {which} and are never loaded: {listed(unmatched, 3)}",
+                pattern_fix(ctx, unmatched),
                 subject="unmatched",
             )
         )
@@ -158,7 +157,7 @@ def dds_ddl(ctx: DoctorContext) -> CheckResult:
     where = f"{settings.prefix}{settings.ddl_prefix}<OBJECT>.sql in the bucket (or <OBJECT>.sql in INTACCT_DDS_DDL_DIR)"
     if missing or unusable:
         return failed(
-            "; ".join(([f"no DDL for the headerless files of {_listed(missing)}"] if missing else []) + unusable)
+            "; ".join(([f"no DDL for the headerless files of {listed(missing)}"] if missing else []) + unusable)
             + ": those files are rejected",
             f"save each object's getDdsDdl output as {where}, {HEADERS_FIX}",
         )
@@ -215,7 +214,7 @@ def _dialect_result(ctx: DoctorContext, delivered: Delivered) -> CheckResult:
             subject,
         )
     except (BotoCoreError, ClientError) as error:
-        return failed(f"cannot read {key}: {error}", _s3_fix(error), subject)
+        return failed(f"cannot read {key}: {error}", s3_fix(error), subject)
     if dialect is None:
         return passed(f"{key} holds no records (nothing to detect)", subject)
     described = (
@@ -371,58 +370,3 @@ def _records(ctx: DoctorContext, delivered: Delivered, dialect: Dialect) -> Iter
 def _ddl(ctx: DoctorContext, obj: CatalogObject) -> DdsTableDdl | None:
     loader = ctx.remember(("ddl loader",), lambda: DdlLoader(ctx.dds_settings, ctx.s3))
     return loader(obj.name)
-
-
-def _pattern_fix(ctx: DoctorContext, unmatched: list[str]) -> str:
-    suggestion = suggest_pattern(unmatched, [obj.name for obj in ctx.catalog.dds_objects()])
-    if suggestion is None:
-        return (
-            "set INTACCT_DDS_FILE_PATTERN to a regex with named groups object (required), job, ts, part that "
-            "matches these names (README: Files)"
-        )
-    note = "; it replaces the default pattern" if not ctx.dds_settings.file_pattern else ""
-    return (
-        f"set INTACCT_DDS_FILE_PATTERN='{suggestion.pattern}' (it reads {suggestion.matches} of the "
-        f"{len(unmatched)}{note})"
-    )
-
-
-def _folders_hint(ctx: DoctorContext) -> str:
-    """The bucket's top-level folders, to help find the right prefix."""
-    try:
-        answer = ctx.s3.list_objects_v2(Bucket=ctx.dds_settings.bucket, Delimiter="/", MaxKeys=20)
-    except (BotoCoreError, ClientError):
-        return ""
-    folders = [entry["Prefix"] for entry in answer.get("CommonPrefixes", [])]
-    return f" (folders at the bucket's top: {', '.join(folders)})" if folders else ""
-
-
-def _s3_fix(error: Exception) -> str:
-    if isinstance(error, NoCredentialsError):
-        return "set AWS credentials: AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-    if isinstance(error, EndpointConnectionError):
-        return "check AWS_ENDPOINT_URL_S3 (or the region) and that this machine reaches it"
-    code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
-    if code == "NoSuchBucket":
-        return "check INTACCT_DDS_BUCKET (and AWS_ENDPOINT_URL_S3 / AWS_DEFAULT_REGION)"
-    if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
-        return "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)"
-    if code == "RequestTimeTooSkewed":
-        return "synchronize this machine's clock (NTP)"
-    if code in ("AccessDenied", "403", "AllAccessDisabled"):
-        return S3_ACCESS_FIX
-    return f"check INTACCT_DDS_BUCKET and the AWS settings; {S3_ACCESS_FIX}"
-
-
-def _listed(names: list[str], limit: int = 8) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024:
-            return f"{value:,.0f} B" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{value:,.1f} GiB"

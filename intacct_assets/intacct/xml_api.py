@@ -15,19 +15,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import astuple, dataclass, replace
+from dataclasses import dataclass
 
-import httpx
 from lxml import etree
 
 from intacct_assets.intacct import xml_request
 from intacct_assets.intacct.errors import (
-    IntacctApiError,
     IntacctConfigError,
-    IntacctError,
     IntacctXmlError,
     UnexpectedAnswerError,
-    XmlErrorEntry,
 )
 from intacct_assets.intacct.filters import Filter
 from intacct_assets.intacct.redaction import Redactor
@@ -36,8 +32,8 @@ from intacct_assets.intacct.retry import Replay
 from intacct_assets.intacct.settings import IntacctSettings
 from intacct_assets.intacct.transport import Exchange, Transport
 from intacct_assets.intacct.xml_dates import UserDates, UserFormatting
-from intacct_assets.intacct.xml_request import BILLED_READS, READ_ONLY_FUNCTIONS, Login, Session
-from intacct_assets.intacct.xml_response import FunctionResult, MalformedXmlResponse, XmlResponse, parse
+from intacct_assets.intacct.xml_request import READ_ONLY_FUNCTIONS, Login, Session, billed_transactions, operation_label
+from intacct_assets.intacct.xml_response import FunctionResult, ResponseReader
 
 SESSION_RENEW_MARGIN = 60.0  # seconds before its announced death a session is replaced
 
@@ -85,10 +81,10 @@ class XmlClient:
         names = [f[0].tag for f in functions]
         keyed = uniqueid and all(f.get("controlid") for f in functions)
         replay = Replay(safe=all(n in READ_ONLY_FUNCTIONS for n in names) or keyed, keyed=keyed)
-        billed = {f.get("controlid"): _billed(f[0]) for f in functions}
+        billed = {f.get("controlid"): billed_transactions(f[0]) for f in functions}
         for attempt in (1, 2):
             session = self._session(context)
-            reader = _Reader(self._redactor, billed)
+            reader = ResponseReader(self._redactor, billed)
             payload = xml_request.envelope(
                 sender_id=self.settings.sender_id,
                 sender_password=self.settings.sender_password.reveal(),
@@ -104,7 +100,7 @@ class XmlClient:
                         face="xml",
                         method="POST",
                         url=session.endpoint,
-                        operation=_operation(functions),
+                        operation=operation_label(functions),
                         replay=replay,
                         judge=reader.judge,
                         transactions=reader.transactions,
@@ -303,7 +299,7 @@ class XmlClient:
             session_id, endpoint, lifetime = self._rest.xml_session(entity=context)
             return Session(session_id, endpoint), lifetime
         login = Login(settings.user_id, settings.company_id, settings.user_password.reveal(), context)
-        reader = _Reader(self._redactor, {})
+        reader = ResponseReader(self._redactor, {})
         payload = xml_request.envelope(
             sender_id=settings.sender_id,
             sender_password=settings.sender_password.reveal(),
@@ -333,77 +329,6 @@ class XmlClient:
             Session(session_id, result.data.findtext("api/endpoint") or settings.xml_url),
             reader.parsed.session_seconds_left(),
         )
-
-
-class _Reader:
-    """Judges one response (parsing it once) and counts the transactions it was billed."""
-
-    def __init__(self, redactor: Redactor, billed: dict[str | None, int]) -> None:
-        self._redactor, self._billed = redactor, billed
-        self.parsed = XmlResponse([])
-
-    def judge(self, response: httpx.Response) -> IntacctError | None:
-        try:
-            parsed = parse(response.content, response.status_code)
-        except IntacctXmlError as error:  # Intacct's messages may quote what was sent (a password, a session)
-            return IntacctXmlError(
-                error.level,
-                self._redacted(error.errors),
-                function=error.function,
-                controlid=error.controlid,
-                status=error.status,
-            )
-        except MalformedXmlResponse as error:
-            return IntacctApiError(
-                response.status_code,
-                f"{error}: {self._redactor.text(response.content, 300)}",
-                method="POST",
-                path=response.request.url.path,
-            )
-        self.parsed = replace(parsed, results=[replace(r, errors=self._redacted(r.errors)) for r in parsed.results])
-        if response.status_code >= 400:
-            return IntacctApiError(
-                response.status_code,
-                self._redactor.text(response.content, 300),
-                method="POST",
-                path=response.request.url.path,
-            )
-        return None
-
-    def _redacted(self, errors: list[XmlErrorEntry]) -> list[XmlErrorEntry]:
-        return [XmlErrorEntry(*(self._redactor.text(value) for value in astuple(error))) for error in errors]
-
-    def failures(self, response: httpx.Response) -> tuple[int, int, str]:
-        """Functions that failed inside a successful request (the gateway answers those with HTTP 200)."""
-        results = self.parsed.results
-        failed = [r for r in results if not r.ok]
-        what = "; ".join(
-            f"{r.function} (controlid {r.controlid}): {r.status}: "
-            f"{'; '.join(e.text() for e in r.errors) or 'no error message'}"
-            for r in failed[:3]
-        )
-        return len(failed), len(results), what
-
-    def transactions(self, response: httpx.Response) -> int:
-        return sum(self._billed.get(result.controlid, 0) for result in self.parsed.results if result.ok)
-
-
-def _billed(body: etree._Element) -> int:
-    """Transactions a successful function costs: reads 1, writes 1 per object, lookups and sessions 0."""
-    if body.tag in BILLED_READS:
-        return 1
-    if body.tag in ("create", "update"):
-        return len(body)
-    if body.tag == "delete":
-        return len([k for k in (body.findtext("keys") or "").split(",") if k.strip()])
-    return 0 if body.tag in READ_ONLY_FUNCTIONS else 1
-
-
-def _operation(functions: Sequence[etree._Element]) -> str:
-    first = functions[0][0]
-    target = first.findtext("object") or (first[0].tag if first.tag in ("create", "update") and len(first) else "")
-    label = f"{first.tag} {target}".strip()
-    return label if len(functions) == 1 else f"{label} (+{len(functions) - 1} functions)"
 
 
 def _page(result: FunctionResult) -> XmlPage:

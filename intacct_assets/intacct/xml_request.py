@@ -205,3 +205,21 @@ def update(records: Sequence[tuple[str, Mapping[str, object]]]) -> etree._Elemen
 
 def delete(object_name: str, keys: Sequence[str]) -> etree._Element:
     return _element("delete", object=object_name, keys=",".join(keys))
+
+
+def billed_transactions(body: etree._Element) -> int:
+    """Transactions a successful function costs: reads 1, writes 1 per object, lookups and sessions 0."""
+    if body.tag in BILLED_READS:
+        return 1
+    if body.tag in ("create", "update"):
+        return len(body)
+    if body.tag == "delete":
+        return len([k for k in (body.findtext("keys") or "").split(",") if k.strip()])
+    return 0 if body.tag in READ_ONLY_FUNCTIONS else 1
+
+
+def operation_label(functions: Sequence[etree._Element]) -> str:
+    first = functions[0][0]
+    target = first.findtext("object") or (first[0].tag if first.tag in ("create", "update") and len(first) else "")
+    label = f"{first.tag} {target}".strip()
+    return label if len(functions) == 1 else f"{label} (+{len(functions) - 1} functions)"

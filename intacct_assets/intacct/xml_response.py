@@ -7,14 +7,16 @@ function ran; otherwise each ``<result>`` has its own success / failure / aborte
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
+import httpx
 from defusedxml import DefusedXmlException
 
-from intacct_assets.intacct.errors import IntacctXmlError, XmlErrorEntry
+from intacct_assets.intacct.errors import IntacctApiError, IntacctError, IntacctXmlError, XmlErrorEntry
+from intacct_assets.intacct.redaction import Redactor
 
 
 class MalformedXmlResponse(ValueError):
@@ -124,3 +126,56 @@ def parse(body: bytes, http_status: int = 200) -> XmlResponse:
         return ((authentication.findtext(tag) if authentication is not None else "") or "").strip()
 
     return XmlResponse(results, auth("sessiontimeout"), auth("sessiontimestamp"))
+
+
+class ResponseReader:
+    """Judges one response (parsing it once) and counts the transactions it was billed."""
+
+    def __init__(self, redactor: Redactor, billed: dict[str | None, int]) -> None:
+        self._redactor, self._billed = redactor, billed
+        self.parsed = XmlResponse([])
+
+    def judge(self, response: httpx.Response) -> IntacctError | None:
+        try:
+            parsed = parse(response.content, response.status_code)
+        except IntacctXmlError as error:  # Intacct's messages may quote what was sent (a password, a session)
+            return IntacctXmlError(
+                error.level,
+                self._redacted(error.errors),
+                function=error.function,
+                controlid=error.controlid,
+                status=error.status,
+            )
+        except MalformedXmlResponse as error:
+            return IntacctApiError(
+                response.status_code,
+                f"{error}: {self._redactor.text(response.content, 300)}",
+                method="POST",
+                path=response.request.url.path,
+            )
+        self.parsed = replace(parsed, results=[replace(r, errors=self._redacted(r.errors)) for r in parsed.results])
+        if response.status_code >= 400:
+            return IntacctApiError(
+                response.status_code,
+                self._redactor.text(response.content, 300),
+                method="POST",
+                path=response.request.url.path,
+            )
+        return None
+
+    def _redacted(self, errors: list[XmlErrorEntry]) -> list[XmlErrorEntry]:
+        return [XmlErrorEntry(*(self._redactor.text(value) for value in astuple(error))) for error in errors]
+
+    def failures(self, response: httpx.Response) -> tuple[int, int, str]:
+        """Functions that failed inside a successful request (the gateway answers those with HTTP 200)."""
+        results = self.parsed.results
+        failed = [r for r in results if not r.ok]
+        what = "; ".join(
+            f"{r.function} (controlid {r.controlid}): {r.status}: "
+            f"{'; '.join(e.text() for e in r.errors) or 'no error message'}"
+            for r in failed[:3]
+        )
+        return len(failed), len(results), what
+
+    def transactions(self, response: httpx.Response) -> int:
+        return sum(self._billed.get(result.controlid, 0) for result in self.parsed.results if result.ok)

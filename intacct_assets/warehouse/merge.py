@@ -26,13 +26,13 @@ frame stays small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import polars as pl
 
 from intacct_assets.warehouse.connection import memory_limit_lowered, run, scanned, undone_after
+from intacct_assets.warehouse.merge_terms import BatchOrigin, MergeCounts, TargetTable, Tombstone, is_reserved_column
 from intacct_assets.warehouse.meta_columns import (
     BATCH_ROW,
     DATA_LIVE,
@@ -50,79 +50,12 @@ from intacct_assets.warehouse.meta_columns import (
     VERSION,
 )
 from intacct_assets.warehouse.row_versions import batch_versions, effective_data_version, stored_data_version
-from intacct_assets.warehouse.sql import DUCKDB_TYPES, UnsafeIdentifierError, quote, table_name
+from intacct_assets.warehouse.sql import DUCKDB_TYPES, UnsafeIdentifierError, quote
 
 CHUNK_ROWS = 500_000
 # DuckDB memory while a batch is appended to an empty table: the append itself needs little, but DuckDB
 # keeps every block it writes cached up to its limit (a cold million-row load peaked at 1.1 GB, not 0.85).
 APPEND_MEMORY_LIMIT = "512MiB"
-
-
-@dataclass(frozen=True)
-class TargetTable:
-    """Where a batch goes: schema, table, key and the catalog types of its business columns."""
-
-    schema: str
-    name: str
-    key: tuple[str, ...]
-    column_types: dict[str, str]
-
-    @property
-    def qualified(self) -> str:
-        return table_name(self.schema, self.name)
-
-
-@dataclass(frozen=True)
-class BatchOrigin:
-    """What every record of a batch shares: its source, delivery time and snapshot (if any)."""
-
-    source: str
-    delivered: datetime
-    snapshot: str | None = None
-
-    def params(self) -> dict[str, object]:
-        return {"source": self.source, "delivered": self.delivered, "snapshot": self.snapshot}
-
-
-@dataclass(frozen=True)
-class Tombstone:
-    """A deletion at ``moment`` by ``source``: the version of records a complete snapshot lacked."""
-
-    moment: datetime
-    source: str
-
-    def sql(self, prefix: str) -> str:
-        """The version struct, from parameters ``$<prefix>_moment`` and ``$<prefix>_source``."""
-        moment = f"${prefix}_moment::TIMESTAMP"
-        return f"struct_pack(modified := {moment}, read := {moment}, delivered := {moment}, source := ${prefix}_source)"
-
-    def params(self, prefix: str) -> dict[str, object]:
-        return {f"{prefix}_moment": self.moment, f"{prefix}_source": self.source}
-
-
-@dataclass
-class MergeCounts:
-    inserted: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-
-    def __iadd__(self, other: MergeCounts) -> MergeCounts:
-        self.inserted += other.inserted
-        self.updated += other.updated
-        self.deleted += other.deleted
-        self.unchanged += other.unchanged
-        return self
-
-    def __str__(self) -> str:
-        return f"{self.inserted} inserted, {self.updated} updated, {self.deleted} deleted, {self.unchanged} unchanged"
-
-
-def is_reserved_column(name: str) -> bool:
-    """Names a business column cannot have: our bookkeeping prefix (in any case: DuckDB names are
-    case-insensitive) and DuckDB's ``rowid``, which a column of that name would shadow in the merge."""
-    folded = name.lower()
-    return folded == "rowid" or folded.startswith("_intacct_")
 
 
 def newest_per_key(batch: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:

@@ -12,10 +12,10 @@ import pytest
 from filelock import FileLock
 
 from intacct_assets.doctor import CHECKS, DoctorReport
+from intacct_assets.doctor.audit_checks import audit_history
 from intacct_assets.doctor.dds_checks import dds_bucket, dds_ddl, dds_dialect, dds_file_names
 from intacct_assets.doctor.intacct_checks import (
     api_objects,
-    audit_history,
     clock_skew,
     concurrency,
     entity_access,
