@@ -3,12 +3,17 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from intacct_assets.catalog import load_catalog
 from intacct_assets.definitions import defs
+from intacct_assets.defs.company import Company
+from intacct_assets.defs.reverse_sync.assets import reading_tables
+from intacct_assets.reverse_sync.spec import sync_specs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -71,3 +76,28 @@ def test_the_environment_company_keeps_the_names_deployments_have_cursors_and_ru
     assert {"dds_ingest_job", "dds_unrecognized_files_job"} <= {job.name for job in definitions.jobs}
     assert {"dds_sensor", "intacct_automation"} <= {sensor.name for sensor in definitions.sensors}
     assert {"intacct", "warehouse", "s3", "dds"} <= set(definitions.resources)
+
+
+@pytest.mark.parametrize(
+    ("asset", "table"),
+    [
+        (["intacct", "acme", "api", "customer"], "api.customer"),  # the company's own, with its name
+        (["intacct", "dds", "glentry"], "dds.glentry"),  # the company's own, written without it
+        (["analytics", "crm_customers"], None),  # an asset of someone else's: the spec is left as it is
+    ],
+)
+def test_a_sync_of_a_company_reads_the_table_its_source_asset_names(asset, table):
+    [spec] = sync_specs(
+        [
+            {
+                "name": "s",
+                "source": {"asset": asset},
+                "object": "customer",
+                "mode": "update",
+                "match": {"column": "a", "field": "id"},
+                "mapping": {"id": "a"},
+            }
+        ]
+    )
+    read = reading_tables(spec, replace(Company.from_env(), name="acme"))
+    assert (read.source.table, read.source.asset) == ((table, None) if table else (None, tuple(asset)))

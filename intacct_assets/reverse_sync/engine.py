@@ -67,13 +67,8 @@ def source_query(spec: SyncSpec) -> str:
     """SQL reading the sync's source: a table, an asset's table, or the user's own SELECT."""
     if spec.source.sql is not None:
         return f"SELECT * FROM ({spec.source.sql.rstrip().rstrip(';')})"
-    if spec.source.table is not None:
-        parts = spec.source.table.split(".")
-    else:
-        key = list(spec.source.asset or ())
-        # ours: ["intacct", ("<company>",) "dds"|"api", "<table>"] -> schema dds|api; others: the last two parts
-        schema = next((part for part in reversed(key[:-1]) if part in ("dds", "api")), None)
-        parts = [schema, key[-1]] if key[:1] == ["intacct"] and schema else key[-2:]
+    # an asset's key ends with its schema and table (ours: [intacct, (<company>,) dds|api, <table>])
+    parts = spec.source.table.split(".") if spec.source.table is not None else list(spec.source.asset or ())[-2:]
     return "SELECT * FROM " + ".".join(quote(part) for part in parts)
 
 

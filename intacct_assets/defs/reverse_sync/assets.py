@@ -18,7 +18,7 @@ from intacct_assets.defs.translator import IntacctAssetData, IntacctTranslator
 from intacct_assets.reverse_sync.alerts import post_alert
 from intacct_assets.reverse_sync.engine import ReverseSync, ReverseSyncReport, write_requests
 from intacct_assets.reverse_sync.sources import source_tables
-from intacct_assets.reverse_sync.spec import SyncSpec
+from intacct_assets.reverse_sync.spec import SyncSource, SyncSpec
 from intacct_assets.warehouse.connection import transaction
 from intacct_assets.warehouse.stats import table_fingerprint
 
@@ -167,6 +167,13 @@ def reverse_sync_asset_data(spec: SyncSpec, company: Company, deps: list[dg.Asse
     )
 
 
+def reading_tables(spec: SyncSpec, company: Company) -> SyncSpec:
+    """The spec with a source that is one of the company's own assets given as its table: the company knows which
+    table each of its keys names (the core reads tables, not asset keys)."""
+    table = company.own_table(spec.source.asset)
+    return spec.model_copy(update={"source": SyncSource(table=table)}) if table else spec
+
+
 def build_reverse_sync_asset(
     spec: SyncSpec,
     company: Company | None = None,
@@ -201,9 +208,9 @@ def build_reverse_sync_asset(
             )
         with intacct.client() as client:
             try:
-                report = ReverseSync(spec, warehouse.warehouse(), client, context.run.run_id).run(
-                    dry_run, config.pending_written, config.pending_resend
-                )
+                report = ReverseSync(
+                    reading_tables(spec, company), warehouse.warehouse(), client, context.run.run_id
+                ).run(dry_run, config.pending_written, config.pending_resend)
             finally:
                 with warehouse.warehouse().connect() as connection, transaction(connection):
                     record_calls(connection, client.calls.since(0), context.run.run_id, f"reverse_sync/{spec.name}")
