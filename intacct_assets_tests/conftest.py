@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import uuid
+from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -14,6 +16,20 @@ from intacct_assets.warehouse.connection import Warehouse
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request
 
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_without_proxy() -> Iterator[None]:
+    """The servers of the tests are on 127.0.0.1: never route test traffic through a configured proxy."""
+    saved = {name: os.environ.get(name) for name in ("NO_PROXY", "no_proxy")}
+    for name in saved:
+        os.environ[name] = ",".join(filter(None, [saved[name], "127.0.0.1", "localhost"]))
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ DEFAULT_PATTERN = re.compile(
 )
 BARE_PATTERN = re.compile(r"^(?P<object>[A-Za-z][A-Za-z0-9_]*)\.csv(?P<gz>\.gz)?$", re.IGNORECASE)
 
-_JOB_ALIASES = {
+JOB_ALIASES = {
     "all": "all",
     "change": "change",
     "changes": "change",
@@ -118,8 +118,8 @@ class FileNameParser:
     @staticmethod
     def _from_match(key: str, name: str, match: re.Match[str]) -> DdsFileName:
         groups = {k: v for k, v in match.groupdict().items() if v}
-        job = _JOB_ALIASES.get(groups.get("job", "").lower(), "upsert")
-        if "job" in groups and groups["job"].lower() not in _JOB_ALIASES:
+        job = JOB_ALIASES.get(groups.get("job", "").lower(), "upsert")
+        if "job" in groups and groups["job"].lower() not in JOB_ALIASES:
             raise FileNameError(f"{key}: job type {groups['job']!r} is not all/change/delete")
         delivered_at = parse_timestamp(groups["ts"]) if "ts" in groups else None
         return DdsFileName(

@@ -12,17 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from intacct_assets.dds.filenames import FileNameError, FileNameParser
+from intacct_assets.dds.filenames import JOB_ALIASES, FileNameError, FileNameParser
 
 _RUNS = re.compile(r"[A-Za-z]+|\d+|.", re.DOTALL)
-_JOBS = {
-    "all": "all",
-    "change": "change",
-    "changes": "change",
-    "delete": "delete",
-    "deleted": "delete",
-    "deletes": "delete",
-}
 _DATE_SEPARATORS = frozenset("-_./")
 _TIME_SEPARATORS = frozenset("-_: T")
 _SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
@@ -65,7 +57,7 @@ def _pattern_for(name: str, obj: str) -> str | None:
     index = 0
     while index < len(runs):
         run = runs[index]
-        if run.lower() in _JOBS and "(?P<job>" not in "".join(parts):
+        if run.lower() in JOB_ALIASES and "(?P<job>" not in "".join(parts):
             parts.append(_job_group(run))
         elif run.isdigit() and not has_ts and (stamp := _timestamp(runs, index)):
             group, index = stamp

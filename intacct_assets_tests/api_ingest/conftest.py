@@ -12,7 +12,6 @@ from intacct_assets.api_ingest.targets import SyncTarget
 from intacct_assets.catalog import BUILTIN_CATALOG, Catalog, load_catalog, parse_catalog
 from intacct_assets.warehouse.connection import Warehouse, run
 from intacct_assets_tests.intacct.conftest import (  # noqa: F401 - fixtures shared with the client tests
-    _loopback_without_proxy,
     fresh_sandbox,
     make_client,
     sb,

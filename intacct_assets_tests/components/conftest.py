@@ -6,7 +6,6 @@ import pytest
 
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
 from intacct_assets_tests.components.projects import DgProject
-from intacct_assets_tests.intacct.conftest import _loopback_without_proxy  # noqa: F401 - shared autouse fixture
 
 
 @pytest.fixture

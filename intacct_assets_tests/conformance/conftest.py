@@ -13,7 +13,6 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from intacct_assets.sandbox import Sandbox, SandboxSettings
-from intacct_assets_tests.sandbox.conftest import _loopback_without_proxy  # noqa: F401
 
 INTACCT_HOST = "https://api.intacct.com"
 PAGE_SIZE = 2000  # both libraries page by 2000 records (their own constant)

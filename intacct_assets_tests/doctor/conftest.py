@@ -15,18 +15,6 @@ from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
 FAST_RETRIES = {"INTACCT_API_BACKOFF_INITIAL_SECONDS": "0.001", "INTACCT_API_BACKOFF_MAX_SECONDS": "0.01"}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _loopback_without_proxy() -> Iterator[None]:
-    """The sandbox is on 127.0.0.1: test traffic never goes through a configured proxy."""
-    saved = os.environ.get("NO_PROXY")
-    os.environ["NO_PROXY"] = ",".join(filter(None, [saved, "127.0.0.1", "localhost"]))
-    yield
-    if saved is None:
-        os.environ.pop("NO_PROXY", None)
-    else:
-        os.environ["NO_PROXY"] = saved
-
-
 @pytest.fixture(scope="session")
 def doctor_sandbox() -> Iterator[Sandbox]:
     """A sandbox whose bucket holds one headerless `all` delivery of every DDS object (and its DDL), under a prefix

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -16,18 +15,6 @@ FAST_RETRIES = {
     "INTACCT_API_BACKOFF_MAX_SECONDS": "0.01",
     "INTACCT_API_MAX_ATTEMPTS": "8",
 }
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _loopback_without_proxy() -> Iterator[None]:
-    """Test traffic to 127.0.0.1 must never go through a configured proxy."""
-    saved = os.environ.get("NO_PROXY")
-    os.environ["NO_PROXY"] = ",".join(filter(None, [saved, "127.0.0.1", "localhost"]))
-    yield
-    if saved is None:
-        os.environ.pop("NO_PROXY", None)
-    else:
-        os.environ["NO_PROXY"] = saved
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from intacct_assets.reverse_sync.engine import ReverseSync
 from intacct_assets.reverse_sync.spec import parse_syncs
 from intacct_assets.warehouse.connection import run
 from intacct_assets_tests.intacct.conftest import (  # noqa: F401 - shared real-server fixtures
-    _loopback_without_proxy,
     fresh_sandbox,
     make_client,
 )

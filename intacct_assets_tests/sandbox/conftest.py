@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -10,20 +9,6 @@ import pytest
 
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
 from intacct_assets_tests.sandbox.helpers import Rest
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _loopback_without_proxy() -> Iterator[None]:
-    """Sandbox servers are on 127.0.0.1: never route test traffic through a configured proxy."""
-    saved = {name: os.environ.get(name) for name in ("NO_PROXY", "no_proxy")}
-    for name in saved:
-        os.environ[name] = ",".join(filter(None, [saved[name], "127.0.0.1", "localhost"]))
-    yield
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
