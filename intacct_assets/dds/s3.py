@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import html
 import logging
 import os
+import re
 import shutil
 import ssl
 import zlib
@@ -36,6 +38,12 @@ _S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 _LISTING_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 # plain strings: lxml's default "smart" ones keep a link to their element and cost several times more
 _LAST_MODIFIED = etree.XPath("s3:Contents/s3:LastModified/text()", namespaces={"s3": _S3_NS[1:-1]}, smart_strings=False)
+
+
+# a page none of whose objects is new is not parsed at all: these find its LastModified texts and its paging
+_LAST_MODIFIED_TEXT = re.compile(rb"<LastModified>([^<]{19})")
+_CONTINUATION = re.compile(rb"<NextContinuationToken>([^<]*)</NextContinuationToken>")
+_TRUNCATED = re.compile(rb"<IsTruncated>\s*true\s*</IsTruncated>")
 
 
 class ListingUnavailableError(RuntimeError):
@@ -81,10 +89,18 @@ def _presigned_listing(client, bucket: str, prefix: str, modified_since: datetim
                 raise ListingUnavailableError(
                     f"the presigned ListObjectsV2 request answered HTTP {response.status_code}"
                 )
-            root = etree.fromstring(response.content, _LISTING_PARSER)
-            yield from _page_objects(root, since)
-            token = root.findtext(f"{_S3_NS}NextContinuationToken")
-            if root.findtext(f"{_S3_NS}IsTruncated") != "true" or not token:
+            content = response.content
+            if since and max(_LAST_MODIFIED_TEXT.findall(content), default=b"").decode() < since:
+                # nothing on this page is new (most pages, once the history is large): skip building its tree
+                found = _CONTINUATION.search(content)
+                token = html.unescape(found.group(1).decode()) if found else None
+                truncated = _TRUNCATED.search(content) is not None
+            else:
+                root = etree.fromstring(content, _LISTING_PARSER)
+                yield from _page_objects(root, since)
+                token = root.findtext(f"{_S3_NS}NextContinuationToken")
+                truncated = root.findtext(f"{_S3_NS}IsTruncated") == "true"
+            if not truncated or not token:
                 return
             params["ContinuationToken"] = token
 

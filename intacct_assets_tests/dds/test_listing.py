@@ -24,6 +24,23 @@ def test_the_listing_matches_botocores_for_every_key_and_page(s3, bucket):
     assert {o.key for o in list_objects(s3, bucket, "acme/")} == {HOSTILE_KEYS[-1]}
 
 
+def test_a_listing_since_a_moment_skips_the_older_pages_and_keeps_every_newer_key(s3, bucket):
+    """A page whose objects are all older than the moment is not parsed, yet paging goes on through it: the newer
+    keys of the first and the last page are listed, exactly as botocore's listing filtered."""
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: s3.put_object(Bucket=bucket, Key=f"old/{n:05d}.csv", Body=b"x"), range(2500)))
+    oldest_allowed = max(o.last_modified for o in _botocore_listing(s3, bucket, ""))
+    newer = ["old/00000x.csv", "old/02499x.csv"]  # on pages 1 and 3 of 1,000 keys; page 2 holds only older ones
+    stamp = oldest_allowed
+    while stamp <= oldest_allowed:  # S3 stamps to the second: write until the stamp is a later second
+        s3.put_object(Bucket=bucket, Key=newer[0], Body=b"y")
+        stamp = s3.head_object(Bucket=bucket, Key=newer[0])["LastModified"]
+    s3.put_object(Bucket=bucket, Key=newer[1], Body=b"y")
+    listed = [o.key for o in list_objects(s3, bucket, "", modified_since=stamp)]
+    assert listed == newer
+    assert listed == [o.key for o in _botocore_listing(s3, bucket, "") if o.last_modified >= stamp]
+
+
 def test_a_refused_listing_is_botocores_error(s3):
     try:
         list(list_objects(s3, "no-such-bucket-here", ""))
