@@ -19,6 +19,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from moto_bucket import AWS_ENV, serve_bucket
+
 BUCKET = "dds-backfill-bench"
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 RUN_START_SECONDS = 1.25  # a Dagster DDS run's own start-up with the in-process executor (README)
@@ -44,21 +46,7 @@ def _files(count: int) -> list[tuple[str, datetime, bytes]]:
 
 
 def _serve(count: int, queue: multiprocessing.Queue) -> None:
-    import logging
-
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.s3.models import s3_backends
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
-    backend.create_bucket(BUCKET, "us-east-1")
-    for key, moment, body in _files(count):
-        backend.put_object(BUCKET, key, body).last_modified = moment.replace(tzinfo=None)
-    queue.put(server.get_host_and_port())
-    time.sleep(24 * 3600)
+    serve_bucket(BUCKET, _files(count), queue)
 
 
 def main() -> None:
@@ -66,14 +54,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/intacct-dds-backfill"))
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "NO_PROXY": "127.0.0.1",
-        }
-    )
+    os.environ.update(AWS_ENV)
     import boto3
 
     from intacct_assets.catalog import load_catalog

@@ -25,6 +25,8 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
+from moto_bucket import AWS_ENV, serve_bucket
+
 BUCKET = "dds-discovery-bench"
 PREFIX = "acme/"
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -49,21 +51,7 @@ def _history_keys(count: int) -> list[tuple[str, datetime]]:
 
 
 def _serve(count: int, queue: multiprocessing.Queue) -> None:
-    import logging
-
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.s3.models import s3_backends
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
-    backend.create_bucket(BUCKET, "us-east-1")
-    for key, moment in _history_keys(count):
-        backend.put_object(BUCKET, key, b"x").last_modified = moment.replace(tzinfo=None)
-    queue.put(server.get_host_and_port())
-    time.sleep(3600)
+    serve_bucket(BUCKET, ((key, moment, b"x") for key, moment in _history_keys(count)), queue)
 
 
 def _measure(endpoint: str, count: int, repeat: int) -> dict[str, list[float]]:
@@ -132,14 +120,7 @@ def main() -> None:
     parser.add_argument("--keys", default="10000,100000,300000")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "NO_PROXY": "127.0.0.1",
-        }
-    )
+    os.environ.update(AWS_ENV)
     print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     summary = []
     for count in (int(n) for n in args.keys.split(",")):
