@@ -138,10 +138,8 @@ def tombstone_deleted(
     connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str, deleted: pl.DataFrame
 ) -> MergeCounts:
     """Tombstones for rows (``key``, ``at``: when Intacct deleted them)."""
-    if deleted.is_empty():
-        return MergeCounts()
-    batch = tombstones(deleted.rename({"key": key}), key, entity, pl.col("at"), pl.col("at"))
-    return merge_batch(connection, target, batch, API_ORIGIN, utc_now())
+    at = deleted.select("key", modified=pl.col("at"), read=pl.col("at"))
+    return tombstone_absent(connection, target, entity, key, at)
 
 
 def reconcile(
@@ -186,6 +184,7 @@ def reconcile(
 def tombstone_absent(
     connection: duckdb.DuckDBPyConnection, target: TargetTable, entity: str, key: str, absent: pl.DataFrame
 ) -> MergeCounts:
+    """Tombstones for rows (``key``, ``modified``, ``read``: the version their deletion gets)."""
     if absent.is_empty():
         return MergeCounts()
     batch = tombstones(absent.rename({"key": key}), key, entity, pl.col("modified"), pl.col("read"))
