@@ -13,6 +13,8 @@ from moto.server import ThreadedMotoServer
 
 from intacct_assets.warehouse.connection import Warehouse
 
+pytest_plugins = ["intacct_assets_tests.sandbox_fixtures"]  # sandboxes and clients, shared by every directory
+
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request
 
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}

@@ -12,6 +12,7 @@ import pytest
 from intacct_assets.catalog import load_catalog
 from intacct_assets.definitions import defs
 from intacct_assets.defs.company import Company
+from intacct_assets.defs.resources import S3Resource
 from intacct_assets.defs.reverse_sync.assets import reading_tables
 from intacct_assets.reverse_sync.spec import sync_specs
 
@@ -101,3 +102,14 @@ def test_a_sync_of_a_company_reads_the_table_its_source_asset_names(asset, table
     )
     read = reading_tables(spec, replace(Company.from_env(), name="acme"))
     assert (read.source.table, read.source.asset) == ((table, None) if table else (None, tuple(asset)))
+
+
+def test_the_s3_client_is_made_once_per_configuration_and_aws_environment(aws_env, monkeypatch):
+    """A sensor tick must not rebuild boto3's S3 model: the same settings share a client; changed ones do not."""
+    first = S3Resource(region_name="us-east-1").get_client()
+    assert S3Resource(region_name="us-east-1").get_client() is first
+    assert first.meta.endpoint_url == aws_env  # the AWS environment (AWS_ENDPOINT_URL_S3) is followed
+    assert S3Resource(region_name="eu-west-1").get_client() is not first
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "rotated")
+    rotated = S3Resource(region_name="us-east-1").get_client()
+    assert rotated is not first

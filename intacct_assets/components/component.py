@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import dagster as dg
 from dagster.components.utils.translation import TranslationFn, TranslationFnResolver
-from dagster_aws.s3 import S3Resource
 
 from intacct_assets.api_ingest.settings import ApiSettings
 from intacct_assets.catalog import BUILTIN_CATALOG, parse_catalog
@@ -35,7 +34,7 @@ from intacct_assets.components.settings import (
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.defs.company import COMPANY_NAME, DEFAULT_SOURCES_CRON, Company
 from intacct_assets.defs.intacct_resource import IntacctResource
-from intacct_assets.defs.resources import DdsResource, WarehouseResource, layered_environment
+from intacct_assets.defs.resources import DdsResource, S3Resource, WarehouseResource, layered_environment
 from intacct_assets.defs.translator import IntacctAssetData, IntacctTranslator
 from intacct_assets.reverse_sync.spec import SyncSpecError, parse_syncs, sync_specs
 

@@ -144,7 +144,7 @@ class HttpServer(ThreadingHTTPServer):
         return self.server_address[1]
 
     def start(self) -> None:
-        # a short poll: stop() waits for the loop to notice, up to one interval (the default 0.5 s is felt by every test)
+        # a short poll: stop() waits up to one interval for the loop to notice (the default 0.5 s slowed every test)
         self._thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="intacct-sandbox-http", daemon=True
         )

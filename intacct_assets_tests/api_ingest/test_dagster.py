@@ -15,7 +15,7 @@ from intacct_assets.defs.company import environment_company
 from intacct_assets.defs.freshness import cron_period
 from intacct_assets.defs.intacct_resource import IntacctResource
 from intacct_assets.defs.resources import WarehouseResource
-from intacct_assets_tests.intacct.conftest import FAST_RETRIES
+from intacct_assets_tests.clients import FAST_RETRIES
 
 ASSETS = {asset.key.path[-1]: asset for asset in API_ASSETS}
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
-from intacct_assets_tests.api_ingest.conftest import intacct_customers
+from intacct_assets_tests.api_ingest.syncing import intacct_customers
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from intacct_assets.defs.resources import WarehouseResource
 from intacct_assets.intacct import IntacctApiError, IntacctXmlError, Query
 from intacct_assets.sandbox import Sandbox, SandboxSettings
 from intacct_assets.warehouse.connection import Warehouse, run
-from intacct_assets_tests.intacct.conftest import FAST_RETRIES
+from intacct_assets_tests.clients import FAST_RETRIES
 
 ASSETS = {asset.key.path[-1]: asset for asset in API_ASSETS}
 RECORDED = ("customer", "journal_entry", "journal_entry_line", "gl_detail", "item")  # REST, lines, XML query

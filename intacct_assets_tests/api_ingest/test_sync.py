@@ -18,7 +18,7 @@ from intacct_assets.api_ingest.targets import SyncTarget
 from intacct_assets.api_ingest.typed_pages import typed_batch
 from intacct_assets.catalog import BUILTIN_CATALOG, load_catalog, parse_catalog
 from intacct_assets.intacct import IntacctConfigError, UnexpectedAnswerError
-from intacct_assets_tests.api_ingest.conftest import intacct_customers
+from intacct_assets_tests.api_ingest.syncing import intacct_customers
 
 
 def assert_matches_intacct(syncer, sandbox, entity: str = "") -> None:

@@ -14,7 +14,7 @@ from intacct_assets.intacct import IntacctConfigError
 from intacct_assets.intacct.filters import Compare, all_of
 from intacct_assets.intacct.xml_dates import UserDates
 from intacct_assets.warehouse.connection import Warehouse
-from intacct_assets_tests.api_ingest.conftest import SMALL_PAGES, Syncer
+from intacct_assets_tests.api_ingest.syncing import SMALL_PAGES, Syncer
 
 PACIFIC_EUROPEAN = {"xml_date_format": ".dmY", "xml_gmt_offset": "-08:00"}
 

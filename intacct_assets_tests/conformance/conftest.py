@@ -5,7 +5,6 @@ mounted for that host alone sends their calls to a sandbox on 127.0.0.1."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -13,9 +12,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from intacct_assets.sandbox import Sandbox, SandboxSettings
-
-INTACCT_HOST = "https://api.intacct.com"
-PAGE_SIZE = 2000  # both libraries page by 2000 records (their own constant)
+from intacct_assets_tests.conformance.libraries import INTACCT_HOST, PAGE_SIZE
 
 
 class SandboxRedirect(HTTPAdapter):
@@ -46,7 +43,3 @@ def intacct(_loopback_without_proxy) -> Iterator[Sandbox]:
 
         patch.setattr(requests.Session, "__init__", init_with_redirect)
         yield sandbox
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8].upper()}"

@@ -11,7 +11,7 @@ from intacctsdk.exceptions import BadRequestError
 from sageintacctsdk import SageIntacctSDK
 
 from intacct_assets.sandbox import Sandbox
-from intacct_assets_tests.conformance.conftest import PAGE_SIZE, unique
+from intacct_assets_tests.conformance.libraries import PAGE_SIZE, unique
 
 ACTIVE = [{"$eq": {"status": "active"}}]  # fyle's count_filter and first-sync filter
 

@@ -10,7 +10,7 @@ from sageintacctsdk.apis.constants import dimensions_fields_mapping
 from sageintacctsdk.exceptions import InvalidTokenError, WrongParamsError
 
 from intacct_assets.sandbox import Sandbox
-from intacct_assets_tests.conformance.conftest import PAGE_SIZE, unique
+from intacct_assets_tests.conformance.libraries import PAGE_SIZE, unique
 
 
 @pytest.fixture(scope="module")

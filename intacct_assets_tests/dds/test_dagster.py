@@ -2,14 +2,13 @@
 
 import dagster as dg
 import pytest
-from dagster_aws.s3 import S3Resource
 
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.defs.dds.assets import DDS_ASSETS
 from intacct_assets.defs.dds.jobs import dds_unrecognized_files_job
 from intacct_assets.defs.dds.sensors import dds_sensor
 from intacct_assets.defs.metadata import KEY_UNIQUE_CHECK, REJECTED_ROWS_CHECK
-from intacct_assets.defs.resources import DdsResource, WarehouseResource
+from intacct_assets.defs.resources import DdsResource, S3Resource, WarehouseResource
 from intacct_assets.warehouse.connection import run
 from intacct_assets_tests.dds.files import (
     EXPECTED,
@@ -118,21 +117,20 @@ def test_same_second_uploads_and_overwrites_through_the_sensor(s3, bucket, resou
     ]
 
 
-def test_more_than_a_thousand_keys_are_listed(s3, bucket, resources, monkeypatch):
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(8) as pool:
-        list(
-            pool.map(
-                lambda n: s3.put_object(Bucket=bucket, Key=f"GLENTRY.all.2026-11-01T06-00-00Z.{n:04d}.csv", Body=b""),
-                range(1, 1101),
-            )
-        )
+def test_every_listed_part_is_planned_in_runs_of_at_most_the_run_size(s3, bucket, resources, monkeypatch):
+    """110 parts of one delivery: 5 runs of at most 25 files (INTACCT_DDS_MAX_FILES_PER_RUN), none left out."""
+    for n in range(1, 111):
+        s3.put_object(Bucket=bucket, Key=f"GLENTRY.all.2026-11-01T06-00-00Z.{n:04d}.csv", Body=b"")
     monkeypatch.setenv("INTACCT_DDS_MAX_RUNS_PER_TICK", "1000")
     with dg.instance_for_test() as instance:
         requests, _ = sensor_requests(instance, resources)
-    loaded = sum(len(r.run_config["ops"][next(iter(r.run_config["ops"]))]["config"]["files"]) for r in requests)
-    assert loaded == 1100 and len(requests) == 44
+    planned = [
+        [f["key"] for f in r.run_config["ops"][next(iter(r.run_config["ops"]))]["config"]["files"]] for r in requests
+    ]
+    assert sorted(f for files in planned for f in files) == sorted(
+        f"GLENTRY.all.2026-11-01T06-00-00Z.{n:04d}.csv" for n in range(1, 111)
+    )
+    assert [len(files) for files in planned] == [25, 25, 25, 25, 10]
 
 
 def test_unrecognized_files_are_logged_and_recorded(s3, bucket, warehouse, resources):

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import boto3
 import dagster as dg
 import pytest
-from dagster_aws.s3 import S3Resource
 
 from intacct_assets.catalog import load_catalog
 from intacct_assets.dds.discovery import DiscoveryCursor
@@ -16,7 +15,7 @@ from intacct_assets.dds.notifications import announced_objects, delete
 from intacct_assets.dds.sensing import sense
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.defs.dds.sensors import dds_sensor
-from intacct_assets.defs.resources import DdsResource, WarehouseResource
+from intacct_assets.defs.resources import DdsResource, S3Resource, WarehouseResource
 from intacct_assets_tests.dds.files import GLENTRY_COLUMNS, dds_csv, glentry_row
 
 CATALOG = load_catalog()

@@ -4,12 +4,11 @@ failed check fails the run after the table is recorded, and nothing schedules or
 from __future__ import annotations
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from intacct_assets.definitions import defs
 from intacct_assets.defs.doctor import DOCTOR_KEY, doctor
 from intacct_assets.defs.intacct_resource import IntacctResource
-from intacct_assets.defs.resources import DdsResource, WarehouseResource
+from intacct_assets.defs.resources import DdsResource, S3Resource, WarehouseResource
 
 RESOURCES = {"intacct": IntacctResource(), "warehouse": WarehouseResource(), "dds": DdsResource(), "s3": S3Resource()}
 

@@ -12,7 +12,7 @@ import pytest
 
 from intacct_assets.intacct import IntacctApiError, IntacctError, OutcomeUnknownError, Query
 from intacct_assets.intacct.limiter import ConcurrencyLimiter
-from intacct_assets_tests.intacct.conftest import client_env
+from intacct_assets_tests.clients import client_env
 
 CUSTOMER = "accounts-receivable/customer"
 

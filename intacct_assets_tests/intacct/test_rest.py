@@ -17,7 +17,7 @@ from intacct_assets.intacct import (
     UnexpectedAnswerError,
     all_of,
 )
-from intacct_assets_tests.intacct.conftest import ManualClock, client_env
+from intacct_assets_tests.clients import ManualClock, client_env
 
 CUSTOMER = "accounts-receivable/customer"
 

@@ -16,7 +16,7 @@ import pytest
 from intacct_assets.intacct import IntacctAuthError, IntacctConfigError, IntacctSettings
 from intacct_assets.intacct.token_store import FileTokenStore, StoredToken, fingerprint, store_key, token_store
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
-from intacct_assets_tests.intacct.conftest import ManualClock
+from intacct_assets_tests.clients import ManualClock
 
 CUSTOMER = "accounts-receivable/customer"
 

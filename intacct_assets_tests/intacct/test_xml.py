@@ -19,7 +19,7 @@ from intacct_assets.intacct import (
     UnexpectedAnswerError,
     xml_request,
 )
-from intacct_assets_tests.intacct.conftest import ManualClock, client_env
+from intacct_assets_tests.clients import ManualClock, client_env
 
 
 def test_query_read_by_query_and_lookup(sb, make_client):

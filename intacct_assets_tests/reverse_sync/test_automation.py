@@ -5,15 +5,14 @@ import uuid
 
 import dagster as dg
 import pytest
-from dagster_aws.s3 import S3Resource
 
 from intacct_assets.defs.dds.assets import DDS_ASSETS
 from intacct_assets.defs.intacct_resource import IntacctResource
-from intacct_assets.defs.resources import DdsResource, WarehouseResource
+from intacct_assets.defs.resources import DdsResource, S3Resource, WarehouseResource
 from intacct_assets.defs.reverse_sync.assets import build_reverse_sync_asset
 from intacct_assets.reverse_sync.spec import parse_syncs
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
-from intacct_assets_tests.intacct.conftest import FAST_RETRIES
+from intacct_assets_tests.clients import FAST_RETRIES
 
 SPEC = parse_syncs("""
 syncs:

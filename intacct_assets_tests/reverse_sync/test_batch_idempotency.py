@@ -15,7 +15,6 @@ import pytest
 
 from intacct_assets.reverse_sync.engine import write_requests
 from intacct_assets.warehouse.connection import run
-from intacct_assets_tests.reverse_sync.conftest import SyncHarness
 from intacct_assets_tests.reverse_sync.documents import (
     BILLS,
     INVOICES,
@@ -28,6 +27,7 @@ from intacct_assets_tests.reverse_sync.documents import (
     synced_bills,
     synced_invoices,
 )
+from intacct_assets_tests.reverse_sync.harness import SyncHarness
 
 CUSTOMERS = """
 syncs:

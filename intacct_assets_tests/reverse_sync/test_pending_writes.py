@@ -12,7 +12,7 @@ from intacct_assets.defs.reverse_sync.assets import build_reverse_sync_asset
 from intacct_assets.reverse_sync.engine import write_requests
 from intacct_assets.reverse_sync.spec import parse_syncs
 from intacct_assets.warehouse.connection import run
-from intacct_assets_tests.intacct.conftest import client_env
+from intacct_assets_tests.clients import client_env
 from intacct_assets_tests.reverse_sync.documents import (
     BILLS,
     JOURNAL,

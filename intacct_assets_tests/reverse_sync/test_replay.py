@@ -9,8 +9,8 @@ from decimal import Decimal
 from intacct_assets.intacct import capture
 from intacct_assets.sandbox import Sandbox, SandboxSettings
 from intacct_assets.warehouse.connection import Warehouse, run
-from intacct_assets_tests.reverse_sync.conftest import SyncHarness
 from intacct_assets_tests.reverse_sync.documents import INVOICES, JOURNAL, invoice_rows, journal_rows
+from intacct_assets_tests.reverse_sync.harness import SyncHarness
 
 CUSTOMERS = """
 syncs:

@@ -1,4 +1,5 @@
-"""Real sandbox servers on 127.0.0.1 (port 0) for the client tests, and clients pointed at them."""
+"""Sandbox servers on 127.0.0.1 (port 0) and clients pointed at them, for every test directory (a pytest plugin
+registered by the root conftest): a shared read-mostly sandbox, private ones, and a client factory."""
 
 from __future__ import annotations
 
@@ -9,12 +10,7 @@ import pytest
 
 from intacct_assets.intacct import IntacctClient, IntacctSettings
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
-
-FAST_RETRIES = {
-    "INTACCT_API_BACKOFF_INITIAL_SECONDS": "0.001",
-    "INTACCT_API_BACKOFF_MAX_SECONDS": "0.01",
-    "INTACCT_API_MAX_ATTEMPTS": "8",
-}
+from intacct_assets_tests.clients import client_env
 
 
 @pytest.fixture(scope="session")
@@ -55,10 +51,6 @@ def twin_sandbox() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def client_env(sandbox: Sandbox, **extra: str) -> dict[str, str]:
-    return {**sandbox.env, **FAST_RETRIES, **extra}
-
-
 @pytest.fixture
 def make_client(tmp_path) -> Iterator[Callable[..., IntacctClient]]:
     """``make_client(sandbox, http=None, clock=None, **env)``; every client is closed after the test. Rotated
@@ -77,13 +69,3 @@ def make_client(tmp_path) -> Iterator[Callable[..., IntacctClient]]:
     yield make
     for client in clients:
         client.close()
-
-
-class ManualClock:
-    """A monotonic clock the test moves by hand (token lifetimes without sleeping)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
