@@ -8,7 +8,6 @@ import logging
 import os
 import re
 import shutil
-import ssl
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from urllib.parse import unquote_plus
 
 import httpx
 from lxml import etree
+
+from intacct_assets.tls import verified_tls
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +86,9 @@ def _presigned_listing(
     if page_size:
         params["MaxKeys"] = page_size
     bundle = os.environ.get("AWS_CA_BUNDLE")  # botocore's own setting for a private CA
-    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=bundle) if bundle else True
     # S3 writes LastModified as 2026-12-07T10:13:42.000Z: texts of one shape compare like the moments they say
     since = f"{modified_since.astimezone(UTC):%Y-%m-%dT%H:%M:%S}" if modified_since else ""
-    with httpx.Client(timeout=120, verify=verify) as http:
+    with httpx.Client(timeout=120, verify=verified_tls(bundle)) as http:
         while True:
             url = client.generate_presigned_url("list_objects_v2", Params=params, ExpiresIn=900)
             response = http.get(url)

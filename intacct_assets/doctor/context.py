@@ -31,6 +31,7 @@ from intacct_assets.doctor.results import CheckSkipped
 from intacct_assets.intacct import IntacctClient, IntacctSettings
 from intacct_assets.intacct.errors import IntacctConfigError, UnexpectedAnswerError
 from intacct_assets.intacct.redaction import Redactor, Secret
+from intacct_assets.tls import verified_tls
 from intacct_assets.warehouse.connection import Warehouse
 
 # A preflight answers in seconds: a request is tried at most this often and waited for at most this long.
@@ -164,6 +165,7 @@ class DoctorContext:
         http = httpx.Client(
             timeout=httpx.Timeout(settings.timeout_seconds),
             follow_redirects=False,
+            verify=verified_tls(),
             event_hooks={"response": [self.answers.record]},
         )
         return IntacctClient(settings, http=http)

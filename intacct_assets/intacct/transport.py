@@ -34,6 +34,7 @@ from intacct_assets.intacct.retry import (
     status_is_retryable,
 )
 from intacct_assets.intacct.settings import IntacctSettings
+from intacct_assets.tls import verified_tls
 
 Judge = Callable[[httpx.Response], IntacctError | None]
 # (parts that failed, parts, what failed) of a success answer that reports failures of its own: XML
@@ -75,7 +76,9 @@ class Transport:
     ) -> None:
         self.settings, self.calls, self.redactor = settings, calls, redactor
         self.limiter = ConcurrencyLimiter.for_tenant(settings.tenant, settings.concurrency_limit, settings.slot_root)
-        self.http = http or httpx.Client(timeout=httpx.Timeout(settings.timeout_seconds), follow_redirects=False)
+        self.http = http or httpx.Client(
+            timeout=httpx.Timeout(settings.timeout_seconds), follow_redirects=False, verify=verified_tls()
+        )
         self.capture = Capture.open(settings.capture_dir, settings.capture_mask_fields, redactor)  # None: off
 
     def close(self) -> None:
