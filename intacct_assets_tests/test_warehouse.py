@@ -42,3 +42,22 @@ def test_the_memory_limit_is_configurable_and_duckdb_spills_next_to_the_file(tmp
     settings = "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
     with Warehouse.from_env().connect() as connection:
         assert run(connection, settings)[0] == ("1.8 GiB", f"{path}.tmp")
+
+
+def test_connections_share_one_duckdb_instance_and_release_the_file_between_them(tmp_path):
+    """Starting DuckDB costs ~15 ms of CPU a connection: the process keeps its instance, yet the file is detached
+    (its lock released) after each use, so another process can write to it."""
+    warehouse = Warehouse(str(tmp_path / "w.duckdb"))
+    with warehouse.connect() as connection:
+        run(connection, "CREATE TABLE memory.main.marker AS SELECT 1 AS kept")  # in the instance, not the file
+        run(connection, "CREATE TABLE intacct_meta.written (n INTEGER)")
+    script = (
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1]); c.execute('INSERT INTO intacct_meta.written VALUES (7)')"
+    )
+    subprocess.run([sys.executable, "-c", script, warehouse.path], check=True)
+    with warehouse.connect() as connection:
+        assert run(connection, "SELECT kept FROM memory.main.marker") == [(1,)]
+        assert run(connection, "SELECT n FROM intacct_meta.written") == [(7,)]
+    other = Warehouse(str(tmp_path / "other.duckdb"))
+    with other.connect() as connection:  # another file is another instance: nothing of the first is there
+        assert not run(connection, "SELECT 1 FROM duckdb_tables() WHERE table_name = 'marker'")

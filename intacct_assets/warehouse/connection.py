@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -67,20 +68,73 @@ class Warehouse:
             config["threads"] = str(self.threads)
         if self.is_local_file:
             config["temp_directory"] = f"{self.path}.tmp"  # where DuckDB spills (not the working directory)
-            # Attached under a fixed name: a file called api.duckdb or dds.duckdb would otherwise make
-            # its catalog name clash with our schema names ("Ambiguous reference to catalog or schema").
-            connection = duckdb.connect(config=config)
-            connection.execute("ATTACH ? AS intacct_warehouse", [self.path]).fetchall()
-            connection.execute("USE intacct_warehouse").fetchall()
+            opened = _attached(self.path, config)
         else:
-            connection = duckdb.connect(self.path, config=config)
-        if self.memory_limit:  # for memory_limit_lowered, to set it back exactly
-            connection.execute(f"SET VARIABLE {_CONFIGURED_LIMIT} = ?", [self.memory_limit]).fetchall()
-        try:
+            opened = _closing(duckdb.connect(self.path, config=config))
+        with opened as connection:
+            if self.memory_limit:  # for memory_limit_lowered, to set it back exactly
+                connection.execute(f"SET VARIABLE {_CONFIGURED_LIMIT} = ?", [self.memory_limit]).fetchall()
             ensure_layout(connection, self.path)
             yield connection
-        finally:
-            connection.close()
+
+
+@contextmanager
+def _closing(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+class _Host:
+    """A process's in-memory DuckDB instance for one local warehouse file and configuration, kept between
+    connections: starting an instance costs ~15 ms of CPU, attaching a file ~1 ms. The file is attached while
+    connections use it and detached (checkpointed, its OS lock released for other processes) after the last."""
+
+    def __init__(self, config: dict[str, str]) -> None:
+        self.instance = duckdb.connect(config=config)
+        self.users = 0
+
+
+_HOSTS: dict[tuple, _Host] = {}
+_HOSTS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _attached(path: str, config: dict[str, str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    # keyed by process too: a forked child must not use its parent's instance
+    key = (os.getpid(), path, tuple(sorted(config.items())))
+    with _HOSTS_LOCK:
+        host = _HOSTS.get(key) or _HOSTS.setdefault(key, _Host(config))
+        if not host.users:
+            # Attached under a fixed name: a file called api.duckdb or dds.duckdb would otherwise make its
+            # catalog name clash with our schema names ("Ambiguous reference to catalog or schema").
+            _on_host(key, host, lambda: host.instance.execute("ATTACH ? AS intacct_warehouse", [path]).fetchall())
+        host.users += 1
+    connection = host.instance.cursor()
+    try:
+        connection.execute("USE intacct_warehouse").fetchall()
+        yield connection
+    except duckdb.FatalException:  # the instance is invalidated: the next connection starts a new one
+        with _HOSTS_LOCK:
+            _HOSTS.pop(key, None)
+        raise
+    finally:
+        connection.close()
+        with _HOSTS_LOCK:
+            host.users -= 1
+            if not host.users and _HOSTS.get(key) is host:
+                _on_host(key, host, lambda: host.instance.execute("DETACH intacct_warehouse").fetchall())
+
+
+def _on_host(key: tuple, host: _Host, step: Callable[[], object]) -> None:
+    """Attach or detach; an instance that failed to is dropped (closed), so the next connection starts afresh."""
+    try:
+        step()
+    except duckdb.Error:
+        _HOSTS.pop(key, None)
+        host.instance.close()
+        raise
 
 
 @contextmanager
