@@ -4,6 +4,8 @@ Scenarios, each in a fresh child process so peak RSS is its own:
   raw        polars read_csv of the file, every field as text (the ceiling)
   duckdb     DuckDB's own CSV loader (read_csv, types detected) into a new table: a floor to beat
   cold       the file into an empty dds.glentry (parse + type + version + merge + ledger, one transaction)
+  insert     only the cold ingest's INSERT, commit and checkpoint of the file's records, parsed and typed
+             beforehand (not timed): the floor of a cold ingest into this table's layout
   replay     the same file again into the full table (every record compared, nothing changes)
   change     a 10,000-row change file into a 10,000,000-row table
   tombstone  a complete `all` delivery of 1,000 records into the 10,000,000-row table loaded by `cold`:
@@ -39,7 +41,7 @@ CHANGE_FILE = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
 SMALL_EXPORT = "GLENTRY.all.2026-11-05T06-00-00Z.csv"  # 1,000 records: everything else is absent
 SIZES = {"1m": 1_000_000, "4m": 4_000_000, "10m": 10_000_000}
 SCENARIOS_BY_SIZE = {
-    "1m": ["raw", "duckdb", "cold", "replay", "change"],
+    "1m": ["raw", "duckdb", "insert", "cold", "replay", "change"],
     "4m": ["duckdb", "cold"],
     "10m": ["duckdb", "cold", "tombstone"],
 }
@@ -121,6 +123,33 @@ def scenario_duckdb(workdir: Path, database: Path) -> dict:
     return {"seconds": seconds, "rows": rows, "peak_rss_mb": rss.peak / 2**20}
 
 
+def scenario_insert(workdir: Path, database: Path) -> dict:
+    """The cold ingest's write alone: its typed batch, built as ``load_local`` builds it, appended to an empty
+    ``dds.glentry`` under the same memory cap, committed and checkpointed."""
+    from intacct_assets.catalog import load_catalog
+    from intacct_assets.dds.filenames import FileNameParser
+    from intacct_assets.dds.ingest import FILE_MEMORY_LIMIT, batch_origin, reader_types, target_table, versioned_batch
+    from intacct_assets.dds.reader import DdsFile, ReadOptions
+    from intacct_assets.dds.s3 import S3Object
+    from intacct_assets.warehouse.connection import Warehouse, memory_limit_lowered, run, transaction
+    from intacct_assets.warehouse.merge import merge_batch
+
+    obj, name, path = load_catalog().get("GLENTRY"), FileNameParser().parse(ALL_FILE), workdir / ALL_FILE
+    opened = DdsFile(path, ReadOptions(key=obj.key, column_types=reader_types(obj), job=name.job))
+    batch = versioned_batch(next(opened.batches()), name, obj)
+    origin = batch_origin(name, S3Object(ALL_FILE, "etag", path.stat().st_size, datetime.now(UTC)))
+    database.unlink(missing_ok=True)
+    with PeakRss() as rss:
+        started = time.perf_counter()
+        with Warehouse(str(database)).connect() as connection, memory_limit_lowered(connection, FILE_MEMORY_LIMIT):
+            with transaction(connection):
+                target = target_table(obj, opened.columns)
+                counts = merge_batch(connection, target, batch, origin, datetime.now(), new_keys_likely=True)
+            run(connection, "CHECKPOINT")
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows": batch.height, "peak_rss_mb": rss.peak / 2**20, "counts": vars(counts)}
+
+
 def scenario_tombstone(workdir: Path, database: Path) -> dict:
     """The table `cold` loaded, copied (each run starts from it), then a complete 1,000-record export."""
     import shutil
@@ -168,6 +197,7 @@ def scenario_change(workdir: Path, database: Path) -> dict:
 SCENARIOS = {
     "raw": scenario_raw,
     "duckdb": scenario_duckdb,
+    "insert": scenario_insert,
     "cold": scenario_cold,
     "replay": scenario_replay,
     "change": scenario_change,
