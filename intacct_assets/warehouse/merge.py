@@ -140,8 +140,9 @@ def merge_batch(
     empty = run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0]
     if empty or (new_keys_likely and _all_keys_new(connection, target, batch)):
         # every key is new: one plain append. A parallel append leaves a partly filled row group per thread; after
-        # the first append of a transaction they make its commit's checkpoint merge and rewrite the table's row
-        # groups (10 s of a 4M-row file's 29 s), so a later append continues the last row group on one thread.
+        # a file's first batch they made its commit's checkpoint merge and rewrite the table's row groups (10 s of
+        # a 4M-row file's 29 s), so an append to a table that holds rows already runs on one thread and continues
+        # its last row group.
         one_thread = nullcontext() if empty else threads_lowered(connection, 1)
         with scanned("_intacct_batch", batch), memory_limit_lowered(connection, APPEND_MEMORY_LIMIT), one_thread:
             counts += _insert_all(connection, target, data_columns, batch.columns, batch.height, params, floor)
