@@ -1,9 +1,11 @@
-"""DDS ingestion benchmark (issues 2 and 14): prints seconds, rows/s and peak RSS per scenario.
+"""DDS ingestion benchmark (issues 2 and 14): prints seconds, rows/s, CPU seconds and peak RSS per scenario.
 
 Scenarios, each in a fresh child process so peak RSS is its own:
   raw        polars read_csv of the file, every field as text (the ceiling)
   duckdb     DuckDB's own CSV loader (read_csv, types detected) into a new table: a floor to beat
   cold       the file into an empty dds.glentry (parse + type + version + merge + ledger, one transaction)
+  insert     only the cold ingest's INSERT, commit and checkpoint of the file's records, parsed and typed
+             beforehand (not timed): the floor of a cold ingest into this table's layout
   replay     the same file again into the full table (every record compared, nothing changes)
   change     a 10,000-row change file into a 10,000,000-row table
   tombstone  a complete `all` delivery of 1,000 records into the 10,000,000-row table loaded by `cold`:
@@ -39,14 +41,16 @@ CHANGE_FILE = "GLENTRY.change.2026-11-02T06-00-00Z.csv"
 SMALL_EXPORT = "GLENTRY.all.2026-11-05T06-00-00Z.csv"  # 1,000 records: everything else is absent
 SIZES = {"1m": 1_000_000, "4m": 4_000_000, "10m": 10_000_000}
 SCENARIOS_BY_SIZE = {
-    "1m": ["raw", "duckdb", "cold", "replay", "change"],
+    "1m": ["raw", "duckdb", "insert", "cold", "replay", "change"],
     "4m": ["duckdb", "cold"],
     "10m": ["duckdb", "cold", "tombstone"],
 }
 
 
-class PeakRss:
-    """Samples this process's resident memory every 5 ms (ru_maxrss would include the parent's setup)."""
+class Measured:
+    """Wall seconds, CPU seconds (every thread of this process) and peak resident memory of a block. The RSS is
+    sampled every 5 ms (ru_maxrss would include the parent's setup). CPU seconds hardly move with the machine's
+    load, unlike wall seconds, when other work shares its two cores."""
 
     def __init__(self):
         import psutil
@@ -63,11 +67,16 @@ class PeakRss:
 
     def __enter__(self):
         self._thread.start()
+        self._started, self._cpu = time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *exc):
+        self.seconds, self.cpu_seconds = time.perf_counter() - self._started, time.process_time() - self._cpu
         self._stop.set()
         self._thread.join()
+
+    def figures(self, rows: int) -> dict:
+        return {"seconds": self.seconds, "cpu": self.cpu_seconds, "rows": rows, "peak_rss_mb": self.peak / 2**20}
 
 
 def _load(workdir: Path, database: Path, file_name: str) -> dict:
@@ -82,27 +91,18 @@ def _load(workdir: Path, database: Path, file_name: str) -> dict:
     settings = DdsSettings.from_env({**os.environ, "INTACCT_DDS_BUCKET": "local"})  # INTACCT_DDS_BATCH_BYTES applies
     ingest = DdsIngest(Warehouse(str(database)), s3_client=None, settings=settings)
     file = S3Object(file_name, f"etag-{time.time_ns()}", path.stat().st_size, datetime.now(UTC))
-    with PeakRss() as rss:
-        started = time.perf_counter()
+    with Measured() as measured:
         outcome = ingest.load_local(load_catalog().get("GLENTRY"), file, FileNameParser().parse(file_name), path)
-        seconds = time.perf_counter() - started
     assert outcome.outcome in ("ingested", "unchanged"), outcome.message
-    return {
-        "seconds": seconds,
-        "rows": outcome.records,
-        "peak_rss_mb": rss.peak / 2**20,
-        "counts": vars(outcome.counts),
-    }
+    return {**measured.figures(outcome.records), "counts": vars(outcome.counts)}
 
 
 def scenario_raw(workdir: Path, database: Path) -> dict:
     import polars as pl
 
-    with PeakRss() as rss:
-        started = time.perf_counter()
+    with Measured() as measured:
         frame = pl.read_csv(workdir / ALL_FILE, infer_schema=False)
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds, "rows": frame.height, "peak_rss_mb": rss.peak / 2**20}
+    return measured.figures(frame.height)
 
 
 def scenario_duckdb(workdir: Path, database: Path) -> dict:
@@ -110,15 +110,37 @@ def scenario_duckdb(workdir: Path, database: Path) -> dict:
 
     scratch = workdir / "duckdb-floor.duckdb"
     scratch.unlink(missing_ok=True)
-    with PeakRss() as rss:
-        started = time.perf_counter()
+    with Measured() as measured:
         connection = duckdb.connect(str(scratch))
         rows = connection.execute(f"CREATE TABLE t AS FROM read_csv('{workdir / ALL_FILE}')").fetchall()
         rows = connection.execute("SELECT count(*) FROM t").fetchall()[0][0]
         connection.close()
-        seconds = time.perf_counter() - started
     scratch.unlink(missing_ok=True)
-    return {"seconds": seconds, "rows": rows, "peak_rss_mb": rss.peak / 2**20}
+    return measured.figures(rows)
+
+
+def scenario_insert(workdir: Path, database: Path) -> dict:
+    """The cold ingest's write alone: its typed batch, built as ``load_local`` builds it, appended to an empty
+    ``dds.glentry`` under the same memory cap, committed and checkpointed."""
+    from intacct_assets.catalog import load_catalog
+    from intacct_assets.dds.filenames import FileNameParser
+    from intacct_assets.dds.ingest import FILE_MEMORY_LIMIT, batch_origin, reader_types, target_table, versioned_batch
+    from intacct_assets.dds.reader import DdsFile, ReadOptions
+    from intacct_assets.dds.s3 import S3Object
+    from intacct_assets.warehouse.connection import Warehouse, memory_limit_lowered, run, transaction
+    from intacct_assets.warehouse.merge import merge_batch
+
+    obj, name, path = load_catalog().get("GLENTRY"), FileNameParser().parse(ALL_FILE), workdir / ALL_FILE
+    opened = DdsFile(path, ReadOptions(key=obj.key, column_types=reader_types(obj), job=name.job))
+    batch = versioned_batch(next(opened.batches()), name, obj)
+    origin = batch_origin(name, S3Object(ALL_FILE, "etag", path.stat().st_size, datetime.now(UTC)))
+    target, warehouse = target_table(obj, opened.columns), Warehouse(str(database))
+    database.unlink(missing_ok=True)
+    with Measured() as measured, warehouse.connect() as connection, memory_limit_lowered(connection, FILE_MEMORY_LIMIT):
+        with transaction(connection):
+            counts = merge_batch(connection, target, batch, origin, datetime.now(), new_keys_likely=True)
+        run(connection, "CHECKPOINT")
+    return {**measured.figures(batch.height), "counts": vars(counts)}
 
 
 def scenario_tombstone(workdir: Path, database: Path) -> dict:
@@ -168,6 +190,7 @@ def scenario_change(workdir: Path, database: Path) -> dict:
 SCENARIOS = {
     "raw": scenario_raw,
     "duckdb": scenario_duckdb,
+    "insert": scenario_insert,
     "cold": scenario_cold,
     "replay": scenario_replay,
     "change": scenario_change,
@@ -236,7 +259,8 @@ def main() -> None:
         return
     print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     print(
-        f"{'':15s} {'best':>7s} {'median':>7s} {'best rows/s':>12s} {'vs raw':>7s} {'vs duckdb':>9s} {'peak RSS':>9s}"
+        f"{'':15s} {'best':>7s} {'median':>7s} {'best rows/s':>12s} {'vs raw':>7s} {'vs duckdb':>9s} {'CPU':>7s} "
+        f"{'CPU vs duckdb':>13s} {'peak RSS':>9s}"
     )
     for size in args.sizes.split(","):
         rows, workdir = SIZES[size], args.workdir / size
@@ -245,15 +269,19 @@ def main() -> None:
         repeat = args.repeat if size == "1m" else 1
         results = {name: [_run(workdir, name) for _ in range(repeat)] for name in SCENARIOS_BY_SIZE[size]}
         floors = {name: min(r["seconds"] for r in results[name]) for name in ("raw", "duckdb") if name in results}
+        cpu_floor = min(r["cpu"] for r in results["duckdb"]) if "duckdb" in results else None
         for name, runs in results.items():
             seconds = sorted(r["seconds"] for r in runs)
-            best, median = seconds[0], statistics.median(seconds)
+            best, median, cpu = seconds[0], statistics.median(seconds), min(r["cpu"] for r in runs)
             vs = [f"{floors[f] / best:7.0%}" if f in floors else f"{'':>7s}" for f in ("raw", "duckdb")]
+            cpu_vs = f"{cpu_floor / cpu:13.0%}" if cpu_floor else f"{'':>13s}"
             extra = f"  table {runs[0]['table_rows']:,} rows" if "table_rows" in runs[0] else ""
             print(
                 f"{size + ' ' + name:15s} {best:6.2f}s {median:6.2f}s {runs[0]['rows'] / best:12,.0f} {vs[0]} "
-                f"{vs[1]:>9s} {max(r['peak_rss_mb'] for r in runs):7.0f}MB{extra}  {runs[0].get('counts', '')}"
+                f"{vs[1]:>9s} {cpu:6.2f}s {cpu_vs} {max(r['peak_rss_mb'] for r in runs):7.0f}MB{extra}  "
+                f"{runs[0].get('counts', '')}"
             )
+    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -219,6 +219,25 @@ def test_a_column_whose_values_change_form_midway_is_read_whole(tmp_path):
     assert values[-3:] == [datetime(2026, 11, 1, 5, 0, 0, 250000), datetime(2026, 11, 1, 5), datetime(2026, 11, 1, 5)]
 
 
+@pytest.mark.parametrize(
+    "late",
+    [
+        "5e-1",  # short, but a negative exponent
+        "1E-3",
+        ".00000000001",  # the shortest text with an 11th decimal place
+        "0.12345678901",
+        "-12345.000000000001",
+    ],
+)
+def test_a_cut_decimal_is_rejected_among_short_amounts(tmp_path, late):
+    """The fast reading leaves out the check for cut decimal places in a column none of whose texts could need it;
+    one such text after the first values (which decide the pattern) still rejects its record, by both paths."""
+    texts = ["1.5", "-20.25", "300"] * 100 + [late, "7.75"]
+    values = both(tmp_path, "decimal", texts)
+    assert values[-2:] == [REJECTED, Decimal("7.75")]
+    assert values[:3] == [Decimal("1.5"), Decimal("-20.25"), Decimal(300)]
+
+
 def test_parse_timestamp_reads_what_a_column_reads():
     assert parse_timestamp("2026-11-01T07:00:00+02:00") == datetime(2026, 11, 1, 5)
     assert parse_timestamp("") is None and parse_timestamp(None) is None and parse_timestamp("soon") is None

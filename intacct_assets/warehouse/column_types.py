@@ -29,7 +29,9 @@ the Web Services user's preferences: ``intacct.xml_dates`` passes them as a :cla
 
 Speed: :func:`read_typed` reads each column in the one pattern that fits its first values, as the text is (no
 stripping), and reads again by every rule only the records that failed; where the fast reading gives a value,
-it is the value the full rules give.
+it is the value the full rules give. It looks for decimal places a cast would cut only in a column whose longest
+text could hold them, or that has an exponent: most amounts cannot, and the pattern match per value was the
+costliest check of a DDS file.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ BOOLEAN_WORDS = {"true": True, "false": False, "t": True, "f": False, "1": True,
 # What a cast accepts but changes. A wider probe decimal cannot find lost digits: it cannot hold the 21-28 integer
 # digits DECIMAL(38,10) can.
 _DECIMAL_LOSS = r"\.\d{10}\d*[1-9]|[eE]-"
+# The shortest text _DECIMAL_LOSS finds without an exponent: a point, ten digits and a non-zero eleventh.
+_DECIMAL_LOSS_LENGTH = 12
+_DECIMAL_LOSS_REASON = "more than 10 decimal places, or a negative exponent"
 _FINER_THAN_MICROSECONDS = r"\.\d{6}\d*[1-9]"
 _TIME_OF_DAY = r"\d:\d\d"
 _MIDNIGHT = r"[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00(?::?00)?)?$"
@@ -111,15 +116,20 @@ class Cast(NamedTuple):
     unreadable: pl.Expr  # the text holds something that is not a value of the type, or one a cast would change
 
 
-def cast(text: pl.Expr, kind: str, forms: TextForms = STANDARD, *, lenient: bool = True) -> Cast:
+def cast(
+    text: pl.Expr, kind: str, forms: TextForms = STANDARD, *, lenient: bool = True, lossless: bool = False
+) -> Cast:
     """``text`` read as ``kind``. ``lenient=False`` takes the text as it is (no blank or space handling): faster,
-    and where it gives a value, the lenient reading gives the same one."""
+    and where it gives a value, the lenient reading gives the same one. ``lossless``: the caller knows no text is
+    one a decimal cast would cut (:func:`_lossless_decimals`), so it is not looked for."""
     if kind == "string":
         return Cast(text, pl.lit(False))
     if lenient:
         stripped = text.str.strip_chars()
         text = pl.when(stripped != "").then(stripped)
     value, changes = _read(text, kind, forms)
+    if lossless:
+        changes = [(why, expr) for why, expr in changes if why != _DECIMAL_LOSS_REASON]
     changed = pl.any_horizontal([expr for _, expr in changes]) if changes else pl.lit(False)
     return Cast(value, text.is_not_null() & (value.is_null() | changed))
 
@@ -201,14 +211,30 @@ def _checked(
     """Typed columns in place of their text and an ``_UNREADABLE`` flag; with a ``sample``, each column in the one
     pattern it fits (as the text is), else leniently by every rule."""
     casts, flags = {}, list(invalid)
+    lossless = _lossless_decimals(source, [n for n, k in types.items() if k == "decimal"]) if sample is not None else ()
     for name, kind in types.items():
         if kind != "string":
             narrowed = forms.fitting(kind, sample[name]) if sample is not None else forms
-            casts[name], bad = cast(pl.col(name), kind, narrowed, lenient=sample is None)
+            casts[name], bad = cast(pl.col(name), kind, narrowed, lenient=sample is None, lossless=name in lossless)
             flags.append(bad)
     # one projection, so each cast is computed once for both its value and its flag
     flag = pl.any_horizontal(flags) if flags else pl.lit(False)
     return source.with_columns(flag.alias(_UNREADABLE), **casts).collect(engine="streaming")
+
+
+def _lossless_decimals(source: pl.LazyFrame, columns: list[str]) -> set[str]:
+    """The decimal columns no text of which a cast could cut: none has an exponent, or room for an 11th decimal
+    place. One pass of cheap per-column aggregates instead of a pattern match per value."""
+    if not columns:
+        return set()
+    fits = source.select(
+        (
+            (pl.col(name).str.len_bytes().max() < _DECIMAL_LOSS_LENGTH)
+            & ~pl.col(name).str.contains_any(["e", "E"]).any()
+        ).alias(name)
+        for name in columns
+    ).collect(engine="streaming")
+    return {name for name in columns if fits[name].item()}  # null (no text at all): looked for, harmlessly
 
 
 def _read(text: pl.Expr, kind: str, forms: TextForms) -> tuple[pl.Expr, list[tuple[str, pl.Expr]]]:
@@ -216,9 +242,7 @@ def _read(text: pl.Expr, kind: str, forms: TextForms) -> tuple[pl.Expr, list[tup
     if kind == "integer":
         return text.cast(pl.Int64, strict=False), []
     if kind == "decimal":
-        return text.cast(DECIMAL, strict=False), [
-            ("more than 10 decimal places, or a negative exponent", text.str.contains(_DECIMAL_LOSS))
-        ]
+        return text.cast(DECIMAL, strict=False), [(_DECIMAL_LOSS_REASON, text.str.contains(_DECIMAL_LOSS))]
     if kind == "boolean":
         return text.str.to_lowercase().replace_strict(BOOLEAN_WORDS, default=None, return_dtype=pl.Boolean), []
     if kind in ("date", "timestamp"):

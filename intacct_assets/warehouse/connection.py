@@ -193,6 +193,18 @@ def memory_limit_lowered(connection: duckdb.DuckDBPyConnection, limit: str) -> I
 
 
 @contextmanager
+def threads_lowered(connection: duckdb.DuckDBPyConnection, threads: int) -> Iterator[None]:
+    """DuckDB's worker threads lowered to ``threads`` for a while, then set back; fewer already stay."""
+    current = run(connection, "SELECT current_setting('threads')")[0][0]
+    if current <= threads:
+        yield
+        return
+    run(connection, f"SET threads = {int(threads)}")
+    with undone_after(lambda: run(connection, f"SET threads = {int(current)}")):
+        yield
+
+
+@contextmanager
 def undone_after(undo: Callable[[], object]) -> Iterator[None]:
     """Run ``undo`` after the block. When the block failed, DuckDB may refuse ``undo`` (an aborted transaction
     takes nothing but ROLLBACK): that refusal must not replace the error that failed the block."""

@@ -26,12 +26,13 @@ frame stays small.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 
 import duckdb
 import polars as pl
 
-from intacct_assets.warehouse.connection import memory_limit_lowered, run, scanned, undone_after
+from intacct_assets.warehouse.connection import memory_limit_lowered, run, scanned, threads_lowered, undone_after
 from intacct_assets.warehouse.merge_terms import BatchOrigin, MergeCounts, TargetTable, Tombstone, is_reserved_column
 from intacct_assets.warehouse.meta_columns import (
     BATCH_ROW,
@@ -136,12 +137,14 @@ def merge_batch(
         raise UnsafeIdentifierError(f"column name(s) {', '.join(map(repr, reserved))} are reserved (rowid, _intacct_*)")
     ensure_table(connection, target, data_columns)
     params = {**origin.params(), "synced_at": synced_at, **(floor.params("floor") if floor else {})}
-    if run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0] or (
-        new_keys_likely and _all_keys_new(connection, target, batch)
-    ):
-        # every key is new: one plain append. Several INSERTs in one transaction would each leave a partly
-        # filled row group, which the checkpoint at close then rewrites (0.3-0.7 s more for a million rows).
-        with scanned("_intacct_batch", batch), memory_limit_lowered(connection, APPEND_MEMORY_LIMIT):
+    empty = run(connection, f"SELECT count(*) = 0 FROM (SELECT 1 FROM {target.qualified} LIMIT 1)")[0][0]
+    if empty or (new_keys_likely and _all_keys_new(connection, target, batch)):
+        # every key is new: one plain append. A parallel append leaves a partly filled row group per thread; after
+        # a file's first batch they made its commit's checkpoint merge and rewrite the table's row groups (10 s of
+        # a 4M-row file's 29 s), so an append to a table that holds rows already runs on one thread and continues
+        # its last row group.
+        one_thread = nullcontext() if empty else threads_lowered(connection, 1)
+        with scanned("_intacct_batch", batch), memory_limit_lowered(connection, APPEND_MEMORY_LIMIT), one_thread:
             counts += _insert_all(connection, target, data_columns, batch.columns, batch.height, params, floor)
         return counts
     for offset in range(0, batch.height, CHUNK_ROWS):

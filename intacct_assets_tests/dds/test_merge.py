@@ -193,6 +193,38 @@ def test_an_append_leaves_the_memory_limit_as_it_found_it(tmp_path, configured):
         assert run(connection, limit)[0][0] == before
 
 
+def test_appends_after_the_first_of_a_transaction_continue_its_row_groups(tmp_path):
+    """A file merged in batches appends each batch in one transaction. Appended in parallel, each batch would leave
+    partly filled row groups that the commit's checkpoint merges and rewrites (a third of a 4M-row file's load);
+    on one thread a later append continues the last row group. The thread setting is restored afterwards."""
+    warehouse = Warehouse(str(tmp_path / "w.duckdb"), threads=2)
+    rows, batches, chunks = 300_000, 3, 8  # chunks: record batches DuckDB's threads share
+
+    def numbered(first: int) -> pl.DataFrame:
+        frame = pl.DataFrame({"RECORDNO": pl.int_range(first, first + rows, eager=True).cast(pl.String)})
+        frame = frame.with_columns(
+            NAME=pl.lit("n"),
+            _intacct_modified=pl.lit(datetime(2026, 11, 1)),
+            _intacct_read=pl.lit(None, pl.Datetime("us")),
+            _intacct_position=pl.int_range(pl.len(), dtype=pl.Int64),
+            _intacct_deleted=pl.lit(False),
+        )
+        return pl.concat(frame.iter_slices(rows // chunks), rechunk=False)
+
+    with warehouse.connect() as connection:
+        with transaction(connection):
+            for number in range(batches):
+                batch_ = numbered(number * rows)
+                merge_batch(connection, TARGET, batch_, BatchOrigin("f1", NOW), NOW, new_keys_likely=True)
+        row_groups, largest = run(
+            connection,
+            "SELECT count(DISTINCT row_group_id), max(count) FROM pragma_storage_info('dds.thing')",
+        )[0]
+        assert run(connection, "SELECT count(*), current_setting('threads') FROM dds.thing") == [(rows * batches, 2)]
+    fewest = -(-rows * batches // largest)
+    assert row_groups <= fewest + 2  # the first append's partly filled row groups aside
+
+
 def test_a_failed_append_reports_its_own_error(tmp_path):
     """Not DuckDB's 'transaction is aborted', which restoring the memory limit would otherwise raise."""
     warehouse = Warehouse(str(tmp_path / "w.duckdb"), memory_limit="4GB")
