@@ -51,7 +51,7 @@ class DdsSettings:
     max_rejected_stored: int = 10_000
     sensor_interval_seconds: int = 30
     lookback_seconds: int = 6 * 3600
-    max_files_per_run: int = 25
+    max_files_per_run: int = 200
     max_bytes_per_run: int = 2 * 1024**3
     max_runs_per_tick: int = 20
     max_files_per_lock: int = 50
@@ -97,7 +97,7 @@ class DdsSettings:
             ),
             sensor_interval_seconds=_env_int("INTACCT_DDS_SENSOR_INTERVAL_SECONDS", 30, env),
             lookback_seconds=_env_int("INTACCT_DDS_LOOKBACK_SECONDS", 6 * 3600, env),
-            max_files_per_run=_env_int("INTACCT_DDS_MAX_FILES_PER_RUN", 25, env),
+            max_files_per_run=_env_int("INTACCT_DDS_MAX_FILES_PER_RUN", 200, env),
             max_bytes_per_run=_env_int("INTACCT_DDS_MAX_BYTES_PER_RUN", 2 * 1024**3, env),
             max_rejected_stored=_env_int("INTACCT_DDS_MAX_REJECTED_ROWS", 10_000, env),
             max_runs_per_tick=_env_int("INTACCT_DDS_MAX_RUNS_PER_TICK", 20, env),
