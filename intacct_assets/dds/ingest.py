@@ -114,10 +114,10 @@ class _Prepared:
     local: Path | None = None
     downloaded: bool = False  # the local copy is ours to delete
     opened: DdsFile | None = None
-    batches: Iterator[ParsedFile] = iter(())
+    batches: Iterator[ParsedFile] = field(default_factory=lambda: iter(()))
     ahead: list[ParsedFile] = field(default_factory=list)
     unloaded: tuple[str, str] | None = None  # (outcome, message) recorded instead of loading
-    ahead_seconds: float = 0.0  # downloading and parsing ahead took
+    ahead_seconds: float = 0.0  # how long downloading and parsing ahead took
 
     @property
     def text_bytes(self) -> int:
