@@ -18,30 +18,23 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import polars as pl
-
 from intacct_assets.catalog import CatalogObject
 from intacct_assets.dds.ddl_loader import DdlLoader, delete_file_layout
-from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, DialectError
+from intacct_assets.dds.dialect import READ_TIME, DialectError
 from intacct_assets.dds.filenames import DdsFileName
 from intacct_assets.dds.outcomes import FileOutcome, LoadedRecords
-from intacct_assets.dds.pieces import LINE_COLUMN, ROW_COLUMN
-from intacct_assets.dds.reader import DdsFile, FileRejectedError, ParsedFile, ReadOptions
+from intacct_assets.dds.prepared import PreparedFile, batch_origin, versioned_batch
+from intacct_assets.dds.reader import DdsFile, FileRejectedError, ReadOptions
 from intacct_assets.dds.s3 import S3Object, download
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.dds.snapshots import complete_snapshot, snapshot_id, utc_naive
 from intacct_assets.warehouse import ledger
 from intacct_assets.warehouse.connection import Warehouse, memory_limit_lowered, run, transaction
 from intacct_assets.warehouse.merge import (
-    DELETED,
-    MODIFIED,
-    POSITION,
-    READ,
-    BatchOrigin,
     MergeCounts,
     TargetTable,
     Tombstone,
@@ -71,68 +64,10 @@ def reader_types(obj: CatalogObject) -> dict[str, str]:
     return {obj.modified: "timestamp", READ_TIME: "timestamp", **obj.columns}
 
 
-def versioned_batch(parsed: ParsedFile, name: DdsFileName, obj: CatalogObject) -> pl.DataFrame:
-    """The parsed records with their modified and read times, position in the file and delete flag.
-
-    The effective modified time falls back to ``ddsReadTime`` (delete files may lack
-    WHENMODIFIED); the merge falls back further to the delivery time.
-    """
-    frame = parsed.frame
-    if not frame.width:  # an empty file (a change job with nothing to report): no columns, no records
-        return pl.DataFrame()
-    columns = set(frame.columns)
-    read = pl.col(READ_TIME) if READ_TIME in columns else pl.lit(None, pl.Datetime("us"))
-    modified = pl.coalesce(pl.col(obj.modified), read) if obj.modified in columns else read
-    deleted = pl.lit(name.job == "delete")
-    if CHANGE_TYPE in columns:
-        deleted = deleted | (pl.col(CHANGE_TYPE).str.to_lowercase() == "delete").fill_null(False)
-    position = pl.col(ROW_COLUMN).cast(pl.Int64) + parsed.position_offset
-    return frame.with_columns(
-        modified.alias(MODIFIED), read.alias(READ), position.alias(POSITION), deleted.alias(DELETED)
-    ).drop(ROW_COLUMN, *([LINE_COLUMN] if LINE_COLUMN in columns else []))
-
-
-def batch_origin(name: DdsFileName, file: S3Object) -> BatchOrigin:
-    delivered = utc_naive(name.delivered_at or file.last_modified)
-    return BatchOrigin(source=file.key, delivered=delivered, snapshot=snapshot_id(name) if name.is_snapshot else None)
-
-
 def _taken(items: list) -> Iterator:
     """The items, each dropped from the list as it is handed out (so the list does not keep it alive)."""
     while items:
         yield items.pop(0)
-
-
-@dataclass
-class _Prepared:
-    """A file of a group: downloaded, its first batch parsed ahead of the warehouse lock (the rest of a big file's
-    batches are parsed under it), or what keeps it from loading."""
-
-    file: S3Object
-    name: DdsFileName | None
-    started: float
-    local: Path | None = None
-    downloaded: bool = False  # the local copy is ours to delete
-    opened: DdsFile | None = None
-    batches: Iterator[ParsedFile] = field(default_factory=lambda: iter(()))
-    ahead: list[ParsedFile] = field(default_factory=list)
-    unloaded: tuple[str, str] | None = None  # (outcome, message) recorded instead of loading
-    ahead_seconds: float = 0.0  # how long downloading and parsing ahead took
-
-    @property
-    def text_bytes(self) -> int:
-        return self.local.stat().st_size if self.local and self.local.exists() else 0
-
-    def resume(self) -> None:
-        """Its own time goes on from where parsing ahead left it, not counting the group's earlier files."""
-        self.started = time.perf_counter() - self.ahead_seconds
-
-    def release(self) -> None:
-        """Drop the parsed records, and the downloaded copy, once merged (or not)."""
-        self.ahead.clear()
-        self.batches = iter(())
-        if self.downloaded:
-            self.local.unlink(missing_ok=True)
 
 
 class DdsIngest:
@@ -185,7 +120,7 @@ class DdsIngest:
             done = ledger.finished_files(connection, [f.key for f in files])
         ordered = sorted(files, key=delivery_order)
         outcomes: list[FileOutcome] = []
-        group: list[_Prepared] = []
+        group: list[PreparedFile] = []
         with tempfile.TemporaryDirectory(prefix="intacct-dds-") as workdir:
             for index, file in enumerate(ordered):
                 if (file.key, file.etag) in done:
@@ -200,14 +135,14 @@ class DdsIngest:
         position = {file.key: index for index, file in enumerate(ordered)}
         return sorted(outcomes, key=lambda outcome: position[outcome.key])  # skipped files did not wait for a group
 
-    def _fits(self, group: list[_Prepared], prepared: _Prepared) -> bool:
+    def _fits(self, group: list[PreparedFile], prepared: PreparedFile) -> bool:
         """Whether a downloaded file joins the group: at most ``batch_bytes`` of text and ``max_files_per_lock``
         files in all, so a group's parsed records take the memory of one batch and other writers wait little."""
         text = sum(p.text_bytes for p in group) + prepared.text_bytes
         return len(group) < self.settings.max_files_per_lock and text <= self.settings.batch_bytes
 
-    def _download(self, obj: CatalogObject, file: S3Object, name: DdsFileName | None, local: Path) -> _Prepared:
-        prepared = _Prepared(file, name, time.perf_counter())
+    def _download(self, obj: CatalogObject, file: S3Object, name: DdsFileName | None, local: Path) -> PreparedFile:
+        prepared = PreparedFile(file, name, time.perf_counter())
         if name is None or name.object != obj.name:
             prepared.unloaded = ("unrecognized", "the file name is not a DDS file of " + obj.name)
             return prepared
@@ -221,7 +156,7 @@ class DdsIngest:
         prepared.downloaded = True
         return prepared
 
-    def _parse_ahead(self, obj: CatalogObject, prepared: _Prepared) -> _Prepared:
+    def _parse_ahead(self, obj: CatalogObject, prepared: PreparedFile) -> PreparedFile:
         """Open the file and parse its first batch (the whole file, for most) before the warehouse lock is taken:
         other runs write meanwhile. Later batches of a big file are parsed inside it, between merges."""
         if not prepared.unloaded:
@@ -229,7 +164,7 @@ class DdsIngest:
         prepared.ahead_seconds = time.perf_counter() - prepared.started
         return prepared
 
-    def _parse_first_batch(self, obj: CatalogObject, prepared: _Prepared) -> None:
+    def _parse_first_batch(self, obj: CatalogObject, prepared: PreparedFile) -> None:
         try:
             prepared.opened = self._open(obj, prepared.name, prepared.local)
             prepared.batches = prepared.opened.batches(self._batch_bytes(prepared.opened))
@@ -244,11 +179,11 @@ class DdsIngest:
         self, obj: CatalogObject, file: S3Object, name: DdsFileName, local: Path, started: float | None = None
     ) -> FileOutcome:
         """Parse a downloaded (decompressed) file and merge it, batch by batch: one transaction, one ledger row."""
-        prepared = _Prepared(file, name, time.perf_counter() if started is None else started, local=local)
+        prepared = PreparedFile(file, name, time.perf_counter() if started is None else started, local=local)
         [outcome] = self._load_group(obj, [self._parse_ahead(obj, prepared)])
         return outcome
 
-    def _load_group(self, obj: CatalogObject, group: list[_Prepared]) -> list[FileOutcome]:
+    def _load_group(self, obj: CatalogObject, group: list[PreparedFile]) -> list[FileOutcome]:
         """Each file of the group in its own transaction, under one connection, then one checkpoint."""
         if not group:
             return []
@@ -263,7 +198,7 @@ class DdsIngest:
             run(connection, "CHECKPOINT")
         return outcomes
 
-    def _load_prepared(self, connection, obj: CatalogObject, prepared: _Prepared) -> FileOutcome:
+    def _load_prepared(self, connection, obj: CatalogObject, prepared: PreparedFile) -> FileOutcome:
         file, name = prepared.file, prepared.name
         prepared.resume()
         if prepared.unloaded:
@@ -304,7 +239,7 @@ class DdsIngest:
         batch_bytes = self.settings.batch_bytes
         return None if opened.path.stat().st_size <= WHOLE_FILE_BATCHES * batch_bytes else batch_bytes
 
-    def _merge(self, connection, obj: CatalogObject, prepared: _Prepared) -> FileOutcome:
+    def _merge(self, connection, obj: CatalogObject, prepared: PreparedFile) -> FileOutcome:
         """Every batch of the file merged inside one transaction, so memory is bounded by the batch size."""
         file, name, started = prepared.file, prepared.name, prepared.started
         target = target_table(obj, prepared.opened.columns)
