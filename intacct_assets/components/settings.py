@@ -73,6 +73,7 @@ DDS_VARIABLES = {
     "sensor_interval_seconds": "INTACCT_DDS_SENSOR_INTERVAL_SECONDS",
     "lookback_seconds": "INTACCT_DDS_LOOKBACK_SECONDS",
     "max_files_per_run": "INTACCT_DDS_MAX_FILES_PER_RUN",
+    "max_files_per_lock": "INTACCT_DDS_MAX_FILES_PER_LOCK",
     "max_bytes_per_run": "INTACCT_DDS_MAX_BYTES_PER_RUN",
     "max_runs_per_tick": "INTACCT_DDS_MAX_RUNS_PER_TICK",
     "sqs_queue_url": "INTACCT_DDS_SQS_QUEUE_URL",
@@ -173,6 +174,7 @@ class DdsIngestionSettings(dg.Resolvable):
     sensor_interval_seconds: int | None = None
     lookback_seconds: int | None = None
     max_files_per_run: int | None = None
+    max_files_per_lock: int | None = None
     max_bytes_per_run: int | None = None
     max_runs_per_tick: int | None = None
     sqs_queue_url: str | None = None

@@ -3,6 +3,12 @@
 Each file is one DuckDB transaction holding its rows, its rejected records, its ledger row and,
 when it completes an ``all`` delivery, the absence tombstones; a crash leaves the previous state
 and re-running the file converges. Files already loaded (same key and ETag) are skipped.
+
+Consecutive small files of a run are downloaded and parsed first, then committed one by one under one
+connection (one hold of the warehouse lock, one checkpoint): opening a connection and checkpointing cost
+more than merging a file of a few records. A group holds at most ``batch_bytes`` of text (the memory one
+batch of a big file takes) and ``max_files_per_lock`` files, so other writers get the lock between groups;
+a larger file is a group of its own.
 """
 
 from __future__ import annotations
@@ -16,26 +22,19 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import polars as pl
-
 from intacct_assets.catalog import CatalogObject
 from intacct_assets.dds.ddl_loader import DdlLoader, delete_file_layout
-from intacct_assets.dds.dialect import CHANGE_TYPE, READ_TIME, DialectError
+from intacct_assets.dds.dialect import READ_TIME, DialectError
 from intacct_assets.dds.filenames import DdsFileName
 from intacct_assets.dds.outcomes import FileOutcome, LoadedRecords
-from intacct_assets.dds.pieces import LINE_COLUMN, ROW_COLUMN
-from intacct_assets.dds.reader import DdsFile, FileRejectedError, ParsedFile, ReadOptions
+from intacct_assets.dds.prepared import PreparedFile, batch_origin, versioned_batch
+from intacct_assets.dds.reader import DdsFile, FileRejectedError, ReadOptions
 from intacct_assets.dds.s3 import S3Object, download
 from intacct_assets.dds.settings import DdsSettings
 from intacct_assets.dds.snapshots import complete_snapshot, snapshot_id, utc_naive
 from intacct_assets.warehouse import ledger
 from intacct_assets.warehouse.connection import Warehouse, memory_limit_lowered, run, transaction
 from intacct_assets.warehouse.merge import (
-    DELETED,
-    MODIFIED,
-    POSITION,
-    READ,
-    BatchOrigin,
     MergeCounts,
     TargetTable,
     Tombstone,
@@ -63,32 +62,6 @@ def target_table(obj: CatalogObject, columns: dict[str, str]) -> TargetTable:
 def reader_types(obj: CatalogObject) -> dict[str, str]:
     """Catalog types (they win over DDL types); the modified and read times are always timestamps."""
     return {obj.modified: "timestamp", READ_TIME: "timestamp", **obj.columns}
-
-
-def versioned_batch(parsed: ParsedFile, name: DdsFileName, obj: CatalogObject) -> pl.DataFrame:
-    """The parsed records with their modified and read times, position in the file and delete flag.
-
-    The effective modified time falls back to ``ddsReadTime`` (delete files may lack
-    WHENMODIFIED); the merge falls back further to the delivery time.
-    """
-    frame = parsed.frame
-    if not frame.width:  # an empty file (a change job with nothing to report): no columns, no records
-        return pl.DataFrame()
-    columns = set(frame.columns)
-    read = pl.col(READ_TIME) if READ_TIME in columns else pl.lit(None, pl.Datetime("us"))
-    modified = pl.coalesce(pl.col(obj.modified), read) if obj.modified in columns else read
-    deleted = pl.lit(name.job == "delete")
-    if CHANGE_TYPE in columns:
-        deleted = deleted | (pl.col(CHANGE_TYPE).str.to_lowercase() == "delete").fill_null(False)
-    position = pl.col(ROW_COLUMN).cast(pl.Int64) + parsed.position_offset
-    return frame.with_columns(
-        modified.alias(MODIFIED), read.alias(READ), position.alias(POSITION), deleted.alias(DELETED)
-    ).drop(ROW_COLUMN, *([LINE_COLUMN] if LINE_COLUMN in columns else []))
-
-
-def batch_origin(name: DdsFileName, file: S3Object) -> BatchOrigin:
-    delivered = utc_naive(name.delivered_at or file.last_modified)
-    return BatchOrigin(source=file.key, delivered=delivered, snapshot=snapshot_id(name) if name.is_snapshot else None)
 
 
 def _taken(items: list) -> Iterator:
@@ -132,7 +105,7 @@ class DdsIngest:
         return name
 
     def ingest(self, obj: CatalogObject, files: list[S3Object]) -> list[FileOutcome]:
-        """Load files in delivery order; a failing file does not stop the others."""
+        """Load files in delivery order, in groups of small files; a failing file does not stop the others."""
         names = {f.key: self._name_of(f.key) for f in files}
 
         def delivery_order(file: S3Object) -> tuple:
@@ -145,49 +118,98 @@ class DdsIngest:
 
         with self.warehouse.connect() as connection:
             done = ledger.finished_files(connection, [f.key for f in files])
-        outcomes = []
+        ordered = sorted(files, key=delivery_order)
+        outcomes: list[FileOutcome] = []
+        group: list[PreparedFile] = []
         with tempfile.TemporaryDirectory(prefix="intacct-dds-") as workdir:
-            for file in sorted(files, key=delivery_order):
+            for index, file in enumerate(ordered):
                 if (file.key, file.etag) in done:
                     outcomes.append(FileOutcome(file.key, file.etag, "skipped", "already loaded", size_bytes=file.size))
                     continue
-                outcomes.append(self._ingest_one(obj, file, names[file.key], Path(workdir)))
-        return outcomes
+                prepared = self._download(obj, file, names[file.key], Path(workdir) / f"{index}.csv")
+                if group and not self._fits(group, prepared):
+                    outcomes += self._load_group(obj, group)
+                    group = []
+                group.append(self._parse_ahead(obj, prepared))
+            outcomes += self._load_group(obj, group)
+        position = {file.key: index for index, file in enumerate(ordered)}
+        return sorted(outcomes, key=lambda outcome: position[outcome.key])  # skipped files did not wait for a group
 
-    def _ingest_one(self, obj: CatalogObject, file: S3Object, name: DdsFileName | None, workdir: Path) -> FileOutcome:
-        started = time.perf_counter()
+    def _fits(self, group: list[PreparedFile], prepared: PreparedFile) -> bool:
+        """Whether a downloaded file joins the group: at most ``batch_bytes`` of text and ``max_files_per_lock``
+        files in all, so a group's parsed records take the memory of one batch and other writers wait little."""
+        text = sum(p.text_bytes for p in group) + prepared.text_bytes
+        return len(group) < self.settings.max_files_per_lock and text <= self.settings.batch_bytes
+
+    def _download(self, obj: CatalogObject, file: S3Object, name: DdsFileName | None, local: Path) -> PreparedFile:
+        prepared = PreparedFile(file, name, time.perf_counter())
         if name is None or name.object != obj.name:
-            return self._finish_unloaded(
-                file, name, "unrecognized", "the file name is not a DDS file of " + obj.name, started
-            )
-        local = workdir / "current.csv"
+            prepared.unloaded = ("unrecognized", "the file name is not a DDS file of " + obj.name)
+            return prepared
         try:
             etag, size = download(self.s3, self.settings.bucket, file.key, local)
         except Exception as error:
             log.exception("DDS file %s could not be downloaded", file.key)
-            return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
+            prepared.unloaded = ("failed", f"{type(error).__name__}: {error}")
+            return prepared
+        prepared.file, prepared.local = S3Object(file.key, etag, size, file.last_modified), local
+        prepared.downloaded = True
+        return prepared
+
+    def _parse_ahead(self, obj: CatalogObject, prepared: PreparedFile) -> PreparedFile:
+        """Open the file and parse its first batch (the whole file, for most) before the warehouse lock is taken:
+        other runs write meanwhile. Later batches of a big file are parsed inside it, between merges."""
+        if not prepared.unloaded:
+            self._parse_first_batch(obj, prepared)
+        prepared.ahead_seconds = time.perf_counter() - prepared.started
+        return prepared
+
+    def _parse_first_batch(self, obj: CatalogObject, prepared: PreparedFile) -> None:
         try:
-            return self.load_local(obj, S3Object(file.key, etag, size, file.last_modified), name, local, started)
-        finally:
-            local.unlink(missing_ok=True)
+            prepared.opened = self._open(obj, prepared.name, prepared.local)
+            prepared.batches = prepared.opened.batches(self._batch_bytes(prepared.opened))
+            prepared.ahead.append(next(prepared.batches))
+        except (FileRejectedError, DialectError) as error:
+            prepared.unloaded = ("rejected", str(error))
+        except Exception as error:
+            log.exception("DDS file %s failed to parse", prepared.file.key)
+            prepared.unloaded = ("failed", f"{type(error).__name__}: {error}")
 
     def load_local(
         self, obj: CatalogObject, file: S3Object, name: DdsFileName, local: Path, started: float | None = None
     ) -> FileOutcome:
         """Parse a downloaded (decompressed) file and merge it, batch by batch: one transaction, one ledger row."""
-        started = time.perf_counter() if started is None else started
+        prepared = PreparedFile(file, name, time.perf_counter() if started is None else started, local=local)
+        [outcome] = self._load_group(obj, [self._parse_ahead(obj, prepared)])
+        return outcome
+
+    def _load_group(self, obj: CatalogObject, group: list[PreparedFile]) -> list[FileOutcome]:
+        """Each file of the group in its own transaction, under one connection, then one checkpoint."""
+        if not group:
+            return []
+        outcomes = []
+        with self.warehouse.connect() as connection, memory_limit_lowered(connection, FILE_MEMORY_LIMIT):
+            for prepared in group:
+                try:
+                    outcomes.append(self._load_prepared(connection, obj, prepared))
+                finally:
+                    prepared.release()
+            # under the cap too: the commits leave the rows for a checkpoint, which closing would run without it
+            run(connection, "CHECKPOINT")
+        return outcomes
+
+    def _load_prepared(self, connection, obj: CatalogObject, prepared: PreparedFile) -> FileOutcome:
+        file, name = prepared.file, prepared.name
+        prepared.resume()
+        if prepared.unloaded:
+            return self._finish_unloaded(connection, file, name, *prepared.unloaded, prepared.started)
         try:
-            opened = self._open(obj, name, local)
-        except (FileRejectedError, DialectError) as error:
-            return self._finish_unloaded(file, name, "rejected", str(error), started)
-        except Exception as error:
-            log.exception("DDS file %s failed to parse", file.key)
-            return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
-        try:
-            return self._merge(obj, file, name, opened, started)
-        except Exception as error:
+            return self._merge(connection, obj, prepared)
+        except Exception as error:  # rolled back: the file's ledger row says why, in a transaction of its own
             log.exception("DDS file %s failed to load", file.key)
-            return self._finish_unloaded(file, name, "failed", f"{type(error).__name__}: {error}", started)
+            return self._finish_unloaded(
+                connection, file, name, "failed", f"{type(error).__name__}: {error}", prepared.started
+            )
 
     def _open(self, obj: CatalogObject, name: DdsFileName, local: Path) -> DdsFile:
         def load_ddl() -> list[tuple[str, str]] | None:
@@ -217,59 +239,47 @@ class DdsIngest:
         batch_bytes = self.settings.batch_bytes
         return None if opened.path.stat().st_size <= WHOLE_FILE_BATCHES * batch_bytes else batch_bytes
 
-    def _merge(
-        self, obj: CatalogObject, file: S3Object, name: DdsFileName, opened: DdsFile, started: float
-    ) -> FileOutcome:
+    def _merge(self, connection, obj: CatalogObject, prepared: PreparedFile) -> FileOutcome:
         """Every batch of the file merged inside one transaction, so memory is bounded by the batch size."""
-        target = target_table(obj, opened.columns)
+        file, name, started = prepared.file, prepared.name, prepared.started
+        target = target_table(obj, prepared.opened.columns)
         now = utc_naive(self.clock())
         counts, loaded = MergeCounts(), LoadedRecords(self.settings.max_rejected_stored)
-        # the first batch (a whole file, for most) is parsed before the warehouse lock is taken: other runs write
-        # meanwhile; later batches are parsed inside it, between merges
-        batches = opened.batches(self._batch_bytes(opened))
-        parsed_ahead = [next(batches)]
-        with self.warehouse.connect() as connection, memory_limit_lowered(connection, FILE_MEMORY_LIMIT):
-            with transaction(connection):
-                newest = ledger.latest_snapshot(connection, obj.name)
-                # keys of the newest complete delivery (or of a newer one) were there when it was taken: no floor
-                in_newest = name.is_snapshot and newest is not None and snapshot_id(name) >= newest[2]
-                floor = Tombstone(moment=newest[0], source=newest[1]) if newest and not in_newest else None
-                origin = batch_origin(name, file)
-                appending = floor is None and table_is_empty(connection, target)
-                for parsed in itertools.chain(_taken(parsed_ahead), batches):
-                    loaded.add(parsed)
-                    batch = versioned_batch(parsed, name, obj)
-                    del parsed  # one batch in memory: the next is parsed while this name would still hold it
-                    counts += merge_batch(connection, target, batch, origin, now, floor, new_keys_likely=appending)
-                    del batch
-                ledger.replace_rejected_rows(
-                    connection,
-                    file.key,
-                    file.etag,
-                    [(r.line, r.reason, r.raw) for r in loaded.rejected],
-                    self.run_id,
-                    now,
-                )
-                outcome = "ingested" if (counts.inserted or counts.updated or counts.deleted) else "unchanged"
-                if not loaded.good and loaded.rejected_count:
-                    outcome = "rejected"
-                seconds = time.perf_counter() - started
-                ledger.record_file(
-                    connection,
-                    self._ledger_row(
-                        file, name, outcome, "", loaded.records, loaded.rejected_count, counts, seconds, now
-                    ),
-                )
-                message = ""
-                if name.is_snapshot:
-                    tombstoned, message = complete_snapshot(
-                        connection, obj, target, name, now, self.settings.split_size
-                    )
-                    counts.deleted += tombstoned
-                    if message:
-                        ledger.annotate_file(connection, file.key, file.etag, message)
-            # under the cap too: the commit leaves the rows for a checkpoint, which closing would run without it
-            run(connection, "CHECKPOINT")
+        with transaction(connection):
+            newest = ledger.latest_snapshot(connection, obj.name)
+            # keys of the newest complete delivery (or of a newer one) were there when it was taken: no floor
+            in_newest = name.is_snapshot and newest is not None and snapshot_id(name) >= newest[2]
+            floor = Tombstone(moment=newest[0], source=newest[1]) if newest and not in_newest else None
+            origin = batch_origin(name, file)
+            appending = floor is None and table_is_empty(connection, target)
+            for parsed in itertools.chain(_taken(prepared.ahead), prepared.batches):
+                loaded.add(parsed)
+                batch = versioned_batch(parsed, name, obj)
+                del parsed  # one batch in memory: the next is parsed while this name would still hold it
+                counts += merge_batch(connection, target, batch, origin, now, floor, new_keys_likely=appending)
+                del batch
+            ledger.replace_rejected_rows(
+                connection,
+                file.key,
+                file.etag,
+                [(r.line, r.reason, r.raw) for r in loaded.rejected],
+                self.run_id,
+                now,
+            )
+            outcome = "ingested" if (counts.inserted or counts.updated or counts.deleted) else "unchanged"
+            if not loaded.good and loaded.rejected_count:
+                outcome = "rejected"
+            seconds = time.perf_counter() - started
+            ledger.record_file(
+                connection,
+                self._ledger_row(file, name, outcome, "", loaded.records, loaded.rejected_count, counts, seconds, now),
+            )
+            message = ""
+            if name.is_snapshot:
+                tombstoned, message = complete_snapshot(connection, obj, target, name, now, self.settings.split_size)
+                counts.deleted += tombstoned
+                if message:
+                    ledger.annotate_file(connection, file.key, file.etag, message)
         return FileOutcome(
             file.key,
             file.etag,
@@ -318,11 +328,11 @@ class DdsIngest:
         )
 
     def _finish_unloaded(
-        self, file: S3Object, name: DdsFileName | None, outcome: str, message: str, started: float
+        self, connection, file: S3Object, name: DdsFileName | None, outcome: str, message: str, started: float
     ) -> FileOutcome:
         """Record a file that loaded nothing (its own small transaction, after any rollback)."""
         seconds = time.perf_counter() - started
-        with self.warehouse.connect() as connection, transaction(connection):
+        with transaction(connection):
             ledger.record_file(
                 connection,
                 self._ledger_row(file, name, outcome, message, None, None, None, seconds, utc_naive(self.clock())),

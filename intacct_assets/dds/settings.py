@@ -51,9 +51,10 @@ class DdsSettings:
     max_rejected_stored: int = 10_000
     sensor_interval_seconds: int = 30
     lookback_seconds: int = 6 * 3600
-    max_files_per_run: int = 25
+    max_files_per_run: int = 200
     max_bytes_per_run: int = 2 * 1024**3
     max_runs_per_tick: int = 20
+    max_files_per_lock: int = 50
     batch_bytes: int = DEFAULT_BATCH_BYTES
     sqs_queue_url: str = ""
     full_listing_seconds: int = 3600
@@ -72,6 +73,8 @@ class DdsSettings:
             )
         if self.batch_bytes < 1:
             raise SettingsError(f"INTACCT_DDS_BATCH_BYTES={self.batch_bytes} must be at least 1")
+        if self.max_files_per_lock < 1:
+            raise SettingsError(f"INTACCT_DDS_MAX_FILES_PER_LOCK={self.max_files_per_lock} must be at least 1")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DdsSettings:
@@ -94,10 +97,11 @@ class DdsSettings:
             ),
             sensor_interval_seconds=_env_int("INTACCT_DDS_SENSOR_INTERVAL_SECONDS", 30, env),
             lookback_seconds=_env_int("INTACCT_DDS_LOOKBACK_SECONDS", 6 * 3600, env),
-            max_files_per_run=_env_int("INTACCT_DDS_MAX_FILES_PER_RUN", 25, env),
+            max_files_per_run=_env_int("INTACCT_DDS_MAX_FILES_PER_RUN", 200, env),
             max_bytes_per_run=_env_int("INTACCT_DDS_MAX_BYTES_PER_RUN", 2 * 1024**3, env),
             max_rejected_stored=_env_int("INTACCT_DDS_MAX_REJECTED_ROWS", 10_000, env),
             max_runs_per_tick=_env_int("INTACCT_DDS_MAX_RUNS_PER_TICK", 20, env),
+            max_files_per_lock=_env_int("INTACCT_DDS_MAX_FILES_PER_LOCK", 50, env),
             batch_bytes=_env_int("INTACCT_DDS_BATCH_BYTES", DEFAULT_BATCH_BYTES, env),
             sqs_queue_url=env.get("INTACCT_DDS_SQS_QUEUE_URL", ""),
             full_listing_seconds=_env_int("INTACCT_DDS_FULL_LISTING_SECONDS", 3600, env),

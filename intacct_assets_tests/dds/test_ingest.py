@@ -265,7 +265,7 @@ def test_any_order_and_repetition_gives_the_same_table(s3, bucket, data):
             run(connection, "UPDATE intacct_meta.dds_files SET outcome = 'replay' WHERE key = ?", [key])
         ingest(warehouse, s3, bucket, keys={key})
     reference = Warehouse(str(Path(tempfile.mkdtemp()) / "reference.duckdb"))
-    ingest(reference, s3, bucket)
+    ingest(reference, s3, bucket, max_files_per_lock=data.draw(st.integers(1, 6), label="files per lock"))
     assert business_rows(warehouse) == EXPECTED
     assert full_table(warehouse) == full_table(reference)
 
