@@ -49,9 +49,9 @@ DDS_SCHEMA = "dds"
 # DuckDB's memory while a file loads, its commit included: without a cap DuckDB keeps what it wrote cached and a
 # 4M-row file peaked at 1.3 GB at commit (0.8 GB with it); beyond it DuckDB spills to <warehouse>.tmp.
 FILE_MEMORY_LIMIT = "400MiB"
-# A file up to this many batches is read in one piece: as fast as ever (a million GLENTRY records, 238 MB, peak
-# at 0.9 GB), while the INSERT per batch of a larger file leaves the commit's checkpoint 1-2 s of rewriting per
-# million rows (and its memory stays at ~0.8 GB whatever its size).
+# A file up to this many batches is read in one piece (a million GLENTRY records, 238 MB, peak at 0.9 GB): its one
+# INSERT into an empty table appends on every thread, while the later batches of a larger file append on one (so
+# the commit's checkpoint has no partly filled row groups to rewrite); a larger file's memory stays at ~0.8 GB.
 WHOLE_FILE_BATCHES = 4
 
 

@@ -118,7 +118,7 @@ def test_same_second_uploads_and_overwrites_through_the_sensor(s3, bucket, resou
 
 
 def test_every_listed_part_is_planned_in_runs_of_at_most_the_run_size(s3, bucket, resources, monkeypatch):
-    """110 parts of one delivery: 5 runs of at most 25 files (INTACCT_DDS_MAX_FILES_PER_RUN set to 25), none left out."""
+    """110 parts of one delivery: 5 runs of at most INTACCT_DDS_MAX_FILES_PER_RUN (25) files, none left out."""
     for n in range(1, 111):
         s3.put_object(Bucket=bucket, Key=f"GLENTRY.all.2026-11-01T06-00-00Z.{n:04d}.csv", Body=b"")
     monkeypatch.setenv("INTACCT_DDS_MAX_RUNS_PER_TICK", "1000")

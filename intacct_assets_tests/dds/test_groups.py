@@ -49,9 +49,7 @@ def test_a_file_the_reader_rejects_leaves_the_files_around_it_of_its_group_loade
     assert ledger(warehouse) == [(key, o.outcome) for key, o in zip(sorted(files), outcomes, strict=True)]
 
 
-def test_a_file_failing_mid_merge_is_rolled_back_alone_and_the_table_is_as_if_loaded_one_by_one(
-    tmp_path, s3, bucket
-):
+def test_a_file_failing_mid_merge_is_rolled_back_alone_and_the_table_is_as_if_loaded_one_by_one(tmp_path, s3, bucket):
     """A warehouse reader made DESCRIPTION mandatory; the third file of the group brings a record without one:
     DuckDB refuses it inside that file's merge. Files before it stay committed, files after it load, and the
     table and ledger are those of loading every file in a run of its own."""
