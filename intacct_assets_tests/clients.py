@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from intacct_assets.sandbox import Sandbox
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from intacct_assets.sandbox import Knobs, Sandbox
 
 FAST_RETRIES = {
     "INTACCT_API_BACKOFF_INITIAL_SECONDS": "0.001",
@@ -24,3 +27,12 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@contextmanager
+def in_known_state(sandbox: Sandbox, knobs: Knobs) -> Iterator[Sandbox]:
+    """A shared sandbox with ``knobs`` and zeroed statistics for the block, its knobs set back to ``knobs`` after."""
+    sandbox.configure(**knobs.as_dict())
+    sandbox.reset_stats()
+    yield sandbox
+    sandbox.configure(**knobs.as_dict())

@@ -10,7 +10,7 @@ import pytest
 
 from intacct_assets.intacct import IntacctClient, IntacctSettings
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
-from intacct_assets_tests.clients import client_env
+from intacct_assets_tests.clients import client_env, in_known_state
 
 
 @pytest.fixture(scope="session")
@@ -23,10 +23,8 @@ def shared_sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def sb(shared_sandbox: Sandbox) -> Iterator[Sandbox]:
     """The shared sandbox with default knobs and zeroed stats around the test."""
-    shared_sandbox.configure(**Knobs(retry_after_seconds=0).as_dict())
-    shared_sandbox.reset_stats()
-    yield shared_sandbox
-    shared_sandbox.configure(**Knobs().as_dict())
+    with in_known_state(shared_sandbox, Knobs(retry_after_seconds=0)) as sandbox:
+        yield sandbox
 
 
 def _private_sandbox() -> Sandbox:

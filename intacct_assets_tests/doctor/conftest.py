@@ -11,6 +11,7 @@ import pytest
 
 from intacct_assets.doctor import CHECKS, DoctorContext, DoctorReport, run_doctor
 from intacct_assets.sandbox import Knobs, Sandbox, SandboxSettings
+from intacct_assets_tests.clients import in_known_state
 
 FAST_RETRIES = {"INTACCT_API_BACKOFF_INITIAL_SECONDS": "0.001", "INTACCT_API_BACKOFF_MAX_SECONDS": "0.01"}
 
@@ -28,10 +29,8 @@ def doctor_sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def sb(doctor_sandbox: Sandbox) -> Iterator[Sandbox]:
     """The doctor's sandbox with default knobs and zeroed stats around the test."""
-    doctor_sandbox.configure(**Knobs(retry_after_seconds=0).as_dict())
-    doctor_sandbox.reset_stats()
-    yield doctor_sandbox
-    doctor_sandbox.configure(**Knobs(retry_after_seconds=0).as_dict())
+    with in_known_state(doctor_sandbox, Knobs(retry_after_seconds=0)) as sandbox:
+        yield sandbox
 
 
 @pytest.fixture
