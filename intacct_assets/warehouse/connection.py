@@ -125,6 +125,8 @@ def _attached(path: str, config: dict[str, str]) -> Iterator[duckdb.DuckDBPyConn
             host.users -= 1
             if not host.users and _HOSTS.get(key) is host:
                 _on_host(key, host, lambda: host.instance.execute("DETACH intacct_warehouse").fetchall())
+            elif not host.users:  # dropped after a fatal error: closing it releases the file
+                host.instance.close()
 
 
 def _on_host(key: tuple, host: _Host, step: Callable[[], object]) -> None:
