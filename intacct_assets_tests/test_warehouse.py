@@ -61,3 +61,16 @@ def test_connections_share_one_duckdb_instance_and_release_the_file_between_them
     other = Warehouse(str(tmp_path / "other.duckdb"))
     with other.connect() as connection:  # another file is another instance: nothing of the first is there
         assert not run(connection, "SELECT 1 FROM duckdb_tables() WHERE table_name = 'marker'")
+
+
+def test_after_heavy_work_the_instance_is_closed_and_its_memory_returned(tmp_path):
+    """DuckDB's allocator keeps freed memory until its instance closes: a connection that grew the process by more
+    than 64 MiB does not leave its instance (and that memory) behind for the next file's parsing."""
+    warehouse = Warehouse(str(tmp_path / "w.duckdb"))
+    with warehouse.connect() as connection:
+        run(
+            connection,
+            "CREATE TABLE memory.main.big AS SELECT range AS n, repeat('x', 200) AS text FROM range(2000000)",
+        )
+    with warehouse.connect() as connection:
+        assert not run(connection, "SELECT 1 FROM duckdb_tables() WHERE table_name = 'big'")
