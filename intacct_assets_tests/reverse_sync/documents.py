@@ -28,6 +28,17 @@ def journal_rows(accounts, entries, unbalanced=()):
     return rows
 
 
+# customers upserted by CRM id: the sync of the batch-key and replay tests
+CUSTOMERS = """
+syncs:
+  - name: crm_customers
+    source: {table: analytics.crm_customers}
+    object: customer
+    mode: upsert
+    match: {column: crm_id, field: id}
+    mapping: {id: crm_id, name: company_name, creditLimit: credit_limit}
+"""
+
 INVOICES = """
 syncs:
   - name: billing_invoices

@@ -17,6 +17,7 @@ from intacct_assets.reverse_sync.engine import write_requests
 from intacct_assets.warehouse.connection import run
 from intacct_assets_tests.reverse_sync.documents import (
     BILLS,
+    CUSTOMERS,
     INVOICES,
     JOURNAL,
     JOURNAL_BY_DESCRIPTION,
@@ -29,15 +30,6 @@ from intacct_assets_tests.reverse_sync.documents import (
 )
 from intacct_assets_tests.reverse_sync.harness import SyncHarness
 
-CUSTOMERS = """
-syncs:
-  - name: crm_customers
-    source: {table: analytics.crm_customers}
-    object: customer
-    mode: upsert
-    match: {column: crm_id, field: id}
-    mapping: {id: crm_id, name: company_name, creditLimit: credit_limit}
-"""
 DOCUMENTS = 12
 BATCH = "    batch_size: 4\n"  # three batches per run: some answered, some lost
 

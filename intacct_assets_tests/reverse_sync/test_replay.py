@@ -9,18 +9,8 @@ from decimal import Decimal
 from intacct_assets.intacct import capture
 from intacct_assets.sandbox import Sandbox, SandboxSettings
 from intacct_assets.warehouse.connection import Warehouse, run
-from intacct_assets_tests.reverse_sync.documents import INVOICES, JOURNAL, invoice_rows, journal_rows
+from intacct_assets_tests.reverse_sync.documents import CUSTOMERS, INVOICES, JOURNAL, invoice_rows, journal_rows
 from intacct_assets_tests.reverse_sync.harness import SyncHarness
-
-CUSTOMERS = """
-syncs:
-  - name: crm_customers
-    source: {table: analytics.crm_customers}
-    object: customer
-    mode: upsert
-    match: {column: crm_id, field: id}
-    mapping: {id: crm_id, name: company_name, creditLimit: credit_limit}
-"""
 
 
 def outcomes(harness: SyncHarness) -> list[tuple]:
